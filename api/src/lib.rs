@@ -1,1 +1,17 @@
+//! The skillcert HTTP server: actix-web handlers, authentication, problem+json errors and the
+//! OpenAPI contract. `main.rs` only reads the configuration and starts [`startup::Application`].
 
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod context;
+pub mod error;
+pub mod extract;
+pub mod i18n;
+pub mod middleware;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod validate;

@@ -77,11 +77,7 @@ pub struct CodeError {
 
 impl CodeError {
     fn at(position: usize, end: usize, kind: CodeErrorKind) -> CodeError {
-        CodeError {
-            position,
-            end,
-            kind,
-        }
+        CodeError { position, end, kind }
     }
 }
 
@@ -112,10 +108,7 @@ impl InstitutionCode {
             return Err(CodeError::at(
                 1,
                 Self::LEN,
-                CodeErrorKind::Length {
-                    expected: Self::LEN,
-                    actual: chars.len(),
-                },
+                CodeErrorKind::Length { expected: Self::LEN, actual: chars.len() },
             ));
         }
         parse_institution_part(&chars)
@@ -155,12 +148,7 @@ impl CertificateCode {
         serial: Serial,
     ) -> Option<CertificateCode> {
         let yy = u8::try_from(issue_year - 2000).ok()?;
-        (FIRST_YEAR..=99).contains(&yy).then_some(CertificateCode {
-            institution,
-            year: yy,
-            level,
-            serial,
-        })
+        (FIRST_YEAR..=99).contains(&yy).then_some(CertificateCode { institution, year: yy, level, serial })
     }
 
     /// Parses a 22-character code, checking every position (R24–R26).
@@ -170,23 +158,14 @@ impl CertificateCode {
             return Err(CodeError::at(
                 1,
                 Self::LEN,
-                CodeErrorKind::Length {
-                    expected: Self::LEN,
-                    actual: chars.len(),
-                },
+                CodeErrorKind::Length { expected: Self::LEN, actual: chars.len() },
             ));
         }
         let institution = parse_institution_part(&chars[..13])?;
         let year_digits = digits(&chars, 14, 15)?;
         let year = u8::try_from(year_digits).unwrap_or(0);
         if year < FIRST_YEAR {
-            return Err(CodeError::at(
-                14,
-                15,
-                CodeErrorKind::Year {
-                    found: span(&chars, 14, 15),
-                },
-            ));
+            return Err(CodeError::at(14, 15, CodeErrorKind::Year { found: span(&chars, 14, 15) }));
         }
         let level = Level::from_digit(chars[15]).ok_or(CodeError::at(
             16,
@@ -194,20 +173,9 @@ impl CertificateCode {
             CodeErrorKind::Level { found: chars[15] },
         ))?;
         let serial = Serial::new(digits(&chars, 17, 22)?).ok_or_else(|| {
-            CodeError::at(
-                17,
-                22,
-                CodeErrorKind::CertificateSerial {
-                    found: span(&chars, 17, 22),
-                },
-            )
+            CodeError::at(17, 22, CodeErrorKind::CertificateSerial { found: span(&chars, 17, 22) })
         })?;
-        Ok(CertificateCode {
-            institution,
-            year,
-            level,
-            serial,
-        })
+        Ok(CertificateCode { institution, year, level, serial })
     }
 
     /// Positions 1–13.
@@ -233,14 +201,7 @@ impl CertificateCode {
 
 impl fmt::Display for CertificateCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}{:02}{}{}",
-            self.institution,
-            self.year,
-            self.level.digit(),
-            self.serial
-        )
+        write!(f, "{}{:02}{}{}", self.institution, self.year, self.level.digit(), self.serial)
     }
 }
 
@@ -253,40 +214,18 @@ impl fmt::Debug for CertificateCode {
 /// Checks positions 1–13 (`chars` has at least 13 characters).
 fn parse_institution_part(chars: &[char]) -> Result<InstitutionCode, CodeError> {
     if chars[0] != CATEGORY {
-        return Err(CodeError::at(
-            1,
-            1,
-            CodeErrorKind::Category { found: chars[0] },
-        ));
+        return Err(CodeError::at(1, 1, CodeErrorKind::Category { found: chars[0] }));
     }
     digits(chars, 2, 5)?;
     if span(chars, 2, 5) != ROUTE {
-        return Err(CodeError::at(
-            2,
-            5,
-            CodeErrorKind::Route {
-                found: span(chars, 2, 5),
-            },
-        ));
+        return Err(CodeError::at(2, 5, CodeErrorKind::Route { found: span(chars, 2, 5) }));
     }
     digits(chars, 6, 7)?;
     if span(chars, 6, 7) != PROVINCE {
-        return Err(CodeError::at(
-            6,
-            7,
-            CodeErrorKind::Province {
-                found: span(chars, 6, 7),
-            },
-        ));
+        return Err(CodeError::at(6, 7, CodeErrorKind::Province { found: span(chars, 6, 7) }));
     }
     let serial = Serial::new(digits(chars, 8, 13)?).ok_or_else(|| {
-        CodeError::at(
-            8,
-            13,
-            CodeErrorKind::InstitutionSerial {
-                found: span(chars, 8, 13),
-            },
-        )
+        CodeError::at(8, 13, CodeErrorKind::InstitutionSerial { found: span(chars, 8, 13) })
     })?;
     Ok(InstitutionCode { serial })
 }
@@ -300,14 +239,11 @@ fn span(chars: &[char], from: usize, to: usize) -> String {
 fn digits(chars: &[char], from: usize, to: usize) -> Result<u32, CodeError> {
     let mut n = 0u32;
     for (i, c) in chars[from - 1..to].iter().enumerate() {
-        let d = c
-            .to_digit(10)
-            .filter(|_| c.is_ascii_digit())
-            .ok_or(CodeError::at(
-                from + i,
-                from + i,
-                CodeErrorKind::NotADigit { found: *c },
-            ))?;
+        let d = c.to_digit(10).filter(|_| c.is_ascii_digit()).ok_or(CodeError::at(
+            from + i,
+            from + i,
+            CodeErrorKind::NotADigit { found: *c },
+        ))?;
         n = n * 10 + d;
     }
     Ok(n)
@@ -335,14 +271,8 @@ mod tests {
     #[test]
     fn r9_filing_code_is_built_from_the_serial() {
         let serial = Serial::new(50).expect("50 is a serial");
-        assert_eq!(
-            InstitutionCode::from_serial(serial).to_string(),
-            "S000050000050"
-        );
-        assert_eq!(
-            InstitutionCode::parse("S000050000050").map(|c| c.serial().get()),
-            Ok(50)
-        );
+        assert_eq!(InstitutionCode::from_serial(serial).to_string(), "S000050000050");
+        assert_eq!(InstitutionCode::parse("S000050000050").map(|c| c.serial().get()), Ok(50));
     }
 
     fn err(s: &str) -> CodeError {
@@ -355,44 +285,23 @@ mod tests {
         let e = err("S000150000001204000001");
         assert_eq!((e.position, e.end), (2, 5));
         let e = err("S000051000001204000001");
-        assert_eq!(
-            (e.position, e.kind),
-            (6, CodeErrorKind::Province { found: "51".into() })
-        );
+        assert_eq!((e.position, e.kind), (6, CodeErrorKind::Province { found: "51".into() }));
         let e = err("S000050000000204000001");
         assert_eq!((e.position, e.end), (8, 13));
         let e = err("S000050000001194000001");
         assert_eq!((e.position, e.end), (14, 15));
-        assert_eq!(
-            err("S000050000001206000001").kind,
-            CodeErrorKind::Level { found: '6' }
-        );
+        assert_eq!(err("S000050000001206000001").kind, CodeErrorKind::Level { found: '6' });
         let e = err("S000050000001204000000");
         assert_eq!((e.position, e.end), (17, 22));
-        assert_eq!(
-            err("S00005000000120400000").kind,
-            CodeErrorKind::Length {
-                expected: 22,
-                actual: 21
-            }
-        );
-        assert_eq!(
-            err("S0000500000012040000011").kind,
-            CodeErrorKind::Length {
-                expected: 22,
-                actual: 23
-            }
-        );
+        assert_eq!(err("S00005000000120400000").kind, CodeErrorKind::Length { expected: 22, actual: 21 });
+        assert_eq!(err("S0000500000012040000011").kind, CodeErrorKind::Length { expected: 22, actual: 23 });
         assert_eq!(err("s000050000001204000001").position, 1);
     }
 
     #[test]
     fn full_width_digits_are_refused_at_their_position() {
         let e = err("S００0050000001204000001");
-        assert_eq!(
-            (e.position, e.kind),
-            (2, CodeErrorKind::NotADigit { found: '０' })
-        );
+        assert_eq!((e.position, e.kind), (2, CodeErrorKind::NotADigit { found: '０' }));
         let e = err("S000050000001204００0001");
         assert_eq!(e.position, 17);
     }
@@ -402,8 +311,8 @@ mod tests {
     fn r26_level_digit_matches_the_level() {
         for level in Level::ALL {
             let inst = InstitutionCode::from_serial(Serial::new(7).expect("serial"));
-            let code = CertificateCode::new(inst, 2026, level, Serial::new(1).expect("serial"))
-                .expect("valid");
+            let code =
+                CertificateCode::new(inst, 2026, level, Serial::new(1).expect("serial")).expect("valid");
             assert_eq!(code.to_string().chars().nth(15), Some(level.digit()));
         }
     }
@@ -419,17 +328,13 @@ mod tests {
         let s = Serial::new(1).expect("serial");
         assert!(CertificateCode::new(inst, 2019, Level::Four, s).is_none());
         assert!(CertificateCode::new(inst, 2100, Level::Four, s).is_none());
-        assert_eq!(
-            CertificateCode::new(inst, 2025, Level::Four, s).map(|c| c.issue_year()),
-            Some(2025)
-        );
+        assert_eq!(CertificateCode::new(inst, 2025, Level::Four, s).map(|c| c.issue_year()), Some(2025));
     }
 
     fn any_code() -> impl Strategy<Value = CertificateCode> {
         (1u32..=999_999, 2020i32..=2099, 0usize..4, 1u32..=999_999).prop_map(|(i, y, l, s)| {
             let inst = InstitutionCode::from_serial(Serial::new(i).expect("in range"));
-            CertificateCode::new(inst, y, Level::ALL[l], Serial::new(s).expect("in range"))
-                .expect("in range")
+            CertificateCode::new(inst, y, Level::ALL[l], Serial::new(s).expect("in range")).expect("in range")
         })
     }
 

@@ -10,9 +10,7 @@ use std::fmt;
 /// The 31 characters of GB 32100, in value order.
 const CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// Weights of positions 1–17.
-const WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /// Why a credit code was refused outright.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,9 +43,7 @@ impl CreditCode {
     pub fn parse(s: &str) -> Result<CreditCode, CreditCodeError> {
         let chars: Vec<char> = s.chars().collect();
         if chars.len() != 18 {
-            return Err(CreditCodeError::Length {
-                actual: chars.len(),
-            });
+            return Err(CreditCodeError::Length { actual: chars.len() });
         }
         let mut values = [0u32; 18];
         for (i, c) in chars.iter().enumerate() {
@@ -63,20 +59,13 @@ impl CreditCode {
         let sum: u32 = values[..17].iter().zip(WEIGHTS).map(|(v, w)| v * w).sum();
         let expected = (31 - sum % 31) % 31;
         let value = chars.iter().map(char::to_ascii_uppercase).collect();
-        Ok(CreditCode {
-            value,
-            check_passes: values[17] == expected,
-        })
+        Ok(CreditCode { value, check_passes: values[17] == expected })
     }
 
     /// Parses and also requires the check character to pass.
     pub fn strict(s: &str) -> Result<CreditCode, CreditCodeError> {
         let code = Self::parse(s)?;
-        if code.check_passes {
-            Ok(code)
-        } else {
-            Err(CreditCodeError::Character { position: 18 })
-        }
+        if code.check_passes { Ok(code) } else { Err(CreditCodeError::Character { position: 18 }) }
     }
 
     /// Whether position 18 matches positions 1–17; `false` means "accept only with manual review".
@@ -107,11 +96,7 @@ impl fmt::Display for CreditCode {
 
 impl fmt::Debug for CreditCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "CreditCode({}, check_passes: {})",
-            self.value, self.check_passes
-        )
+        write!(f, "CreditCode({}, check_passes: {})", self.value, self.check_passes)
     }
 }
 
@@ -123,10 +108,7 @@ mod tests {
     // A code built here from a public-sector prefix (1 = 机构编制, 2 = 事业单位, 500000 = 重庆).
     fn sample() -> String {
         let body = "12500000MB1234567";
-        format!(
-            "{body}{}",
-            CreditCode::check_character(body).expect("charset")
-        )
+        format!("{body}{}", CreditCode::check_character(body).expect("charset"))
     }
 
     // R40: GB 32100 check character.
@@ -135,10 +117,7 @@ mod tests {
         let s = sample();
         let code = CreditCode::strict(&s).expect("valid");
         assert!(code.check_passes());
-        assert_eq!(
-            CreditCode::parse(&s.to_lowercase()).map(|c| c.to_string()),
-            Ok(s)
-        );
+        assert_eq!(CreditCode::parse(&s.to_lowercase()).map(|c| c.to_string()), Ok(s));
     }
 
     #[test]
@@ -153,18 +132,9 @@ mod tests {
 
     #[test]
     fn malformed_codes_are_refused() {
-        assert_eq!(
-            CreditCode::parse("1250"),
-            Err(CreditCodeError::Length { actual: 4 })
-        );
-        assert_eq!(
-            CreditCode::parse("12500000MB123456IX"),
-            Err(CreditCodeError::Character { position: 17 })
-        );
-        assert_eq!(
-            CreditCode::parse("12A00000MB1234567X"),
-            Err(CreditCodeError::Division)
-        );
+        assert_eq!(CreditCode::parse("1250"), Err(CreditCodeError::Length { actual: 4 }));
+        assert_eq!(CreditCode::parse("12500000MB123456IX"), Err(CreditCodeError::Character { position: 17 }));
+        assert_eq!(CreditCode::parse("12A00000MB1234567X"), Err(CreditCodeError::Division));
     }
 
     proptest! {

@@ -50,26 +50,11 @@ mod tests {
 
     #[test]
     fn chongqing_codes_parse_and_others_do_not() {
-        assert_eq!(
-            DistrictCode::parse("500157").map(|c| c.to_string()),
-            Ok("500157".into())
-        );
-        assert_eq!(
-            DistrictCode::parse("500243").map(|c| c.to_string()),
-            Ok("500243".into())
-        );
-        assert_eq!(
-            DistrictCode::parse("510104"),
-            Err(DistrictCodeError::NotChongqing)
-        );
-        assert_eq!(
-            DistrictCode::parse("500000"),
-            Err(DistrictCodeError::NotChongqing)
-        );
+        assert_eq!(DistrictCode::parse("500157").map(|c| c.to_string()), Ok("500157".into()));
+        assert_eq!(DistrictCode::parse("500243").map(|c| c.to_string()), Ok("500243".into()));
+        assert_eq!(DistrictCode::parse("510104"), Err(DistrictCodeError::NotChongqing));
+        assert_eq!(DistrictCode::parse("500000"), Err(DistrictCodeError::NotChongqing));
         assert_eq!(DistrictCode::parse("50015"), Err(DistrictCodeError::Format));
-        assert_eq!(
-            DistrictCode::parse("５00157"),
-            Err(DistrictCodeError::Format)
-        );
+        assert_eq!(DistrictCode::parse("５00157"), Err(DistrictCodeError::Format));
     }
 }

@@ -89,11 +89,8 @@ pub enum SchoolType {
 
 impl SchoolType {
     /// Every school type.
-    pub const ALL: [SchoolType; 3] = [
-        SchoolType::TechnicianCollege,
-        SchoolType::SeniorTechnicalSchool,
-        SchoolType::TechnicalSchool,
-    ];
+    pub const ALL: [SchoolType; 3] =
+        [SchoolType::TechnicianCollege, SchoolType::SeniorTechnicalSchool, SchoolType::TechnicalSchool];
 
     /// The stable code used in the API and the database.
     pub fn code(self) -> &'static str {
@@ -115,10 +112,7 @@ impl SchoolType {
 pub enum LevelRuleError {
     /// R1: 技工学校 may certify levels 4 and 5 only.
     #[error("a {school_type:?} may not certify level {level}")]
-    LevelNotAllowedForSchoolType {
-        level: Level,
-        school_type: SchoolType,
-    },
+    LevelNotAllowedForSchoolType { level: Level, school_type: SchoolType },
     /// R2: level 9 only for a major that runs a preparatory technician class (预备技师班).
     #[error("level 9 requires a major with a preparatory technician class")]
     PreparatoryClassRequired,
@@ -134,9 +128,7 @@ pub fn check_level_allowed(
     major_has_preparatory_class: bool,
 ) -> Result<(), LevelRuleError> {
     match level {
-        Level::Nine if !major_has_preparatory_class => {
-            Err(LevelRuleError::PreparatoryClassRequired)
-        }
+        Level::Nine if !major_has_preparatory_class => Err(LevelRuleError::PreparatoryClassRequired),
         Level::Nine | Level::Four | Level::Five => Ok(()),
         Level::Three => match school_type {
             SchoolType::TechnicianCollege | SchoolType::SeniorTechnicalSchool => Ok(()),
@@ -165,10 +157,7 @@ mod tests {
 
     #[test]
     fn r1_level_3_is_allowed_for_technician_colleges_and_senior_schools() {
-        for t in [
-            SchoolType::TechnicianCollege,
-            SchoolType::SeniorTechnicalSchool,
-        ] {
+        for t in [SchoolType::TechnicianCollege, SchoolType::SeniorTechnicalSchool] {
             assert_eq!(check_level_allowed(t, Level::Three, false), Ok(()));
         }
     }

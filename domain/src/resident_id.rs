@@ -13,8 +13,8 @@ const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
 /// Province-level codes of GB/T 2260 (positions 1–2).
 const PROVINCES: [u32; 34] = [
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
-    53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54,
+    61, 62, 63, 64, 65, 71, 81, 82,
 ];
 
 /// Gender as recorded by the sequence digit (position 17).
@@ -69,9 +69,7 @@ impl ResidentId {
     pub fn parse(s: &str) -> Result<ResidentId, ResidentIdError> {
         let chars: Vec<char> = s.chars().collect();
         if chars.len() != 18 {
-            return Err(ResidentIdError::Length {
-                actual: chars.len(),
-            });
+            return Err(ResidentIdError::Length { actual: chars.len() });
         }
         let mut digits = [0u32; 17];
         for (i, c) in chars[..17].iter().enumerate() {
@@ -113,11 +111,7 @@ impl ResidentId {
     /// The gender, from the parity of position 17.
     pub fn gender(&self) -> Gender {
         let d = self.value.as_bytes()[16] - b'0';
-        if d % 2 == 1 {
-            Gender::Male
-        } else {
-            Gender::Female
-        }
+        if d % 2 == 1 { Gender::Male } else { Gender::Female }
     }
 
     /// Age in whole years on `today`.
@@ -128,21 +122,12 @@ impl ResidentId {
     /// The number with everything but the first two and the last two characters hidden,
     /// as shown wherever a full number is not needed.
     pub fn masked(&self) -> String {
-        format!(
-            "{}{}{}",
-            &self.value[..2],
-            "*".repeat(14),
-            &self.value[16..]
-        )
+        format!("{}{}{}", &self.value[..2], "*".repeat(14), &self.value[16..])
     }
 
     /// The check character for 17 digits, for tests and generators.
     pub fn check_character(first17: &[u8; 17]) -> char {
-        let sum: u32 = first17
-            .iter()
-            .zip(WEIGHTS)
-            .map(|(d, w)| u32::from(*d) * w)
-            .sum();
+        let sum: u32 = first17.iter().zip(WEIGHTS).map(|(d, w)| u32::from(*d) * w).sum();
         CHECK[(sum % 11) as usize]
     }
 }
@@ -165,10 +150,7 @@ mod tests {
     #[test]
     fn r40_standard_example_is_valid() {
         let id = ResidentId::parse(STANDARD_EXAMPLE).expect("valid");
-        assert_eq!(
-            id.birth_date(),
-            NaiveDate::from_ymd_opt(1949, 12, 31).expect("date")
-        );
+        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).expect("date"));
         assert_eq!(id.gender(), Gender::Female);
         assert_eq!(
             ResidentId::parse("11010519491231002x").map(|i| i.as_str().to_owned()),
@@ -178,30 +160,18 @@ mod tests {
 
     #[test]
     fn r40_wrong_check_character_is_refused() {
-        assert_eq!(
-            ResidentId::parse("110105194912310021"),
-            Err(ResidentIdError::CheckCharacter)
-        );
+        assert_eq!(ResidentId::parse("110105194912310021"), Err(ResidentIdError::CheckCharacter));
     }
 
     #[test]
     fn impossible_dates_lengths_and_characters_are_refused() {
-        assert_eq!(
-            ResidentId::parse("500101200602300011").err(),
-            Some(ResidentIdError::BirthDate)
-        );
-        assert_eq!(
-            ResidentId::parse("5001012006").err(),
-            Some(ResidentIdError::Length { actual: 10 })
-        );
+        assert_eq!(ResidentId::parse("500101200602300011").err(), Some(ResidentIdError::BirthDate));
+        assert_eq!(ResidentId::parse("5001012006").err(), Some(ResidentIdError::Length { actual: 10 }));
         assert_eq!(
             ResidentId::parse("５00101200601010011").err(),
             Some(ResidentIdError::Character { position: 1 })
         );
-        assert_eq!(
-            ResidentId::parse("990101200601010011").err(),
-            Some(ResidentIdError::Province)
-        );
+        assert_eq!(ResidentId::parse("990101200601010011").err(), Some(ResidentIdError::Province));
     }
 
     #[test]
@@ -213,28 +183,17 @@ mod tests {
     }
 
     fn valid_id() -> impl Strategy<Value = String> {
-        (
-            0usize..PROVINCES.len(),
-            0u32..10_000,
-            1950i32..2015,
-            1u32..=365,
-            0u32..1000,
-        )
-            .prop_map(|(p, area, year, day, seq)| {
+        (0usize..PROVINCES.len(), 0u32..10_000, 1950i32..2015, 1u32..=365, 0u32..1000).prop_map(
+            |(p, area, year, day, seq)| {
                 let date = NaiveDate::from_yo_opt(year, day).expect("day of year");
-                let body = format!(
-                    "{:02}{:04}{}{:03}",
-                    PROVINCES[p],
-                    area,
-                    date.format("%Y%m%d"),
-                    seq
-                );
+                let body = format!("{:02}{:04}{}{:03}", PROVINCES[p], area, date.format("%Y%m%d"), seq);
                 let mut d = [0u8; 17];
                 for (i, b) in body.bytes().enumerate() {
                     d[i] = b - b'0';
                 }
                 format!("{body}{}", ResidentId::check_character(&d))
-            })
+            },
+        )
     }
 
     proptest! {

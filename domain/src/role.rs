@@ -20,13 +20,7 @@ pub enum Role {
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 5] = [
-        Role::Bureau,
-        Role::Centre,
-        Role::District,
-        Role::School,
-        Role::Expert,
-    ];
+    pub const ALL: [Role; 5] = [Role::Bureau, Role::Centre, Role::District, Role::School, Role::Expert];
 
     /// The stable code used in the API, tokens and the database.
     pub fn code(self) -> &'static str {

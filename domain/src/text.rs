@@ -36,9 +36,7 @@ pub fn multi_line(s: &str, max: usize) -> Result<&str, TextError> {
     if t.is_empty() {
         return Err(TextError::Blank);
     }
-    if t.chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
+    if t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
         return Err(TextError::ControlCharacter);
     }
     if t.chars().count() > max {
@@ -54,10 +52,7 @@ mod tests {
     #[test]
     fn nul_bytes_and_long_names_are_refused() {
         assert_eq!(single_line("张\0三", 50), Err(TextError::ControlCharacter));
-        assert_eq!(
-            single_line(&"张".repeat(10_000), 50),
-            Err(TextError::TooLong { max: 50 })
-        );
+        assert_eq!(single_line(&"张".repeat(10_000), 50), Err(TextError::TooLong { max: 50 }));
         assert_eq!(single_line("   ", 50), Err(TextError::Blank));
         assert_eq!(single_line(" 张三 ", 2), Ok("张三"));
         assert_eq!(single_line("a\nb", 10), Err(TextError::ControlCharacter));

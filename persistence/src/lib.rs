@@ -1,1 +1,15 @@
+//! Persistence for skillcert: sea-orm entities that follow the schema in `migrations/sql/`, and
+//! repository functions that take `&impl ConnectionTrait`, so the same function runs inside or
+//! outside a transaction, on SQLite or PostgreSQL.
 
+pub mod db;
+pub mod entity;
+pub mod error;
+pub mod repo;
+
+pub use db::{Database, begin_write, connect};
+pub use error::RepoError;
+pub use sea_orm;
+pub use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, TransactionTrait,
+};

@@ -1,0 +1,9 @@
+//! Authentication and authorisation: password hashing, signed access tokens, and the
+//! [`Caller`] extractor that every protected handler takes.
+
+pub mod caller;
+pub mod keys;
+pub mod password;
+pub mod token;
+
+pub use caller::Caller;

@@ -1,0 +1,254 @@
+//! Request extractors that answer every malformed input with problem+json: JSON bodies
+//! ([`ApiJson`]), query strings ([`ApiQuery`]) and pagination ([`Pagination`]).
+
+use crate::error::{ApiError, FieldError};
+use crate::i18n::{Problem, Rule};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
+use futures_util::StreamExt as _;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::pin::Pin;
+use utoipa::IntoParams;
+
+/// Largest JSON body accepted.
+pub const JSON_LIMIT: usize = 1024 * 1024;
+
+/// A JSON body: `Content-Type: application/json`, at most [`JSON_LIMIT`] bytes, syntactically
+/// valid (else 400), and matching `T` (else 422 naming the field: unknown fields, missing
+/// fields, wrong types).
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type_ok = req.mime_type().ok().flatten().is_some_and(|m| {
+            m.type_() == "application" && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"))
+        });
+        let declared_len = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !content_type_ok {
+                return Err(ApiError::new(Problem::UnsupportedMediaType).with("expected", "application/json"));
+            }
+            let too_large = || ApiError::new(Problem::PayloadTooLarge).with("limit_kib", JSON_LIMIT / 1024);
+            if declared_len.is_some_and(|n| n > JSON_LIMIT) {
+                return Err(too_large());
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|_| ApiError::new(Problem::BadRequest))?;
+                if body.len() + chunk.len() > JSON_LIMIT {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse_json(&body).map(ApiJson)
+        })
+    }
+}
+
+/// Deserialises a JSON document, classifying failures.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    let err = match result {
+        Ok(v) => {
+            return match de.end() {
+                Ok(()) => Ok(v),
+                Err(e) => Err(ApiError::new(Problem::MalformedJson)
+                    .with("line", e.line())
+                    .with("column", e.column())),
+            };
+        }
+        Err(e) => e,
+    };
+    let inner = err.inner();
+    match inner.classify() {
+        serde_json::error::Category::Data => {}
+        _ => {
+            return Err(ApiError::new(Problem::MalformedJson)
+                .with("line", inner.line())
+                .with("column", inner.column()));
+        }
+    }
+    let message = inner.to_string();
+    let path = err.path().to_string();
+    let base = if path == "." { String::new() } else { path };
+    let (rule, field) = if let Some(name) = quoted(&message, "unknown field `") {
+        (Rule::UnknownField, join(&base, &name))
+    } else if let Some(name) = quoted(&message, "missing field `") {
+        (Rule::Required, join(&base, &name))
+    } else if message.starts_with("unknown variant") {
+        let allowed = message.split("expected ").nth(1).unwrap_or("").split(" at line").next().unwrap_or("");
+        let allowed = allowed.replace('`', "").replace("one of ", "");
+        return Err(ApiError::validation(vec![
+            FieldError::new(or_root(base), Rule::NotOneOf).with("allowed", allowed),
+        ]));
+    } else {
+        (Rule::InvalidType, or_root(base))
+    };
+    Err(ApiError::validation(vec![FieldError::new(field, rule)]))
+}
+
+fn quoted(message: &str, prefix: &str) -> Option<String> {
+    let rest = message.strip_prefix(prefix)?;
+    rest.split('`').next().map(str::to_owned)
+}
+
+fn join(base: &str, name: &str) -> String {
+    if base.is_empty() || base.ends_with(name) { name.to_owned() } else { format!("{base}.{name}") }
+}
+
+fn or_root(base: String) -> String {
+    if base.is_empty() { "body".into() } else { base }
+}
+
+/// A query string deserialised into `T` (which should `deny_unknown_fields`); a bad value is a
+/// 400 naming the parameter.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(ApiQuery))
+    }
+}
+
+/// Parses a query string; on failure, finds which parameters are at fault.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let err = match serde_urlencoded::from_str::<T>(query) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    let mut errors = Vec::new();
+    for (k, v) in &pairs {
+        let single = serde_urlencoded::to_string([(k, v)]).unwrap_or_default();
+        if let Err(e) = serde_urlencoded::from_str::<T>(&single) {
+            let text = e.to_string();
+            let rule = if text.starts_with("unknown field") { Rule::UnknownField } else { Rule::InvalidType };
+            if !errors.iter().any(|f: &FieldError| f.field == *k) {
+                errors.push(FieldError::new(k.clone(), rule));
+            }
+        }
+    }
+    if errors.is_empty() {
+        let text = err.to_string();
+        let field = quoted(&text, "missing field `").unwrap_or_else(|| "query".into());
+        errors.push(FieldError::new(
+            field,
+            if text.starts_with("missing field") { Rule::Required } else { Rule::InvalidType },
+        ));
+    }
+    Err(ApiError { errors, ..ApiError::new(Problem::InvalidQuery) })
+}
+
+/// `page` (from 1) and `per_page` (1–100, default 20): the same on every list.
+#[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Pagination {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 100000, default = 1)]
+    pub page: Option<u64>,
+    /// Items per page, 1–100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub per_page: Option<u64>,
+}
+
+impl Pagination {
+    /// Checks the ranges, adding a field error per bad value.
+    pub fn check(self, errors: &mut Vec<FieldError>) -> persistence::repo::PageRequest {
+        let page = self.page.unwrap_or(1);
+        let per_page = self.per_page.unwrap_or(20);
+        if !(1..=100_000).contains(&page) {
+            errors.push(FieldError::new("page", Rule::OutOfRange).with("min", 1).with("max", 100_000));
+        }
+        if !(1..=100).contains(&per_page) {
+            errors.push(FieldError::new("per_page", Rule::OutOfRange).with("min", 1).with("max", 100));
+        }
+        persistence::repo::PageRequest { page: page.clamp(1, 100_000), per_page: per_page.clamp(1, 100) }
+    }
+}
+
+/// A page of results: the same shape on every list.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ListBody<T> {
+    pub items: Vec<T>,
+    /// Items matching the filter, on all pages.
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "fields are only deserialised")]
+    struct Body {
+        name: String,
+        count: u32,
+        inner: Option<Inner>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "fields are only deserialised")]
+    struct Inner {
+        level: u8,
+    }
+
+    fn fail(json: &str) -> ApiError {
+        parse_json::<Body>(json.as_bytes()).expect_err("must fail")
+    }
+
+    #[test]
+    fn json_failures_name_the_field_and_rule() {
+        let e = fail(r#"{"name": "a", "count": "7"}"#);
+        assert_eq!(
+            (e.problem, e.errors[0].field.as_str(), e.errors[0].rule),
+            (Problem::ValidationFailed, "count", Rule::InvalidType)
+        );
+        let e = fail(r#"{"name": "a", "count": 7, "extra": 1}"#);
+        assert_eq!((e.errors[0].field.as_str(), e.errors[0].rule), ("extra", Rule::UnknownField));
+        let e = fail(r#"{"name": "a"}"#);
+        assert_eq!((e.errors[0].field.as_str(), e.errors[0].rule), ("count", Rule::Required));
+        let e = fail(r#"{"name": "a", "count": 1, "inner": {"level": "x"}}"#);
+        assert_eq!(e.errors[0].field, "inner.level");
+        let e = fail(r#"{"name": "a", "count": 1, "inner": {}}"#);
+        assert_eq!(e.errors[0].field, "inner.level");
+        assert_eq!(fail(r#"{"name": "a", "cou"#).problem, Problem::MalformedJson);
+        assert_eq!(fail(r#"{"name": "a", "count": 1} trailing"#).problem, Problem::MalformedJson);
+        assert_eq!(fail("").problem, Problem::MalformedJson);
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[expect(dead_code, reason = "fields are only deserialised")]
+    struct Q {
+        page: Option<u64>,
+        role: Option<String>,
+    }
+
+    #[test]
+    fn query_failures_name_the_parameter() {
+        assert!(parse_query::<Q>("page=2&role=bureau").is_ok());
+        let e = parse_query::<Q>("page=two&role=x&bogus=1").expect_err("bad");
+        let fields: Vec<(&str, Rule)> = e.errors.iter().map(|f| (f.field.as_str(), f.rule)).collect();
+        assert_eq!(fields, [("page", Rule::InvalidType), ("bogus", Rule::UnknownField)]);
+        assert_eq!(e.problem, Problem::InvalidQuery);
+    }
+}

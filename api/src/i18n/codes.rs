@@ -1,0 +1,127 @@
+//! The stable codes of problems, validation rules and display names. Adding a code here without
+//! its texts in `zh-CN.json` and `en.json` fails the catalogue test.
+
+use actix_web::http::StatusCode;
+use domain::{Level, Role, SchoolType};
+
+macro_rules! problems {
+    ($($var:ident = $code:literal, $status:literal, [$($p:literal),*];)*) => {
+        /// A kind of problem (RFC 9457), with its HTTP status and detail placeholders.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Problem { $($var),* }
+        impl Problem {
+            /// Every problem code.
+            pub const ALL: &'static [Problem] = &[$(Problem::$var),*];
+            /// The stable snake_case code.
+            pub fn as_str(self) -> &'static str { match self { $(Problem::$var => $code),* } }
+            /// The HTTP status.
+            pub fn status(self) -> StatusCode {
+                match self { $(Problem::$var => StatusCode::from_u16($status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)),* }
+            }
+            /// The placeholders its detail text uses.
+            pub fn params(self) -> &'static [&'static str] { match self { $(Problem::$var => &[$($p),*]),* } }
+        }
+    };
+}
+
+macro_rules! rules {
+    ($($var:ident = $code:literal, [$($p:literal),*];)*) => {
+        /// A validation rule a field can break, with its message placeholders.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Rule { $($var),* }
+        impl Rule {
+            /// Every rule code.
+            pub const ALL: &'static [Rule] = &[$(Rule::$var),*];
+            /// The stable snake_case code.
+            pub fn as_str(self) -> &'static str { match self { $(Rule::$var => $code),* } }
+            /// The placeholders its message uses.
+            pub fn params(self) -> &'static [&'static str] { match self { $(Rule::$var => &[$($p),*]),* } }
+        }
+    };
+}
+
+problems! {
+    BadRequest = "bad_request", 400, [];
+    MalformedJson = "malformed_json", 400, ["line", "column"];
+    InvalidQuery = "invalid_query", 400, [];
+    Unauthenticated = "unauthenticated", 401, [];
+    InvalidToken = "invalid_token", 401, [];
+    InvalidCredentials = "invalid_credentials", 401, ["lock_minutes"];
+    Forbidden = "forbidden", 403, [];
+    NotFound = "not_found", 404, [];
+    MethodNotAllowed = "method_not_allowed", 405, ["method", "allowed"];
+    UsernameTaken = "username_taken", 409, ["username"];
+    OwnAccount = "own_account", 409, [];
+    PreconditionFailed = "precondition_failed", 412, [];
+    PayloadTooLarge = "payload_too_large", 413, ["limit_kib"];
+    UnsupportedMediaType = "unsupported_media_type", 415, ["expected"];
+    ValidationFailed = "validation_failed", 422, ["count"];
+    InvalidCertificateCode = "invalid_certificate_code", 422, [];
+    PreconditionRequired = "precondition_required", 428, [];
+    InternalError = "internal_error", 500, [];
+    NotReady = "not_ready", 503, [];
+}
+
+rules! {
+    Required = "required", [];
+    UnknownField = "unknown_field", [];
+    InvalidType = "invalid_type", [];
+    Blank = "blank", [];
+    TooLong = "too_long", ["max"];
+    ControlCharacter = "control_character", [];
+    OutOfRange = "out_of_range", ["min", "max"];
+    NotOneOf = "not_one_of", ["allowed"];
+    InvalidUuid = "invalid_uuid", [];
+    InvalidTimestamp = "invalid_timestamp", [];
+    UsernameFormat = "username_format", [];
+    PasswordLength = "password_length", ["min", "max"];
+    DistrictUnknown = "district_unknown", ["code"];
+    DistrictAbolished = "district_abolished", ["code", "name", "successor"];
+    DistrictRequired = "district_required", [];
+    DistrictNotAllowed = "district_not_allowed", ["role"];
+    SchoolAccountViaSchool = "school_account_via_school", [];
+    NothingToChange = "nothing_to_change", [];
+    WrongPassword = "wrong_password", [];
+    CodeLength = "code_length", ["expected", "actual"];
+    CodeNotADigit = "code_not_a_digit", ["position", "found"];
+    CodeCategory = "code_category", ["found"];
+    CodeRoute = "code_route", ["found"];
+    CodeProvince = "code_province", ["found"];
+    CodeInstitutionSerial = "code_institution_serial", ["found"];
+    CodeYear = "code_year", ["found"];
+    CodeLevel = "code_level", ["found"];
+    CodeCertificateSerial = "code_certificate_serial", ["found"];
+}
+
+/// An enumeration value users see, answered with its display name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Name {
+    Role(Role),
+    Level(Level),
+    SchoolType(SchoolType),
+    DistrictKind(&'static str),
+}
+
+/// District kinds of the reference data.
+pub const DISTRICT_KINDS: [&str; 3] = ["district", "county", "autonomous_county"];
+
+impl Name {
+    /// The catalogue key, e.g. `level.3`.
+    pub fn key(self) -> String {
+        match self {
+            Name::Role(r) => format!("role.{}", r.code()),
+            Name::Level(l) => format!("level.{}", l.code()),
+            Name::SchoolType(t) => format!("school_type.{}", t.code()),
+            Name::DistrictKind(k) => format!("district_kind.{k}"),
+        }
+    }
+
+    /// Every name the catalogue must hold.
+    pub fn all() -> Vec<Name> {
+        let mut v: Vec<Name> = Role::ALL.into_iter().map(Name::Role).collect();
+        v.extend(Level::ALL.into_iter().map(Name::Level));
+        v.extend(SchoolType::ALL.into_iter().map(Name::SchoolType));
+        v.extend(DISTRICT_KINDS.into_iter().map(Name::DistrictKind));
+        v
+    }
+}

@@ -1,0 +1,471 @@
+//! User accounts, managed by the bureau.
+
+use super::auth::sea_orm_set;
+use crate::auth::{Caller, password};
+use crate::context::RequestContext;
+use crate::error::{ApiError, FieldError};
+use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
+use crate::i18n::{self, Lang, Name, Problem, Rule};
+use crate::state::AppState;
+use crate::validate::Errors;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use domain::Role;
+use domain::role::RoleBinding;
+use persistence::entity::user;
+use persistence::repo::{self, audit::NewEvent};
+use persistence::{ConnectionTrait, Database};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// A user account as the API shows it (never the password hash).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: Uuid,
+    #[schema(example = "li.lei")]
+    pub username: String,
+    #[schema(example = "李雷")]
+    pub display_name: String,
+    /// Stable role code.
+    #[schema(value_type = String, example = "district")]
+    pub role: Role,
+    /// The role's display name in the negotiated language.
+    #[schema(example = "区县人力社保部门")]
+    pub role_name: String,
+    /// For `district` accounts: the district they supervise (R38).
+    #[schema(example = "500157")]
+    pub district_code: Option<String>,
+    #[schema(example = "两江新区")]
+    pub district_name: Option<String>,
+    /// For `school` accounts: their school.
+    pub school_id: Option<Uuid>,
+    pub disabled: bool,
+    /// Locked after repeated failed sign-ins, until `locked_until`.
+    pub locked: bool,
+    pub locked_until: Option<DateTime<Utc>>,
+    /// Increases with every change; the `ETag` is derived from it.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl UserView {
+    /// The view of `u`, with display names in `lang`.
+    pub async fn load(db: &impl ConnectionTrait, u: user::Model, lang: Lang) -> Result<UserView, ApiError> {
+        let district_name = match &u.district_code {
+            Some(code) => repo::district::find(db, code).await?.map(|d| d.name),
+            None => None,
+        };
+        let role = Role::from_code(&u.role).ok_or_else(|| ApiError::internal("unknown role in database"))?;
+        let now = Utc::now();
+        Ok(UserView {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            role,
+            role_name: i18n::name(lang, Name::Role(role)),
+            district_code: u.district_code,
+            district_name,
+            school_id: u.school_id,
+            disabled: u.disabled,
+            locked: u.locked_until.is_some_and(|t| t > now),
+            locked_until: u.locked_until.filter(|t| *t > now),
+            version: u.version,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        })
+    }
+}
+
+/// The `ETag` of a user version.
+fn etag(version: i32) -> String {
+    format!("\"u{version}\"")
+}
+
+/// A new account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserRequest {
+    /// 3–64 characters: lower-case letters, digits, `.`, `-`, `_`.
+    #[schema(example = "li.lei")]
+    pub username: String,
+    #[schema(example = "李雷")]
+    pub display_name: String,
+    /// `bureau`, `centre`, `district` or `expert`. School accounts are created with their school.
+    #[schema(value_type = String, example = "district")]
+    pub role: String,
+    /// Required for `district`, refused for the other roles.
+    #[schema(example = "500157")]
+    pub district_code: Option<String>,
+    /// 12–128 characters.
+    #[schema(format = Password, example = "a-long-initial-password")]
+    pub password: String,
+}
+
+/// Checks role and district binding together.
+async fn check_binding(
+    db: &Database,
+    errors: &mut Errors,
+    role_text: &str,
+    district_code: Option<&str>,
+    lang: Lang,
+) -> Result<Option<(Role, Option<String>)>, ApiError> {
+    let Some(role) = Role::from_code(role_text) else {
+        errors.push(
+            FieldError::new("role", Rule::NotOneOf).with("allowed", "bureau, centre, district, expert"),
+        );
+        return Ok(None);
+    };
+    match (role.binding(), district_code) {
+        (RoleBinding::School, _) => {
+            errors.push(FieldError::new("role", Rule::SchoolAccountViaSchool));
+            Ok(None)
+        }
+        (RoleBinding::District, None) => {
+            errors.push(FieldError::new("district_code", Rule::DistrictRequired));
+            Ok(None)
+        }
+        (RoleBinding::District, Some(code)) => match repo::district::find(db, code).await? {
+            None => {
+                errors.push(FieldError::new("district_code", Rule::DistrictUnknown).with("code", code));
+                Ok(None)
+            }
+            Some(d) if d.abolished_on.is_some() => {
+                errors.push(
+                    FieldError::new("district_code", Rule::DistrictAbolished)
+                        .with("code", &d.code)
+                        .with("name", &d.name)
+                        .with("successor", d.successor_code.unwrap_or_default()),
+                );
+                Ok(None)
+            }
+            Some(d) => Ok(Some((role, Some(d.code)))),
+        },
+        (RoleBinding::None, Some(_)) => {
+            errors.push(
+                FieldError::new("district_code", Rule::DistrictNotAllowed)
+                    .with("role", i18n::name(lang, Name::Role(role))),
+            );
+            Ok(None)
+        }
+        (RoleBinding::None, None) => Ok(Some((role, None))),
+    }
+}
+
+fn event(
+    ctx: &RequestContext,
+    caller: &Caller,
+    action: &'static str,
+    target: Uuid,
+    summary: serde_json::Value,
+    now: DateTime<Utc>,
+) -> NewEvent {
+    NewEvent {
+        occurred_at: now,
+        request_id: ctx.request_id.clone(),
+        actor: caller.actor(),
+        action,
+        target_type: "user",
+        target_id: target.to_string(),
+        summary,
+    }
+}
+
+/// Create an account (bureau only).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = NewUserRequest,
+    responses(
+        (status = 201, description = "Created", body = UserView,
+         headers(("Location" = String, description = "The new account"), ("ETag" = String, description = "Its version"))),
+        (status = 409, description = "Username taken", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    body: ApiJson<NewUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    let req = body.0;
+    let mut errors = Errors::default();
+    let username = errors.username("username", &req.username);
+    let display_name = errors.single_line("display_name", &req.display_name, 100);
+    errors.password("password", &req.password);
+    let binding =
+        check_binding(&state.db, &mut errors, &req.role, req.district_code.as_deref(), ctx.lang).await?;
+    errors.finish()?;
+    let (Some(username), Some(display_name), Some((role, district_code))) = (username, display_name, binding)
+    else {
+        return Err(ApiError::internal("validation passed without values"));
+    };
+    let hash = password::hash(req.password).await?;
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    let created = repo::user::insert(
+        &tx,
+        repo::user::NewUser {
+            username: username.clone(),
+            display_name,
+            role: role.code().to_owned(),
+            district_code: district_code.clone(),
+            school_id: None,
+            password_hash: hash,
+        },
+        now,
+    )
+    .await
+    .map_err(|e| {
+        if e.is_conflict(repo::user::USERNAME_TAKEN) {
+            ApiError::new(Problem::UsernameTaken).with("username", &username)
+        } else {
+            ApiError::from(e)
+        }
+    })?;
+    let summary =
+        serde_json::json!({"username": username, "role": role.code(), "district_code": district_code});
+    repo::audit::append(&tx, event(&ctx, &caller, "user.created", created.id, summary, now)).await?;
+    let view = UserView::load(&tx, created, ctx.lang).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/users/{}", view.id)))
+        .insert_header((header::ETAG, etag(view.version)))
+        .json(view))
+}
+
+/// Filters for the account list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    /// Only this role.
+    pub role: Option<String>,
+    /// Only accounts bound to this district.
+    pub district_code: Option<String>,
+    /// Only disabled (`true`) or enabled (`false`) accounts.
+    pub disabled: Option<bool>,
+    /// Part of the username or display name.
+    pub q: Option<String>,
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<u64>,
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u64>,
+}
+
+/// List accounts (bureau only), by username.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(UserQuery),
+    responses((status = 200, description = "A page of accounts", body = ListBody<UserView>))
+)]
+#[get("/users")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    query: ApiQuery<UserQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    let q = query.0;
+    let mut errors = Vec::new();
+    let page = Pagination { page: q.page, per_page: q.per_page }.check(&mut errors);
+    if let Some(role) = &q.role
+        && Role::from_code(role).is_none()
+    {
+        errors.push(
+            FieldError::new("role", Rule::NotOneOf)
+                .with("allowed", "bureau, centre, district, school, expert"),
+        );
+    }
+    let text = q.q.as_deref().map(|t| domain::text::single_line(t, 100));
+    if let Some(Err(_)) = text {
+        errors.push(FieldError::new("q", Rule::TooLong).with("max", 100));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError { errors, ..ApiError::new(Problem::InvalidQuery) });
+    }
+    let filter = repo::user::Filter {
+        role: q.role,
+        district_code: q.district_code,
+        disabled: q.disabled,
+        q: text.and_then(Result::ok).map(str::to_owned),
+    };
+    let found = repo::user::list(&state.db, &filter, page).await?;
+    let mut items = Vec::with_capacity(found.items.len());
+    for u in found.items {
+        items.push(UserView::load(&state.db, u, ctx.lang).await?);
+    }
+    Ok(HttpResponse::Ok().json(ListBody {
+        items,
+        total: found.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
+}
+
+/// One account (the bureau, or the account itself).
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Account id")),
+    responses((status = 200, description = "The account", body = UserView, headers(("ETag" = String, description = "Its version"))))
+)]
+#[get("/users/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    if caller.role != Role::Bureau && caller.id() != id {
+        return Err(ApiError::not_found());
+    }
+    let u = repo::user::find(&state.db, id).await?.ok_or_else(ApiError::not_found)?;
+    let view = UserView::load(&state.db, u, ctx.lang).await?;
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(view.version))).json(view))
+}
+
+/// Changes to an account; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    pub display_name: Option<String>,
+    /// `true` disables the account (its tokens stop working at once); `false` re-enables it.
+    pub disabled: Option<bool>,
+    /// A new password (12–128 characters); ends the account's tokens and clears a lock.
+    #[schema(format = Password)]
+    pub password: Option<String>,
+    /// A new role (not `school`).
+    #[schema(value_type = Option<String>)]
+    pub role: Option<String>,
+    /// The district binding; required when the resulting role is `district`.
+    pub district_code: Option<String>,
+}
+
+/// Change an account (bureau only): rename, disable or re-enable, reset the password, change the
+/// role binding. Needs `If-Match` with the account's `ETag`.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Account id"),
+        ("If-Match" = String, Header, description = "The ETag read from the account"),
+    ),
+    request_body = UpdateUserRequest,
+    responses(
+        (status = 200, description = "Changed", body = UserView, headers(("ETag" = String, description = "The new version"))),
+        (status = 409, description = "Would disable or re-role oneself", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 428, description = "Missing If-Match", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: ApiJson<UpdateUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    let id = id.into_inner();
+    let existing = repo::user::find(&state.db, id).await?.ok_or_else(ApiError::not_found)?;
+    let if_match = req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let Some(if_match) = if_match else { return Err(ApiError::new(Problem::PreconditionRequired)) };
+    let change = body.0;
+
+    let mut errors = Errors::default();
+    let display_name =
+        change.display_name.as_deref().and_then(|v| errors.single_line("display_name", v, 100));
+    if let Some(p) = &change.password {
+        errors.password("password", p);
+    }
+    let binding = if change.role.is_some() || change.district_code.is_some() {
+        let role = change.role.clone().unwrap_or_else(|| existing.role.clone());
+        let district = match (&change.district_code, change.role.is_some()) {
+            (Some(d), _) => Some(d.clone()),
+            // Keeping a district role without naming a district keeps the current one.
+            (None, _) if role == "district" && existing.role == "district" => existing.district_code.clone(),
+            (None, _) => None,
+        };
+        check_binding(&state.db, &mut errors, &role, district.as_deref(), ctx.lang).await?
+    } else {
+        None
+    };
+    if change.display_name.is_none()
+        && change.disabled.is_none()
+        && change.password.is_none()
+        && change.role.is_none()
+        && change.district_code.is_none()
+    {
+        errors.push(FieldError::new("body", Rule::NothingToChange));
+    }
+    errors.finish()?;
+
+    let own = caller.id() == id;
+    let role_changes = binding.as_ref().is_some_and(|(r, _)| r.code() != existing.role);
+    if own && (change.disabled == Some(true) || role_changes) {
+        return Err(ApiError::new(Problem::OwnAccount));
+    }
+    let hash = match change.password.clone() {
+        Some(p) => Some(password::hash(p).await?),
+        None => None,
+    };
+
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    // Re-read inside the transaction: the version check and the write see the same row.
+    let current = repo::user::find(&tx, id).await?.ok_or_else(ApiError::not_found)?;
+    if if_match.trim() != "*" && if_match.trim() != etag(current.version) {
+        return Err(ApiError::new(Problem::PreconditionFailed));
+    }
+    let mut summary = serde_json::Map::new();
+    let mut model = repo::user::editable(current.clone());
+    let mut end_tokens = false;
+    if let Some(name) = display_name {
+        summary.insert("display_name".into(), serde_json::json!(name));
+        model.display_name = sea_orm_set(name);
+    }
+    if let Some(disabled) = change.disabled {
+        summary.insert("disabled".into(), serde_json::json!(disabled));
+        model.disabled = sea_orm_set(disabled);
+    }
+    if let Some(hash) = hash {
+        summary.insert("password_reset".into(), serde_json::json!(true));
+        model.password_hash = sea_orm_set(hash);
+        model.failed_logins = sea_orm_set(0);
+        model.locked_until = sea_orm_set(None);
+        end_tokens = true;
+    }
+    if let Some((role, district)) = binding
+        && (role.code() != current.role || district != current.district_code)
+    {
+        summary.insert(
+            "role".into(),
+            serde_json::json!({"from": current.role, "to": role.code(), "district_from": current.district_code, "district_to": district}),
+        );
+        model.role = sea_orm_set(role.code().to_owned());
+        model.district_code = sea_orm_set(district);
+        end_tokens = true;
+    }
+    if end_tokens {
+        model.auth_generation = sea_orm_set(current.auth_generation + 1);
+    }
+    let saved = repo::user::update(&tx, model, now).await?;
+    repo::audit::append(
+        &tx,
+        event(&ctx, &caller, "user.updated", id, serde_json::Value::Object(summary), now),
+    )
+    .await?;
+    let view = UserView::load(&tx, saved, ctx.lang).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(view.version))).json(view))
+}

@@ -1,0 +1,208 @@
+//! Building and running the server: database, reference data, bootstrap account, keys, routes.
+
+use crate::auth::{keys, password, token::TokenService};
+use crate::clock::Clock;
+use crate::config::{Config, Secret};
+use crate::error::ApiError;
+use crate::openapi::{self, RouteTable};
+use crate::state::AppState;
+use crate::{middleware, routes};
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use persistence::repo::{self, audit::NewEvent};
+use std::net::TcpListener;
+use std::sync::Arc;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot create data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
+    #[error("cannot open the database: {0}")]
+    Database(persistence::DbErr),
+    #[error("cannot load reference data: {0}")]
+    Reference(persistence::RepoError),
+    #[error("cannot create the bootstrap account: {0}")]
+    Bootstrap(String),
+    #[error("signing key: {0}")]
+    Key(String),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+}
+
+/// A server that is built and bound, ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: AppState,
+}
+
+impl Application {
+    /// Prepares everything and binds the listener (port 0 picks a free port).
+    pub async fn build(config: Config) -> Result<Application, StartupError> {
+        if config.is_sqlite() {
+            std::fs::create_dir_all(&config.data_dir)
+                .map_err(|e| StartupError::DataDir(config.data_dir.display().to_string(), e))?;
+        }
+        let db = persistence::connect(config.database_url.expose(), config.db_max_connections)
+            .await
+            .map_err(StartupError::Database)?;
+        repo::district::load_reference(&db).await.map_err(StartupError::Reference)?;
+
+        let clock = Arc::new(Clock::default());
+        bootstrap_admin(&db, &clock, config.admin_password.clone()).await?;
+
+        let (key, created) = keys::load_or_create(&config.signing_key_path).map_err(StartupError::Key)?;
+        if created {
+            tracing::info!(path = %config.signing_key_path.display(), "created a new token signing key");
+        }
+        let tokens =
+            Arc::new(TokenService::new(key, config.issuer.clone(), config.token_ttl.as_secs() as i64));
+        let state = AppState { db, tokens, clock };
+
+        let listener =
+            TcpListener::bind(config.bind).map_err(|e| StartupError::Bind(config.bind.to_string(), e))?;
+        let port = listener.local_addr().map_err(|e| StartupError::Bind(config.bind.to_string(), e))?.port();
+        let server = serve(listener, state.clone(), &config)?;
+        tracing::info!(address = %format!("{}:{port}", config.bind.ip()), "skillcert listening");
+        Ok(Application { port, server, state })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until stopped (SIGTERM or SIGINT stop it gracefully: in-flight requests finish).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(listener: TcpListener, state: AppState, config: &Config) -> Result<Server, StartupError> {
+    let spec = openapi::spec();
+    let yaml = openapi::yaml(&spec);
+    let routes = web::Data::new(RouteTable::from_spec(&spec));
+    let state = web::Data::new(state);
+    let origins = config.cors_origins.clone();
+    let mut server = HttpServer::new(move || {
+        let yaml = yaml.clone();
+        let mut cors = Cors::default()
+            .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+            .allowed_headers([
+                "authorization",
+                "content-type",
+                "accept-language",
+                "if-match",
+                "idempotency-key",
+                "x-request-id",
+            ])
+            .expose_headers(["etag", "location", "x-request-id", "content-language"])
+            .max_age(3600);
+        for o in &origins {
+            cors = cors.allowed_origin(o);
+        }
+        App::new()
+            .into_utoipa_app()
+            .openapi(spec.clone())
+            .app_data(state.clone())
+            .app_data(routes.clone())
+            .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
+            .configure(routes::configure)
+            .openapi_service(|api| SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+            .map(|app| {
+                app.route(
+                    "/openapi.yaml",
+                    web::get().to(move || {
+                        let yaml = yaml.clone();
+                        async move { HttpResponse::Ok().content_type("application/yaml").body(yaml) }
+                    }),
+                )
+                .route(
+                    "/docs",
+                    web::get().to(|| async {
+                        HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
+                    }),
+                )
+                .default_service(web::to(middleware::fallback))
+                .wrap(cors)
+                .wrap(from_fn(middleware::request_context))
+            })
+            .into_app()
+    })
+    .listen(listener)
+    .map_err(|e| StartupError::Bind("listener".into(), e))?
+    .shutdown_timeout(30);
+    if let Some(n) = config.workers {
+        server = server.workers(n);
+    }
+    Ok(server.run())
+}
+
+/// Creates the bureau account `admin` on first start. With no password configured, a random one
+/// is generated and printed once; afterwards nothing is recreated or printed again.
+async fn bootstrap_admin(
+    db: &persistence::Database,
+    clock: &Clock,
+    configured: Option<Secret>,
+) -> Result<(), StartupError> {
+    if repo::user::find_by_username(db, "admin")
+        .await
+        .map_err(|e| StartupError::Bootstrap(e.to_string()))?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let generated = configured.is_none();
+    let secret = configured.unwrap_or_else(|| Secret::new(keys::random_token(15)));
+    let hash = password::hash(secret.expose().to_owned())
+        .await
+        .map_err(|e| StartupError::Bootstrap(e.to_string()))?;
+    let now = clock.now();
+    let tx = persistence::begin_write(db).await.map_err(StartupError::Database)?;
+    let new = repo::user::NewUser {
+        username: "admin".into(),
+        display_name: "系统管理员".into(),
+        role: "bureau".into(),
+        district_code: None,
+        school_id: None,
+        password_hash: hash,
+    };
+    let Some(created) = repo::user::insert_if_absent(&tx, new, now)
+        .await
+        .map_err(|e| StartupError::Bootstrap(e.to_string()))?
+    else {
+        // Another replica created it first.
+        return Ok(());
+    };
+    repo::audit::append(
+        &tx,
+        NewEvent {
+            occurred_at: now,
+            request_id: "startup".into(),
+            actor: repo::audit::Actor::system(),
+            action: "user.bootstrapped",
+            target_type: "user",
+            target_id: created.id.to_string(),
+            summary: serde_json::json!({"username": "admin", "role": "bureau", "password": if generated { "generated" } else { "from SKILLCERT_ADMIN_PASSWORD" }}),
+        },
+    )
+    .await
+    .map_err(|e| StartupError::Bootstrap(e.to_string()))?;
+    tx.commit().await.map_err(StartupError::Database)?;
+    if generated {
+        // The one time a secret is written to the log: there is no other way to hand it over.
+        tracing::warn!(
+            target: "bootstrap",
+            "created bureau account \"admin\" with generated password: {}  (shown once; change it with POST /api/v1/me/password)",
+            secret.expose()
+        );
+    } else {
+        tracing::info!(target: "bootstrap", "created bureau account \"admin\" with the password from SKILLCERT_ADMIN_PASSWORD");
+    }
+    Ok(())
+}

@@ -1,0 +1,45 @@
+//! Connecting, migrating and starting write transactions.
+
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
+use std::time::Duration;
+
+/// The connection pool shared by the whole server.
+pub type Database = DatabaseConnection;
+
+/// Opens a pool for `url` (`sqlite://…` or `postgres://…`) and applies every pending migration.
+///
+/// SQLite is opened in WAL mode with foreign keys on and a busy timeout, so readers never block
+/// the writer and concurrent writers queue (they also begin `IMMEDIATE`, see [`begin_write`]).
+pub async fn connect(url: &str, max_connections: u32) -> Result<Database, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.create_if_missing(true)
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30))
+        });
+    let db = sea_orm::Database::connect(options).await?;
+    Migrator::up(&db, None).await?;
+    Ok(db)
+}
+
+/// Begins a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`, so that concurrent
+/// writers wait for the lock up front instead of failing with "database is locked" on upgrade.
+pub async fn begin_write(db: &Database) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+}

@@ -1,0 +1,43 @@
+//! Repository errors: named constraint conflicts are told apart from real failures.
+
+use sea_orm::{DbErr, SqlErr};
+
+/// What a repository function can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    /// A unique or check constraint refused the write; the name is the constraint's (or, on
+    /// SQLite, which does not report names, the one derived from the table and columns).
+    #[error("constraint {0} refused the write")]
+    Conflict(String),
+    /// Anything else: connection lost, SQL error, … (a 500 for the caller).
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Unique-constraint names by the columns SQLite reports (`UNIQUE constraint failed: t.c`).
+const SQLITE_UNIQUE: &[(&str, &str)] =
+    &[("users.username", "users_username_key"), ("audit_events.id", "audit_events_id_key")];
+
+impl RepoError {
+    /// Classifies a database error, mapping unique violations to [`RepoError::Conflict`].
+    pub fn from_db(err: DbErr) -> RepoError {
+        if let Some(SqlErr::UniqueConstraintViolation(msg)) = err.sql_err() {
+            return RepoError::Conflict(constraint_name(&msg));
+        }
+        RepoError::Db(err)
+    }
+
+    /// Whether this is a conflict on the named constraint.
+    pub fn is_conflict(&self, name: &str) -> bool {
+        matches!(self, RepoError::Conflict(n) if n == name)
+    }
+}
+
+fn constraint_name(msg: &str) -> String {
+    for (cols, name) in SQLITE_UNIQUE {
+        if msg.contains(name) || msg.ends_with(cols) {
+            return (*name).to_owned();
+        }
+    }
+    msg.to_owned()
+}

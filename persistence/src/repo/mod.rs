@@ -1,0 +1,26 @@
+//! Repository functions, one module per table family.
+
+pub mod audit;
+pub mod district;
+pub mod user;
+
+/// One page of a list: which page (1-based) and how many per page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl PageRequest {
+    /// Rows to skip.
+    pub fn offset(self) -> u64 {
+        (self.page.saturating_sub(1)).saturating_mul(self.per_page)
+    }
+}
+
+/// A page of rows and the total count matching the filter.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+}

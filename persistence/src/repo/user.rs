@@ -1,0 +1,188 @@
+//! User accounts: create, read, list, update, and the shared login-failure counter.
+
+use super::{Page, PageRequest};
+use crate::entity::user::{self, Column};
+use crate::error::RepoError;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+/// Name of the unique constraint on usernames (a 409 for the caller).
+pub const USERNAME_TAKEN: &str = "users_username_key";
+
+/// A new account; the password is already hashed.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub district_code: Option<String>,
+    pub school_id: Option<Uuid>,
+    pub password_hash: String,
+}
+
+/// Inserts an account; a taken username is `Conflict(USERNAME_TAKEN)`.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    new: NewUser,
+    now: DateTime<Utc>,
+) -> Result<user::Model, RepoError> {
+    let model = user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        username: Set(new.username),
+        display_name: Set(new.display_name),
+        role: Set(new.role),
+        district_code: Set(new.district_code),
+        school_id: Set(new.school_id),
+        password_hash: Set(new.password_hash),
+        disabled: Set(false),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        auth_generation: Set(0),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    user::Entity::insert(model).exec_with_returning(db).await.map_err(RepoError::from_db)
+}
+
+/// Inserts an account unless the username is taken; `None` when it was (replicas starting
+/// together both try to create the bootstrap account; only one succeeds).
+pub async fn insert_if_absent(
+    db: &impl ConnectionTrait,
+    new: NewUser,
+    now: DateTime<Utc>,
+) -> Result<Option<user::Model>, RepoError> {
+    match insert(db, new, now).await {
+        Ok(u) => Ok(Some(u)),
+        Err(e) if e.is_conflict(USERNAME_TAKEN) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// An account by id.
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<user::Model>, RepoError> {
+    Ok(user::Entity::find_by_id(id).one(db).await?)
+}
+
+/// An account by (normalised, lower-case) username.
+pub async fn find_by_username(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<user::Model>, RepoError> {
+    Ok(user::Entity::find().filter(Column::Username.eq(username)).one(db).await?)
+}
+
+/// Filters for listing accounts.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub role: Option<String>,
+    pub district_code: Option<String>,
+    pub disabled: Option<bool>,
+    /// Substring of the username or display name.
+    pub q: Option<String>,
+}
+
+/// Accounts matching `filter`, by username.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &Filter,
+    page: PageRequest,
+) -> Result<Page<user::Model>, RepoError> {
+    let mut q = user::Entity::find();
+    if let Some(v) = &filter.role {
+        q = q.filter(Column::Role.eq(v.clone()));
+    }
+    if let Some(v) = &filter.district_code {
+        q = q.filter(Column::DistrictCode.eq(v.clone()));
+    }
+    if let Some(v) = filter.disabled {
+        q = q.filter(Column::Disabled.eq(v));
+    }
+    if let Some(v) = &filter.q {
+        let pattern = format!("%{}%", v.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        q = q.filter(
+            Expr::col(Column::Username)
+                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+                .or(Expr::col(Column::DisplayName)
+                    .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\'))),
+        );
+    }
+    let total = q.clone().count(db).await?;
+    let items = q.order_by_asc(Column::Username).offset(page.offset()).limit(page.per_page).all(db).await?;
+    Ok(Page { items, total })
+}
+
+/// Saves changed fields of an account, bumping its version and `updated_at`.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    mut model: user::ActiveModel,
+    now: DateTime<Utc>,
+) -> Result<user::Model, RepoError> {
+    let version = match &model.version {
+        sea_orm::ActiveValue::Set(v) | sea_orm::ActiveValue::Unchanged(v) => *v,
+        sea_orm::ActiveValue::NotSet => 0,
+    };
+    model.version = Set(version + 1);
+    model.updated_at = Set(now);
+    model.update(db).await.map_err(RepoError::from_db)
+}
+
+/// Outcome of recording a failed login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailedLogin {
+    /// Whether this failure locked the account.
+    pub locked: bool,
+}
+
+/// Records a failed login atomically (one UPDATE, so replicas never lose a count): the counter
+/// goes up by one, and on reaching `max_failures` it is reset and the account locked until
+/// `now + lock`.
+pub async fn record_failed_login(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+    max_failures: i32,
+    lock: chrono::Duration,
+) -> Result<FailedLogin, RepoError> {
+    let reaches = Expr::col(Column::FailedLogins).add(1).gte(max_failures);
+    let result = user::Entity::update_many()
+        .col_expr(
+            Column::LockedUntil,
+            Expr::case(reaches.clone(), Expr::val(now + lock)).finally(Expr::col(Column::LockedUntil)).into(),
+        )
+        .col_expr(
+            Column::FailedLogins,
+            Expr::case(reaches, Expr::val(0)).finally(Expr::col(Column::FailedLogins).add(1)).into(),
+        )
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        return Ok(FailedLogin { locked: false });
+    }
+    let after = find(db, id).await?;
+    Ok(FailedLogin {
+        locked: after.is_some_and(|u| u.failed_logins == 0 && u.locked_until.is_some_and(|t| t > now)),
+    })
+}
+
+/// Clears the failure counter after a successful login.
+pub async fn clear_failed_logins(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+    user::Entity::update_many()
+        .col_expr(Column::FailedLogins, Expr::val(0))
+        .col_expr(Column::LockedUntil, Expr::val(Option::<DateTime<Utc>>::None))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Converts a loaded model for editing.
+pub fn editable(model: user::Model) -> user::ActiveModel {
+    model.into_active_model()
+}
