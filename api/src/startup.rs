@@ -106,33 +106,29 @@ fn serve(listener: TcpListener, state: AppState, config: &Config) -> Result<Serv
         for o in &origins {
             cors = cors.allowed_origin(o);
         }
-        App::new()
-            .into_utoipa_app()
-            .openapi(spec.clone())
-            .app_data(state.clone())
+        // Routes are registered through utoipa-actix-web (so each is in the contract), but the
+        // document served is the one built once by `openapi::spec()`, byte-equal to openapi.yaml.
+        let (app, _) = App::new().into_utoipa_app().configure(routes::configure).split_for_parts();
+        app.app_data(state.clone())
             .app_data(routes.clone())
             .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
-            .configure(routes::configure)
-            .openapi_service(|api| SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
-            .map(|app| {
-                app.route(
-                    "/openapi.yaml",
-                    web::get().to(move || {
-                        let yaml = yaml.clone();
-                        async move { HttpResponse::Ok().content_type("application/yaml").body(yaml) }
-                    }),
-                )
-                .route(
-                    "/docs",
-                    web::get().to(|| async {
-                        HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
-                    }),
-                )
-                .default_service(web::to(middleware::fallback))
-                .wrap(cors)
-                .wrap(from_fn(middleware::request_context))
-            })
-            .into_app()
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec.clone()))
+            .route(
+                "/openapi.yaml",
+                web::get().to(move || {
+                    let yaml = yaml.clone();
+                    async move { HttpResponse::Ok().content_type("application/yaml").body(yaml) }
+                }),
+            )
+            .route(
+                "/docs",
+                web::get().to(|| async {
+                    HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
+                }),
+            )
+            .default_service(web::to(middleware::fallback))
+            .wrap(cors)
+            .wrap(from_fn(middleware::request_context))
     })
     .listen(listener)
     .map_err(|e| StartupError::Bind("listener".into(), e))?

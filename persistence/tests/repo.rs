@@ -1,0 +1,128 @@
+//! Repository tests on a fresh database: SQLite by default, PostgreSQL when
+//! `TEST_DATABASE_URL=postgres://…` is set.
+
+#![allow(clippy::expect_used, reason = "test code: a failed setup step should fail the test loudly")]
+
+use chrono::{Duration, Utc};
+use persistence::repo::{self, PageRequest, audit, user};
+use persistence::test_support::TestDatabase;
+use persistence::{Database, TransactionTrait};
+
+async fn fresh() -> (TestDatabase, Database) {
+    let t = TestDatabase::create().await.expect("test database");
+    let db = persistence::connect(&t.url, 5).await.expect("connect and migrate");
+    repo::district::load_reference(&db).await.expect("districts");
+    (t, db)
+}
+
+fn new_user(name: &str, role: &str, district: Option<&str>) -> user::NewUser {
+    user::NewUser {
+        username: name.into(),
+        display_name: name.into(),
+        role: role.into(),
+        district_code: district.map(str::to_owned),
+        school_id: None,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+    }
+}
+
+#[tokio::test]
+async fn migrations_and_reference_data_load_once() {
+    let (t, db) = fresh().await;
+    // A second start applies nothing and loads no district twice.
+    let again = persistence::connect(&t.url, 2).await.expect("reconnect");
+    assert_eq!(repo::district::load_reference(&again).await.expect("reload"), 0);
+    assert_eq!(repo::district::list(&db).await.expect("list").len(), 39);
+}
+
+#[tokio::test]
+async fn a_taken_username_is_a_named_conflict() {
+    let (_t, db) = fresh().await;
+    let now = Utc::now();
+    user::insert(&db, new_user("li.lei", "centre", None), now).await.expect("first");
+    let err = user::insert(&db, new_user("li.lei", "expert", None), now).await.expect_err("second");
+    assert!(err.is_conflict(user::USERNAME_TAKEN), "{err:?}");
+    assert!(
+        user::insert_if_absent(&db, new_user("li.lei", "expert", None), now)
+            .await
+            .expect("no error")
+            .is_none()
+    );
+}
+
+// R38: the database itself refuses a district account without a district, and a binding for
+// another role.
+#[tokio::test]
+async fn r38_the_database_enforces_district_bindings() {
+    let (_t, db) = fresh().await;
+    let now = Utc::now();
+    assert!(user::insert(&db, new_user("d1", "district", None), now).await.is_err());
+    assert!(user::insert(&db, new_user("c1", "centre", Some("500103")), now).await.is_err());
+    assert!(user::insert(&db, new_user("d2", "district", Some("999999")), now).await.is_err());
+    assert!(user::insert(&db, new_user("d3", "district", Some("500157")), now).await.is_ok());
+}
+
+#[tokio::test]
+async fn concurrent_failed_logins_are_all_counted_and_lock_once() {
+    let (_t, db) = fresh().await;
+    let now = Utc::now();
+    let u = user::insert(&db, new_user("target", "expert", None), now).await.expect("user");
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let tx = persistence::begin_write(&db).await.expect("tx");
+            let r =
+                user::record_failed_login(&tx, u.id, now, 5, Duration::minutes(15)).await.expect("update");
+            tx.commit().await.expect("commit");
+            r
+        }));
+    }
+    for t in tasks {
+        assert!(!t.await.expect("task").locked);
+    }
+    assert_eq!(user::find(&db, u.id).await.expect("read").expect("exists").failed_logins, 4);
+    let fifth = user::record_failed_login(&db, u.id, now, 5, Duration::minutes(15)).await.expect("update");
+    assert!(fifth.locked);
+    let after = user::find(&db, u.id).await.expect("read").expect("exists");
+    assert_eq!(after.failed_logins, 0);
+    let lock = after.locked_until.map(|t| (t - now).num_milliseconds()).expect("locked");
+    assert!((lock - 15 * 60 * 1000).abs() < 5, "{lock}");
+}
+
+fn event(target: &str) -> audit::NewEvent {
+    audit::NewEvent {
+        occurred_at: Utc::now(),
+        request_id: "r1".into(),
+        actor: audit::Actor::system(),
+        action: "test.done",
+        target_type: "thing",
+        target_id: target.into(),
+        summary: serde_json::json!({"k": "v"}),
+    }
+}
+
+#[tokio::test]
+async fn an_audit_event_rolls_back_with_its_transaction() {
+    let (_t, db) = fresh().await;
+    let tx = db.begin().await.expect("tx");
+    audit::append(&tx, event("kept")).await.expect("append");
+    tx.commit().await.expect("commit");
+    let tx = db.begin().await.expect("tx");
+    audit::append(&tx, event("dropped")).await.expect("append");
+    tx.rollback().await.expect("rollback");
+
+    let page = PageRequest { page: 1, per_page: 10 };
+    let all = audit::list(&db, &audit::Filter::default(), page).await.expect("list");
+    assert_eq!(all.total, 1);
+    assert_eq!(all.items[0].target_id, "kept");
+    assert_eq!(all.items[0].summary, serde_json::json!({"k": "v"}));
+    let filtered =
+        audit::list(&db, &audit::Filter { target_id: Some("dropped".into()), ..Default::default() }, page)
+            .await
+            .expect("list");
+    assert_eq!(filtered.total, 0);
+    // The backend really is the one the environment asked for.
+    let backend = sea_orm::ConnectionTrait::get_database_backend(&db);
+    assert_eq!(backend == persistence::DbBackend::Postgres, std::env::var("TEST_DATABASE_URL").is_ok());
+}
