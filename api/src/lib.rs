@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod middleware;
 pub mod openapi;
 pub mod routes;
+pub mod schemas;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -3,6 +3,7 @@
 //! ```text
 //! skillcert                 serve (configuration from the environment; see README)
 //! skillcert openapi         print openapi.yaml to standard output
+//! skillcert healthcheck     exit 0 if the server at SKILLCERT_BIND answers /health (for Docker)
 //! ```
 
 use api::config::Config;
@@ -18,14 +19,15 @@ fn main() -> ExitCode {
             print!("{}", api::openapi::yaml(&api::openapi::spec()));
             ExitCode::SUCCESS
         }
+        Some("healthcheck") => healthcheck(),
         Some("-h" | "--help" | "help") => {
             println!(
-                "usage: skillcert [serve | openapi]\n\nConfiguration comes from the environment; see README.md."
+                "usage: skillcert [serve | openapi | healthcheck]\n\nConfiguration comes from the environment; see README.md."
             );
             ExitCode::SUCCESS
         }
         Some(other) => {
-            eprintln!("skillcert: unknown command \"{other}\" (try: serve, openapi)");
+            eprintln!("skillcert: unknown command \"{other}\" (try: serve, openapi, healthcheck)");
             ExitCode::from(2)
         }
     }
@@ -52,4 +54,26 @@ fn serve() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Asks the local server's `/health` over plain HTTP; used by the container `HEALTHCHECK`,
+/// so the runtime image needs no curl.
+fn healthcheck() -> ExitCode {
+    use std::io::{Read, Write};
+    let Ok(config) = Config::from_env() else { return ExitCode::FAILURE };
+    let mut addr = config.bind;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let timeout = std::time::Duration::from_secs(3);
+    let Ok(mut stream) = std::net::TcpStream::connect_timeout(&addr, timeout) else {
+        return ExitCode::FAILURE;
+    };
+    let _ = stream.set_read_timeout(Some(timeout));
+    let request = "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    let mut answer = String::new();
+    if stream.write_all(request.as_bytes()).is_err() || stream.read_to_string(&mut answer).is_err() {
+        return ExitCode::FAILURE;
+    }
+    if answer.starts_with("HTTP/1.1 200") { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }

@@ -23,7 +23,7 @@ pub struct DecodedCode {
     #[schema(example = 2020)]
     pub issue_year: i32,
     /// Position 16.
-    #[schema(value_type = String, example = "4")]
+    #[schema(value_type = crate::schemas::LevelCodeSchema, example = "4")]
     pub level: Level,
     #[schema(example = "四级/中级工")]
     pub level_name: String,

@@ -29,7 +29,7 @@ pub struct UserView {
     #[schema(example = "李雷")]
     pub display_name: String,
     /// Stable role code.
-    #[schema(value_type = String, example = "district")]
+    #[schema(value_type = crate::schemas::RoleCodeSchema, example = "district")]
     pub role: Role,
     /// The role's display name in the negotiated language.
     #[schema(example = "区县人力社保部门")]
@@ -53,13 +53,17 @@ pub struct UserView {
 
 impl UserView {
     /// The view of `u`, with display names in `lang`.
-    pub async fn load(db: &impl ConnectionTrait, u: user::Model, lang: Lang) -> Result<UserView, ApiError> {
+    pub async fn load(
+        db: &impl ConnectionTrait,
+        u: user::Model,
+        lang: Lang,
+        now: DateTime<Utc>,
+    ) -> Result<UserView, ApiError> {
         let district_name = match &u.district_code {
             Some(code) => repo::district::find(db, code).await?.map(|d| d.name),
             None => None,
         };
         let role = Role::from_code(&u.role).ok_or_else(|| ApiError::internal("unknown role in database"))?;
-        let now = Utc::now();
         Ok(UserView {
             id: u.id,
             username: u.username,
@@ -94,7 +98,7 @@ pub struct NewUserRequest {
     #[schema(example = "李雷")]
     pub display_name: String,
     /// `bureau`, `centre`, `district` or `expert`. School accounts are created with their school.
-    #[schema(value_type = String, example = "district")]
+    #[schema(value_type = crate::schemas::RoleCodeSchema, example = "district")]
     pub role: String,
     /// Required for `district`, refused for the other roles.
     #[schema(example = "500157")]
@@ -230,7 +234,7 @@ pub async fn create(
     let summary =
         serde_json::json!({"username": username, "role": role.code(), "district_code": district_code});
     repo::audit::append(&tx, event(&ctx, &caller, "user.created", created.id, summary, now)).await?;
-    let view = UserView::load(&tx, created, ctx.lang).await?;
+    let view = UserView::load(&tx, created, ctx.lang, state.clock.now()).await?;
     tx.commit().await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/users/{}", view.id)))
@@ -299,7 +303,7 @@ pub async fn list(
     let found = repo::user::list(&state.db, &filter, page).await?;
     let mut items = Vec::with_capacity(found.items.len());
     for u in found.items {
-        items.push(UserView::load(&state.db, u, ctx.lang).await?);
+        items.push(UserView::load(&state.db, u, ctx.lang, state.clock.now()).await?);
     }
     Ok(HttpResponse::Ok().json(ListBody {
         items,
@@ -328,7 +332,7 @@ pub async fn get(
         return Err(ApiError::not_found());
     }
     let u = repo::user::find(&state.db, id).await?.ok_or_else(ApiError::not_found)?;
-    let view = UserView::load(&state.db, u, ctx.lang).await?;
+    let view = UserView::load(&state.db, u, ctx.lang, state.clock.now()).await?;
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(view.version))).json(view))
 }
 
@@ -343,7 +347,7 @@ pub struct UpdateUserRequest {
     #[schema(format = Password)]
     pub password: Option<String>,
     /// A new role (not `school`).
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::schemas::RoleCodeSchema>)]
     pub role: Option<String>,
     /// The district binding; required when the resulting role is `district`.
     pub district_code: Option<String>,
@@ -465,7 +469,7 @@ pub async fn update(
         event(&ctx, &caller, "user.updated", id, serde_json::Value::Object(summary), now),
     )
     .await?;
-    let view = UserView::load(&tx, saved, ctx.lang).await?;
+    let view = UserView::load(&tx, saved, ctx.lang, state.clock.now()).await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(view.version))).json(view))
 }

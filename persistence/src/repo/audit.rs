@@ -6,7 +6,7 @@ use crate::error::RepoError;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
@@ -92,7 +92,5 @@ pub async fn list(
     if let Some(v) = filter.to {
         q = q.filter(Column::OccurredAt.lt(v));
     }
-    let total = q.clone().count(db).await?;
-    let items = q.order_by_desc(Column::Seq).offset(page.offset()).limit(page.per_page).all(db).await?;
-    Ok(Page { items, total })
+    super::fetch_page(db, q.order_by_desc(Column::Seq), page).await
 }

@@ -1,5 +1,8 @@
 //! Repository functions, one module per table family.
 
+use crate::error::RepoError;
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QuerySelect, Select};
+
 pub mod audit;
 pub mod district;
 pub mod user;
@@ -23,4 +26,19 @@ impl PageRequest {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,
+}
+
+/// Runs an ordered, filtered query for one page, with the total count of matching rows.
+pub(crate) async fn fetch_page<E>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+    page: PageRequest,
+) -> Result<Page<E::Model>, RepoError>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    let total = query.clone().count(db).await?;
+    let items = query.offset(page.offset()).limit(page.per_page).all(db).await?;
+    Ok(Page { items, total })
 }

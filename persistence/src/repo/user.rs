@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
@@ -112,9 +112,7 @@ pub async fn list(
                     .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\'))),
         );
     }
-    let total = q.clone().count(db).await?;
-    let items = q.order_by_asc(Column::Username).offset(page.offset()).limit(page.per_page).all(db).await?;
-    Ok(Page { items, total })
+    super::fetch_page(db, q.order_by_asc(Column::Username), page).await
 }
 
 /// Saves changed fields of an account, bumping its version and `updated_at`.
