@@ -65,6 +65,8 @@ pub struct Config {
     pub workers: Option<usize>,
     /// `SKILLCERT_ISSUER`: the `iss` of tokens and the public base URL of this service.
     pub issuer: String,
+    /// `SKILLCERT_ATTACHMENT_DIR`: where uploaded attachments are stored.
+    pub attachments_dir: PathBuf,
 }
 
 /// A configuration variable with a bad value.
@@ -187,7 +189,11 @@ impl Config {
             return Err(err("SKILLCERT_ISSUER", "must be an http:// or https:// URL"));
         }
 
+        let attachments_dir = var("SKILLCERT_ATTACHMENT_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("attachments"));
         Ok(Config {
+            attachments_dir,
             database_url: Secret::new(database_url),
             bind,
             data_dir,

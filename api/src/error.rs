@@ -4,7 +4,7 @@
 //! text needs and, for validation, every broken rule at once. The texts are filled in by the
 //! request middleware (`middleware.rs`), which knows the negotiated language and request id.
 
-use crate::i18n::{self, Lang, Problem, Rule};
+use crate::i18n::{self, Lang, Name, Problem, Rule};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -17,7 +17,7 @@ pub struct FieldError {
     /// Path of the field in the request, e.g. `occupations[2].level`, or a query parameter.
     pub field: String,
     pub rule: Rule,
-    pub params: Vec<(&'static str, String)>,
+    pub params: Vec<(&'static str, Param)>,
     /// For codes: the 1-based position of the first wrong character.
     pub position: Option<usize>,
 }
@@ -30,16 +30,42 @@ impl FieldError {
 
     /// Adds a value the message names.
     pub fn with(mut self, key: &'static str, value: impl ToString) -> FieldError {
-        self.params.push((key, value.to_string()));
+        self.params.push((key, Param::Text(value.to_string())));
         self
     }
+
+    /// Adds an enumeration value, shown by its display name in the caller's language.
+    pub fn with_name(mut self, key: &'static str, name: Name) -> FieldError {
+        self.params.push((key, Param::Name(name)));
+        self
+    }
+}
+
+/// A value named in a message: plain text, or an enumeration shown in the caller's language.
+#[derive(Debug, Clone)]
+pub enum Param {
+    Text(String),
+    Name(Name),
+}
+
+fn resolve(lang: Lang, params: &[(&'static str, Param)]) -> Vec<(&'static str, String)> {
+    params
+        .iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Param::Text(t) => t.clone(),
+                Param::Name(n) => i18n::name(lang, *n),
+            };
+            (*k, text)
+        })
+        .collect()
 }
 
 /// An error answered as problem+json.
 #[derive(Debug)]
 pub struct ApiError {
     pub problem: Problem,
-    pub params: Vec<(&'static str, String)>,
+    pub params: Vec<(&'static str, Param)>,
     pub errors: Vec<FieldError>,
     /// `Allow` header for 405.
     pub allow: Option<String>,
@@ -53,7 +79,13 @@ impl ApiError {
 
     /// Adds a value the detail names.
     pub fn with(mut self, key: &'static str, value: impl ToString) -> ApiError {
-        self.params.push((key, value.to_string()));
+        self.params.push((key, Param::Text(value.to_string())));
+        self
+    }
+
+    /// Adds an enumeration value, shown by its display name in the caller's language.
+    pub fn with_name(mut self, key: &'static str, name: Name) -> ApiError {
+        self.params.push((key, Param::Name(name)));
         self
     }
 
@@ -82,7 +114,7 @@ impl ApiError {
 
     /// The problem document in `lang`.
     pub fn body(&self, lang: Lang, request_id: &str) -> ProblemBody {
-        let (title, detail) = i18n::problem_text(lang, self.problem, &self.params);
+        let (title, detail) = i18n::problem_text(lang, self.problem, &resolve(lang, &self.params));
         ProblemBody {
             r#type: format!("/problems/{}", self.problem.as_str()),
             title,
@@ -96,7 +128,7 @@ impl ApiError {
                 .map(|e| FieldErrorBody {
                     field: e.field.clone(),
                     code: e.rule.as_str().to_owned(),
-                    message: i18n::rule_text(lang, e.rule, &e.params),
+                    message: i18n::rule_text(lang, e.rule, &resolve(lang, &e.params)),
                     position: e.position,
                 })
                 .collect(),

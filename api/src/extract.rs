@@ -156,6 +156,7 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
 
 /// `page` (from 1) and `per_page` (1–100, default 20): the same on every list.
 #[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct Pagination {
     /// Page number, from 1.

@@ -1,6 +1,7 @@
 //! The skillcert HTTP server: actix-web handlers, authentication, problem+json errors and the
 //! OpenAPI contract. `main.rs` only reads the configuration and starts [`startup::Application`].
 
+pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod config;

@@ -52,6 +52,7 @@ impl Application {
             .await
             .map_err(StartupError::Database)?;
         repo::district::load_reference(&db).await.map_err(StartupError::Reference)?;
+        repo::occupation::load_reference(&db, chrono::Utc::now()).await.map_err(StartupError::Reference)?;
 
         let clock = Arc::new(Clock::default());
         bootstrap_admin(&db, &clock, config.admin_password.clone()).await?;
@@ -62,7 +63,7 @@ impl Application {
         }
         let tokens =
             Arc::new(TokenService::new(key, config.issuer.clone(), config.token_ttl.as_secs() as i64));
-        let state = AppState { db, tokens, clock };
+        let state = AppState { db, tokens, clock, attachments_dir: config.attachments_dir.clone() };
 
         let listener =
             TcpListener::bind(config.bind).map_err(|e| StartupError::Bind(config.bind.to_string(), e))?;

@@ -3,6 +3,7 @@
 use crate::auth::token::TokenService;
 use crate::clock::Clock;
 use persistence::Database;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Shared application state, built once at start-up.
@@ -11,4 +12,6 @@ pub struct AppState {
     pub db: Database,
     pub tokens: Arc<TokenService>,
     pub clock: Arc<Clock>,
+    /// Where attachments are stored.
+    pub attachments_dir: PathBuf,
 }

@@ -7,7 +7,10 @@
 pub mod code;
 pub mod credit_code;
 pub mod district;
+pub mod filing;
+pub mod institution;
 pub mod level;
+pub mod occupation;
 pub mod resident_id;
 pub mod role;
 pub mod text;

@@ -22,17 +22,29 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(SqlMigration {
-            name: "m20261128_000001_foundation",
-            sql: include_str!("../sql/m20261128_000001_foundation.sql"),
-        })]
+        vec![
+            Box::new(SqlMigration {
+                name: "m20261128_000001_foundation",
+                sql: include_str!("../sql/m20261128_000001_foundation.sql"),
+                postgres: "",
+                sqlite: "",
+            }),
+            Box::new(SqlMigration {
+                name: "m20261128_000002_filing",
+                sql: include_str!("../sql/m20261128_000002_filing.sql"),
+                postgres: include_str!("../sql/m20261128_000002_filing.postgres.sql"),
+                sqlite: include_str!("../sql/m20261128_000002_filing.sqlite.sql"),
+            }),
+        ]
     }
 }
 
-/// A migration given as portable SQL.
+/// A migration given as portable SQL, plus what only one backend can say (triggers).
 struct SqlMigration {
     name: &'static str,
     sql: &'static str,
+    postgres: &'static str,
+    sqlite: &'static str,
 }
 
 impl MigrationName for SqlMigration {
@@ -44,8 +56,18 @@ impl MigrationName for SqlMigration {
 #[async_trait::async_trait]
 impl MigrationTrait for SqlMigration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let sql = render(self.sql, manager.get_database_backend())?;
-        manager.get_connection().execute_unprepared(&sql).await.map(|_| ())
+        let backend = manager.get_database_backend();
+        let sql = render(self.sql, backend)?;
+        let conn = manager.get_connection();
+        conn.execute_unprepared(&sql).await?;
+        let specific = match backend {
+            DbBackend::Postgres => self.postgres,
+            _ => self.sqlite,
+        };
+        if !specific.trim().is_empty() {
+            conn.execute_unprepared(specific).await?;
+        }
+        Ok(())
     }
 
     fn use_transaction(&self) -> Option<bool> {
@@ -69,11 +91,15 @@ mod tests {
 
     #[test]
     fn every_placeholder_is_replaced_for_both_backends() {
-        let sql = include_str!("../sql/m20261128_000001_foundation.sql");
-        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
-            let rendered = render(sql, backend).expect("supported");
-            assert!(!rendered.contains('@'), "unreplaced placeholder for {backend:?}");
+        for sql in [
+            include_str!("../sql/m20261128_000001_foundation.sql"),
+            include_str!("../sql/m20261128_000002_filing.sql"),
+        ] {
+            for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+                let rendered = render(sql, backend).expect("supported");
+                assert!(!rendered.contains('@'), "unreplaced placeholder for {backend:?}");
+            }
+            assert!(render(sql, DbBackend::MySql).is_err());
         }
-        assert!(render(sql, DbBackend::MySql).is_err());
     }
 }

@@ -15,8 +15,20 @@ pub enum RepoError {
 }
 
 /// Unique-constraint names by the columns SQLite reports (`UNIQUE constraint failed: t.c`).
-const SQLITE_UNIQUE: &[(&str, &str)] =
-    &[("users.username", "users_username_key"), ("audit_events.id", "audit_events_id_key")];
+const SQLITE_UNIQUE: &[(&str, &str)] = &[
+    ("users.username", "users_username_key"),
+    ("audit_events.id", "audit_events_id_key"),
+    ("work_types.occupation_code, work_types.name", "work_types_occupation_name_key"),
+    ("access_type_entries.name", "access_type_entries_name_key"),
+    ("schools.credit_code", "schools_credit_code_key"),
+    (
+        "filing_evaluations.filing_id, filing_evaluations.expert_id, filing_evaluations.round",
+        "filing_evaluations_once_key",
+    ),
+    ("institution_codes.code", "institution_codes_pkey"),
+    ("institution_codes.serial", "institution_codes_serial_key"),
+    ("institutions.code", "institutions_code_key"),
+];
 
 impl RepoError {
     /// Classifies a database error, mapping unique violations to [`RepoError::Conflict`].

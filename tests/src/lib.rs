@@ -104,6 +104,11 @@ impl TestApp {
             vars.insert((*k).into(), (*v).into());
         }
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test configuration");
+        // Errors only (shown by the test runner for failing tests); TEST_LOG=info for more.
+        api::telemetry::init(
+            config.log_format,
+            &std::env::var("TEST_LOG").unwrap_or_else(|_| "error".into()),
+        );
         let app = Application::build(config).await.expect("server starts");
         let address = format!("http://127.0.0.1:{}", app.port());
         let state = app.state.clone();
@@ -189,4 +194,198 @@ impl TestApp {
             .expect("one row");
         row.try_get::<i64>("", "n").expect("count")
     }
+}
+
+/// A valid resident ID number (GB 11643) born 2000-01-01 in 万州区, with sequence `seq`.
+pub fn resident_id(seq: u16) -> String {
+    let body = format!("500101200001{:02}{:03}", 1 + seq / 1000 % 28, seq % 1000);
+    let mut digits = [0u8; 17];
+    for (i, b) in body.bytes().enumerate() {
+        digits[i] = b - b'0';
+    }
+    format!("{body}{}", domain::ResidentId::check_character(&digits))
+}
+
+/// A unified social credit code with a correct check character, varied by `n`.
+pub fn credit_code(n: u32) -> String {
+    let body = format!("12500000MB{:07}", n % 10_000_000);
+    format!("{body}{}", domain::CreditCode::check_character(&body).expect("charset"))
+}
+
+/// The bytes of a minimal PDF (enough for the type check).
+pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+/// A school with a `school` account, ready to file.
+pub struct SchoolFixture {
+    pub id: String,
+    pub token: String,
+}
+
+impl TestApp {
+    /// Registers a school of `school_type` in `district` and signs in its account.
+    pub async fn school(&self, admin: &str, n: u32, school_type: &str, district: &str) -> SchoolFixture {
+        let a = self
+            .json(
+                Method::POST,
+                "/api/v1/schools",
+                Some(admin),
+                &json!({
+                    "name": format!("重庆市第{n}技工学校"), "school_type": school_type, "credit_code": credit_code(n),
+                    "district_code": district, "registered_address": "重庆市某区某路1号", "office_address": "重庆市某区某路1号",
+                    "legal_representative": "张校长", "contact_name": "李老师", "contact_phone": "13800138000"
+                }),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "school: {}", a.text);
+        let id = a.body["id"].as_str().expect("id").to_owned();
+        let username = format!("school{n}");
+        let acc = self
+            .json(
+                Method::POST,
+                &format!("/api/v1/schools/{id}/accounts"),
+                Some(admin),
+                &json!({"username": username, "display_name": "备案专员", "password": "a-long-password-1"}),
+            )
+            .await;
+        assert_eq!(acc.status, StatusCode::CREATED, "account: {}", acc.text);
+        let token = self.login(&username, "a-long-password-1").await;
+        SchoolFixture { id, token }
+    }
+
+    /// Registers a national standard for `occupation` at `levels`; returns its id.
+    pub async fn standard(&self, admin: &str, occupation: &str, levels: &[&str]) -> String {
+        let a = self
+            .json(
+                Method::POST,
+                "/api/v1/standards",
+                Some(admin),
+                &json!({"occupation_code": occupation, "kind": "national_standard", "title": format!("{occupation} 国家职业技能标准"), "levels": levels}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "standard: {}", a.text);
+        a.body["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Creates an expert account and signs it in; returns (id, token).
+    pub async fn expert(&self, admin: &str, username: &str) -> (String, String) {
+        let u = self.create_user(admin, username, "expert", None).await;
+        let token = self.login(username, "a-long-password-1").await;
+        (u["id"].as_str().expect("id").to_owned(), token)
+    }
+
+    /// Starts a filing as the school; returns (id, etag).
+    pub async fn start_filing(&self, school: &SchoolFixture, kind: &str) -> (String, String) {
+        let a = self.json(Method::POST, "/api/v1/filings", Some(&school.token), &json!({"kind": kind})).await;
+        assert_eq!(a.status, StatusCode::CREATED, "filing: {}", a.text);
+        (a.body["id"].as_str().expect("id").to_owned(), a.header("etag").expect("etag").to_owned())
+    }
+
+    /// Uploads a PDF attachment; returns its id.
+    pub async fn upload_pdf(&self, school: &SchoolFixture, filing: &str, purpose: &str) -> String {
+        let a = self
+            .send(
+                self.request(
+                    Method::POST,
+                    &format!("/api/v1/filings/{filing}/attachments?purpose={purpose}&file_name=scan.pdf"),
+                )
+                .bearer_auth(&school.token)
+                .header("Content-Type", "application/pdf")
+                .body(PDF.to_vec()),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "upload: {}", a.text);
+        a.header("location").and_then(|l| l.rsplit('/').next()).expect("location").to_owned()
+    }
+
+    /// Saves a document; returns the answer.
+    pub async fn save_document(
+        &self,
+        school: &SchoolFixture,
+        filing: &str,
+        etag: &str,
+        doc: &Value,
+    ) -> Answer {
+        self.send(
+            self.request(Method::PUT, &format!("/api/v1/filings/{filing}/document"))
+                .bearer_auth(&school.token)
+                .header("If-Match", etag)
+                .json(doc),
+        )
+        .await
+    }
+
+    /// POST to a filing action as `token`.
+    pub async fn act(&self, token: &str, filing: &str, action: &str, body: &Value) -> Answer {
+        self.json(Method::POST, &format!("/api/v1/filings/{filing}/{action}"), Some(token), body).await
+    }
+
+    /// Takes a filing from draft to approval with a complete document for `rows`
+    /// (`(occupation, level, standard_id)`); returns the new institution's id.
+    pub async fn file_institution(
+        &self,
+        admin: &str,
+        school: &SchoolFixture,
+        expert: &(String, String),
+        rows: &[(&str, &str, &str)],
+    ) -> String {
+        let (filing, etag) = self.start_filing(school, "initial").await;
+        let commitment = self.upload_pdf(school, &filing, "commitment").await;
+        let doc = complete_document(rows, &commitment);
+        let saved = self.save_document(school, &filing, &etag, &doc).await;
+        assert_eq!(saved.status, StatusCode::OK, "save: {}", saved.text);
+        let a = self.act(&school.token, &filing, "submit", &json!({})).await;
+        assert_eq!(a.status, StatusCode::OK, "submit: {}", a.text);
+        let a = self.act(admin, &filing, "accept", &json!({})).await;
+        assert_eq!(a.status, StatusCode::OK, "accept: {}", a.text);
+        let a = self.act(admin, &filing, "experts", &json!({"expert_ids": [expert.0]})).await;
+        assert_eq!(a.status, StatusCode::OK, "assign: {}", a.text);
+        let a = self.act(&expert.1, &filing, "evaluations", &evaluation()).await;
+        assert_eq!(a.status, StatusCode::CREATED, "evaluate: {}", a.text);
+        let until = domain::filing::latest_validity_end(self.state.clock.today()).to_string();
+        let a = self
+            .act(admin, &filing, "approve", &json!({"valid_until": until, "opinion": "同意备案。"}))
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "approve: {}", a.text);
+        a.header("location").and_then(|l| l.rsplit('/').next()).expect("institution location").to_owned()
+    }
+}
+
+/// An expert's evaluation recommending approval.
+pub fn evaluation() -> Value {
+    let ok = json!({"met": true, "comment": "符合要求"});
+    json!({"findings": {"organisation_and_people": ok, "sites_and_equipment": ok, "question_bank": ok, "funding": ok},
+           "recommendation": "approve"})
+}
+
+/// A complete Annex 1–3 document for `rows` (`(occupation, level, standard_id)`), with three
+/// examiners for every occupation.
+pub fn complete_document(rows: &[(&str, &str, &str)], commitment_attachment: &str) -> Value {
+    let occupations: Vec<Value> = rows
+        .iter()
+        .map(|(code, level, standard)| json!({"major": "机械加工", "occupation_code": code, "level": level, "standard_id": standard}))
+        .collect();
+    let codes: Vec<&str> = rows.iter().map(|r| r.0).collect();
+    let examiners: Vec<Value> = (0..3)
+        .map(|i| {
+            json!({"name": format!("考评员{i}"), "id_number": resident_id(10 + i), "certificate_number": format!("KP-{i}"),
+                   "occupation_codes": codes, "title": "高级技师", "education": "本科", "employer": "本校"})
+        })
+        .collect();
+    json!({
+        "basic": {"name": "重庆市某技工学校", "registered_address": "重庆市某区某路1号", "office_address": "重庆市某区某路1号",
+                  "credit_code": credit_code(1), "legal_representative": "张校长", "contact_name": "李老师", "contact_mobile": "13800138000"},
+        "occupations": occupations,
+        "majors": [{"name": "机械加工", "strengths": "国家级示范专业", "preparatory_technician_class": true}],
+        "sites": [{"name": "实训楼", "address": "校内", "area_m2": 3000.0, "purpose": "实操考核"}],
+        "equipment": [{"name": "数控车床", "brand": "沈阳", "model": "CAK6150", "quantity": 20, "ownership": "owned"}],
+        "exam_management": "计算机考试管理系统，100个机位",
+        "video_monitoring": "全部考场视频监控，录像保存一年",
+        "staff": [{"name": "王主任", "id_number": resident_id(1), "position": "主任", "education": "本科", "duties": "统筹"}],
+        "experts": [{"name": "赵专家", "id_number": resident_id(2), "education": "博士", "field": "机械", "title": "教授", "employer": "本校"}],
+        "examiners": examiners,
+        "supervisors": [{"name": "钱督导", "id_number": resident_id(3), "title": "高级讲师", "education": "本科", "employer": "本校"}],
+        "work_plan": {"school_overview": "概况", "overall_plan": "方案", "organisation": "机构", "occupations_and_standards": "标准",
+                      "teaching_alignment": "衔接", "management_rules": "制度", "fees": "收费", "assessment": "方式", "other": "无"},
+        "commitment": {"legal_representative": "张校长", "signed_on": "2026-11-20", "attachment_id": commitment_attachment}
+    })
 }

@@ -42,6 +42,15 @@ macro_rules! rules {
 
 problems! {
     BadRequest = "bad_request", 400, [];
+    WrongStatus = "wrong_status", 409, ["action", "status"];
+    AlreadyExists = "already_exists", 409, ["what"];
+    NormExists = "norm_exists", 409, ["occupation", "level"];
+    AlreadyEvaluated = "already_evaluated", 409, [];
+    SerialsExhausted = "serials_exhausted", 409, [];
+    InstitutionNotActive = "institution_not_active", 409, ["status"];
+    EvaluationRequired = "evaluation_required", 409, [];
+    SubmissionIncomplete = "submission_incomplete", 422, ["count"];
+    UnsupportedFileType = "unsupported_file_type", 415, ["allowed"];
     MalformedJson = "malformed_json", 400, ["line", "column"];
     InvalidQuery = "invalid_query", 400, [];
     Unauthenticated = "unauthenticated", 401, [];
@@ -91,6 +100,31 @@ rules! {
     CodeYear = "code_year", ["found"];
     CodeLevel = "code_level", ["found"];
     CodeCertificateSerial = "code_certificate_serial", ["found"];
+    LevelNotAllowed = "level_not_allowed", ["level", "school_type"];
+    PreparatoryClassRequired = "preparatory_class_required", ["major"];
+    AccessTypeOccupation = "access_type_occupation", ["code", "name"];
+    TooFewExaminers = "too_few_examiners", ["code", "count", "min"];
+    NoStandard = "no_standard", ["code", "level"];
+    UnknownOccupation = "unknown_occupation", ["code"];
+    Missing = "missing", [];
+    AlreadyFiled = "already_filed", [];
+    InvalidResidentId = "invalid_resident_id", [];
+    InvalidCreditCode = "invalid_credit_code", [];
+    InvalidOccupationCode = "invalid_occupation_code", [];
+    InvalidLevel = "invalid_level", [];
+    UnknownStandard = "unknown_standard", [];
+    UnknownExpert = "unknown_expert", [];
+    UnknownAttachment = "unknown_attachment", [];
+    UnknownInstitution = "unknown_institution", [];
+    UnknownSchool = "unknown_school", [];
+    AgreementRequired = "agreement_required", [];
+    ValidityTooLong = "validity_too_long", ["latest"];
+    ValidityNotAfterStart = "validity_not_after_start", [];
+    InvalidDate = "invalid_date", [];
+    NormNeedsFiling = "norm_needs_filing", [];
+    TooFew = "too_few", ["min"];
+    Duplicate = "duplicate", [];
+    InvalidEmail = "invalid_email", [];
 }
 
 /// An enumeration value users see, answered with its display name.
@@ -100,10 +134,39 @@ pub enum Name {
     Level(Level),
     SchoolType(SchoolType),
     DistrictKind(&'static str),
+    /// Any other enumeration: a group of [`GROUPS`] and one of its codes.
+    Code(&'static str, &'static str),
 }
 
 /// District kinds of the reference data.
 pub const DISTRICT_KINDS: [&str; 3] = ["district", "county", "autonomous_county"];
+
+/// Enumerations whose codes are plain strings, with every code they have.
+pub const GROUPS: &[(&str, &[&str])] = &[
+    (
+        "filing_status",
+        &["draft", "submitted", "accepted", "under_evaluation", "approved", "rejected", "returned"],
+    ),
+    (
+        "filing_action",
+        &["edit", "submit", "accept", "return", "assign_experts", "evaluate", "approve", "reject"],
+    ),
+    ("filing_kind", &["initial", "renewal"]),
+    ("institution_status", &["active", "expired", "suspended", "cancelled"]),
+    ("standard_kind", &["national_standard", "evaluation_norm"]),
+    ("recommendation", &["approve", "reject", "revise"]),
+    ("ownership", &["owned", "leased", "shared"]),
+    ("attachment_purpose", &["commitment", "agreement", "legal_person_certificate", "other"]),
+    ("access_verification", &["confirmed", "unverified"]),
+];
+
+/// The static code in `group` equal to `code`, if any (to build a [`Name::Code`] from stored text).
+pub fn group_code(group: &str, code: &str) -> Option<(&'static str, &'static str)> {
+    GROUPS
+        .iter()
+        .find(|(g, _)| *g == group)
+        .and_then(|(g, codes)| codes.iter().find(|c| **c == code).map(|c| (*g, *c)))
+}
 
 impl Name {
     /// The catalogue key, e.g. `level.3`.
@@ -113,6 +176,7 @@ impl Name {
             Name::Level(l) => format!("level.{}", l.code()),
             Name::SchoolType(t) => format!("school_type.{}", t.code()),
             Name::DistrictKind(k) => format!("district_kind.{k}"),
+            Name::Code(group, code) => format!("{group}.{code}"),
         }
     }
 
@@ -122,6 +186,24 @@ impl Name {
         v.extend(Level::ALL.into_iter().map(Name::Level));
         v.extend(SchoolType::ALL.into_iter().map(Name::SchoolType));
         v.extend(DISTRICT_KINDS.into_iter().map(Name::DistrictKind));
+        for (group, codes) in GROUPS {
+            v.extend(codes.iter().map(|c| Name::Code(group, c)));
+        }
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_list_exactly_the_domain_codes() {
+        let filing: Vec<&str> = domain::filing::FilingStatus::ALL.iter().map(|s| s.code()).collect();
+        assert_eq!(GROUPS[0].1, filing.as_slice());
+        let inst: Vec<&str> = domain::institution::InstitutionStatus::ALL.iter().map(|s| s.code()).collect();
+        assert_eq!(GROUPS[3].1, inst.as_slice());
+        assert_eq!(group_code("filing_status", "approved"), Some(("filing_status", "approved")));
+        assert_eq!(group_code("filing_status", "nope"), None);
     }
 }

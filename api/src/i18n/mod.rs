@@ -8,7 +8,7 @@
 
 mod codes;
 
-pub use codes::{DISTRICT_KINDS, Name, Problem, Rule};
+pub use codes::{DISTRICT_KINDS, GROUPS, Name, Problem, Rule, group_code};
 
 /// The static district-kind code equal to `kind`, if it is one.
 pub fn codes_district_kind(kind: &str) -> Option<&'static str> {

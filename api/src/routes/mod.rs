@@ -5,7 +5,12 @@ pub mod audit;
 pub mod auth;
 pub mod codes;
 pub mod districts;
+pub mod filings;
 pub mod health;
+pub mod institutions;
+pub mod occupations;
+pub mod schools;
+pub mod standards;
 pub mod users;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
@@ -23,6 +28,41 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(users::update)
             .service(audit::list)
             .service(codes::decode)
-            .service(districts::list),
+            .service(districts::list)
+            .service(occupations::search)
+            .service(occupations::import)
+            .service(occupations::get)
+            .service(occupations::add_work_type)
+            .service(occupations::set_access_type)
+            .service(occupations::access_types)
+            .service(standards::create)
+            .service(standards::list)
+            .service(standards::get)
+            .service(schools::create)
+            .service(schools::list)
+            .service(schools::get)
+            .service(schools::create_account)
+            .service(filings::create)
+            .service(filings::list)
+            .service(filings::get)
+            .service(filings::put_document)
+            .service(filings::attachments::upload)
+            .service(filings::attachments::download)
+            .service(filings::workflow::submit)
+            .service(filings::workflow::accept)
+            .service(filings::workflow::return_to_school)
+            .service(filings::workflow::assign_experts)
+            .service(filings::workflow::evaluate)
+            .service(filings::decision::approve)
+            .service(filings::decision::reject)
+            .service(institutions::list)
+            .service(institutions::merge)
+            .service(institutions::get)
+            .service(institutions::receipt)
+            .service(institutions::suspend)
+            .service(institutions::reinstate)
+            .service(institutions::cancel)
+            .service(institutions::public_directory)
+            .service(institutions::retired_codes),
     );
 }

@@ -5,6 +5,11 @@ use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QuerySelect, Select}
 
 pub mod audit;
 pub mod district;
+pub mod filing;
+pub mod institution;
+pub mod occupation;
+pub mod school;
+pub mod standard;
 pub mod user;
 
 /// One page of a list: which page (1-based) and how many per page.

@@ -1,0 +1,230 @@
+//! Attachments of an application: PDF, JPEG or PNG, typed from their bytes, size-limited,
+//! SHA-256 recorded, stored under the attachment directory and served only to those who may see
+//! the application.
+
+use super::{FilingView, load, next_status, view};
+use crate::audit;
+use crate::auth::Caller;
+use crate::context::RequestContext;
+use crate::error::{ApiError, FieldError};
+use crate::extract::ApiQuery;
+use crate::i18n::{Problem, Rule};
+use crate::state::AppState;
+use crate::validate::Errors;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use domain::Role;
+use domain::filing::FilingAction;
+use futures_util::StreamExt as _;
+use persistence::entity::attachment;
+use persistence::repo;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+/// Largest attachment accepted.
+pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// The media type a file's first bytes show, if it is one we accept.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
+/// What the upload is.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    /// `commitment` (Annex 3 scan), `agreement` (outside people), `legal_person_certificate` or `other`.
+    pub purpose: String,
+    /// The original file name.
+    pub file_name: String,
+}
+
+/// Upload an attachment (school, while the application is editable): the raw file as the body,
+/// with `Content-Type` `application/pdf`, `image/jpeg` or `image/png`, at most 10 MiB. The type is
+/// checked from the bytes.
+#[utoipa::path(
+    tag = "filings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/pdf", description = "The file (also image/jpeg or image/png)"),
+    responses(
+        (status = 201, description = "Stored; the application", body = FilingView),
+        (status = 415, description = "Not a PDF, JPEG or PNG", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[post("/filings/{id}/attachments")]
+pub async fn upload(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    query: ApiQuery<UploadQuery>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let (f, s) = load(&state.db, &caller, *id).await?;
+    if caller.role != Role::School {
+        return Err(ApiError::forbidden());
+    }
+    next_status(&f, FilingAction::Edit)?;
+    let q = query.0;
+    let mut errors = Errors::default();
+    if crate::i18n::group_code("attachment_purpose", &q.purpose).is_none() {
+        errors.push(
+            FieldError::new("purpose", Rule::NotOneOf)
+                .with("allowed", "commitment, agreement, legal_person_certificate, other"),
+        );
+    }
+    let file_name = errors.single_line("file_name", &q.file_name, 200);
+    errors.finish()?;
+    let allowed = "application/pdf, image/jpeg, image/png";
+    let declared = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let declared = declared.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if !matches!(declared.as_str(), "application/pdf" | "image/jpeg" | "image/png") {
+        return Err(ApiError::new(Problem::UnsupportedFileType).with("allowed", allowed));
+    }
+    let too_large = || ApiError::new(Problem::PayloadTooLarge).with("limit_kib", MAX_BYTES / 1024);
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::new(Problem::BadRequest))?;
+        if body.len() + chunk.len() > MAX_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    if sniff(&body) != Some(declared.as_str()) {
+        return Err(ApiError::new(Problem::UnsupportedFileType).with("allowed", allowed));
+    }
+    let sha256: String = Sha256::digest(&body).iter().map(|b| format!("{b:02x}")).collect();
+    let attachment_id = Uuid::now_v7();
+    let storage_key = format!("{}/{}", f.id, attachment_id);
+    let path = state.attachments_dir.join(&storage_key);
+    let bytes = body.freeze();
+    let write_path = path.clone();
+    web::block(move || -> std::io::Result<()> {
+        if let Some(dir) = write_path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = write_path.with_extension("part");
+        std::fs::write(&tmp, &bytes)?;
+        std::fs::rename(&tmp, &write_path)
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
+
+    let now = state.clock.now();
+    let result = async {
+        let tx = persistence::begin_write(&state.db).await?;
+        let saved = repo::filing::insert_attachment(
+            &tx,
+            attachment::Model {
+                id: attachment_id,
+                filing_id: f.id,
+                purpose: q.purpose.clone(),
+                file_name: file_name.unwrap_or_default(),
+                media_type: declared.clone(),
+                size_bytes: body_len(&path),
+                sha256: sha256.clone(),
+                storage_key,
+                uploaded_by: caller.id(),
+                created_at: now,
+            },
+        )
+        .await?;
+        audit::record(
+            &tx,
+            &ctx,
+            &caller,
+            "filing.attachment_uploaded",
+            ("filing", f.id.to_string()),
+            serde_json::json!({"attachment_id": saved.id, "purpose": saved.purpose, "sha256": saved.sha256, "size_bytes": saved.size_bytes}),
+            now,
+        )
+        .await?;
+        let v = view::build(&tx, &caller, f.clone(), &s, ctx.lang).await?;
+        tx.commit().await?;
+        Ok::<_, ApiError>(v)
+    }
+    .await;
+    match result {
+        Ok(v) => Ok(HttpResponse::Created()
+            .insert_header(("Location", format!("/api/v1/filings/{}/attachments/{attachment_id}", f.id)))
+            .json(v)),
+        Err(e) => {
+            // Nothing was recorded: do not keep an orphan file.
+            let _ = std::fs::remove_file(&path);
+            Err(e)
+        }
+    }
+}
+
+fn body_len(path: &std::path::Path) -> i64 {
+    std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0)
+}
+
+/// Download an attachment (whoever may see the application).
+#[utoipa::path(
+    tag = "filings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("attachment_id" = Uuid, Path)),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>))
+)]
+#[get("/filings/{id}/attachments/{attachment_id}")]
+pub async fn download(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, attachment_id) = path.into_inner();
+    let (f, _) = load(&state.db, &caller, id).await?;
+    let a = repo::filing::attachment(&state.db, attachment_id)
+        .await?
+        .filter(|a| a.filing_id == f.id)
+        .ok_or_else(ApiError::not_found)?;
+    let file = state.attachments_dir.join(&a.storage_key);
+    let bytes = web::block(move || std::fs::read(file))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let encoded: String = a
+        .file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .content_type(a.media_type)
+        .insert_header(("Content-Disposition", format!("attachment; filename*=UTF-8''{encoded}")))
+        .insert_header(("X-Content-SHA256", a.sha256))
+        .body(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sniff;
+
+    #[test]
+    fn file_types_come_from_the_bytes() {
+        assert_eq!(sniff(b"%PDF-1.7\n..."), Some("application/pdf"));
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(sniff(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0]), Some("image/png"));
+        assert_eq!(sniff(b"MZ\x90\x00"), None);
+        assert_eq!(sniff(b""), None);
+    }
+}

@@ -1,0 +1,707 @@
+//! Evaluation institutions (评价机构): lists, the public directory, receipts and the lifecycle
+//! (suspension, reinstatement, cancellation, merger; renewal goes through a filing).
+
+use crate::audit;
+use crate::auth::Caller;
+use crate::context::RequestContext;
+use crate::error::{ApiError, FieldError};
+use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
+use crate::i18n::{self, Lang, Name, Problem, Rule};
+use crate::state::AppState;
+use crate::validate::Errors;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::institution::{InstitutionStatus, LifecycleAction, StoredStatus, lifecycle};
+use domain::{InstitutionCode, Level, Role, Serial};
+use persistence::entity::{institution, institution_scope};
+use persistence::repo;
+use persistence::sea_orm::ActiveValue::Set;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// One row of an institution's scope.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ScopeView {
+    #[schema(example = "6-18-01-01")]
+    pub occupation_code: String,
+    #[schema(example = "车工")]
+    pub occupation_name: String,
+    /// The work type, or "——" when there is none (as printed on certificates).
+    #[schema(example = "——")]
+    pub work_type: String,
+    #[schema(value_type = crate::schemas::LevelCodeSchema)]
+    pub level: String,
+    pub level_name: String,
+    pub standard_id: Uuid,
+}
+
+/// An institution.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InstitutionView {
+    pub id: Uuid,
+    /// The filing code (机构备案编码), positions 1–13 of its certificate codes.
+    #[schema(example = "S000050000001")]
+    pub code: String,
+    /// The name exactly as filed (printed on certificates, R39).
+    pub name: String,
+    pub school_id: Uuid,
+    pub credit_code: String,
+    pub registered_address: String,
+    pub office_address: String,
+    pub legal_representative: String,
+    pub district_code: String,
+    pub district_name: Option<String>,
+    /// `active`, `expired`, `suspended` or `cancelled` (expired = past `valid_until`, R12).
+    #[schema(example = "active")]
+    pub status: String,
+    pub status_name: String,
+    pub status_reason: Option<String>,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    pub scope: Vec<ScopeView>,
+    /// Institutions merged into this one (R14).
+    pub merged_from: Vec<Uuid>,
+    /// The institution this one was merged into.
+    pub merged_into: Option<Uuid>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Today's status of a stored institution.
+pub fn status_on(i: &institution::Model, today: NaiveDate) -> Result<InstitutionStatus, ApiError> {
+    let stored =
+        StoredStatus::from_code(&i.status).ok_or_else(|| ApiError::internal("bad institution status"))?;
+    Ok(InstitutionStatus::on(stored, i.valid_until, today))
+}
+
+fn status_name(lang: Lang, s: InstitutionStatus) -> String {
+    i18n::name(lang, Name::Code("institution_status", s.code()))
+}
+
+/// The scope with names in `lang`.
+pub async fn scope_views(
+    db: &impl persistence::ConnectionTrait,
+    rows: Vec<institution_scope::Model>,
+    lang: Lang,
+) -> Result<Vec<ScopeView>, ApiError> {
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        if !names.contains_key(&r.occupation_code) {
+            let n = repo::occupation::find(db, &r.occupation_code).await?.map(|o| o.name).unwrap_or_default();
+            names.insert(r.occupation_code.clone(), n);
+        }
+        let level_name =
+            r.level.parse::<Level>().map(|l| i18n::name(lang, Name::Level(l))).unwrap_or_default();
+        out.push(ScopeView {
+            occupation_name: names.get(&r.occupation_code).cloned().unwrap_or_default(),
+            occupation_code: r.occupation_code,
+            work_type: if r.work_type.is_empty() { "——".into() } else { r.work_type },
+            level: r.level,
+            level_name,
+            standard_id: r.standard_id,
+        });
+    }
+    Ok(out)
+}
+
+/// The full view.
+pub async fn view(
+    db: &impl persistence::ConnectionTrait,
+    i: institution::Model,
+    today: NaiveDate,
+    lang: Lang,
+) -> Result<InstitutionView, ApiError> {
+    let status = status_on(&i, today)?;
+    let scope = scope_views(db, repo::institution::scope(db, i.id).await?, lang).await?;
+    let (predecessors, successors) = repo::institution::lineage(db, i.id).await?;
+    let district_name = repo::district::find(db, &i.district_code).await?.map(|d| d.name);
+    Ok(InstitutionView {
+        id: i.id,
+        code: i.code,
+        name: i.name,
+        school_id: i.school_id,
+        credit_code: i.credit_code,
+        registered_address: i.registered_address,
+        office_address: i.office_address,
+        legal_representative: i.legal_representative,
+        district_code: i.district_code,
+        district_name,
+        status: status.code().into(),
+        status_name: status_name(lang, status),
+        status_reason: i.status_reason,
+        valid_from: i.valid_from,
+        valid_until: i.valid_until,
+        scope,
+        merged_from: predecessors.into_iter().map(|l| l.predecessor_id).collect(),
+        merged_into: successors.first().map(|l| l.successor_id),
+        version: i.version,
+        created_at: i.created_at,
+    })
+}
+
+/// Whether the caller may see this institution (R38): bureau and centre all, a district its own,
+/// a school its own, an expert none.
+pub fn may_see(caller: &Caller, i: &institution::Model) -> bool {
+    match caller.role {
+        Role::Bureau | Role::Centre => true,
+        Role::District => caller.user.district_code.as_deref() == Some(i.district_code.as_str()),
+        Role::School => caller.user.school_id == Some(i.school_id),
+        Role::Expert => false,
+    }
+}
+
+/// Loads an institution the caller may see (404 otherwise).
+pub async fn load(
+    db: &impl persistence::ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<institution::Model, ApiError> {
+    repo::institution::find(db, id).await?.filter(|i| may_see(caller, i)).ok_or_else(ApiError::not_found)
+}
+
+/// Filters for institutions.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct InstitutionQuery {
+    /// Part of the name, or the start of the code.
+    pub q: Option<String>,
+    pub district_code: Option<String>,
+    /// Only institutions whose scope includes this occupation.
+    pub occupation_code: Option<String>,
+    /// `active`, `expired`, `suspended` or `cancelled`.
+    pub status: Option<String>,
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<u64>,
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u64>,
+}
+
+fn filter_from(q: &InstitutionQuery, errors: &mut Vec<FieldError>) -> repo::institution::Filter {
+    if q.status.as_deref().is_some_and(|s| !InstitutionStatus::ALL.iter().any(|x| x.code() == s)) {
+        errors.push(
+            FieldError::new("status", Rule::NotOneOf)
+                .with("allowed", "active, expired, suspended, cancelled"),
+        );
+    }
+    if q.q.as_deref().is_some_and(|t| t.chars().count() > 100) {
+        errors.push(FieldError::new("q", Rule::TooLong).with("max", 100));
+    }
+    let stored = match q.status.as_deref() {
+        Some("expired") => Some("active".to_owned()),
+        other => other.map(str::to_owned),
+    };
+    repo::institution::Filter {
+        district_code: q.district_code.clone(),
+        school_id: None,
+        stored_status: stored,
+        q: q.q.clone(),
+        occupation_code: q.occupation_code.clone(),
+    }
+}
+
+/// Institutions: all for bureau and centre, a district's own (R38), a school its own.
+#[utoipa::path(
+    tag = "institutions",
+    security(("bearer" = [])),
+    params(InstitutionQuery),
+    responses((status = 200, description = "A page of institutions", body = ListBody<InstitutionView>))
+)]
+#[get("/institutions")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    query: ApiQuery<InstitutionQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau, Role::Centre, Role::District, Role::School])?;
+    let q = query.0;
+    let mut errors = Vec::new();
+    let page = Pagination { page: q.page, per_page: q.per_page }.check(&mut errors);
+    let mut filter = filter_from(&q, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError { errors, ..ApiError::new(Problem::InvalidQuery) });
+    }
+    match caller.role {
+        Role::District => filter.district_code = caller.user.district_code.clone(),
+        Role::School => filter.school_id = Some(caller.user.school_id.unwrap_or_default()),
+        _ => {}
+    }
+    let today = state.clock.today();
+    let found = repo::institution::list(&state.db, &filter, page).await?;
+    let mut items = Vec::new();
+    for i in found.items {
+        let v = view(&state.db, i, today, ctx.lang).await?;
+        if q.status.as_deref().is_none_or(|s| s == v.status) {
+            items.push(v);
+        }
+    }
+    Ok(HttpResponse::Ok().json(ListBody {
+        items,
+        total: found.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
+}
+
+/// One institution.
+#[utoipa::path(
+    tag = "institutions",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The institution", body = InstitutionView))
+)]
+#[get("/institutions/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let i = load(&state.db, &caller, *id).await?;
+    Ok(HttpResponse::Ok().json(view(&state.db, i, state.clock.today(), ctx.lang).await?))
+}
+
+/// An institution in the public directory: no personal data.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicInstitution {
+    pub code: String,
+    pub name: String,
+    pub district_code: String,
+    pub district_name: Option<String>,
+    pub status: String,
+    pub status_name: String,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    pub scope: Vec<ScopeView>,
+}
+
+/// The public directory of evaluation institutions (for citizens and the national platform):
+/// name, code, scope, validity and status; no personal data, no account needed.
+#[utoipa::path(
+    tag = "public",
+    params(InstitutionQuery),
+    responses((status = 200, description = "A page of institutions", body = ListBody<PublicInstitution>))
+)]
+#[get("/public/institutions")]
+pub async fn public_directory(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    query: ApiQuery<InstitutionQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    let mut errors = Vec::new();
+    let page = Pagination { page: q.page, per_page: q.per_page }.check(&mut errors);
+    let filter = filter_from(&q, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError { errors, ..ApiError::new(Problem::InvalidQuery) });
+    }
+    let today = state.clock.today();
+    let found = repo::institution::list(&state.db, &filter, page).await?;
+    let mut items = Vec::new();
+    for i in found.items {
+        let v = view(&state.db, i, today, ctx.lang).await?;
+        if q.status.as_deref().is_some_and(|s| s != v.status) {
+            continue;
+        }
+        items.push(PublicInstitution {
+            code: v.code,
+            name: v.name,
+            district_code: v.district_code,
+            district_name: v.district_name,
+            status: v.status,
+            status_name: v.status_name,
+            valid_from: v.valid_from,
+            valid_until: v.valid_until,
+            scope: v.scope,
+        });
+    }
+    Ok(HttpResponse::Ok().json(ListBody {
+        items,
+        total: found.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
+}
+
+/// A lifecycle decision.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LifecycleRequest {
+    /// Why; kept with the institution and in the audit log.
+    pub reason: String,
+}
+
+async fn change_status(
+    state: &AppState,
+    caller: &Caller,
+    ctx: &RequestContext,
+    id: Uuid,
+    reason: &str,
+    action: LifecycleAction,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    load(&state.db, caller, id).await?;
+    let reason = domain::text::multi_line(reason, 2000)
+        .map(str::to_owned)
+        .map_err(|_| ApiError::validation(vec![FieldError::new("reason", Rule::Blank)]))?;
+    let today = state.clock.today();
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    let current = repo::institution::find(&tx, id).await?.ok_or_else(ApiError::not_found)?;
+    let status = status_on(&current, today)?;
+    let next = lifecycle(status, action).map_err(|st| {
+        ApiError::new(Problem::InstitutionNotActive)
+            .with_name("status", Name::Code("institution_status", st.code()))
+    })?;
+    if action == LifecycleAction::Cancel {
+        repo::institution::retire_code(&tx, &current.code, &reason, None, now).await?;
+    }
+    let version = current.version;
+    let code = current.code.clone();
+    let mut m: institution::ActiveModel = current.into();
+    m.status = Set(next.code().into());
+    m.status_reason = Set(Some(reason.clone()));
+    let saved = repo::institution::save(&tx, m, version, now).await?;
+    let event = match action {
+        LifecycleAction::Suspend => "institution.suspended",
+        LifecycleAction::Reinstate => "institution.reinstated",
+        _ => "institution.cancelled",
+    };
+    audit::record(
+        &tx,
+        ctx,
+        caller,
+        event,
+        ("institution", id.to_string()),
+        serde_json::json!({"code": code, "reason": reason}),
+        now,
+    )
+    .await?;
+    let v = view(&tx, saved, today, ctx.lang).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// Suspend an institution (bureau): it can neither file plans nor issue certificates (R12).
+#[utoipa::path(tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = LifecycleRequest,
+    responses((status = 200, description = "Suspended", body = InstitutionView),
+        (status = 409, description = "Not active or expired", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/institutions/{id}/suspend")]
+pub async fn suspend(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+    body: ApiJson<LifecycleRequest>,
+) -> Result<HttpResponse, ApiError> {
+    change_status(&state, &caller, &ctx, *id, &body.0.reason, LifecycleAction::Suspend).await
+}
+
+/// Reinstate a suspended institution (bureau).
+#[utoipa::path(tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = LifecycleRequest,
+    responses((status = 200, description = "Reinstated", body = InstitutionView),
+        (status = 409, description = "Not suspended", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/institutions/{id}/reinstate")]
+pub async fn reinstate(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+    body: ApiJson<LifecycleRequest>,
+) -> Result<HttpResponse, ApiError> {
+    change_status(&state, &caller, &ctx, *id, &body.0.reason, LifecycleAction::Reinstate).await
+}
+
+/// Cancel an institution (bureau): its code goes to the retired-code store at once and is never
+/// assigned again (R13); a cancelled institution is never revived.
+#[utoipa::path(tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = LifecycleRequest,
+    responses((status = 200, description = "Cancelled", body = InstitutionView),
+        (status = 409, description = "Already cancelled", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/institutions/{id}/cancel")]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+    body: ApiJson<LifecycleRequest>,
+) -> Result<HttpResponse, ApiError> {
+    change_status(&state, &caller, &ctx, *id, &body.0.reason, LifecycleAction::Cancel).await
+}
+
+/// A merger of institutions into a new one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergerRequest {
+    /// Two or more institutions to merge; each is cancelled and its code retired.
+    pub institution_ids: Vec<Uuid>,
+    /// The school that runs the new institution (usually one of the merged ones').
+    pub school_id: Uuid,
+    /// The new institution's name as filed.
+    pub name: String,
+    /// Last day of validity, at most 3 years from today (R11).
+    pub valid_until: NaiveDate,
+    /// The bureau's opinion.
+    pub opinion: String,
+}
+
+/// Merge two or more institutions into a new one with a new code (R14): the scope is the union
+/// of theirs, each merged institution is cancelled, its code retired with the new code as
+/// successor, and the lineage recorded.
+#[utoipa::path(tag = "institutions", security(("bearer" = [])), request_body = MergerRequest,
+    responses((status = 201, description = "The new institution", body = InstitutionView),
+        (status = 409, description = "An institution is already cancelled", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/institutions/mergers")]
+pub async fn merge(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    body: ApiJson<MergerRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    let req = body.0;
+    let today = state.clock.today();
+    let mut errors = Errors::default();
+    let mut ids = req.institution_ids.clone();
+    ids.sort();
+    ids.dedup();
+    if ids.len() < 2 {
+        errors.push(FieldError::new("institution_ids", Rule::TooFew).with("min", 2));
+    }
+    let name = errors.single_line("name", &req.name, 100);
+    let opinion = match domain::text::multi_line(&req.opinion, 2000) {
+        Ok(o) => Some(o.to_owned()),
+        Err(_) => {
+            errors.push(FieldError::new("opinion", Rule::Blank));
+            None
+        }
+    };
+    if let Err(e) = domain::filing::check_validity(today, req.valid_until) {
+        errors.push(match e {
+            domain::filing::DecisionError::ValidityTooLong { latest } => {
+                FieldError::new("valid_until", Rule::ValidityTooLong).with("latest", latest)
+            }
+            _ => FieldError::new("valid_until", Rule::ValidityNotAfterStart),
+        });
+    }
+    let school = repo::school::find(&state.db, req.school_id).await?;
+    if school.is_none() {
+        errors.push(FieldError::new("school_id", Rule::UnknownSchool));
+    }
+    for (i, id) in req.institution_ids.iter().enumerate() {
+        if repo::institution::find(&state.db, *id).await?.is_none() {
+            errors.push(FieldError::new(format!("institution_ids[{i}]"), Rule::UnknownInstitution));
+        }
+    }
+    errors.finish()?;
+    let (Some(school), Some(name), Some(opinion)) = (school, name, opinion) else {
+        return Err(ApiError::internal("validation passed without values"));
+    };
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    let mut merged = Vec::new();
+    for id in &ids {
+        let i = repo::institution::find(&tx, *id).await?.ok_or_else(ApiError::not_found)?;
+        lifecycle(status_on(&i, today)?, LifecycleAction::Merge).map_err(|st| {
+            ApiError::new(Problem::InstitutionNotActive)
+                .with_name("status", Name::Code("institution_status", st.code()))
+        })?;
+        merged.push(i);
+    }
+    let serial = repo::institution::allocate_serial(&tx)
+        .await?
+        .ok_or_else(|| ApiError::new(Problem::SerialsExhausted))?;
+    let serial = Serial::new(serial).ok_or_else(|| ApiError::internal("counter outside 1..=999999"))?;
+    let code = InstitutionCode::from_serial(serial).to_string();
+    repo::institution::register_code(&tx, &code, serial.get(), now).await?;
+    let new_id = Uuid::now_v7();
+    let mut scope: Vec<institution_scope::Model> = Vec::new();
+    for i in &merged {
+        for r in repo::institution::scope(&tx, i.id).await? {
+            if !scope.iter().any(|x| {
+                x.occupation_code == r.occupation_code && x.work_type == r.work_type && x.level == r.level
+            }) {
+                scope.push(institution_scope::Model { institution_id: new_id, ..r });
+            }
+        }
+    }
+    let first = &merged[0];
+    let created = repo::institution::insert(
+        &tx,
+        institution::Model {
+            id: new_id,
+            code: code.clone(),
+            school_id: school.id,
+            name,
+            credit_code: school.credit_code.clone(),
+            registered_address: school.registered_address.clone(),
+            office_address: school.office_address.clone(),
+            legal_representative: school.legal_representative.clone(),
+            district_code: school.district_code.clone(),
+            status: StoredStatus::Active.code().into(),
+            status_reason: None,
+            valid_from: today,
+            valid_until: req.valid_until,
+            filing_id: first.filing_id,
+            bureau_opinion: opinion.clone(),
+            decided_on: today,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        },
+        scope,
+    )
+    .await?;
+    for i in merged {
+        repo::institution::retire_code(&tx, &i.code, "merger", Some(&code), now).await?;
+        repo::institution::record_merger(&tx, i.id, new_id, now).await?;
+        let version = i.version;
+        let old_code = i.code.clone();
+        let old_id = i.id;
+        let mut m: institution::ActiveModel = i.into();
+        m.status = Set(StoredStatus::Cancelled.code().into());
+        m.status_reason = Set(Some(format!("merged into {code}")));
+        repo::institution::save(&tx, m, version, now).await?;
+        audit::record(
+            &tx,
+            &ctx,
+            &caller,
+            "institution.merged",
+            ("institution", old_id.to_string()),
+            serde_json::json!({"code": old_code, "successor_code": code}),
+            now,
+        )
+        .await?;
+    }
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "institution.filed",
+        ("institution", new_id.to_string()),
+        serde_json::json!({"code": code, "merger_of": ids}),
+        now,
+    )
+    .await?;
+    let v = view(&tx, created, today, ctx.lang).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/institutions/{new_id}"))).json(v))
+}
+
+/// A code in the retired-code store (废置库).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RetiredCodeView {
+    #[schema(example = "S000050000001")]
+    pub code: String,
+    pub institution_name: Option<String>,
+    /// Why: the cancellation reason, or `merger`.
+    pub reason: Option<String>,
+    pub retired_at: Option<DateTime<Utc>>,
+    /// For a merger: the new institution's code.
+    pub successor_code: Option<String>,
+}
+
+/// The retired-code store: codes of cancelled and merged institutions, kept for history and
+/// tracing and never assigned again (R13). Bureau and centre.
+#[utoipa::path(tag = "institutions", security(("bearer" = [])), params(crate::extract::Pagination),
+    responses((status = 200, description = "A page of retired codes", body = ListBody<RetiredCodeView>)))]
+#[get("/retired-codes")]
+pub async fn retired_codes(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: ApiQuery<crate::extract::Pagination>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau, Role::Centre])?;
+    let mut errors = Vec::new();
+    let page = query.0.check(&mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError { errors, ..ApiError::new(Problem::InvalidQuery) });
+    }
+    let found = repo::institution::retired_codes(&state.db, page).await?;
+    let items = found
+        .items
+        .into_iter()
+        .map(|(c, i)| RetiredCodeView {
+            code: c.code,
+            institution_name: i.map(|i| i.name),
+            reason: c.retired_reason,
+            retired_at: c.retired_at,
+            successor_code: c.successor_code,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(ListBody {
+        items,
+        total: found.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
+}
+
+/// The filing receipt (备案回执, Annex 4).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Receipt {
+    /// 单位名称.
+    pub unit_name: String,
+    /// 机构备案编码.
+    pub filing_code: String,
+    /// 统一社会信用代码.
+    pub credit_code: String,
+    /// 注册地址.
+    pub registered_address: String,
+    /// 办公地址.
+    pub office_address: String,
+    /// 法定代表人.
+    pub legal_representative: String,
+    /// 备案职业（工种）及等级.
+    pub scope: Vec<ScopeView>,
+    /// 有效期 from.
+    pub valid_from: NaiveDate,
+    /// 有效期 to.
+    pub valid_until: NaiveDate,
+    /// 市人力社保局意见.
+    pub bureau_opinion: String,
+    /// The date of the decision (China Standard Time).
+    pub date: NaiveDate,
+    /// The issuing authority.
+    pub issued_by: String,
+}
+
+/// Builds the receipt of an institution.
+pub async fn receipt_of(
+    db: &impl persistence::ConnectionTrait,
+    i: institution::Model,
+    lang: Lang,
+) -> Result<Receipt, ApiError> {
+    let scope = scope_views(db, repo::institution::scope(db, i.id).await?, lang).await?;
+    Ok(Receipt {
+        unit_name: i.name,
+        filing_code: i.code,
+        credit_code: i.credit_code,
+        registered_address: i.registered_address,
+        office_address: i.office_address,
+        legal_representative: i.legal_representative,
+        scope,
+        valid_from: i.valid_from,
+        valid_until: i.valid_until,
+        bureau_opinion: i.bureau_opinion,
+        date: i.decided_on,
+        issued_by: "重庆市人力资源和社会保障局".into(),
+    })
+}
+
+/// The filing receipt (Annex 4) of an institution, as JSON.
+#[utoipa::path(tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The receipt", body = Receipt)))]
+#[get("/institutions/{id}/receipt")]
+pub async fn receipt(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let i = load(&state.db, &caller, *id).await?;
+    Ok(HttpResponse::Ok().json(receipt_of(&state.db, i, ctx.lang).await?))
+}

@@ -1,0 +1,355 @@
+//! The occupation catalogue (职业分类大典 2022), work types and the access-type list (R3).
+
+use crate::audit;
+use crate::auth::Caller;
+use crate::context::RequestContext;
+use crate::error::{ApiError, FieldError};
+use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
+use crate::i18n::{self, Name, Problem, Rule};
+use crate::state::AppState;
+use crate::validate::Errors;
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use domain::Role;
+use domain::occupation::OccupationCode;
+use persistence::repo;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// An occupation with its work types and access-type status.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OccupationView {
+    #[schema(example = "6-18-01-01")]
+    pub code: String,
+    #[schema(example = "车工")]
+    pub name: String,
+    /// Major group (大类) 1–8.
+    pub major_group: i32,
+    /// Work types (工种) the bureau has added.
+    pub work_types: Vec<String>,
+    /// Whether a confirmed access-type (准入类) entry names it: such occupations cannot be filed (R3).
+    pub access_type: bool,
+    /// Access-type entries naming this occupation, confirmed or not.
+    pub access_type_entries: Vec<AccessTypeView>,
+}
+
+/// An entry of the access-type (准入类) list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessTypeView {
+    pub name: String,
+    pub occupation_code: Option<String>,
+    pub source: String,
+    /// `confirmed` entries block filings; `unverified` ones are shown for information only.
+    #[schema(example = "confirmed")]
+    pub verification: String,
+    pub verification_name: String,
+    pub note: Option<String>,
+}
+
+fn access_view(e: persistence::entity::access_type_entry::Model, lang: i18n::Lang) -> AccessTypeView {
+    let verification_name = i18n::group_code("access_verification", &e.verification)
+        .map_or_else(|| e.verification.clone(), |(g, c)| i18n::name(lang, Name::Code(g, c)));
+    AccessTypeView {
+        name: e.name,
+        occupation_code: e.occupation_code,
+        source: e.source,
+        verification: e.verification,
+        verification_name,
+        note: e.note,
+    }
+}
+
+async fn views(
+    db: &impl persistence::ConnectionTrait,
+    rows: Vec<persistence::entity::occupation::Model>,
+    lang: i18n::Lang,
+) -> Result<Vec<OccupationView>, ApiError> {
+    let codes: Vec<String> = rows.iter().map(|o| o.code.clone()).collect();
+    let work_types = repo::occupation::work_types(db, &codes).await?;
+    let access = repo::occupation::access_types_of(db, &codes).await?;
+    Ok(rows
+        .into_iter()
+        .map(|o| {
+            let entries: Vec<AccessTypeView> = access
+                .iter()
+                .filter(|e| e.occupation_code.as_deref() == Some(o.code.as_str()))
+                .cloned()
+                .map(|e| access_view(e, lang))
+                .collect();
+            OccupationView {
+                work_types: work_types
+                    .iter()
+                    .filter(|w| w.occupation_code == o.code)
+                    .map(|w| w.name.clone())
+                    .collect(),
+                access_type: entries.iter().any(|e| e.verification == "confirmed"),
+                access_type_entries: entries,
+                code: o.code,
+                name: o.name,
+                major_group: o.major_group,
+            }
+        })
+        .collect())
+}
+
+/// Search parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OccupationQuery {
+    /// Start of a code (`6-18`) or part of a name (`车工`).
+    pub q: Option<String>,
+    /// Only this major group (1–8).
+    pub major_group: Option<i32>,
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<u64>,
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u64>,
+}
+
+/// Search the occupation catalogue by code or name (public: it is the national classification).
+#[utoipa::path(
+    tag = "occupations",
+    params(OccupationQuery),
+    responses((status = 200, description = "A page of occupations", body = ListBody<OccupationView>))
+)]
+#[get("/occupations")]
+pub async fn search(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    query: ApiQuery<OccupationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    let mut errors = Vec::new();
+    let page = Pagination { page: q.page, per_page: q.per_page }.check(&mut errors);
+    let text = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    if text.is_some_and(|t| t.chars().count() > 50 || t.chars().any(char::is_control)) {
+        errors.push(FieldError::new("q", Rule::TooLong).with("max", 50));
+    }
+    if q.major_group.is_some_and(|g| !(1..=8).contains(&g)) {
+        errors.push(FieldError::new("major_group", Rule::OutOfRange).with("min", 1).with("max", 8));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError { errors, ..ApiError::new(Problem::InvalidQuery) });
+    }
+    let found = repo::occupation::search(&state.db, text, q.major_group, page).await?;
+    let items = views(&state.db, found.items, ctx.lang).await?;
+    Ok(HttpResponse::Ok().json(ListBody {
+        items,
+        total: found.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
+}
+
+/// One occupation.
+#[utoipa::path(
+    tag = "occupations",
+    params(("code" = String, Path, example = "6-18-01-01")),
+    responses((status = 200, description = "The occupation", body = OccupationView))
+)]
+#[get("/occupations/{code}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let o = repo::occupation::find(&state.db, &code).await?.ok_or_else(ApiError::not_found)?;
+    let mut v = views(&state.db, vec![o], ctx.lang).await?;
+    Ok(HttpResponse::Ok().json(v.pop()))
+}
+
+/// A work type to add.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewWorkType {
+    #[schema(example = "数控车工")]
+    pub name: String,
+}
+
+/// Add a work type (工种) to an occupation (bureau).
+#[utoipa::path(
+    tag = "occupations",
+    security(("bearer" = [])),
+    params(("code" = String, Path, example = "6-18-01-01")),
+    request_body = NewWorkType,
+    responses(
+        (status = 201, description = "Added; the occupation", body = OccupationView),
+        (status = 409, description = "Already there", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[post("/occupations/{code}/work-types")]
+pub async fn add_work_type(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    code: web::Path<String>,
+    body: ApiJson<NewWorkType>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    let o = repo::occupation::find(&state.db, &code).await?.ok_or_else(ApiError::not_found)?;
+    let mut errors = Errors::default();
+    let name = errors.single_line("name", &body.0.name, 50);
+    errors.finish()?;
+    let name = name.unwrap_or_default();
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    repo::occupation::add_work_type(&tx, &o.code, &name, now).await.map_err(|e| {
+        if e.is_conflict(repo::occupation::WORK_TYPE_TAKEN) {
+            ApiError::new(Problem::AlreadyExists).with("what", format!("{} / {name}", o.name))
+        } else {
+            e.into()
+        }
+    })?;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "occupation.work_type_added",
+        ("occupation", o.code.clone()),
+        serde_json::json!({"work_type": name}),
+        now,
+    )
+    .await?;
+    let mut v = views(&tx, vec![o], ctx.lang).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(v.pop()))
+}
+
+/// Whether an occupation is access-type.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessTypeChange {
+    /// `true` marks the occupation as a confirmed access-type (准入类) qualification, which blocks
+    /// filings for it (R3); `false` clears the mark.
+    pub access_type: bool,
+    /// Where this comes from (required when marking), e.g. 《国家职业资格目录（2021年版）》.
+    pub source: Option<String>,
+}
+
+/// Mark or unmark an occupation as access-type (bureau).
+#[utoipa::path(
+    tag = "occupations",
+    security(("bearer" = [])),
+    params(("code" = String, Path, example = "4-07-05-01")),
+    request_body = AccessTypeChange,
+    responses((status = 200, description = "The occupation", body = OccupationView))
+)]
+#[put("/occupations/{code}/access-type")]
+pub async fn set_access_type(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    code: web::Path<String>,
+    body: ApiJson<AccessTypeChange>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    let o = repo::occupation::find(&state.db, &code).await?.ok_or_else(ApiError::not_found)?;
+    let change = body.0;
+    let mut errors = Errors::default();
+    let source = match (&change.source, change.access_type) {
+        (Some(s), _) => errors.single_line("source", s, 500),
+        (None, true) => {
+            errors.push(FieldError::new("source", Rule::Required));
+            None
+        }
+        (None, false) => None,
+    };
+    errors.finish()?;
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    repo::occupation::set_access_type(&tx, &o, change.access_type, source.clone(), now).await?;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "occupation.access_type_set",
+        ("occupation", o.code.clone()),
+        serde_json::json!({"access_type": change.access_type, "source": source}),
+        now,
+    )
+    .await?;
+    let mut v = views(&tx, vec![o], ctx.lang).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(v.pop()))
+}
+
+/// The access-type (准入类) list with the verification status of each entry.
+#[utoipa::path(tag = "occupations", responses((status = 200, description = "All entries", body = Vec<AccessTypeView>)))]
+#[get("/access-types")]
+pub async fn access_types(state: web::Data<AppState>, ctx: RequestContext) -> Result<HttpResponse, ApiError> {
+    let rows = repo::occupation::access_types(&state.db).await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(|e| access_view(e, ctx.lang)).collect::<Vec<_>>()))
+}
+
+/// What an import changed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportResult {
+    pub added: u64,
+    pub renamed: u64,
+    pub unchanged: u64,
+}
+
+/// Import catalogue updates (bureau): a CSV body (`text/csv`, UTF-8) with the header
+/// `code,name,work_type,major_group`, as in `data/reference/occupations.csv`. New codes are added,
+/// changed names updated; nothing is deleted. A `work_type` value adds that work type. Every bad
+/// row is reported at once and nothing is written.
+#[utoipa::path(
+    tag = "occupations",
+    security(("bearer" = [])),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, description = "Imported", body = ImportResult))
+)]
+#[post("/occupations/import")]
+pub async fn import(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    let is_csv = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/csv"));
+    if !is_csv {
+        return Err(ApiError::new(Problem::UnsupportedMediaType).with("expected", "text/csv"));
+    }
+    let text = std::str::from_utf8(&body).map_err(|_| ApiError::new(Problem::BadRequest))?;
+    let rows = repo::occupation::parse_occupations(text).map_err(|_| ApiError::new(Problem::BadRequest))?;
+    let mut errors = Errors::default();
+    for (i, r) in rows.iter().enumerate() {
+        if OccupationCode::parse(&r.code).is_none_or(|c| i32::from(c.major_group()) != r.major_group) {
+            errors.push(FieldError::new(format!("rows[{i}].code"), Rule::InvalidOccupationCode));
+        }
+        errors.single_line(&format!("rows[{i}].name"), &r.name, 100);
+        if !r.work_type.is_empty() {
+            errors.single_line(&format!("rows[{i}].work_type"), &r.work_type, 50);
+        }
+    }
+    errors.finish()?;
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    let (added, renamed) = repo::occupation::upsert(&tx, &rows, now).await?;
+    for r in rows.iter().filter(|r| !r.work_type.is_empty()) {
+        // Checked first: on PostgreSQL a failed insert would abort the whole transaction.
+        let existing = repo::occupation::work_types(&tx, std::slice::from_ref(&r.code)).await?;
+        if !existing.iter().any(|w| w.name == r.work_type) {
+            repo::occupation::add_work_type(&tx, &r.code, &r.work_type, now).await?;
+        }
+    }
+    let unchanged = rows.len() as u64 - added - renamed;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "occupation.imported",
+        ("occupation_catalogue", "2022".into()),
+        serde_json::json!({"rows": rows.len(), "added": added, "renamed": renamed}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(ImportResult { added, renamed, unchanged }))
+}

@@ -1,0 +1,424 @@
+//! Technical schools (技工院校) and their accounts.
+
+use super::users::UserView;
+use crate::audit;
+use crate::auth::{Caller, password};
+use crate::context::RequestContext;
+use crate::error::{ApiError, FieldError};
+use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
+use crate::i18n::{self, Lang, Name, Problem, Rule};
+use crate::state::AppState;
+use crate::validate::Errors;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use domain::{CreditCode, Role, SchoolType};
+use persistence::entity::school;
+use persistence::repo;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// A school as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SchoolView {
+    pub id: Uuid,
+    #[schema(example = "重庆市渝北职业技工学校")]
+    pub name: String,
+    #[schema(value_type = String, example = "technical_school")]
+    pub school_type: SchoolType,
+    #[schema(example = "技工学校")]
+    pub school_type_name: String,
+    pub credit_code: String,
+    /// The credit code fails the GB 32100 check character: accepted, pending manual review.
+    pub needs_manual_review: bool,
+    pub district_code: String,
+    pub district_name: Option<String>,
+    pub registered_address: String,
+    pub office_address: String,
+    pub legal_representative: String,
+    pub legal_representative_position: Option<String>,
+    pub contact_name: Option<String>,
+    /// Masked unless the caller is the bureau, the centre or the school itself.
+    pub contact_phone: Option<String>,
+    pub email: Option<String>,
+    /// Code of the school's former skill appraisal station (职业技能鉴定所(站)).
+    pub old_station_code: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Masks a phone number, keeping the first three and last two digits.
+pub fn mask_phone(p: &str) -> String {
+    let chars: Vec<char> = p.chars().collect();
+    if chars.len() <= 5 {
+        return "*".repeat(chars.len());
+    }
+    let mut out: String = chars[..3].iter().collect();
+    out.push_str(&"*".repeat(chars.len() - 5));
+    out.extend(&chars[chars.len() - 2..]);
+    out
+}
+
+/// Whether `caller` may see this school at all (404 otherwise).
+pub fn may_see(caller: &Caller, s: &school::Model) -> bool {
+    match caller.role {
+        Role::Bureau | Role::Centre => true,
+        Role::District => caller.user.district_code.as_deref() == Some(s.district_code.as_str()),
+        Role::School => caller.user.school_id == Some(s.id),
+        Role::Expert => false,
+    }
+}
+
+/// The view of a school for `caller`.
+pub async fn view(
+    db: &impl persistence::ConnectionTrait,
+    s: school::Model,
+    caller: &Caller,
+    lang: Lang,
+) -> Result<SchoolView, ApiError> {
+    let school_type =
+        SchoolType::from_code(&s.school_type).ok_or_else(|| ApiError::internal("bad school type"))?;
+    let district_name = repo::district::find(db, &s.district_code).await?.map(|d| d.name);
+    let full = matches!(caller.role, Role::Bureau | Role::Centre) || caller.user.school_id == Some(s.id);
+    Ok(SchoolView {
+        id: s.id,
+        name: s.name,
+        school_type,
+        school_type_name: i18n::name(lang, Name::SchoolType(school_type)),
+        credit_code: s.credit_code,
+        needs_manual_review: s.needs_manual_review,
+        district_code: s.district_code,
+        district_name,
+        registered_address: s.registered_address,
+        office_address: s.office_address,
+        legal_representative: s.legal_representative,
+        legal_representative_position: s.legal_representative_position,
+        contact_name: s.contact_name,
+        contact_phone: s.contact_phone.map(|p| if full { p } else { mask_phone(&p) }),
+        email: s.email,
+        old_station_code: s.old_station_code,
+        version: s.version,
+        created_at: s.created_at,
+    })
+}
+
+/// A school to register.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSchool {
+    #[schema(example = "重庆市渝北职业技工学校")]
+    pub name: String,
+    /// `technician_college` (技师学院), `senior_technical_school` (高级技工学校) or `technical_school` (技工学校).
+    #[schema(example = "technical_school")]
+    pub school_type: String,
+    /// 统一社会信用代码. A code failing the GB 32100 check is accepted with `needs_manual_review`.
+    #[schema(example = "12500000MB1234567X")]
+    pub credit_code: String,
+    #[schema(example = "500157")]
+    pub district_code: String,
+    pub registered_address: String,
+    pub office_address: String,
+    pub legal_representative: String,
+    pub legal_representative_position: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub email: Option<String>,
+    pub old_station_code: Option<String>,
+}
+
+/// Checks a phone number: digits, spaces, `-` and `+`, 7–20 characters.
+pub fn check_phone(errors: &mut Errors, field: &str, v: &str) -> Option<String> {
+    let t = v.trim();
+    let ok =
+        (7..=20).contains(&t.len()) && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | '+'));
+    if ok {
+        Some(t.to_owned())
+    } else {
+        errors.push(FieldError::new(field, Rule::InvalidType));
+        None
+    }
+}
+
+/// Register a school (bureau).
+#[utoipa::path(
+    tag = "schools",
+    security(("bearer" = [])),
+    request_body = NewSchool,
+    responses(
+        (status = 201, description = "Registered", body = SchoolView),
+        (status = 409, description = "Credit code already registered", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[post("/schools")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    body: ApiJson<NewSchool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    let s = body.0;
+    let mut e = Errors::default();
+    let name = e.single_line("name", &s.name, 100);
+    let school_type = SchoolType::from_code(&s.school_type);
+    if school_type.is_none() {
+        e.push(
+            FieldError::new("school_type", Rule::NotOneOf)
+                .with("allowed", "technician_college, senior_technical_school, technical_school"),
+        );
+    }
+    let credit = match CreditCode::parse(s.credit_code.trim()) {
+        Ok(c) => Some(c),
+        Err(_) => {
+            e.push(FieldError::new("credit_code", Rule::InvalidCreditCode));
+            None
+        }
+    };
+    match repo::district::find(&state.db, &s.district_code).await? {
+        None => {
+            e.push(FieldError::new("district_code", Rule::DistrictUnknown).with("code", &s.district_code))
+        }
+        Some(d) if d.abolished_on.is_some() => e.push(
+            FieldError::new("district_code", Rule::DistrictAbolished)
+                .with("code", &d.code)
+                .with("name", &d.name)
+                .with("successor", d.successor_code.unwrap_or_default()),
+        ),
+        Some(_) => {}
+    }
+    let registered_address = e.single_line("registered_address", &s.registered_address, 200);
+    let office_address = e.single_line("office_address", &s.office_address, 200);
+    let legal = e.single_line("legal_representative", &s.legal_representative, 50);
+    let position = s
+        .legal_representative_position
+        .as_deref()
+        .and_then(|v| e.single_line("legal_representative_position", v, 50));
+    let contact = s.contact_name.as_deref().and_then(|v| e.single_line("contact_name", v, 50));
+    let phone = s.contact_phone.as_deref().and_then(|v| check_phone(&mut e, "contact_phone", v));
+    let email = s.email.as_deref().and_then(|v| {
+        let t = e.single_line("email", v, 100)?;
+        if t.contains('@') && !t.starts_with('@') && !t.ends_with('@') && !t.contains(' ') {
+            Some(t)
+        } else {
+            e.push(FieldError::new("email", Rule::InvalidEmail));
+            None
+        }
+    });
+    let station = s.old_station_code.as_deref().and_then(|v| e.single_line("old_station_code", v, 50));
+    e.finish()?;
+    let (
+        Some(name),
+        Some(school_type),
+        Some(credit),
+        Some(registered_address),
+        Some(office_address),
+        Some(legal),
+    ) = (name, school_type, credit, registered_address, office_address, legal)
+    else {
+        return Err(ApiError::internal("validation passed without values"));
+    };
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    let saved = repo::school::insert(
+        &tx,
+        school::Model {
+            id: Uuid::now_v7(),
+            name,
+            school_type: school_type.code().to_owned(),
+            credit_code: credit.as_str().to_owned(),
+            needs_manual_review: !credit.check_passes(),
+            district_code: s.district_code.clone(),
+            registered_address,
+            office_address,
+            legal_representative: legal,
+            legal_representative_position: position,
+            contact_name: contact,
+            contact_phone: phone,
+            email,
+            old_station_code: station,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .await
+    .map_err(|err| {
+        if err.is_conflict(repo::school::CREDIT_CODE_TAKEN) {
+            ApiError::new(Problem::AlreadyExists).with("what", credit_text(&s.credit_code))
+        } else {
+            err.into()
+        }
+    })?;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "school.registered",
+        ("school", saved.id.to_string()),
+        serde_json::json!({"name": saved.name, "school_type": saved.school_type, "district_code": saved.district_code, "needs_manual_review": saved.needs_manual_review}),
+        now,
+    )
+    .await?;
+    let v = view(&tx, saved, &caller, ctx.lang).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/schools/{}", v.id))).json(v))
+}
+
+fn credit_text(code: &str) -> String {
+    format!("统一社会信用代码 / credit code {}", code.trim())
+}
+
+/// Filters for schools.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SchoolQuery {
+    pub district_code: Option<String>,
+    /// Part of the name.
+    pub q: Option<String>,
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<u64>,
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u64>,
+}
+
+/// Schools the caller may see: all for bureau and centre, a district's own, a school itself.
+#[utoipa::path(
+    tag = "schools",
+    security(("bearer" = [])),
+    params(SchoolQuery),
+    responses((status = 200, description = "A page of schools", body = ListBody<SchoolView>))
+)]
+#[get("/schools")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    query: ApiQuery<SchoolQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau, Role::Centre, Role::District, Role::School])?;
+    let q = query.0;
+    let mut errors = Vec::new();
+    let page = Pagination { page: q.page, per_page: q.per_page }.check(&mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError { errors, ..ApiError::new(Problem::InvalidQuery) });
+    }
+    let mut filter = repo::school::Filter { district_code: q.district_code, only_id: None, q: q.q };
+    match caller.role {
+        Role::District => filter.district_code = caller.user.district_code.clone(),
+        Role::School => filter.only_id = Some(caller.user.school_id.unwrap_or_default()),
+        _ => {}
+    }
+    let found = repo::school::list(&state.db, &filter, page).await?;
+    let mut items = Vec::new();
+    for s in found.items {
+        items.push(view(&state.db, s, &caller, ctx.lang).await?);
+    }
+    Ok(HttpResponse::Ok().json(ListBody {
+        items,
+        total: found.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
+}
+
+/// One school.
+#[utoipa::path(
+    tag = "schools",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The school", body = SchoolView))
+)]
+#[get("/schools/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let s = repo::school::find(&state.db, *id)
+        .await?
+        .filter(|s| may_see(&caller, s))
+        .ok_or_else(ApiError::not_found)?;
+    Ok(HttpResponse::Ok().json(view(&state.db, s, &caller, ctx.lang).await?))
+}
+
+/// A school account to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSchoolAccount {
+    #[schema(example = "yubei.school")]
+    pub username: String,
+    #[schema(example = "渝北职业技工学校备案专员")]
+    pub display_name: String,
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+/// Create a `school` account bound to this school (bureau).
+#[utoipa::path(
+    tag = "schools",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    request_body = NewSchoolAccount,
+    responses(
+        (status = 201, description = "Created", body = UserView),
+        (status = 409, description = "Username taken", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[post("/schools/{id}/accounts")]
+pub async fn create_account(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+    body: ApiJson<NewSchoolAccount>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    let s = repo::school::find(&state.db, *id).await?.ok_or_else(ApiError::not_found)?;
+    let a = body.0;
+    let mut e = Errors::default();
+    let username = e.username("username", &a.username);
+    let display_name = e.single_line("display_name", &a.display_name, 100);
+    e.password("password", &a.password);
+    e.finish()?;
+    let (Some(username), Some(display_name)) = (username, display_name) else {
+        return Err(ApiError::internal("validation passed without values"));
+    };
+    let hash = password::hash(a.password).await?;
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    let created = repo::user::insert(
+        &tx,
+        repo::user::NewUser {
+            username: username.clone(),
+            display_name,
+            role: Role::School.code().into(),
+            district_code: None,
+            school_id: Some(s.id),
+            password_hash: hash,
+        },
+        now,
+    )
+    .await
+    .map_err(|err| {
+        if err.is_conflict(repo::user::USERNAME_TAKEN) {
+            ApiError::new(Problem::UsernameTaken).with("username", &username)
+        } else {
+            err.into()
+        }
+    })?;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "user.created",
+        ("user", created.id.to_string()),
+        serde_json::json!({"username": username, "role": "school", "school_id": s.id}),
+        now,
+    )
+    .await?;
+    let v = UserView::load(&tx, created, ctx.lang, now).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/users/{}", v.id))).json(v))
+}

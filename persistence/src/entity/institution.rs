@@ -1,0 +1,33 @@
+//! `institutions`: An evaluation institution (评价机构).
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "institutions")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub code: String,
+    pub school_id: Uuid,
+    pub name: String,
+    pub credit_code: String,
+    pub registered_address: String,
+    pub office_address: String,
+    pub legal_representative: String,
+    pub district_code: String,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub valid_from: Date,
+    pub valid_until: Date,
+    pub filing_id: Uuid,
+    pub bureau_opinion: String,
+    pub decided_on: Date,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

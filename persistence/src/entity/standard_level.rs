@@ -1,0 +1,19 @@
+//! `standard_levels`: A level a standard covers.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "standard_levels")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub standard_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub level: String,
+    pub occupation_code: String,
+    pub kind: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,56 @@
+//! Technical schools.
+
+use super::{Page, PageRequest};
+use crate::entity::school::{self, Column};
+use crate::error::RepoError;
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+/// Name of the unique constraint on credit codes.
+pub const CREDIT_CODE_TAKEN: &str = "schools_credit_code_key";
+
+/// Inserts a school.
+pub async fn insert(db: &impl ConnectionTrait, m: school::Model) -> Result<school::Model, RepoError> {
+    school::Entity::insert(m.into_active_model()).exec_with_returning(db).await.map_err(RepoError::from_db)
+}
+
+/// One school.
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<school::Model>, RepoError> {
+    Ok(school::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Saves an edited school.
+pub async fn update(db: &impl ConnectionTrait, m: school::ActiveModel) -> Result<school::Model, RepoError> {
+    m.update(db).await.map_err(RepoError::from_db)
+}
+
+/// Filters for listing schools.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub district_code: Option<String>,
+    pub only_id: Option<Uuid>,
+    pub q: Option<String>,
+}
+
+/// Schools by name.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    f: &Filter,
+    page: PageRequest,
+) -> Result<Page<school::Model>, RepoError> {
+    let mut q = school::Entity::find();
+    if let Some(d) = &f.district_code {
+        q = q.filter(Column::DistrictCode.eq(d.clone()));
+    }
+    if let Some(id) = f.only_id {
+        q = q.filter(Column::Id.eq(id));
+    }
+    if let Some(text) = &f.q {
+        let esc = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        q = q.filter(Expr::col(Column::Name).like(LikeExpr::new(format!("%{esc}%")).escape('\\')));
+    }
+    super::fetch_page(db, q.order_by_asc(Column::Name), page).await
+}

@@ -1,0 +1,129 @@
+//! Standards and evaluation norms (R5, R6).
+
+use crate::entity::{standard, standard_level};
+use crate::error::RepoError;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+/// A standard to register.
+#[derive(Debug, Clone)]
+pub struct NewStandard {
+    pub occupation_code: String,
+    pub kind: String,
+    pub title: String,
+    pub levels: Vec<String>,
+    pub filing_reference: Option<String>,
+    pub filing_date: Option<NaiveDate>,
+    pub override_reason: Option<String>,
+}
+
+/// Inserts a standard and its levels.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    s: NewStandard,
+    now: DateTime<Utc>,
+) -> Result<standard::Model, RepoError> {
+    let id = Uuid::now_v7();
+    let model = standard::Entity::insert(standard::ActiveModel {
+        id: Set(id),
+        occupation_code: Set(s.occupation_code.clone()),
+        kind: Set(s.kind.clone()),
+        title: Set(s.title),
+        filing_reference: Set(s.filing_reference),
+        filing_date: Set(s.filing_date),
+        override_reason: Set(s.override_reason),
+        created_at: Set(now),
+    })
+    .exec_with_returning(db)
+    .await
+    .map_err(RepoError::from_db)?;
+    let levels: Vec<standard_level::ActiveModel> = s
+        .levels
+        .iter()
+        .map(|l| standard_level::ActiveModel {
+            standard_id: Set(id),
+            level: Set(l.clone()),
+            occupation_code: Set(s.occupation_code.clone()),
+            kind: Set(s.kind.clone()),
+        })
+        .collect();
+    standard_level::Entity::insert_many(levels)
+        .exec_without_returning(db)
+        .await
+        .map_err(RepoError::from_db)?;
+    Ok(model)
+}
+
+/// Evaluation norms already registered for this occupation at any of these levels (R6).
+pub async fn norms_covering(
+    db: &impl ConnectionTrait,
+    occupation_code: &str,
+    levels: &[String],
+) -> Result<Vec<standard_level::Model>, RepoError> {
+    Ok(standard_level::Entity::find()
+        .filter(standard_level::Column::OccupationCode.eq(occupation_code))
+        .filter(standard_level::Column::Kind.eq("evaluation_norm"))
+        .filter(standard_level::Column::Level.is_in(levels.iter().cloned()))
+        .all(db)
+        .await?)
+}
+
+/// One standard with its levels.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<(standard::Model, Vec<String>)>, RepoError> {
+    let Some(s) = standard::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+    let levels = levels_of(db, id).await?;
+    Ok(Some((s, levels)))
+}
+
+async fn levels_of(db: &impl ConnectionTrait, id: Uuid) -> Result<Vec<String>, RepoError> {
+    Ok(standard_level::Entity::find()
+        .filter(standard_level::Column::StandardId.eq(id))
+        .order_by_asc(standard_level::Column::Level)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.level)
+        .collect())
+}
+
+/// Standards, optionally of one occupation, with their levels.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    occupation_code: Option<&str>,
+) -> Result<Vec<(standard::Model, Vec<String>)>, RepoError> {
+    let mut q = standard::Entity::find();
+    if let Some(code) = occupation_code {
+        q = q.filter(standard::Column::OccupationCode.eq(code));
+    }
+    let rows = q
+        .order_by_asc(standard::Column::OccupationCode)
+        .order_by_asc(standard::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for s in rows {
+        let levels = levels_of(db, s.id).await?;
+        out.push((s, levels));
+    }
+    Ok(out)
+}
+
+/// Whether standard `id` covers this occupation at this level (R5).
+pub async fn covers(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    occupation_code: &str,
+    level: &str,
+) -> Result<bool, RepoError> {
+    Ok(standard_level::Entity::find()
+        .filter(standard_level::Column::StandardId.eq(id))
+        .filter(standard_level::Column::OccupationCode.eq(occupation_code))
+        .filter(standard_level::Column::Level.eq(level))
+        .one(db)
+        .await?
+        .is_some())
+}
