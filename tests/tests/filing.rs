@@ -87,6 +87,44 @@ async fn from_a_new_school_account_to_a_receipt() {
         assert!(receipt.body[field].is_string(), "receipt lacks {field}: {}", receipt.text);
     }
     assert_eq!(receipt.body["filing_code"], "S000050000001");
+    let pdf = app
+        .send(
+            app.request(Method::GET, &format!("/api/v1/institutions/{id}/receipt.pdf"))
+                .bearer_auth(&school.token),
+        )
+        .await;
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    let bytes = app
+        .client
+        .get(format!("{}/api/v1/institutions/{id}/receipt.pdf", app.address))
+        .bearer_auth(&school.token)
+        .send()
+        .await
+        .expect("sent")
+        .bytes()
+        .await
+        .expect("body");
+    assert!(bytes.len() < 200_000, "a receipt embeds a font subset only: {} bytes", bytes.len());
+    if let Ok(out) = std::env::var("RECEIPT_PDF_OUT") {
+        std::fs::write(out, &bytes).expect("write the receipt for inspection");
+    }
+    let text = pdf_extract::extract_text_from_mem(&bytes).expect("the PDF's text can be extracted");
+    for expected in [
+        "备案回执",
+        "S000050000001",
+        "重庆市某技工学校",
+        "车工",
+        "三级/高级工",
+        "同意备案",
+        "重庆市人力资源和社会保障局",
+    ] {
+        assert!(text.contains(expected), "{expected} not in the receipt PDF: {text}");
+    }
+    app.send(
+        app.request(Method::GET, &format!("/api/v1/institutions/{id}/receipt.pdf")).bearer_auth(&expert.1),
+    )
+    .await
+    .problem(404, "not_found");
 
     // The public directory shows it, without personal data.
     let public = app.get("/api/v1/public/institutions?q=S0000500", None).await;
@@ -673,4 +711,38 @@ async fn the_catalogue_is_searchable_and_the_bureau_maintains_it() {
         )
         .await;
     assert_eq!(rules(&a), [("rows[0].code".to_owned(), "invalid_occupation_code".to_owned())]);
+}
+
+#[tokio::test]
+async fn a_renewal_keeps_the_code_and_extends_validity() {
+    let Setup { app, admin, expert } = setup().await;
+    let standard = app.standard(&admin, LATHE, &["4", "5"]).await;
+    let school = app.school(&admin, 19, "technical_school", "500101").await;
+    let id = app.file_institution(&admin, &school, &expert, &[(LATHE, "4", &standard)]).await;
+    // A second initial filing is refused while the institution lives.
+    let a = app.json(Method::POST, "/api/v1/filings", Some(&school.token), &json!({"kind": "initial"})).await;
+    assert_eq!(a.violations(), [("kind".to_owned(), "already_filed".to_owned())]);
+    // Two years on, the school renews with a wider scope.
+    let later = app.state.clock.now() + chrono::Duration::days(730);
+    app.state.clock.set_offset(later);
+    let admin = app.admin_token().await;
+    let school =
+        SchoolFixture { id: school.id.clone(), token: app.login("school19", "a-long-password-1").await };
+    let expert = (expert.0.clone(), app.login("expert.zhang", "a-long-password-1").await);
+    let (filing, etag) = app.start_filing(&school, "renewal").await;
+    let commitment = app.upload_pdf(&school, &filing, "commitment").await;
+    let doc = complete_document(&[(LATHE, "4", &standard), (LATHE, "5", &standard)], &commitment);
+    assert_eq!(app.save_document(&school, &filing, &etag, &doc).await.status.as_u16(), 200);
+    assert_eq!(app.act(&school.token, &filing, "submit", &json!({})).await.status.as_u16(), 200);
+    app.act(&admin, &filing, "accept", &json!({})).await;
+    app.act(&admin, &filing, "experts", &json!({"expert_ids": [expert.0]})).await;
+    app.act(&expert.1, &filing, "evaluations", &evaluation()).await;
+    let until = domain_end(&app);
+    let a =
+        app.act(&admin, &filing, "approve", &json!({"valid_until": until, "opinion": "同意延续备案"})).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    let inst = app.get(&format!("/api/v1/institutions/{id}"), Some(&admin)).await;
+    assert_eq!(inst.body["code"], "S000050000001");
+    assert_eq!(inst.body["valid_until"], until.as_str());
+    assert_eq!(inst.body["scope"].as_array().expect("scope").len(), 2);
 }

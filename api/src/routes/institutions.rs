@@ -705,3 +705,25 @@ pub async fn receipt(
     let i = load(&state.db, &caller, *id).await?;
     Ok(HttpResponse::Ok().json(receipt_of(&state.db, i, ctx.lang).await?))
 }
+
+/// The filing receipt (Annex 4) of an institution, as a PDF in the Kai typeface.
+#[utoipa::path(tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The receipt", content_type = "application/pdf", body = Vec<u8>)))]
+#[get("/institutions/{id}/receipt.pdf")]
+pub async fn receipt_pdf(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let i = load(&state.db, &caller, *id).await?;
+    let code = i.code.clone();
+    let r = receipt_of(&state.db, i, Lang::ZhCn).await?;
+    let bytes = web::block(move || crate::pdf::receipt::receipt_pdf(&r))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header(("Content-Disposition", format!("inline; filename=\"receipt-{code}.pdf\"")))
+        .body(bytes))
+}

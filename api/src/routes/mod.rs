@@ -59,6 +59,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(institutions::merge)
             .service(institutions::get)
             .service(institutions::receipt)
+            .service(institutions::receipt_pdf)
             .service(institutions::suspend)
             .service(institutions::reinstate)
             .service(institutions::cancel)

@@ -1,0 +1,276 @@
+//! Small PDF documents (filing receipts, later certificates) drawn with the embedded Kai font.
+//!
+//! A page is a list of drawing operations in millimetres from the top-left corner. Text is
+//! written with a CID-keyed TrueType font (Identity-H) whose glyphs are subset to those used, with
+//! a ToUnicode map so that the text can be searched and extracted.
+
+pub mod receipt;
+
+use pdf_writer::types::{CidFontType, FontFlags, SystemInfo};
+use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// The Kai typeface compiled into the binary (see `assets/fonts/README.md`).
+static FONT: &[u8] = include_bytes!("../../../assets/fonts/LXGWWenKai-Regular.ttf");
+
+/// Points per millimetre.
+pub const PT_PER_MM: f32 = 72.0 / 25.4;
+
+/// Why a PDF could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    /// The font has no glyph for these characters.
+    #[error("no glyph for {0:?}")]
+    MissingGlyphs(Vec<char>),
+    /// The font could not be read or subset.
+    #[error("font: {0}")]
+    Font(String),
+}
+
+/// One drawing operation.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// Text with its left baseline point at (x, y) mm, in `size` points.
+    Text { x: f32, y: f32, size: f32, text: String },
+    /// A rectangle outline at (x, y) mm (top-left), `w` × `h` mm, line width in points.
+    Frame { x: f32, y: f32, w: f32, h: f32, line: f32 },
+    /// A horizontal line from (x1, y) to (x2, y) mm.
+    Rule { x1: f32, x2: f32, y: f32, line: f32 },
+}
+
+/// A page of `width` × `height` mm.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub width: f32,
+    pub height: f32,
+    pub ops: Vec<Op>,
+}
+
+struct Font {
+    face: ttf_parser::Face<'static>,
+}
+
+fn font() -> Result<&'static Font, PdfError> {
+    static PARSED: OnceLock<Option<Font>> = OnceLock::new();
+    PARSED
+        .get_or_init(|| ttf_parser::Face::parse(FONT, 0).ok().map(|face| Font { face }))
+        .as_ref()
+        .ok_or_else(|| PdfError::Font("the embedded font does not parse".into()))
+}
+
+/// Characters of `text` that the font cannot draw (so callers can refuse before issuing).
+pub fn missing_glyphs(text: &str) -> Result<Vec<char>, PdfError> {
+    let f = font()?;
+    let mut missing: Vec<char> = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && f.face.glyph_index(*c).is_none_or(|g| g.0 == 0))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    Ok(missing)
+}
+
+/// Width of `text` in millimetres at `size` points.
+pub fn text_width(text: &str, size: f32) -> Result<f32, PdfError> {
+    let f = font()?;
+    let upem = f32::from(f.face.units_per_em());
+    let units: f32 = text
+        .chars()
+        .map(|c| f.face.glyph_index(c).and_then(|g| f.face.glyph_hor_advance(g)).map_or(0.0, f32::from))
+        .sum();
+    Ok(units / upem * size / PT_PER_MM)
+}
+
+/// Renders pages into a PDF.
+pub fn render(pages: &[Page], title: &str) -> Result<Vec<u8>, PdfError> {
+    let f = font()?;
+    let mut all_text = String::new();
+    for p in pages {
+        for op in &p.ops {
+            if let Op::Text { text, .. } = op {
+                all_text.push_str(text);
+            }
+        }
+    }
+    all_text.push_str(title);
+    let missing = missing_glyphs(&all_text)?;
+    if !missing.is_empty() {
+        return Err(PdfError::MissingGlyphs(missing));
+    }
+    // Glyphs used, remapped to consecutive ids in the subset (0 = .notdef stays 0).
+    let mut remapper = subsetter::GlyphRemapper::new();
+    let mut cids: BTreeMap<char, u16> = BTreeMap::new();
+    for c in all_text.chars().filter(|c| !c.is_control()) {
+        if let Some(g) = f.face.glyph_index(c) {
+            let new = remapper.remap(g.0);
+            cids.insert(c, new);
+        }
+    }
+    let subset = subsetter::subset(FONT, 0, &remapper).map_err(|e| PdfError::Font(format!("{e:?}")))?;
+    let upem = f32::from(f.face.units_per_em());
+    let scale = |v: f32| v * 1000.0 / upem;
+
+    let mut pdf = Pdf::new();
+    let catalog = Ref::new(1);
+    let tree = Ref::new(2);
+    let type0 = Ref::new(3);
+    let cid_font = Ref::new(4);
+    let descriptor = Ref::new(5);
+    let font_file = Ref::new(6);
+    let to_unicode = Ref::new(7);
+    let info = Ref::new(8);
+    let first_page = 10;
+    let page_ids: Vec<Ref> = (0..pages.len()).map(|i| Ref::new(first_page + 2 * i as i32)).collect();
+
+    pdf.catalog(catalog).pages(tree);
+    pdf.pages(tree).kids(page_ids.iter().copied()).count(pages.len() as i32);
+    pdf.document_info(info).title(pdf_writer::TextStr(title)).producer(pdf_writer::TextStr("skillcert"));
+
+    let base = Name(b"SKCERT+LXGWWenKai-Regular");
+    pdf.type0_font(type0)
+        .base_font(base)
+        .encoding_predefined(Name(b"Identity-H"))
+        .descendant_font(cid_font)
+        .to_unicode(to_unicode);
+    let system_info = SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"Identity"), supplement: 0 };
+    {
+        let mut cid = pdf.cid_font(cid_font);
+        cid.subtype(CidFontType::Type2).base_font(base).system_info(system_info).font_descriptor(descriptor);
+        cid.cid_to_gid_map_predefined(Name(b"Identity"));
+        cid.default_width(scale(f32::from(f.face.units_per_em())));
+        let mut widths = cid.widths();
+        for (c, new) in &cids {
+            let Some(g) = f.face.glyph_index(*c) else { continue };
+            let w = f.face.glyph_hor_advance(g).map_or(0.0, f32::from);
+            widths.consecutive(*new, [scale(w)]);
+        }
+    }
+    let bbox = f.face.global_bounding_box();
+    pdf.font_descriptor(descriptor)
+        .name(base)
+        .flags(FontFlags::SYMBOLIC)
+        .bbox(Rect::new(
+            scale(f32::from(bbox.x_min)),
+            scale(f32::from(bbox.y_min)),
+            scale(f32::from(bbox.x_max)),
+            scale(f32::from(bbox.y_max)),
+        ))
+        .italic_angle(0.0)
+        .ascent(scale(f32::from(f.face.ascender())))
+        .descent(scale(f32::from(f.face.descender())))
+        .cap_height(scale(f32::from(f.face.capital_height().unwrap_or(f.face.ascender()))))
+        .stem_v(80.0)
+        .font_file2(font_file);
+    pdf.stream(font_file, &subset);
+    let mut cmap = pdf_writer::types::UnicodeCmap::new(Name(b"Custom"), system_info);
+    for (c, new) in &cids {
+        cmap.pair(*new, *c);
+    }
+    pdf.cmap(to_unicode, &cmap.finish());
+
+    for (i, page) in pages.iter().enumerate() {
+        let page_id = page_ids[i];
+        let content_id = Ref::new(page_id.get() + 1);
+        let (w, h) = (page.width * PT_PER_MM, page.height * PT_PER_MM);
+        let mut p = pdf.page(page_id);
+        p.media_box(Rect::new(0.0, 0.0, w, h)).parent(tree).contents(content_id);
+        p.resources().fonts().pair(Name(b"F1"), type0);
+        p.finish();
+        let mut content = Content::new();
+        for op in &page.ops {
+            match op {
+                Op::Text { x, y, size, text } => {
+                    let encoded: Vec<u8> =
+                        text.chars().filter_map(|c| cids.get(&c)).flat_map(|cid| cid.to_be_bytes()).collect();
+                    content.begin_text();
+                    content.set_font(Name(b"F1"), *size);
+                    content.next_line(x * PT_PER_MM, h - y * PT_PER_MM);
+                    content.show(Str(&encoded));
+                    content.end_text();
+                }
+                Op::Frame { x, y, w: fw, h: fh, line } => {
+                    content.set_line_width(*line);
+                    content.rect(x * PT_PER_MM, h - (y + fh) * PT_PER_MM, fw * PT_PER_MM, fh * PT_PER_MM);
+                    content.stroke();
+                }
+                Op::Rule { x1, x2, y, line } => {
+                    content.set_line_width(*line);
+                    content.move_to(x1 * PT_PER_MM, h - y * PT_PER_MM);
+                    content.line_to(x2 * PT_PER_MM, h - y * PT_PER_MM);
+                    content.stroke();
+                }
+            }
+        }
+        pdf.stream(content_id, &content.finish());
+    }
+    Ok(pdf.finish())
+}
+
+/// Splits `text` into lines no wider than `max_mm` at `size` points (CJK text breaks anywhere).
+pub fn wrap(text: &str, size: f32, max_mm: f32) -> Result<Vec<String>, PdfError> {
+    let mut lines = Vec::new();
+    for para in text.lines() {
+        let mut line = String::new();
+        for c in para.chars() {
+            let mut candidate = line.clone();
+            candidate.push(c);
+            if !line.is_empty() && text_width(&candidate, size)? > max_mm {
+                lines.push(std::mem::take(&mut line));
+                line.push(c);
+            } else {
+                line = candidate;
+            }
+        }
+        lines.push(line);
+    }
+    Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_font_covers_common_and_rare_name_characters() {
+        assert!(
+            missing_glyphs("职业技能等级证书 重庆市人力资源和社会保障局 喆堃玥昇赟垚犇 S0000500000012")
+                .expect("font")
+                .is_empty()
+        );
+        assert_eq!(missing_glyphs("\u{E000}").expect("font"), ['\u{E000}']);
+    }
+
+    #[test]
+    fn a_page_renders_small_with_its_text_subset() {
+        let page = Page {
+            width: 210.0,
+            height: 297.0,
+            ops: vec![
+                Op::Frame { x: 10.0, y: 10.0, w: 190.0, h: 277.0, line: 2.25 },
+                Op::Text { x: 20.0, y: 30.0, size: 30.0, text: "备案回执".into() },
+            ],
+        };
+        let bytes = render(&[page], "测试").expect("renders");
+        assert!(bytes.starts_with(b"%PDF-"));
+        assert!(bytes.len() < 60_000, "{} bytes", bytes.len());
+        let err = render(
+            &[Page {
+                width: 10.0,
+                height: 10.0,
+                ops: vec![Op::Text { x: 0.0, y: 5.0, size: 10.0, text: "\u{E001}".into() }],
+            }],
+            "x",
+        );
+        assert!(matches!(err, Err(PdfError::MissingGlyphs(_))));
+    }
+
+    #[test]
+    fn long_text_wraps_within_the_width() {
+        let lines = wrap(&"职".repeat(100), 12.0, 100.0).expect("wraps");
+        assert!(lines.len() > 1);
+        for l in &lines {
+            assert!(text_width(l, 12.0).expect("width") <= 100.0);
+        }
+    }
+}
