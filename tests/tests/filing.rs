@@ -131,6 +131,16 @@ async fn from_a_new_school_account_to_a_receipt() {
     assert_eq!(public.body["total"], 1, "{}", public.text);
     assert!(!public.text.contains("13800138000") && !public.text.contains("张校长"));
 
+    // A district office sees its own district's institutions only (R38).
+    app.create_user(&admin, "liangjiang", "district", Some("500157")).await;
+    app.create_user(&admin, "wanzhou", "district", Some("500101")).await;
+    let own = app.login("liangjiang", "a-long-password-1").await;
+    let other = app.login("wanzhou", "a-long-password-1").await;
+    assert_eq!(app.get(&format!("/api/v1/institutions/{id}"), Some(&own)).await.status.as_u16(), 200);
+    app.get(&format!("/api/v1/institutions/{id}"), Some(&other)).await.problem(404, "not_found");
+    assert_eq!(app.get("/api/v1/institutions", Some(&other)).await.body["total"], 0);
+    app.get(&format!("/api/v1/institutions/{id}"), Some(&expert.1)).await.problem(404, "not_found");
+
     // Every step was audited.
     let events =
         app.get(&format!("/api/v1/audit-events?target_type=institution&target_id={id}"), Some(&admin)).await;
