@@ -32,6 +32,8 @@ default; send `Accept-Language: en` for English. Business dates are China Standa
         (name = "filings", description = "Filing applications (备案) and their evaluation"),
         (name = "institutions", description = "Evaluation institutions, receipts, lifecycle, retired codes"),
         (name = "public", description = "Open to everyone, no account"),
+        (name = "calendar", description = "Working days (State Council arrangements, 调休)"),
+        (name = "plans", description = "Batch plans (计划报备), sessions and candidates"),
         (name = "reference", description = "Reference data"),
         (name = "operations", description = "Liveness and readiness"),
     ),

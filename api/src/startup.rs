@@ -53,6 +53,7 @@ impl Application {
             .map_err(StartupError::Database)?;
         repo::district::load_reference(&db).await.map_err(StartupError::Reference)?;
         repo::occupation::load_reference(&db, chrono::Utc::now()).await.map_err(StartupError::Reference)?;
+        repo::calendar::load_reference(&db, chrono::Utc::now()).await.map_err(StartupError::Reference)?;
 
         let clock = Arc::new(Clock::default());
         bootstrap_admin(&db, &clock, config.admin_password.clone()).await?;

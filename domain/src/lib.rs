@@ -4,6 +4,7 @@
 //!
 //! Rule numbers (R1, R24, …) refer to the rule index in `docs/GLOSSARY.md` and the domain brief.
 
+pub mod calendar;
 pub mod code;
 pub mod credit_code;
 pub mod district;
@@ -11,6 +12,7 @@ pub mod filing;
 pub mod institution;
 pub mod level;
 pub mod occupation;
+pub mod plan;
 pub mod resident_id;
 pub mod role;
 pub mod text;

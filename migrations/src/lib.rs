@@ -35,6 +35,12 @@ impl MigratorTrait for Migrator {
                 postgres: include_str!("../sql/m20261128_000002_filing.postgres.sql"),
                 sqlite: include_str!("../sql/m20261128_000002_filing.sqlite.sql"),
             }),
+            Box::new(SqlMigration {
+                name: "m20261128_000003_rounds",
+                sql: include_str!("../sql/m20261128_000003_rounds.sql"),
+                postgres: "",
+                sqlite: "",
+            }),
         ]
     }
 }
@@ -94,6 +100,7 @@ mod tests {
         for sql in [
             include_str!("../sql/m20261128_000001_foundation.sql"),
             include_str!("../sql/m20261128_000002_filing.sql"),
+            include_str!("../sql/m20261128_000003_rounds.sql"),
         ] {
             for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
                 let rendered = render(sql, backend).expect("supported");

@@ -28,6 +28,10 @@ const SQLITE_UNIQUE: &[(&str, &str)] = &[
     ("institution_codes.code", "institution_codes_pkey"),
     ("institution_codes.serial", "institution_codes_serial_key"),
     ("institutions.code", "institutions_code_key"),
+    (
+        "candidates.plan_id, candidates.id_number, candidates.occupation_code, candidates.work_type, candidates.level",
+        "candidates_once_key",
+    ),
 ];
 
 impl RepoError {

@@ -51,6 +51,8 @@ problems! {
     EvaluationRequired = "evaluation_required", 409, [];
     SubmissionIncomplete = "submission_incomplete", 422, ["count"];
     UnsupportedFileType = "unsupported_file_type", 415, ["allowed"];
+    NoticeTooShort = "notice_too_short", 422, ["earliest"];
+    CandidateTwice = "candidate_twice", 409, [];
     MalformedJson = "malformed_json", 400, ["line", "column"];
     InvalidQuery = "invalid_query", 400, [];
     Unauthenticated = "unauthenticated", 401, [];
@@ -125,6 +127,21 @@ rules! {
     TooFew = "too_few", ["min"];
     Duplicate = "duplicate", [];
     InvalidEmail = "invalid_email", [];
+    CalendarYearUnpublished = "calendar_year_unpublished", ["year"];
+    WorkdayNotWeekend = "workday_not_weekend", [];
+    OutsideScope = "outside_scope", ["code", "level"];
+    NotInPlan = "not_in_plan", ["code"];
+    EndBeforeStart = "end_before_start", [];
+    InvalidTime = "invalid_time", [];
+    AfterValidity = "after_validity", ["valid_until"];
+    NotOnRoster = "not_on_roster", ["name"];
+    NoSession = "no_session", ["code"];
+    TooSoon = "too_soon", ["earliest", "days"];
+    StudentAge = "student_age", ["age", "min", "max"];
+    GenderMismatch = "gender_mismatch", [];
+    FullTimeRequired = "full_time_required", [];
+    ConsentRequired = "consent_required", [];
+    InvalidPhone = "invalid_phone", [];
 }
 
 /// An enumeration value users see, answered with its display name.
@@ -158,6 +175,8 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     ("ownership", &["owned", "leased", "shared"]),
     ("attachment_purpose", &["commitment", "agreement", "legal_person_certificate", "other"]),
     ("access_verification", &["confirmed", "unverified"]),
+    ("plan_status", &["draft", "filed", "returned", "acknowledged"]),
+    ("plan_action", &["edit", "file", "acknowledge", "return"]),
 ];
 
 /// The static code in `group` equal to `code`, if any (to build a [`Name::Code`] from stored text).

@@ -3,12 +3,14 @@
 
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod codes;
 pub mod districts;
 pub mod filings;
 pub mod health;
 pub mod institutions;
 pub mod occupations;
+pub mod plans;
 pub mod schools;
 pub mod standards;
 pub mod users;
@@ -29,6 +31,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(audit::list)
             .service(codes::decode)
             .service(districts::list)
+            .service(calendar::working_days)
+            .service(calendar::get_year)
+            .service(calendar::publish)
             .service(occupations::search)
             .service(occupations::import)
             .service(occupations::get)
@@ -64,6 +69,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(institutions::reinstate)
             .service(institutions::cancel)
             .service(institutions::public_directory)
-            .service(institutions::retired_codes),
+            .service(institutions::retired_codes)
+            .service(plans::roster::get)
+            .service(plans::create)
+            .service(plans::list)
+            .service(plans::get)
+            .service(plans::update)
+            .service(plans::file)
+            .service(plans::acknowledge)
+            .service(plans::return_plan)
+            .service(plans::candidates::add)
+            .service(plans::candidates::list)
+            .service(plans::candidates::import),
     );
 }

@@ -4,10 +4,12 @@ use crate::error::RepoError;
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QuerySelect, Select};
 
 pub mod audit;
+pub mod calendar;
 pub mod district;
 pub mod filing;
 pub mod institution;
 pub mod occupation;
+pub mod plan;
 pub mod school;
 pub mod standard;
 pub mod user;

@@ -1,0 +1,149 @@
+//! Batch plans (计划报备, notice 四(一)): status, contents (R18) and the notice period (R17).
+
+use crate::calendar::Calendar;
+use chrono::NaiveDate;
+
+/// Working days between filing and the first session, at least (R17).
+pub const NOTICE_WORKING_DAYS: u32 = 10;
+
+/// Where a plan stands with the centre.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanStatus {
+    /// Being prepared by the institution.
+    Draft,
+    /// Filed with the centre.
+    Filed,
+    /// Returned by the centre with reasons.
+    Returned,
+    /// Acknowledged by the centre.
+    Acknowledged,
+}
+
+impl PlanStatus {
+    /// Every status.
+    pub const ALL: [PlanStatus; 4] =
+        [PlanStatus::Draft, PlanStatus::Filed, PlanStatus::Returned, PlanStatus::Acknowledged];
+
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            PlanStatus::Draft => "draft",
+            PlanStatus::Filed => "filed",
+            PlanStatus::Returned => "returned",
+            PlanStatus::Acknowledged => "acknowledged",
+        }
+    }
+
+    /// Parses a stable code.
+    pub fn from_code(s: &str) -> Option<PlanStatus> {
+        PlanStatus::ALL.into_iter().find(|x| x.code() == s)
+    }
+}
+
+/// An action on a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanAction {
+    /// Change occupations, method or sessions. On a filed or acknowledged plan this files the
+    /// changed sessions again (R17 applies to them) and the plan goes back to `filed`.
+    Edit,
+    File,
+    Acknowledge,
+    Return,
+}
+
+impl PlanAction {
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            PlanAction::Edit => "edit",
+            PlanAction::File => "file",
+            PlanAction::Acknowledge => "acknowledge",
+            PlanAction::Return => "return",
+        }
+    }
+}
+
+/// The status after `action`, or `Err(current)` if not allowed now.
+pub fn transition(current: PlanStatus, action: PlanAction) -> Result<PlanStatus, PlanStatus> {
+    use PlanAction as A;
+    use PlanStatus as S;
+    match (current, action) {
+        (S::Draft | S::Returned, A::Edit) => Ok(current),
+        (S::Filed | S::Acknowledged, A::Edit) => Ok(S::Filed),
+        (S::Draft | S::Returned, A::File) => Ok(S::Filed),
+        (S::Filed, A::Acknowledge) => Ok(S::Acknowledged),
+        (S::Filed, A::Return) => Ok(S::Returned),
+        _ => Err(current),
+    }
+}
+
+/// R17: sessions held earlier than the 10th working day after the filing date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooSoon {
+    /// The earliest allowed session date.
+    pub earliest: NaiveDate,
+    /// Indexes of the sessions that are too soon.
+    pub sessions: Vec<usize>,
+    /// Years without a published arrangement that the computation crossed.
+    pub unpublished_years: Vec<i32>,
+}
+
+/// Checks R17 for the sessions `dates` (only those marked `changed` when re-filing a change).
+pub fn check_notice(
+    calendar: &Calendar,
+    filed_on: NaiveDate,
+    dates: &[(NaiveDate, bool)],
+) -> Result<Vec<i32>, TooSoon> {
+    let Some(earliest) = calendar.add_working_days(filed_on, NOTICE_WORKING_DAYS) else {
+        return Ok(Vec::new());
+    };
+    let sessions: Vec<usize> = dates
+        .iter()
+        .enumerate()
+        .filter(|(_, (d, changed))| *changed && *d < earliest.value)
+        .map(|(i, _)| i)
+        .collect();
+    if sessions.is_empty() {
+        Ok(earliest.unpublished_years)
+    } else {
+        Err(TooSoon { earliest: earliest.value, sessions, unpublished_years: earliest.unpublished_years })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::DayKind;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    #[test]
+    fn r17_sessions_must_be_ten_working_days_after_filing() {
+        let mut days: Vec<(NaiveDate, DayKind)> =
+            (1..=7).map(|x| (d(2024, 10, x), DayKind::Holiday)).collect();
+        days.push((d(2024, 9, 29), DayKind::Workday));
+        days.push((d(2024, 10, 12), DayKind::Workday));
+        let cal = Calendar::new(days, [2024]);
+        let filed = d(2024, 9, 27);
+        let err = check_notice(&cal, filed, &[(d(2024, 10, 15), true), (d(2024, 10, 20), true)])
+            .expect_err("too soon");
+        assert_eq!((err.earliest, err.sessions), (d(2024, 10, 16), vec![0]));
+        assert!(check_notice(&cal, filed, &[(d(2024, 10, 16), true)]).is_ok());
+        // An unchanged session of a re-filed plan is not checked again.
+        assert!(check_notice(&cal, filed, &[(d(2024, 10, 15), false)]).is_ok());
+    }
+
+    #[test]
+    fn the_plan_workflow() {
+        assert_eq!(transition(PlanStatus::Draft, PlanAction::File), Ok(PlanStatus::Filed));
+        assert_eq!(transition(PlanStatus::Filed, PlanAction::Acknowledge), Ok(PlanStatus::Acknowledged));
+        assert_eq!(transition(PlanStatus::Acknowledged, PlanAction::Edit), Ok(PlanStatus::Filed));
+        assert_eq!(transition(PlanStatus::Draft, PlanAction::Acknowledge), Err(PlanStatus::Draft));
+        assert_eq!(transition(PlanStatus::Filed, PlanAction::Return), Ok(PlanStatus::Returned));
+        for s in PlanStatus::ALL {
+            assert_eq!(PlanStatus::from_code(s.code()), Some(s));
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! `candidates`: A candidate of a plan; `id_number` and `phone` are sensitive.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "candidates")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub name: String,
+    pub gender: String,
+    pub id_number: String,
+    pub school_name: String,
+    pub own_school: bool,
+    pub major: String,
+    pub class_name: String,
+    pub full_time_confirmed: bool,
+    pub consent_recorded: bool,
+    pub phone: Option<String>,
+    pub occupation_code: String,
+    pub work_type: String,
+    pub level: String,
+    pub created_at: DateTimeUtc,
+}
+
+/// Never prints the ID number or the phone number.
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Candidate")
+            .field("id", &self.id)
+            .field("plan_id", &self.plan_id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

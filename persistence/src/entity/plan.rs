@@ -1,0 +1,27 @@
+//! `plans`: A batch plan (计划报备).
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "plans")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub institution_id: Uuid,
+    pub title: String,
+    pub status: String,
+    pub method: Json,
+    pub filed_on: Option<Date>,
+    pub filed_at: Option<DateTimeUtc>,
+    pub round: i32,
+    pub return_reasons: Option<String>,
+    pub acknowledged_at: Option<DateTimeUtc>,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

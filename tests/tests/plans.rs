@@ -1,0 +1,456 @@
+//! Certification rounds (issue 4): the working-day calendar, batch plans and candidates.
+
+#![allow(clippy::expect_used, reason = "test code: a failed setup step should fail the test loudly")]
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::io::Write;
+use tests::{SchoolFixture, TestApp};
+
+const LATHE: &str = "6-18-01-01";
+
+/// Moves the server's clock to 09:00 China Standard Time on `date`.
+fn set_today(app: &TestApp, date: NaiveDate) {
+    let t = Utc.from_utc_datetime(&date.and_hms_opt(1, 0, 0).expect("time"));
+    app.state.clock.set_offset(t);
+}
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+}
+
+struct Setup {
+    app: TestApp,
+    admin: String,
+    school: SchoolFixture,
+    institution: String,
+    centre: String,
+}
+
+/// An institution filed on `today` for 车工 levels 4 and 5, with a centre account.
+async fn setup(today: &str) -> Setup {
+    let app = TestApp::spawn().await;
+    set_today(&app, d(today));
+    let admin = app.admin_token().await;
+    let expert = app.expert(&admin, "expert.plan").await;
+    let standard = app.standard(&admin, LATHE, &["4", "5"]).await;
+    let school = app.school(&admin, 1, "technical_school", "500101").await;
+    let institution = app
+        .file_institution(&admin, &school, &expert, &[(LATHE, "4", &standard), (LATHE, "5", &standard)])
+        .await;
+    app.create_user(&admin, "centre.plan", "centre", None).await;
+    let centre = app.login("centre.plan", "a-long-password-1").await;
+    Setup { app, admin, school, institution, centre }
+}
+
+fn plan_body(session_date: &str) -> Value {
+    json!({
+        "title": "数控车工批次",
+        "method": {"process_assessment": true, "components": ["theory_exam", "practical_exam"]},
+        "occupations": [{"occupation_code": LATHE, "level": "4"}],
+        "sessions": [{"occupation_code": LATHE, "date": session_date, "starts_at": "09:00", "ends_at": "11:00",
+                      "venue": "实训楼101", "kind": "theory", "examiners": ["KP-0", "KP-1"], "supervisors": ["钱督导"]}]
+    })
+}
+
+fn candidate(seq: u16) -> Value {
+    json!({"name": format!("学生{seq}"), "gender": "male", "id_number": tests::resident_id(seq * 2 + 1), "school_name": "重庆市第1技工学校",
+           "major": "机械加工", "class_name": "2024级1班", "full_time_confirmed": true, "consent_recorded": true,
+           "phone": "13900139000", "occupation_code": LATHE, "level": "4"})
+}
+
+async fn new_plan(s: &Setup, session_date: &str) -> String {
+    let a = s.app.json(Method::POST, "/api/v1/plans", Some(&s.school.token), &plan_body(session_date)).await;
+    assert_eq!(a.status.as_u16(), 201, "{}", a.text);
+    a.body["id"].as_str().expect("id").to_owned()
+}
+
+#[tokio::test]
+async fn the_calendar_counts_working_days_across_real_holidays() {
+    let app = TestApp::spawn().await;
+    let a = app.get("/api/v1/calendar/working-days?from=2024-09-27&add=10", None).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    assert_eq!(a.body["date"], "2024-10-16");
+    assert_eq!(a.body["warnings"], json!([]));
+    let a = app.get("/api/v1/calendar/working-days?from=2024-09-27&to=2024-10-16", None).await;
+    assert_eq!(a.body["working_days"], 10);
+    // 2027 has no published arrangement yet: weekdays count, and the answer says so.
+    let a = app.get("/api/v1/calendar/working-days?from=2026-12-30&add=3", None).await;
+    assert_eq!(a.body["date"], "2027-01-04");
+    assert_eq!(a.body["warnings"][0]["code"], "calendar_year_unpublished");
+    assert_eq!(a.body["warnings"][0]["year"], 2027);
+    // The bureau publishes 2027's New Year holiday; the answer changes and the warning goes.
+    let admin = app.admin_token().await;
+    let p = app
+        .json(
+            Method::PUT,
+            "/api/v1/calendar/years/2027",
+            Some(&admin),
+            &json!({"source": "国务院办公厅通知（测试）", "days": [{"date": "2027-01-01", "kind": "holiday", "name": "元旦"}]}),
+        )
+        .await;
+    assert_eq!(p.status.as_u16(), 200, "{}", p.text);
+    let a = app.get("/api/v1/calendar/working-days?from=2026-12-31&add=1", None).await;
+    assert_eq!((a.body["date"].clone(), a.body["warnings"].clone()), (json!("2027-01-04"), json!([])));
+    // A make-up working day must fall on a weekend; bad queries are 400.
+    let bad = app
+        .json(
+            Method::PUT,
+            "/api/v1/calendar/years/2027",
+            Some(&admin),
+            &json!({"source": "x", "days": [{"date": "2027-01-04", "kind": "workday", "name": "x"}]}),
+        )
+        .await;
+    assert_eq!(bad.violations(), [("days[0].kind".to_owned(), "workday_not_weekend".to_owned())]);
+    app.get("/api/v1/calendar/working-days?from=2024-13-01&add=1", None).await.problem(400, "invalid_query");
+    app.get("/api/v1/calendar/working-days?from=2024-01-01", None).await.problem(400, "invalid_query");
+}
+
+// R17 with the clock just before 2024's National Day break.
+#[tokio::test]
+async fn r17_a_plan_is_filed_ten_working_days_ahead_across_national_day() {
+    let s = setup("2024-09-20").await;
+    set_today(&s.app, d("2024-09-27"));
+    let school =
+        SchoolFixture { id: s.school.id.clone(), token: s.app.login("school1", "a-long-password-1").await };
+    let s = Setup { school, ..s };
+    let plan = new_plan(&s, "2024-10-15").await;
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/candidates"), Some(&s.school.token), &candidate(1))
+        .await;
+    assert_eq!(a.status.as_u16(), 201, "{}", a.text);
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/file"), Some(&s.school.token), &json!({}))
+        .await;
+    a.problem(422, "notice_too_short");
+    assert!(a.body["detail"].as_str().expect("detail").contains("2024-10-16"), "{}", a.text);
+    assert_eq!(a.violations(), [("sessions[0].date".to_owned(), "too_soon".to_owned())]);
+    // Moving the session to the earliest allowed day works.
+    let current = s.app.get(&format!("/api/v1/plans/{plan}"), Some(&s.school.token)).await;
+    let etag = current.header("etag").expect("etag").to_owned();
+    let a = s
+        .app
+        .send(
+            s.app
+                .request(Method::PUT, &format!("/api/v1/plans/{plan}"))
+                .bearer_auth(&s.school.token)
+                .header("If-Match", etag)
+                .json(&plan_body("2024-10-16")),
+        )
+        .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/file"), Some(&s.school.token), &json!({}))
+        .await;
+    assert_eq!((a.status.as_u16(), a.body["status"].clone()), (200, json!("filed")), "{}", a.text);
+    assert_eq!(a.body["filed_on"], "2024-09-27");
+    // The centre acknowledges it; a later change of a session is filed again under R17.
+    let centre = s.app.login("centre.plan", "a-long-password-1").await;
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/acknowledge"), Some(&centre), &json!({}))
+        .await;
+    assert_eq!(a.body["status"], "acknowledged", "{}", a.text);
+    let a = s
+        .app
+        .send(
+            s.app
+                .request(Method::PUT, &format!("/api/v1/plans/{plan}"))
+                .bearer_auth(&s.school.token)
+                .header("If-Match", "*")
+                .json(&plan_body("2024-10-15")),
+        )
+        .await;
+    a.problem(422, "notice_too_short");
+    let a = s
+        .app
+        .send(
+            s.app
+                .request(Method::PUT, &format!("/api/v1/plans/{plan}"))
+                .bearer_auth(&s.school.token)
+                .header("If-Match", "*")
+                .json(&plan_body("2024-10-18")),
+        )
+        .await;
+    assert_eq!((a.status.as_u16(), a.body["status"].clone()), (200, json!("filed")), "{}", a.text);
+}
+
+// R12
+#[tokio::test]
+async fn r12_a_suspended_institution_cannot_file_a_plan() {
+    let s = setup("2026-11-02").await;
+    let plan = new_plan(&s, "2026-12-15").await;
+    s.app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/candidates"), Some(&s.school.token), &candidate(1))
+        .await;
+    let a = s
+        .app
+        .json(
+            Method::POST,
+            &format!("/api/v1/institutions/{}/suspend", s.institution),
+            Some(&s.admin),
+            &json!({"reason": "检查"}),
+        )
+        .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/file"), Some(&s.school.token), &json!({}))
+        .await;
+    a.problem(409, "institution_not_active");
+    assert!(a.body["detail"].as_str().expect("detail").contains("暂停"));
+}
+
+// R15, R18
+#[tokio::test]
+async fn r15_r18_plans_stay_within_scope_validity_and_roster() {
+    let s = setup("2026-11-02").await;
+    let mut body = plan_body("2026-12-15");
+    body["occupations"] =
+        json!([{"occupation_code": LATHE, "level": "3"}, {"occupation_code": "6-18-01-02", "level": "4"}]);
+    body["sessions"][0]["examiners"] = json!(["KP-9"]);
+    body["sessions"][0]["supervisors"] = json!([]);
+    body["sessions"][0]["date"] = json!("2031-01-01");
+    let a = s.app.json(Method::POST, "/api/v1/plans", Some(&s.school.token), &body).await;
+    a.problem(422, "validation_failed");
+    let mut v = a.violations();
+    v.sort();
+    assert_eq!(
+        v,
+        [
+            ("occupations[0]".to_owned(), "outside_scope".to_owned()),
+            ("occupations[1]".to_owned(), "outside_scope".to_owned()),
+            ("sessions[0].date".to_owned(), "after_validity".to_owned()),
+            ("sessions[0].examiners[0]".to_owned(), "not_on_roster".to_owned()),
+            ("sessions[0].supervisors".to_owned(), "too_few".to_owned()),
+        ]
+    );
+    // A plan without candidates cannot be filed (R18).
+    let plan = new_plan(&s, "2026-12-15").await;
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/file"), Some(&s.school.token), &json!({}))
+        .await;
+    assert_eq!(a.violations(), [("candidates".to_owned(), "too_few".to_owned())]);
+    // Another school cannot see or act on it (R16): 404.
+    let other = s.app.school(&s.admin, 2, "technical_school", "500102").await;
+    s.app.get(&format!("/api/v1/plans/{plan}"), Some(&other.token)).await.problem(404, "not_found");
+    s.app
+        .json(Method::POST, "/api/v1/plans", Some(&other.token), &plan_body("2026-12-15"))
+        .await
+        .problem(404, "not_found");
+    // The centre sees it; a district office of another district does not.
+    assert_eq!(s.app.get(&format!("/api/v1/plans/{plan}"), Some(&s.centre)).await.status.as_u16(), 200);
+    s.app.create_user(&s.admin, "fuling", "district", Some("500102")).await;
+    let fuling = s.app.login("fuling", "a-long-password-1").await;
+    s.app.get(&format!("/api/v1/plans/{plan}"), Some(&fuling)).await.problem(404, "not_found");
+}
+
+// R19
+#[tokio::test]
+async fn r19_candidates_are_voluntary_full_time_students_listed_once() {
+    let s = setup("2026-11-02").await;
+    let plan = new_plan(&s, "2026-12-15").await;
+    let path = format!("/api/v1/plans/{plan}/candidates");
+    let mut bad = candidate(1);
+    bad["consent_recorded"] = json!(false);
+    bad["full_time_confirmed"] = json!(false);
+    bad["gender"] = json!("female");
+    bad["level"] = json!("5");
+    let a = s.app.json(Method::POST, &path, Some(&s.school.token), &bad).await;
+    let mut v = a.violations();
+    v.sort();
+    assert_eq!(
+        v,
+        [
+            ("consent_recorded".to_owned(), "consent_required".to_owned()),
+            ("full_time_confirmed".to_owned(), "full_time_required".to_owned()),
+            ("gender".to_owned(), "gender_mismatch".to_owned()),
+            ("occupation_code".to_owned(), "not_in_plan".to_owned()),
+        ]
+    );
+    let mut old = candidate(2);
+    old["id_number"] = json!("11010519491231002X");
+    old["gender"] = json!("female");
+    let a = s.app.json(Method::POST, &path, Some(&s.school.token), &old).await;
+    assert_eq!(a.violations(), [("id_number".to_owned(), "student_age".to_owned())]);
+    assert_eq!(
+        s.app.json(Method::POST, &path, Some(&s.school.token), &candidate(3)).await.status.as_u16(),
+        201
+    );
+    s.app
+        .json(Method::POST, &path, Some(&s.school.token), &candidate(3))
+        .await
+        .problem(409, "candidate_twice");
+    // Districts see masked ID and phone numbers; the institution sees them in full.
+    s.app.create_user(&s.admin, "wanzhou", "district", Some("500101")).await;
+    let wanzhou = s.app.login("wanzhou", "a-long-password-1").await;
+    let listed = s.app.get(&path, Some(&wanzhou)).await;
+    assert!(
+        !listed.text.contains(&tests::resident_id(7)) && !listed.text.contains("13900139000"),
+        "{}",
+        listed.text
+    );
+    let own = s.app.get(&path, Some(&s.school.token)).await;
+    assert!(own.text.contains(&tests::resident_id(7)));
+}
+
+fn csv_file(rows: &[Value]) -> String {
+    let mut out = String::from("姓名,性别,身份证号,学校,专业,班级,全日制,自愿,联系电话,职业编码,等级\n");
+    for r in rows {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{}\n",
+            r["name"].as_str().expect("name"),
+            if r["gender"] == "male" { "男" } else { "女" },
+            r["id_number"].as_str().expect("id"),
+            r["school_name"].as_str().expect("school"),
+            r["major"].as_str().expect("major"),
+            r["class_name"].as_str().expect("class"),
+            if r["full_time_confirmed"] == true { "是" } else { "否" },
+            if r["consent_recorded"] == true { "是" } else { "否" },
+            r["phone"].as_str().unwrap_or(""),
+            r["occupation_code"].as_str().expect("code"),
+            r["level"].as_str().expect("level"),
+        ));
+    }
+    out
+}
+
+#[tokio::test]
+async fn csv_import_reports_every_bad_row_all_or_nothing_or_valid_rows_only() {
+    let s = setup("2026-11-02").await;
+    let plan = new_plan(&s, "2026-12-15").await;
+    let mut rows: Vec<Value> = (1..=5).map(candidate).collect();
+    rows[1]["id_number"] = json!("500101200001010000");
+    rows[3]["consent_recorded"] = json!(false);
+    rows.push(candidate(1));
+    let file = csv_file(&rows);
+    let import = |mode: &str| {
+        s.app
+            .request(Method::POST, &format!("/api/v1/plans/{plan}/candidates/import?mode={mode}"))
+            .bearer_auth(&s.school.token)
+            .header("Content-Type", "text/csv")
+            .body(file.clone())
+    };
+    let a = s.app.send(import("all_or_nothing")).await;
+    a.problem(422, "validation_failed");
+    let fields: Vec<String> = a.violations().into_iter().map(|(f, _)| f).collect();
+    assert_eq!(fields, ["rows[3].id_number", "rows[5].consent_recorded", "rows[7].id_number"]);
+    assert_eq!(
+        s.app.get(&format!("/api/v1/plans/{plan}"), Some(&s.school.token)).await.body["candidates"],
+        0
+    );
+    let a = s.app.send(import("valid_rows_only")).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    assert_eq!((a.body["rows"].clone(), a.body["imported"].clone()), (json!(6), json!(3)));
+    let rejected: Vec<u64> = a.body["rejected"]
+        .as_array()
+        .expect("rejected")
+        .iter()
+        .map(|r| r["row"].as_u64().expect("row"))
+        .collect();
+    assert_eq!(rejected, [3, 5, 7]);
+    assert_eq!(
+        s.app.get(&format!("/api/v1/plans/{plan}"), Some(&s.school.token)).await.body["candidates"],
+        3
+    );
+    s.app.send(import("sometimes")).await.problem(400, "invalid_query");
+}
+
+fn xlsx(rows: &[Vec<String>]) -> Vec<u8> {
+    let mut sheet = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+    );
+    for (r, row) in rows.iter().enumerate() {
+        sheet.push_str(&format!(r#"<row r="{}">"#, r + 1));
+        for (c, v) in row.iter().enumerate() {
+            let col = (b'A' + c as u8) as char;
+            sheet.push_str(&format!(r#"<c r="{col}{}" t="inlineStr"><is><t>{v}</t></is></c>"#, r + 1));
+        }
+        sheet.push_str("</row>");
+    }
+    sheet.push_str("</sheetData></worksheet>");
+    let files = [
+        ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_owned()),
+        ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_owned()),
+        ("xl/workbook.xml", r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="考生" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_owned()),
+        ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_owned()),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ];
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut out);
+        for (name, content) in files {
+            z.start_file(name, zip::write::SimpleFileOptions::default()).expect("zip entry");
+            z.write_all(content.as_bytes()).expect("zip write");
+        }
+        z.finish().expect("zip");
+    }
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn xlsx_import_reads_the_first_sheet() {
+    let s = setup("2026-11-02").await;
+    let plan = new_plan(&s, "2026-12-15").await;
+    let header: Vec<String> = [
+        "name",
+        "gender",
+        "id_number",
+        "school_name",
+        "major",
+        "class_name",
+        "full_time_confirmed",
+        "consent_recorded",
+        "occupation_code",
+        "level",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let mut rows = vec![header];
+    for seq in 1..=4u16 {
+        rows.push(vec![
+            format!("学生{seq}"),
+            "男".into(),
+            tests::resident_id(seq * 2 + 1),
+            "重庆市第1技工学校".into(),
+            "机械加工".into(),
+            "1班".into(),
+            "是".into(),
+            "是".into(),
+            LATHE.into(),
+            "4".into(),
+        ]);
+    }
+    let a = s
+        .app
+        .send(
+            s.app
+                .request(Method::POST, &format!("/api/v1/plans/{plan}/candidates/import?mode=all_or_nothing"))
+                .bearer_auth(&s.school.token)
+                .header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                .body(xlsx(&rows)),
+        )
+        .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    assert_eq!(a.body["imported"], 4);
+    let listed = s.app.get(&format!("/api/v1/plans/{plan}/candidates"), Some(&s.school.token)).await;
+    assert_eq!(listed.body["total"], 4);
+    assert_eq!(listed.body["items"][0]["own_school"], true);
+    let a = s
+        .app
+        .send(
+            s.app
+                .request(Method::POST, &format!("/api/v1/plans/{plan}/candidates/import?mode=all_or_nothing"))
+                .bearer_auth(&s.school.token)
+                .header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                .body(b"not a zip".to_vec()),
+        )
+        .await;
+    a.problem(400, "bad_request");
+}
