@@ -14,6 +14,7 @@ pub mod level;
 pub mod occupation;
 pub mod plan;
 pub mod resident_id;
+pub mod results;
 pub mod role;
 pub mod text;
 

@@ -41,6 +41,12 @@ impl MigratorTrait for Migrator {
                 postgres: "",
                 sqlite: "",
             }),
+            Box::new(SqlMigration {
+                name: "m20261128_000004_results",
+                sql: include_str!("../sql/m20261128_000004_results.sql"),
+                postgres: "",
+                sqlite: "",
+            }),
         ]
     }
 }
@@ -101,6 +107,7 @@ mod tests {
             include_str!("../sql/m20261128_000001_foundation.sql"),
             include_str!("../sql/m20261128_000002_filing.sql"),
             include_str!("../sql/m20261128_000003_rounds.sql"),
+            include_str!("../sql/m20261128_000004_results.sql"),
         ] {
             for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
                 let rendered = render(sql, backend).expect("supported");

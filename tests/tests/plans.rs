@@ -454,3 +454,335 @@ async fn xlsx_import_reads_the_first_sheet() {
         .await;
     a.problem(400, "bad_request");
 }
+
+/// A plan filed on `today` with candidates 1..=n, acknowledged by the centre.
+async fn acknowledged_plan(s: &Setup, n: u16) -> String {
+    let plan = new_plan(s, "2026-12-15").await;
+    for seq in 1..=n {
+        let a = s
+            .app
+            .json(
+                Method::POST,
+                &format!("/api/v1/plans/{plan}/candidates"),
+                Some(&s.school.token),
+                &candidate(seq),
+            )
+            .await;
+        assert_eq!(a.status.as_u16(), 201, "{}", a.text);
+    }
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/file"), Some(&s.school.token), &json!({}))
+        .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/acknowledge"), Some(&s.centre), &json!({}))
+        .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    plan
+}
+
+async fn candidate_ids(s: &Setup, plan: &str) -> Vec<String> {
+    let a = s.app.get(&format!("/api/v1/plans/{plan}/candidates?per_page=100"), Some(&s.school.token)).await;
+    a.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+fn scores(ids: &[String], values: &[(f64, f64, f64)]) -> Value {
+    let mut results = Vec::new();
+    for (id, (process, theory, practical)) in ids.iter().zip(values) {
+        results.push(json!({"candidate_id": id, "component": "process", "score": process}));
+        results.push(json!({"candidate_id": id, "component": "theory_exam", "score": theory}));
+        results.push(json!({"candidate_id": id, "component": "practical_exam", "score": practical}));
+    }
+    json!({"results": results})
+}
+
+// R20: every component ≥ 60; values are appended, changes need reasons and are kept.
+#[tokio::test]
+async fn r20_results_pass_when_every_component_reaches_60_and_every_change_is_kept() {
+    let s = setup("2026-11-02").await;
+    let plan = new_plan(&s, "2026-12-15").await;
+    s.app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/candidates"), Some(&s.school.token), &candidate(1))
+        .await;
+    // Not before the centre acknowledged the plan.
+    let ids = candidate_ids(&s, &plan).await;
+    s.app
+        .json(
+            Method::POST,
+            &format!("/api/v1/plans/{plan}/results"),
+            Some(&s.school.token),
+            &scores(&ids, &[(80.0, 59.5, 90.0)]),
+        )
+        .await
+        .problem(409, "wrong_status");
+    s.app.json(Method::POST, &format!("/api/v1/plans/{plan}/file"), Some(&s.school.token), &json!({})).await;
+    s.app.json(Method::POST, &format!("/api/v1/plans/{plan}/acknowledge"), Some(&s.centre), &json!({})).await;
+    let a = s
+        .app
+        .json(
+            Method::POST,
+            &format!("/api/v1/plans/{plan}/results"),
+            Some(&s.school.token),
+            &scores(&ids, &[(80.0, 59.5, 90.0)]),
+        )
+        .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    assert_eq!(a.body["candidates"][0]["passed"], false);
+    // Changing a value without a reason is refused; with one it is appended.
+    let change = json!({"results": [{"candidate_id": ids[0], "component": "theory_exam", "score": 61.0}]});
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/results"), Some(&s.school.token), &change)
+        .await;
+    assert_eq!(a.violations(), [("results[0].reason".to_owned(), "reason_required".to_owned())]);
+    let change = json!({"results": [{"candidate_id": ids[0], "component": "theory_exam", "score": 61.0, "reason": "复核阅卷，漏计一题"}]});
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/results"), Some(&s.school.token), &change)
+        .await;
+    assert_eq!(a.body["candidates"][0]["passed"], true, "{}", a.text);
+    let history = a.body["candidates"][0]["history"].as_array().expect("history");
+    assert_eq!(history.len(), 4);
+    assert_eq!(history.iter().filter(|h| h["component"] == "theory_exam").count(), 2);
+    let bad = json!({"results": [{"candidate_id": ids[0], "component": "interview", "score": 101.0}]});
+    let a =
+        s.app.json(Method::POST, &format!("/api/v1/plans/{plan}/results"), Some(&s.school.token), &bad).await;
+    let mut v = a.violations();
+    v.sort();
+    assert_eq!(
+        v,
+        [
+            ("results[0].component".to_owned(), "not_one_of".to_owned()),
+            ("results[0].score".to_owned(), "out_of_range".to_owned())
+        ]
+    );
+}
+
+// R21, R22, R23 end to end: publicity, an objection, report, review.
+#[tokio::test]
+async fn r21_r22_r23_publicity_objections_report_and_review() {
+    let s = setup("2026-11-02").await;
+    let plan = acknowledged_plan(&s, 3).await;
+    let ids = candidate_ids(&s, &plan).await;
+    let path = format!("/api/v1/plans/{plan}");
+    // Publicity needs complete results.
+    s.app
+        .json(Method::POST, &format!("{path}/publicity"), Some(&s.school.token), &json!({}))
+        .await
+        .problem(422, "validation_failed");
+    s.app
+        .json(
+            Method::POST,
+            &format!("{path}/results"),
+            Some(&s.school.token),
+            &scores(&ids, &[(80.0, 70.0, 75.0), (90.0, 88.0, 92.0), (60.0, 50.0, 70.0)]),
+        )
+        .await;
+    // Monday 2026-11-30: the publicity runs 12-01 .. 12-07.
+    set_today(&s.app, d("2026-11-30"));
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let centre = s.app.login("centre.plan", "a-long-password-1").await;
+    let a = s.app.json(Method::POST, &format!("{path}/publicity"), Some(&school), &json!({})).await;
+    assert_eq!(
+        (a.body["phase"].clone(), a.body["publicity_ends_on"].clone()),
+        (json!("publicity"), json!("2026-12-07")),
+        "{}",
+        a.text
+    );
+
+    // The public notice lists who passed, names masked, no ID numbers.
+    let notice = s.app.get(&format!("/api/v1/public/publicity/{plan}"), None).await;
+    assert_eq!(notice.status.as_u16(), 200, "{}", notice.text);
+    let passed = notice.body["passed"].as_array().expect("passed");
+    assert_eq!(passed.len(), 2);
+    assert!(passed.iter().all(|p| p["name"].as_str().expect("name").ends_with('*')));
+    for seq in 1..=3u16 {
+        assert!(!notice.text.contains(&tests::resident_id(seq * 2 + 1)));
+    }
+    assert!(!notice.text.contains("学生1\"") && !notice.text.contains("13900139000"));
+
+    // Someone objects that the third candidate's theory paper was mis-marked.
+    let third = ids
+        .iter()
+        .find(|id| !passed.iter().any(|p| p["candidate_id"] == id.as_str()))
+        .expect("failed one")
+        .clone();
+    let o = s
+        .app
+        .json(
+            Method::POST,
+            &format!("/api/v1/public/publicity/{plan}/objections"),
+            None,
+            &json!({"candidate_id": third, "content": "理论试卷第3题评分有误", "contact": "13700137000"}),
+        )
+        .await;
+    assert_eq!(o.status.as_u16(), 201, "{}", o.text);
+    let objection = o.body["id"].as_str().expect("id").to_owned();
+
+    // Not before the window ends (R21), nor with an open objection (R22).
+    set_today(&s.app, d("2026-12-07"));
+    let school = s.app.login("school1", "a-long-password-1").await;
+    s.app
+        .json(Method::POST, &format!("{path}/report"), Some(&school), &json!({}))
+        .await
+        .problem(409, "publicity_running");
+    set_today(&s.app, d("2026-12-08"));
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let centre_now = s.app.login("centre.plan", "a-long-password-1").await;
+    let _ = centre;
+    s.app
+        .json(Method::POST, &format!("{path}/report"), Some(&school), &json!({}))
+        .await
+        .problem(409, "objections_open");
+    s.app
+        .json(
+            Method::POST,
+            &format!("/api/v1/public/publicity/{plan}/objections"),
+            None,
+            &json!({"content": "太晚了", "contact": "x@example.cn"}),
+        )
+        .await
+        .problem(409, "publicity_closed");
+    // The institution upholds it and corrects the score, with the answer as the reason.
+    let a = s
+        .app
+        .json(
+            Method::POST,
+            &format!("{path}/objections/{objection}/answer"),
+            Some(&school),
+            &json!({"answer": "经复核，第3题少计10分，予以更正", "upheld": true,
+                    "corrections": [{"candidate_id": third, "component": "theory_exam", "score": 60.0}]}),
+        )
+        .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    let corrected = a.body["candidates"]
+        .as_array()
+        .expect("c")
+        .iter()
+        .find(|c| c["candidate_id"] == third.as_str())
+        .expect("third")
+        .clone();
+    assert_eq!(corrected["passed"], true);
+    assert!(
+        corrected["history"]
+            .as_array()
+            .expect("h")
+            .iter()
+            .any(|h| h["reason"].as_str().is_some_and(|r| r.contains("异议成立")))
+    );
+
+    let a = s.app.json(Method::POST, &format!("{path}/report"), Some(&school), &json!({})).await;
+    assert_eq!((a.status.as_u16(), a.body["phase"].clone()), (200, json!("reported")), "{}", a.text);
+    // Results are locked once reported.
+    s.app
+        .json(Method::POST, &format!("{path}/results"), Some(&school), &scores(&ids, &[(99.0, 99.0, 99.0)]))
+        .await
+        .problem(409, "wrong_status");
+
+    // The centre returns it once, then approves all but one.
+    let a = s
+        .app
+        .json(Method::POST, &format!("{path}/review"), Some(&centre_now), &json!({"decision": "return"}))
+        .await;
+    assert_eq!(a.violations(), [("reasons".to_owned(), "reason_required".to_owned())]);
+    let a = s
+        .app
+        .json(
+            Method::POST,
+            &format!("{path}/review"),
+            Some(&centre_now),
+            &json!({"decision": "return", "reasons": "请补充实操考核录像说明"}),
+        )
+        .await;
+    assert_eq!(a.body["phase"], "review_returned", "{}", a.text);
+    let a = s.app.json(Method::POST, &format!("{path}/report"), Some(&school), &json!({})).await;
+    assert_eq!(a.body["phase"], "reported", "{}", a.text);
+    let a = s
+        .app
+        .json(
+            Method::POST,
+            &format!("{path}/review"),
+            Some(&centre_now),
+            &json!({"decision": "approve", "rejected": [ids[0]], "reasons": "身份信息待核实"}),
+        )
+        .await;
+    assert_eq!(a.body["phase"], "reviewed", "{}", a.text);
+    let statuses: Vec<&str> = a.body["candidates"]
+        .as_array()
+        .expect("c")
+        .iter()
+        .map(|c| c["review_status"].as_str().expect("s"))
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == "approved").count(), 2);
+    let reports = a.body["reports"].as_array().expect("reports");
+    assert_eq!(reports.len(), 2);
+    assert_eq!(
+        (reports[0]["decision"].clone(), reports[1]["decision"].clone()),
+        (json!("returned"), json!("approved"))
+    );
+    // Every step is in the audit log.
+    let events = s
+        .app
+        .get(
+            &format!("/api/v1/audit-events?target_type=plan&target_id={plan}&per_page=100"),
+            Some(&s.app.admin_token().await),
+        )
+        .await;
+    let actions: Vec<&str> = events.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|e| e["action"].as_str().expect("a"))
+        .collect();
+    for a in [
+        "plan.filed",
+        "plan.acknowledged",
+        "plan.results_recorded",
+        "plan.publicity_started",
+        "plan.objection_lodged",
+        "plan.objection_answered",
+        "plan.reported",
+        "plan.reviewed",
+    ] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+}
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let mut b = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
+    b.extend_from_slice(&w.to_be_bytes());
+    b.extend_from_slice(&h.to_be_bytes());
+    b.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    b
+}
+
+#[tokio::test]
+async fn candidate_photos_are_two_inch_jpeg_or_png() {
+    let s = setup("2026-11-02").await;
+    let plan = new_plan(&s, "2026-12-15").await;
+    s.app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/candidates"), Some(&s.school.token), &candidate(1))
+        .await;
+    let id = candidate_ids(&s, &plan).await.remove(0);
+    let put = |ct: &str, body: Vec<u8>| {
+        s.app
+            .request(Method::PUT, &format!("/api/v1/plans/{plan}/candidates/{id}/photo"))
+            .bearer_auth(&s.school.token)
+            .header("Content-Type", ct)
+            .body(body)
+    };
+    s.app.send(put("image/png", png(600, 400))).await.problem(422, "validation_failed");
+    s.app.send(put("image/png", b"%PDF-1.4".to_vec())).await.problem(415, "unsupported_file_type");
+    let a = s.app.send(put("image/png", png(413, 579))).await;
+    assert_eq!(a.status.as_u16(), 204, "{}", a.text);
+    let photo =
+        s.app.get(&format!("/api/v1/plans/{plan}/candidates/{id}/photo"), Some(&s.school.token)).await;
+    assert_eq!(photo.header("content-type"), Some("image/png"));
+}

@@ -53,6 +53,9 @@ problems! {
     UnsupportedFileType = "unsupported_file_type", 415, ["allowed"];
     NoticeTooShort = "notice_too_short", 422, ["earliest"];
     CandidateTwice = "candidate_twice", 409, [];
+    PublicityClosed = "publicity_closed", 409, ["ends_on"];
+    PublicityRunning = "publicity_running", 409, ["ends_on"];
+    ObjectionsOpen = "objections_open", 409, ["count"];
     MalformedJson = "malformed_json", 400, ["line", "column"];
     InvalidQuery = "invalid_query", 400, [];
     Unauthenticated = "unauthenticated", 401, [];
@@ -142,6 +145,13 @@ rules! {
     FullTimeRequired = "full_time_required", [];
     ConsentRequired = "consent_required", [];
     InvalidPhone = "invalid_phone", [];
+    ScoreOrAward = "score_or_award", [];
+    ReasonRequired = "reason_required", [];
+    ResultsIncomplete = "results_incomplete", ["name"];
+    CorrectionsNeedUpheld = "corrections_need_upheld", [];
+    PhotoTooLarge = "photo_too_large", [];
+    PhotoUnreadable = "photo_unreadable", [];
+    PhotoShape = "photo_shape", [];
 }
 
 /// An enumeration value users see, answered with its display name.
@@ -177,6 +187,8 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     ("access_verification", &["confirmed", "unverified"]),
     ("plan_status", &["draft", "filed", "returned", "acknowledged"]),
     ("plan_action", &["edit", "file", "acknowledge", "return"]),
+    ("plan_phase", &["assessment", "publicity", "reported", "review_returned", "reviewed"]),
+    ("result_action", &["record", "publish", "answer", "report", "review", "photo"]),
 ];
 
 /// The static code in `group` equal to `code`, if any (to build a [`Name::Code`] from stored text).

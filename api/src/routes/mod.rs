@@ -80,6 +80,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(plans::return_plan)
             .service(plans::candidates::add)
             .service(plans::candidates::list)
-            .service(plans::candidates::import),
+            .service(plans::candidates::import)
+            .service(plans::results::put_photo)
+            .service(plans::results::get_photo)
+            .service(plans::results::get_results)
+            .service(plans::results::record)
+            .service(plans::results::start_publicity)
+            .service(plans::results::objections)
+            .service(plans::results::answer)
+            .service(plans::results::report)
+            .service(plans::results::review)
+            .service(plans::results::public_notice)
+            .service(plans::results::lodge),
     );
 }

@@ -22,6 +22,11 @@ pub struct Model {
     pub work_type: String,
     pub level: String,
     pub created_at: DateTimeUtc,
+    pub photo_key: Option<String>,
+    pub photo_media_type: Option<String>,
+    pub photo_sha256: Option<String>,
+    pub review_status: String,
+    pub review_note: Option<String>,
 }
 
 /// Never prints the ID number or the phone number.

@@ -1,6 +1,7 @@
 //! sea-orm entities, owned by hand to follow `migrations/sql/`.
 
 pub mod access_type_entry;
+pub mod assessment_result;
 pub mod attachment;
 pub mod audit_event;
 pub mod calendar_day;
@@ -16,9 +17,11 @@ pub mod institution_code;
 pub mod institution_lineage;
 pub mod institution_scope;
 pub mod institution_serial_counter;
+pub mod objection;
 pub mod occupation;
 pub mod plan;
 pub mod plan_occupation;
+pub mod plan_report;
 pub mod plan_session;
 pub mod school;
 pub mod standard;

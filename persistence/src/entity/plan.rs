@@ -19,6 +19,10 @@ pub struct Model {
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub phase: String,
+    pub publicity_started_on: Option<Date>,
+    pub publicity_ends_on: Option<Date>,
+    pub report_round: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

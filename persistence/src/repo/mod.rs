@@ -10,6 +10,7 @@ pub mod filing;
 pub mod institution;
 pub mod occupation;
 pub mod plan;
+pub mod results;
 pub mod school;
 pub mod standard;
 pub mod user;

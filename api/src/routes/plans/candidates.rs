@@ -217,6 +217,11 @@ pub fn check(
             work_type,
             level: input.level.trim().to_owned(),
             created_at: ctx.now,
+            photo_key: None,
+            photo_media_type: None,
+            photo_sha256: None,
+            review_status: "pending".into(),
+            review_note: None,
         }),
         _ => Err(e),
     }

@@ -3,6 +3,7 @@
 //! assessment method, candidates; filed with the centre at least 10 working days ahead (R17).
 
 pub mod candidates;
+pub mod results;
 pub mod roster;
 
 use crate::audit;
@@ -365,6 +366,10 @@ pub async fn create(
             version: 1,
             created_at: now,
             updated_at: now,
+            phase: "assessment".into(),
+            publicity_started_on: None,
+            publicity_ends_on: None,
+            report_round: 0,
         },
     )
     .await?;

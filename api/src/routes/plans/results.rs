@@ -1,0 +1,975 @@
+//! Results of a plan: photos, assessment results with their history (R20), publicity with
+//! objections (R21, R22), reporting and the centre's review (R23).
+
+use super::{AssessmentMethod, load};
+use crate::audit;
+use crate::auth::Caller;
+use crate::context::RequestContext;
+use crate::error::{ApiError, FieldError};
+use crate::extract::ApiJson;
+use crate::i18n::{Name, Problem, Rule};
+use crate::state::AppState;
+use crate::validate::Errors;
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::Role;
+use domain::results::{
+    ComponentResult, DEFAULT_PASS_MARK, ReportBlock, mask_name, may_report, passed, publicity_end,
+};
+use futures_util::StreamExt as _;
+use persistence::entity::{assessment_result, candidate, objection, plan, plan_report};
+use persistence::repo;
+use persistence::repo::results::NewResult;
+use persistence::sea_orm::ActiveValue::Set;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// The components a plan assesses: process assessment (when used) and its final components.
+pub fn components(method: &AssessmentMethod) -> Vec<String> {
+    let mut c = Vec::new();
+    if method.process_assessment {
+        c.push("process".to_owned());
+    }
+    c.extend(method.components.iter().cloned());
+    c
+}
+
+fn method_of(p: &plan::Model) -> Result<AssessmentMethod, ApiError> {
+    serde_json::from_value(p.method.clone()).map_err(ApiError::internal)
+}
+
+fn wrong_plan_status(p: &plan::Model, action: &'static str) -> ApiError {
+    let status = domain::plan::PlanStatus::from_code(&p.status).map_or("draft", |s| s.code());
+    ApiError::new(Problem::WrongStatus)
+        .with_name("action", Name::Code("result_action", action))
+        .with_name("status", Name::Code("plan_status", status))
+}
+
+fn wrong_phase(p: &plan::Model, action: &'static str) -> ApiError {
+    let phase = crate::i18n::group_code("plan_phase", &p.phase).map_or("assessment", |(_, c)| c);
+    ApiError::new(Problem::WrongStatus)
+        .with_name("action", Name::Code("result_action", action))
+        .with_name("status", Name::Code("plan_phase", phase))
+}
+
+fn value(r: &assessment_result::Model) -> Option<ComponentResult> {
+    match (r.score, r.award) {
+        (Some(s), _) => Some(ComponentResult::Score(s)),
+        (None, Some(a)) => Some(ComponentResult::Award(a)),
+        _ => None,
+    }
+}
+
+/// Whether each candidate passed (R20); `None` while a result is missing.
+fn outcomes(
+    p: &plan::Model,
+    cands: &[candidate::Model],
+    history: &[assessment_result::Model],
+) -> Result<HashMap<Uuid, Option<bool>>, ApiError> {
+    let method = method_of(p)?;
+    let comps = components(&method);
+    let current = repo::results::current(history);
+    let mark = method.pass_mark.map_or(DEFAULT_PASS_MARK, f64::from);
+    Ok(cands
+        .iter()
+        .map(|c| {
+            let values: Vec<Option<ComponentResult>> =
+                comps.iter().map(|k| current.get(&(c.id, k.clone())).and_then(value)).collect();
+            (c.id, passed(&values, mark))
+        })
+        .collect())
+}
+
+/// One entered value.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResultInput {
+    pub candidate_id: Uuid,
+    /// `process`, `theory_exam`, `practical_exam`, `enterprise_evaluation` or `competition_selection`.
+    pub component: String,
+    /// Score out of 100 (one of `score` and `award`).
+    pub score: Option<f64>,
+    /// For `competition_selection`: an award (stands for the exam, R20).
+    pub award: Option<bool>,
+    /// Why a value is changed (required when the component already has one).
+    pub reason: Option<String>,
+}
+
+/// Values to record.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResultsInput {
+    pub results: Vec<ResultInput>,
+}
+
+/// A component's history entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResultEntry {
+    pub component: String,
+    pub score: Option<f64>,
+    pub award: Option<bool>,
+    pub reason: Option<String>,
+    pub entered_by: Uuid,
+    pub entered_at: DateTime<Utc>,
+}
+
+/// A candidate's results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CandidateResults {
+    pub candidate_id: Uuid,
+    pub name: String,
+    pub occupation_code: String,
+    pub level: String,
+    /// Current value per component.
+    pub current: Vec<ResultEntry>,
+    /// `true`/`false` once every component has a value (R20), else absent.
+    pub passed: Option<bool>,
+    /// The centre's review: `pending`, `approved` or `rejected`.
+    pub review_status: String,
+    /// Every value ever entered, oldest first (never updated in place).
+    pub history: Vec<ResultEntry>,
+}
+
+/// A plan's results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResultsView {
+    /// `assessment`, `publicity`, `reported`, `review_returned` or `reviewed`.
+    pub phase: String,
+    pub components: Vec<String>,
+    pub pass_mark: f64,
+    pub publicity_started_on: Option<NaiveDate>,
+    pub publicity_ends_on: Option<NaiveDate>,
+    pub candidates: Vec<CandidateResults>,
+    pub reports: Vec<ReportView>,
+}
+
+/// A report round.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportView {
+    pub round: i32,
+    pub reported_at: DateTime<Utc>,
+    /// `approved` or `returned` once the centre decided.
+    pub decision: Option<String>,
+    pub reasons: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+fn entry(r: &assessment_result::Model) -> ResultEntry {
+    ResultEntry {
+        component: r.component.clone(),
+        score: r.score,
+        award: r.award,
+        reason: r.reason.clone(),
+        entered_by: r.entered_by,
+        entered_at: r.entered_at,
+    }
+}
+
+async fn results_view(
+    db: &impl persistence::ConnectionTrait,
+    p: &plan::Model,
+) -> Result<ResultsView, ApiError> {
+    let method = method_of(p)?;
+    let cands = repo::results::candidates(db, p.id).await?;
+    let history = repo::results::all(db, p.id).await?;
+    let current = repo::results::current(&history);
+    let outcome = outcomes(p, &cands, &history)?;
+    let comps = components(&method);
+    let candidates = cands
+        .into_iter()
+        .map(|c| CandidateResults {
+            current: comps.iter().filter_map(|k| current.get(&(c.id, k.clone()))).map(entry).collect(),
+            history: history.iter().filter(|r| r.candidate_id == c.id).map(entry).collect(),
+            passed: outcome.get(&c.id).copied().flatten(),
+            candidate_id: c.id,
+            name: c.name,
+            occupation_code: c.occupation_code,
+            level: c.level,
+            review_status: c.review_status,
+        })
+        .collect();
+    let reports = repo::results::reports(db, p.id)
+        .await?
+        .into_iter()
+        .map(|r: plan_report::Model| ReportView {
+            round: r.round,
+            reported_at: r.reported_at,
+            decision: r.decision,
+            reasons: r.reasons,
+            decided_at: r.decided_at,
+        })
+        .collect();
+    Ok(ResultsView {
+        phase: p.phase.clone(),
+        components: comps,
+        pass_mark: method.pass_mark.map_or(DEFAULT_PASS_MARK, f64::from),
+        publicity_started_on: p.publicity_started_on,
+        publicity_ends_on: p.publicity_ends_on,
+        candidates,
+        reports,
+    })
+}
+
+/// Results of a plan with every change (institution, centre, bureau, the plan's district).
+#[utoipa::path(tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, description = "Results", body = ResultsView)))]
+#[get("/plans/{id}/results")]
+pub async fn get_results(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (p, _) = load(&state.db, &caller, *id).await?;
+    Ok(HttpResponse::Ok().json(results_view(&state.db, &p).await?))
+}
+
+/// Checks values against the plan; returns the rows to append.
+async fn check_values(
+    db: &impl persistence::ConnectionTrait,
+    p: &plan::Model,
+    input: &[ResultInput],
+    require_reason: bool,
+) -> Result<Vec<NewResult>, ApiError> {
+    let method = method_of(p)?;
+    let comps = components(&method);
+    let cands: HashMap<Uuid, candidate::Model> =
+        repo::results::candidates(db, p.id).await?.into_iter().map(|c| (c.id, c)).collect();
+    let history = repo::results::all(db, p.id).await?;
+    let current = repo::results::current(&history);
+    let mut e = Errors::default();
+    let mut out = Vec::new();
+    for (k, r) in input.iter().enumerate() {
+        let at = |f: &str| format!("results[{k}].{f}");
+        if !cands.contains_key(&r.candidate_id) {
+            e.push(FieldError::new(at("candidate_id"), Rule::NotInPlan).with("code", r.candidate_id));
+        }
+        if !comps.contains(&r.component) {
+            e.push(FieldError::new(at("component"), Rule::NotOneOf).with("allowed", comps.join(", ")));
+        }
+        match (r.score, r.award) {
+            (Some(s), None) if (0.0..=100.0).contains(&s) && (s * 10.0).fract() == 0.0 => {}
+            (Some(_), None) => {
+                e.push(FieldError::new(at("score"), Rule::OutOfRange).with("min", 0).with("max", 100))
+            }
+            (None, Some(_)) if r.component == "competition_selection" => {}
+            _ => e.push(FieldError::new(at("score"), Rule::ScoreOrAward)),
+        }
+        let reason = r.reason.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        if reason.is_some_and(|t| t.chars().count() > 500 || t.chars().any(char::is_control)) {
+            e.push(FieldError::new(at("reason"), Rule::TooLong).with("max", 500));
+        }
+        let changes = current.contains_key(&(r.candidate_id, r.component.clone()));
+        if (changes || require_reason) && reason.is_none() {
+            e.push(FieldError::new(at("reason"), Rule::ReasonRequired));
+        }
+        out.push(NewResult {
+            candidate_id: r.candidate_id,
+            component: r.component.clone(),
+            score: r.score,
+            award: r.award,
+            reason: reason.map(str::to_owned),
+        });
+    }
+    if input.is_empty() {
+        e.push(FieldError::new("results", Rule::TooFew).with("min", 1));
+    }
+    e.finish()?;
+    Ok(out)
+}
+
+/// Record results (the institution, once the centre acknowledged the plan, before publicity or
+/// after the centre returned the report). Values are appended, never overwritten: changing a
+/// value needs a reason, and every change is kept. Locked once reported.
+#[utoipa::path(tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = ResultsInput,
+    responses((status = 200, description = "Recorded", body = ResultsView),
+        (status = 409, description = "Not acknowledged, in publicity, or reported", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/plans/{id}/results")]
+pub async fn record(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+    body: ApiJson<ResultsInput>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::School])?;
+    let (p, _) = load(&state.db, &caller, *id).await?;
+    if p.status != "acknowledged" {
+        return Err(wrong_plan_status(&p, "record"));
+    }
+    if !matches!(p.phase.as_str(), "assessment" | "review_returned") {
+        return Err(wrong_phase(&p, "record"));
+    }
+    let rows = check_values(&state.db, &p, &body.0.results, false).await?;
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
+    if current.phase != p.phase {
+        return Err(wrong_phase(&current, "record"));
+    }
+    let count = rows.len();
+    repo::results::record(&tx, p.id, rows, caller.id(), now).await?;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "plan.results_recorded",
+        ("plan", p.id.to_string()),
+        serde_json::json!({"values": count}),
+        now,
+    )
+    .await?;
+    let v = results_view(&tx, &current).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// Start the publicity (公示) of the results (institution): every candidate needs every result.
+/// It runs over the 5 working days after today (R21).
+#[utoipa::path(tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, description = "Publicity started", body = ResultsView),
+        (status = 409, description = "Wrong phase", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/plans/{id}/publicity")]
+pub async fn start_publicity(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::School])?;
+    let (p, _) = load(&state.db, &caller, *id).await?;
+    if p.status != "acknowledged" {
+        return Err(wrong_plan_status(&p, "publish"));
+    }
+    if p.phase != "assessment" {
+        return Err(wrong_phase(&p, "publish"));
+    }
+    let cands = repo::results::candidates(&state.db, p.id).await?;
+    let history = repo::results::all(&state.db, p.id).await?;
+    let outcome = outcomes(&p, &cands, &history)?;
+    let mut e = Errors::default();
+    for (k, c) in cands.iter().enumerate() {
+        if outcome.get(&c.id).copied().flatten().is_none() {
+            e.push(
+                FieldError::new(format!("candidates[{k}]"), Rule::ResultsIncomplete).with("name", &c.name),
+            );
+        }
+    }
+    e.finish()?;
+    let today = state.clock.today();
+    let cal = repo::calendar::calendar(&state.db).await?;
+    let ends = publicity_end(&cal, today).ok_or_else(|| ApiError::internal("calendar span"))?;
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
+    if current.phase != "assessment" {
+        return Err(wrong_phase(&current, "publish"));
+    }
+    let version = current.version;
+    let mut m: plan::ActiveModel = current.into();
+    m.phase = Set("publicity".into());
+    m.publicity_started_on = Set(Some(today));
+    m.publicity_ends_on = Set(Some(ends));
+    let saved = repo::plan::save(&tx, m, version, now).await?;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "plan.publicity_started",
+        ("plan", p.id.to_string()),
+        serde_json::json!({"from": today, "ends_on": ends}),
+        now,
+    )
+    .await?;
+    let v = results_view(&tx, &saved).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// One passing candidate as published.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicCandidate {
+    /// Reference for objections.
+    pub candidate_id: Uuid,
+    /// Partly masked (王**).
+    pub name: String,
+    pub occupation_code: String,
+    pub work_type: String,
+    pub level: String,
+    pub level_name: String,
+}
+
+/// A publicity notice.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicityView {
+    pub plan_id: Uuid,
+    pub title: String,
+    pub institution_code: String,
+    pub institution_name: String,
+    pub starts_on: NaiveDate,
+    /// The last day of the publicity; objections are accepted until then.
+    pub ends_on: NaiveDate,
+    /// Candidates who passed: names partly masked, no ID numbers.
+    pub passed: Vec<PublicCandidate>,
+}
+
+/// The publicity of a plan's results: who passed, names partly masked, no ID numbers (public).
+#[utoipa::path(tag = "public", params(("id" = Uuid, Path)), responses((status = 200, description = "The notice", body = PublicityView)))]
+#[get("/public/publicity/{id}")]
+pub async fn public_notice(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let p = repo::plan::find(&state.db, *id).await?.ok_or_else(ApiError::not_found)?;
+    let (Some(starts_on), Some(ends_on)) = (p.publicity_started_on, p.publicity_ends_on) else {
+        return Err(ApiError::not_found());
+    };
+    let i = repo::institution::find(&state.db, p.institution_id).await?.ok_or_else(ApiError::not_found)?;
+    let cands = repo::results::candidates(&state.db, p.id).await?;
+    let history = repo::results::all(&state.db, p.id).await?;
+    let outcome = outcomes(&p, &cands, &history)?;
+    let passed = cands
+        .into_iter()
+        .filter(|c| outcome.get(&c.id).copied().flatten() == Some(true))
+        .map(|c| PublicCandidate {
+            level_name: c
+                .level
+                .parse()
+                .map(|l| crate::i18n::name(ctx.lang, Name::Level(l)))
+                .unwrap_or_default(),
+            candidate_id: c.id,
+            name: mask_name(&c.name),
+            occupation_code: c.occupation_code,
+            work_type: if c.work_type.is_empty() { "——".into() } else { c.work_type },
+            level: c.level,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(PublicityView {
+        plan_id: p.id,
+        title: p.title,
+        institution_code: i.code,
+        institution_name: i.name,
+        starts_on,
+        ends_on,
+        passed,
+    }))
+}
+
+/// An objection.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewObjection {
+    /// The published candidate concerned, if any.
+    pub candidate_id: Option<Uuid>,
+    pub content: String,
+    /// How the institution can reach the objector (phone or email); never published.
+    pub contact: String,
+}
+
+/// A lodged objection's receipt.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ObjectionReceipt {
+    pub id: Uuid,
+    pub lodged_at: DateTime<Utc>,
+}
+
+/// Lodge an objection during the publicity (anyone, no account).
+#[utoipa::path(tag = "public", params(("id" = Uuid, Path)), request_body = NewObjection,
+    responses((status = 201, description = "Lodged", body = ObjectionReceipt),
+        (status = 409, description = "The publicity is not running", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/public/publicity/{id}/objections")]
+pub async fn lodge(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: ApiJson<NewObjection>,
+) -> Result<HttpResponse, ApiError> {
+    let p = repo::plan::find(&state.db, *id).await?.ok_or_else(ApiError::not_found)?;
+    let (Some(start), Some(end)) = (p.publicity_started_on, p.publicity_ends_on) else {
+        return Err(ApiError::not_found());
+    };
+    let today = state.clock.today();
+    if p.phase != "publicity" || today < start || today > end {
+        return Err(ApiError::new(Problem::PublicityClosed).with("ends_on", end));
+    }
+    let b = body.0;
+    let mut e = Errors::default();
+    let content = match domain::text::multi_line(&b.content, 2000) {
+        Ok(t) => Some(t.to_owned()),
+        Err(_) => {
+            e.push(FieldError::new("content", Rule::Blank));
+            None
+        }
+    };
+    let contact = e.single_line("contact", &b.contact, 100);
+    if let Some(c) = b.candidate_id
+        && repo::results::candidate(&state.db, c).await?.is_none_or(|x| x.plan_id != p.id)
+    {
+        e.push(FieldError::new("candidate_id", Rule::NotInPlan).with("code", c));
+    }
+    e.finish()?;
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    let saved = repo::results::lodge(
+        &tx,
+        objection::Model {
+            id: Uuid::now_v7(),
+            plan_id: p.id,
+            candidate_id: b.candidate_id,
+            content: content.unwrap_or_default(),
+            contact: contact.unwrap_or_default(),
+            lodged_at: now,
+            answer: None,
+            upheld: None,
+            answered_at: None,
+            answered_by: None,
+        },
+    )
+    .await?;
+    persistence::repo::audit::append(
+        &tx,
+        persistence::repo::audit::NewEvent {
+            occurred_at: now,
+            request_id: "public".into(),
+            actor: persistence::repo::audit::Actor { id: None, username: Some("public".into()), role: None },
+            action: "plan.objection_lodged",
+            target_type: "plan",
+            target_id: p.id.to_string(),
+            summary: serde_json::json!({"objection_id": saved.id}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(ObjectionReceipt { id: saved.id, lodged_at: saved.lodged_at }))
+}
+
+/// An objection as the institution and supervisors see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ObjectionView {
+    pub id: Uuid,
+    pub candidate_id: Option<Uuid>,
+    pub content: String,
+    /// Masked for district offices.
+    pub contact: String,
+    pub lodged_at: DateTime<Utc>,
+    pub answer: Option<String>,
+    pub upheld: Option<bool>,
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+/// Objections to a plan's results.
+#[utoipa::path(tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, description = "Objections, oldest first", body = Vec<ObjectionView>)))]
+#[get("/plans/{id}/objections")]
+pub async fn objections(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (p, _) = load(&state.db, &caller, *id).await?;
+    let full = caller.role != Role::District;
+    let list: Vec<ObjectionView> = repo::results::objections(&state.db, p.id)
+        .await?
+        .into_iter()
+        .map(|o| ObjectionView {
+            id: o.id,
+            candidate_id: o.candidate_id,
+            content: o.content,
+            contact: if full { o.contact } else { crate::routes::schools::mask_phone(&o.contact) },
+            lodged_at: o.lodged_at,
+            answer: o.answer,
+            upheld: o.upheld,
+            answered_at: o.answered_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// An answer to an objection.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerObjection {
+    pub answer: String,
+    /// Whether the objection is upheld.
+    pub upheld: bool,
+    /// For an upheld objection: the changed results (the answer is recorded as their reason).
+    #[serde(default)]
+    pub corrections: Vec<ResultInput>,
+}
+
+/// Answer an objection (the institution). An upheld objection may change results; each change is
+/// recorded with the answer as its reason.
+#[utoipa::path(tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path), ("objection_id" = Uuid, Path)),
+    request_body = AnswerObjection, responses((status = 200, description = "Answered", body = ResultsView)))]
+#[post("/plans/{id}/objections/{objection_id}/answer")]
+pub async fn answer(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    path: web::Path<(Uuid, Uuid)>,
+    body: ApiJson<AnswerObjection>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::School])?;
+    let (plan_id, objection_id) = path.into_inner();
+    let (p, _) = load(&state.db, &caller, plan_id).await?;
+    let o = repo::results::objections(&state.db, p.id)
+        .await?
+        .into_iter()
+        .find(|o| o.id == objection_id)
+        .ok_or_else(ApiError::not_found)?;
+    if o.answered_at.is_some() || p.phase != "publicity" {
+        return Err(wrong_phase(&p, "answer"));
+    }
+    let a = body.0;
+    let text = domain::text::multi_line(&a.answer, 2000)
+        .map(str::to_owned)
+        .map_err(|_| ApiError::validation(vec![FieldError::new("answer", Rule::Blank)]))?;
+    if !a.upheld && !a.corrections.is_empty() {
+        return Err(ApiError::validation(vec![FieldError::new("corrections", Rule::CorrectionsNeedUpheld)]));
+    }
+    let corrections: Vec<ResultInput> = a
+        .corrections
+        .iter()
+        .cloned()
+        .map(|mut c| {
+            c.reason = Some(format!("异议成立 / objection upheld: {text}"));
+            c
+        })
+        .collect();
+    let rows = if corrections.is_empty() {
+        Vec::new()
+    } else {
+        check_values(&state.db, &p, &corrections, true).await?
+    };
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    repo::results::answer(&tx, o.id, &text, a.upheld, caller.id(), now).await?;
+    let changed = rows.len();
+    if !rows.is_empty() {
+        repo::results::record(&tx, p.id, rows, caller.id(), now).await?;
+    }
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "plan.objection_answered",
+        ("plan", p.id.to_string()),
+        serde_json::json!({"objection_id": o.id, "upheld": a.upheld, "results_changed": changed}),
+        now,
+    )
+    .await?;
+    let v = results_view(&tx, &p).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// Report the results to the centre (institution): only after the publicity window has ended
+/// (R21) and every objection is answered (R22); after a returned review, report again. Results
+/// are locked from now on.
+#[utoipa::path(tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, description = "Reported", body = ResultsView),
+        (status = 409, description = "Publicity running, objections open, or wrong phase", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/plans/{id}/report")]
+pub async fn report(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::School])?;
+    let (p, _) = load(&state.db, &caller, *id).await?;
+    if !matches!(p.phase.as_str(), "publicity" | "review_returned") {
+        return Err(wrong_phase(&p, "report"));
+    }
+    let today = state.clock.today();
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
+    let ends = current.publicity_ends_on.ok_or_else(|| ApiError::internal("publicity without end"))?;
+    let open = repo::results::open_objections(&tx, p.id).await? as usize;
+    match may_report(today, ends, open) {
+        Ok(()) => {}
+        Err(ReportBlock::PublicityRunning { ends_on }) => {
+            return Err(ApiError::new(Problem::PublicityRunning).with("ends_on", ends_on));
+        }
+        Err(ReportBlock::ObjectionsOpen { count }) => {
+            return Err(ApiError::new(Problem::ObjectionsOpen).with("count", count));
+        }
+    }
+    let cands = repo::results::candidates(&tx, p.id).await?;
+    let history = repo::results::all(&tx, p.id).await?;
+    let outcome = outcomes(&current, &cands, &history)?;
+    let passed_count = outcome.values().filter(|v| **v == Some(true)).count();
+    let round = current.report_round + 1;
+    repo::results::report(
+        &tx,
+        plan_report::Model {
+            plan_id: p.id,
+            round,
+            reported_at: now,
+            reported_by: caller.id(),
+            summary: serde_json::json!({"candidates": cands.len(), "passed": passed_count}),
+            decision: None,
+            reasons: None,
+            decided_at: None,
+            decided_by: None,
+        },
+    )
+    .await?;
+    let version = current.version;
+    let mut m: plan::ActiveModel = current.into();
+    m.phase = Set("reported".into());
+    m.report_round = Set(round);
+    let saved = repo::plan::save(&tx, m, version, now).await?;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "plan.reported",
+        ("plan", p.id.to_string()),
+        serde_json::json!({"round": round, "candidates": cands.len(), "passed": passed_count}),
+        now,
+    )
+    .await?;
+    let v = results_view(&tx, &saved).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// The centre's review.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    /// `approve` (all passing candidates, except those listed in `rejected`) or `return`.
+    pub decision: String,
+    /// With `approve`: passing candidates the centre does not approve, with the reason in `reasons`.
+    #[serde(default)]
+    pub rejected: Vec<Uuid>,
+    /// Required with `return` or when some candidates are rejected.
+    pub reasons: Option<String>,
+}
+
+/// Review reported results (centre): approve in whole or per candidate, or return with reasons
+/// (the institution corrects and reports again; every round is kept). Only approved candidates can
+/// receive certificates (R23).
+#[utoipa::path(tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = ReviewRequest,
+    responses((status = 200, description = "Reviewed", body = ResultsView),
+        (status = 409, description = "Not reported", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/plans/{id}/review")]
+pub async fn review(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+    body: ApiJson<ReviewRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Centre])?;
+    let (p, _) = load(&state.db, &caller, *id).await?;
+    if p.phase != "reported" {
+        return Err(wrong_phase(&p, "review"));
+    }
+    let r = body.0;
+    let mut e = Errors::default();
+    if !matches!(r.decision.as_str(), "approve" | "return") {
+        e.push(FieldError::new("decision", Rule::NotOneOf).with("allowed", "approve, return"));
+    }
+    let reasons =
+        r.reasons.as_deref().and_then(|t| domain::text::multi_line(t, 2000).ok()).map(str::to_owned);
+    if (r.decision == "return" || !r.rejected.is_empty()) && reasons.is_none() {
+        e.push(FieldError::new("reasons", Rule::ReasonRequired));
+    }
+    let cands = repo::results::candidates(&state.db, p.id).await?;
+    for (k, c) in r.rejected.iter().enumerate() {
+        if !cands.iter().any(|x| x.id == *c) {
+            e.push(FieldError::new(format!("rejected[{k}]"), Rule::NotInPlan).with("code", c));
+        }
+    }
+    e.finish()?;
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
+    if current.phase != "reported" {
+        return Err(wrong_phase(&current, "review"));
+    }
+    let history = repo::results::all(&tx, p.id).await?;
+    let outcome = outcomes(&current, &cands, &history)?;
+    let round = current.report_round;
+    let (phase, decision) = if r.decision == "approve" {
+        let approved: Vec<Uuid> = cands
+            .iter()
+            .filter(|c| outcome.get(&c.id).copied().flatten() == Some(true) && !r.rejected.contains(&c.id))
+            .map(|c| c.id)
+            .collect();
+        let rejected: Vec<Uuid> = cands.iter().map(|c| c.id).filter(|c| !approved.contains(c)).collect();
+        repo::results::set_review(&tx, &approved, "approved", None).await?;
+        repo::results::set_review(&tx, &rejected, "rejected", reasons.as_deref()).await?;
+        ("reviewed", "approved")
+    } else {
+        ("review_returned", "returned")
+    };
+    repo::results::decide(&tx, p.id, round, decision, reasons.as_deref(), caller.id(), now).await?;
+    let version = current.version;
+    let mut m: plan::ActiveModel = current.into();
+    m.phase = Set(phase.into());
+    let saved = repo::plan::save(&tx, m, version, now).await?;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "plan.reviewed",
+        ("plan", p.id.to_string()),
+        serde_json::json!({"round": round, "decision": decision, "rejected": r.rejected}),
+        now,
+    )
+    .await?;
+    let v = results_view(&tx, &saved).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// Pixel size of a PNG or JPEG, read from its header.
+pub fn image_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) && bytes.len() >= 24 {
+        let w = u32::from_be_bytes(bytes[16..20].try_into().ok()?);
+        let h = u32::from_be_bytes(bytes[20..24].try_into().ok()?);
+        return Some((w, h));
+    }
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        let mut i = 2;
+        while i + 9 < bytes.len() {
+            if bytes[i] != 0xFF {
+                i += 1;
+                continue;
+            }
+            let marker = bytes[i + 1];
+            let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+            if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) {
+                let h = u32::from(u16::from_be_bytes([bytes[i + 5], bytes[i + 6]]));
+                let w = u32::from(u16::from_be_bytes([bytes[i + 7], bytes[i + 8]]));
+                return Some((w, h));
+            }
+            i += 2 + len;
+        }
+    }
+    None
+}
+
+/// A 2-inch photo: 35 × 49 mm, so width/height between 0.65 and 0.78, at least 260 × 364 pixels
+/// (about 190 dpi), at most 2 MiB.
+pub fn check_photo(bytes: &[u8]) -> Result<(), Rule> {
+    if bytes.len() > 2 * 1024 * 1024 {
+        return Err(Rule::PhotoTooLarge);
+    }
+    let (w, h) = image_size(bytes).ok_or(Rule::PhotoUnreadable)?;
+    let ratio = f64::from(w) / f64::from(h.max(1));
+    if w < 260 || h < 364 || !(0.65..=0.78).contains(&ratio) {
+        return Err(Rule::PhotoShape);
+    }
+    Ok(())
+}
+
+/// Upload a candidate's 2-inch photo (institution, while the plan is a draft or returned): the
+/// raw JPEG or PNG as the body; type from the bytes, size and aspect checked.
+#[utoipa::path(tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path), ("candidate_id" = Uuid, Path)),
+    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "JPEG or PNG"),
+    responses((status = 204, description = "Stored"),
+        (status = 415, description = "Not a JPEG or PNG", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[put("/plans/{id}/candidates/{candidate_id}/photo")]
+pub async fn put_photo(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    req: HttpRequest,
+    path: web::Path<(Uuid, Uuid)>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::School])?;
+    let (plan_id, candidate_id) = path.into_inner();
+    let (p, _) = load(&state.db, &caller, plan_id).await?;
+    let c = repo::results::candidate(&state.db, candidate_id)
+        .await?
+        .filter(|c| c.plan_id == p.id)
+        .ok_or_else(ApiError::not_found)?;
+    if !matches!(p.status.as_str(), "draft" | "returned") {
+        return Err(wrong_plan_status(&p, "photo"));
+    }
+    let declared =
+        req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::new(Problem::BadRequest))?;
+        if body.len() + chunk.len() > 2 * 1024 * 1024 {
+            return Err(ApiError::new(Problem::PayloadTooLarge).with("limit_kib", 2048));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let sniffed = crate::routes::filings::attachments::sniff(&body);
+    if !matches!(sniffed, Some("image/jpeg" | "image/png")) || !declared.starts_with(sniffed.unwrap_or("-")) {
+        return Err(ApiError::new(Problem::UnsupportedFileType).with("allowed", "image/jpeg, image/png"));
+    }
+    check_photo(&body).map_err(|rule| ApiError::validation(vec![FieldError::new("photo", rule)]))?;
+    let sha: String = Sha256::digest(&body).iter().map(|b| format!("{b:02x}")).collect();
+    let key = format!("photos/{}/{}", p.id, c.id);
+    let path = state.attachments_dir.join(&key);
+    let bytes = body.freeze();
+    web::block(move || -> std::io::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = path.with_extension("part");
+        std::fs::write(&tmp, &bytes)?;
+        std::fs::rename(&tmp, &path)
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    repo::results::set_photo(&tx, c.id, &key, sniffed.unwrap_or("image/jpeg"), &sha).await?;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "plan.photo_uploaded",
+        ("plan", p.id.to_string()),
+        serde_json::json!({"candidate_id": c.id, "sha256": sha}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A candidate's photo (institution, centre, bureau).
+#[utoipa::path(tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path), ("candidate_id" = Uuid, Path)),
+    responses((status = 200, description = "The photo", content_type = "image/jpeg", body = Vec<u8>)))]
+#[get("/plans/{id}/candidates/{candidate_id}/photo")]
+pub async fn get_photo(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (plan_id, candidate_id) = path.into_inner();
+    let (p, _) = load(&state.db, &caller, plan_id).await?;
+    if caller.role == Role::District {
+        return Err(ApiError::not_found());
+    }
+    let c = repo::results::candidate(&state.db, candidate_id)
+        .await?
+        .filter(|c| c.plan_id == p.id)
+        .ok_or_else(ApiError::not_found)?;
+    let (Some(key), Some(media)) = (c.photo_key, c.photo_media_type) else {
+        return Err(ApiError::not_found());
+    };
+    let file = state.attachments_dir.join(key);
+    let bytes = web::block(move || std::fs::read(file))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type(media)
+        .insert_header(("Cache-Control", "private, no-store"))
+        .body(bytes))
+}

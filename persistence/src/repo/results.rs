@@ -1,0 +1,227 @@
+//! Assessment results (append-only), objections and reports of a plan.
+
+use crate::entity::{assessment_result, candidate, objection, plan_report};
+use crate::error::RepoError;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
+};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A value to record.
+#[derive(Debug, Clone)]
+pub struct NewResult {
+    pub candidate_id: Uuid,
+    pub component: String,
+    pub score: Option<f64>,
+    pub award: Option<bool>,
+    pub reason: Option<String>,
+}
+
+/// Appends values (never updates): each gets the next sequence number of its component.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    plan_id: Uuid,
+    values: Vec<NewResult>,
+    by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    let current = all(db, plan_id).await?;
+    let mut next: HashMap<(Uuid, String), i64> = HashMap::new();
+    for r in &current {
+        let e = next.entry((r.candidate_id, r.component.clone())).or_insert(0);
+        *e = (*e).max(r.seq);
+    }
+    let mut rows = Vec::with_capacity(values.len());
+    for v in values {
+        let seq = next.entry((v.candidate_id, v.component.clone())).or_insert(0);
+        *seq += 1;
+        rows.push(assessment_result::Model {
+            id: Uuid::now_v7(),
+            plan_id,
+            candidate_id: v.candidate_id,
+            component: v.component,
+            score: v.score,
+            award: v.award,
+            reason: v.reason,
+            entered_by: by,
+            entered_at: now,
+            seq: *seq,
+        });
+    }
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(500));
+        let chunk = std::mem::replace(&mut rows, rest);
+        assessment_result::Entity::insert_many(chunk.into_iter().map(IntoActiveModel::into_active_model))
+            .exec_without_returning(db)
+            .await
+            .map_err(RepoError::from_db)?;
+    }
+    Ok(())
+}
+
+/// Every value ever entered for a plan, in order.
+pub async fn all(
+    db: &impl ConnectionTrait,
+    plan_id: Uuid,
+) -> Result<Vec<assessment_result::Model>, RepoError> {
+    Ok(assessment_result::Entity::find()
+        .filter(assessment_result::Column::PlanId.eq(plan_id))
+        .order_by_asc(assessment_result::Column::CandidateId)
+        .order_by_asc(assessment_result::Column::Component)
+        .order_by_asc(assessment_result::Column::Seq)
+        .all(db)
+        .await?)
+}
+
+/// The current value per (candidate, component): the latest entered.
+pub fn current(history: &[assessment_result::Model]) -> HashMap<(Uuid, String), assessment_result::Model> {
+    let mut out: HashMap<(Uuid, String), assessment_result::Model> = HashMap::new();
+    for r in history {
+        let key = (r.candidate_id, r.component.clone());
+        if out.get(&key).is_none_or(|x| x.seq < r.seq) {
+            out.insert(key, r.clone());
+        }
+    }
+    out
+}
+
+/// Every candidate of a plan.
+pub async fn candidates(
+    db: &impl ConnectionTrait,
+    plan_id: Uuid,
+) -> Result<Vec<candidate::Model>, RepoError> {
+    Ok(candidate::Entity::find()
+        .filter(candidate::Column::PlanId.eq(plan_id))
+        .order_by_asc(candidate::Column::Name)
+        .order_by_asc(candidate::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Sets the centre's review of candidates.
+pub async fn set_review(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+    status: &str,
+    note: Option<&str>,
+) -> Result<(), RepoError> {
+    candidate::Entity::update_many()
+        .col_expr(candidate::Column::ReviewStatus, Expr::val(status))
+        .col_expr(candidate::Column::ReviewNote, Expr::val(note.map(str::to_owned)))
+        .filter(candidate::Column::Id.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Records a candidate's photo.
+pub async fn set_photo(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    key: &str,
+    media_type: &str,
+    sha256: &str,
+) -> Result<(), RepoError> {
+    candidate::Entity::update_many()
+        .col_expr(candidate::Column::PhotoKey, Expr::val(key))
+        .col_expr(candidate::Column::PhotoMediaType, Expr::val(media_type))
+        .col_expr(candidate::Column::PhotoSha256, Expr::val(sha256))
+        .filter(candidate::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// One candidate.
+pub async fn candidate(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<candidate::Model>, RepoError> {
+    Ok(candidate::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Lodges an objection.
+pub async fn lodge(db: &impl ConnectionTrait, m: objection::Model) -> Result<objection::Model, RepoError> {
+    objection::Entity::insert(m.into_active_model()).exec_with_returning(db).await.map_err(RepoError::from_db)
+}
+
+/// Objections of a plan, oldest first.
+pub async fn objections(
+    db: &impl ConnectionTrait,
+    plan_id: Uuid,
+) -> Result<Vec<objection::Model>, RepoError> {
+    Ok(objection::Entity::find()
+        .filter(objection::Column::PlanId.eq(plan_id))
+        .order_by_asc(objection::Column::LodgedAt)
+        .all(db)
+        .await?)
+}
+
+/// Unanswered objections of a plan (R22).
+pub async fn open_objections(db: &impl ConnectionTrait, plan_id: Uuid) -> Result<u64, RepoError> {
+    Ok(objection::Entity::find()
+        .filter(objection::Column::PlanId.eq(plan_id))
+        .filter(objection::Column::AnsweredAt.is_null())
+        .count(db)
+        .await?)
+}
+
+/// Records an answer.
+pub async fn answer(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    answer: &str,
+    upheld: bool,
+    by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    objection::Entity::update_many()
+        .col_expr(objection::Column::Answer, Expr::val(answer))
+        .col_expr(objection::Column::Upheld, Expr::val(upheld))
+        .col_expr(objection::Column::AnsweredAt, Expr::val(now))
+        .col_expr(objection::Column::AnsweredBy, Expr::val(by))
+        .filter(objection::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Records a report round.
+pub async fn report(db: &impl ConnectionTrait, m: plan_report::Model) -> Result<(), RepoError> {
+    plan_report::Entity::insert(m.into_active_model())
+        .exec_without_returning(db)
+        .await
+        .map_err(RepoError::from_db)?;
+    Ok(())
+}
+
+/// Every report of a plan.
+pub async fn reports(db: &impl ConnectionTrait, plan_id: Uuid) -> Result<Vec<plan_report::Model>, RepoError> {
+    Ok(plan_report::Entity::find()
+        .filter(plan_report::Column::PlanId.eq(plan_id))
+        .order_by_asc(plan_report::Column::Round)
+        .all(db)
+        .await?)
+}
+
+/// Records the centre's decision on a report round.
+pub async fn decide(
+    db: &impl ConnectionTrait,
+    plan_id: Uuid,
+    round: i32,
+    decision: &str,
+    reasons: Option<&str>,
+    by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    plan_report::Entity::update_many()
+        .col_expr(plan_report::Column::Decision, Expr::val(decision))
+        .col_expr(plan_report::Column::Reasons, Expr::val(reasons.map(str::to_owned)))
+        .col_expr(plan_report::Column::DecidedAt, Expr::val(now))
+        .col_expr(plan_report::Column::DecidedBy, Expr::val(by))
+        .filter(plan_report::Column::PlanId.eq(plan_id))
+        .filter(plan_report::Column::Round.eq(round))
+        .exec(db)
+        .await?;
+    Ok(())
+}
