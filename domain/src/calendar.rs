@@ -1,7 +1,7 @@
 //! Working days (工作日): Monday to Friday, minus official public holidays, plus the weekend days
 //! the State Council declares working days (调休). The arrangement is data, published per year.
 //!
-//! Counting rules used by the notice's deadlines (see docs/DECISIONS in the domain brief):
+//! Counting rules used by the notice's deadlines (see docs/DECISIONS.md):
 //! * R17 "filed ≥ 10 working days before the assessment": the earliest session date for a plan
 //!   filed on `d` is the 10th working day after `d` ([`Calendar::add_working_days`]`(d, 10)`).
 //! * R21 "published for ≥ 5 working days": a publicity started on `d` runs over the 5 working days

@@ -455,21 +455,40 @@ async fn xlsx_import_reads_the_first_sheet() {
     a.problem(400, "bad_request");
 }
 
-/// A plan filed on `today` with candidates 1..=n, acknowledged by the centre.
+/// A plan filed on `today` with candidates 1..=n imported from an XLSX file, acknowledged by
+/// the centre.
 async fn acknowledged_plan(s: &Setup, n: u16) -> String {
     let plan = new_plan(s, "2026-12-15").await;
+    let mut rows = vec![
+        ["姓名", "性别", "身份证号", "学校", "专业", "班级", "全日制", "自愿", "职业编码", "等级"]
+            .map(str::to_owned)
+            .to_vec(),
+    ];
     for seq in 1..=n {
-        let a = s
-            .app
-            .json(
-                Method::POST,
-                &format!("/api/v1/plans/{plan}/candidates"),
-                Some(&s.school.token),
-                &candidate(seq),
-            )
-            .await;
-        assert_eq!(a.status.as_u16(), 201, "{}", a.text);
+        rows.push(vec![
+            format!("学生{seq}"),
+            "男".into(),
+            tests::resident_id(seq * 2 + 1),
+            "重庆市第1技工学校".into(),
+            "机械加工".into(),
+            "1班".into(),
+            "是".into(),
+            "是".into(),
+            LATHE.into(),
+            "4".into(),
+        ]);
     }
+    let a = s
+        .app
+        .send(
+            s.app
+                .request(Method::POST, &format!("/api/v1/plans/{plan}/candidates/import?mode=all_or_nothing"))
+                .bearer_auth(&s.school.token)
+                .header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                .body(xlsx(&rows)),
+        )
+        .await;
+    assert_eq!((a.status.as_u16(), a.body["imported"].clone()), (200, json!(n)), "{}", a.text);
     let a = s
         .app
         .json(Method::POST, &format!("/api/v1/plans/{plan}/file"), Some(&s.school.token), &json!({}))
@@ -565,7 +584,8 @@ async fn r20_results_pass_when_every_component_reaches_60_and_every_change_is_ke
     );
 }
 
-// R21, R22, R23 end to end: publicity, an objection, report, review.
+// R21, R22, R23 end to end: a filed institution, a plan with candidates from XLSX, results,
+// publicity, an objection, report and review.
 #[tokio::test]
 async fn r21_r22_r23_publicity_objections_report_and_review() {
     let s = setup("2026-11-02").await;
