@@ -67,6 +67,8 @@ pub struct Config {
     pub issuer: String,
     /// `SKILLCERT_ATTACHMENT_DIR`: where uploaded attachments are stored.
     pub attachments_dir: PathBuf,
+    /// `SKILLCERT_CERTIFICATE_KEY`: PKCS#8 PEM Ed25519 key that signs certificates.
+    pub certificate_key_path: PathBuf,
 }
 
 /// A configuration variable with a bad value.
@@ -192,8 +194,12 @@ impl Config {
         let attachments_dir = var("SKILLCERT_ATTACHMENT_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| data_dir.join("attachments"));
+        let certificate_key_path = var("SKILLCERT_CERTIFICATE_KEY")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("keys").join("certificate-signing-ed25519.pem"));
         Ok(Config {
             attachments_dir,
+            certificate_key_path,
             database_url: Secret::new(database_url),
             bind,
             data_dir,

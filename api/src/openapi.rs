@@ -34,6 +34,7 @@ default; send `Accept-Language: en` for English. Business dates are China Standa
         (name = "public", description = "Open to everyone, no account"),
         (name = "calendar", description = "Working days (State Council arrangements, 调休)"),
         (name = "plans", description = "Batch plans (计划报备), sessions and candidates"),
+        (name = "certificates", description = "Certificates: issuance, records, verification"),
         (name = "results", description = "Assessment results, publicity (公示), objections, report and review"),
         (name = "reference", description = "Reference data"),
         (name = "operations", description = "Liveness and readiness"),

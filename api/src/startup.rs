@@ -64,7 +64,14 @@ impl Application {
         }
         let tokens =
             Arc::new(TokenService::new(key, config.issuer.clone(), config.token_ttl.as_secs() as i64));
-        let state = AppState { db, tokens, clock, attachments_dir: config.attachments_dir.clone() };
+        let (cert_key, created) =
+            keys::load_or_create(&config.certificate_key_path).map_err(StartupError::Key)?;
+        if created {
+            tracing::info!(path = %config.certificate_key_path.display(), "created a new certificate signing key");
+        }
+        let certificate_key = Arc::new(crate::state::CertificateKey::new(cert_key));
+        let state =
+            AppState { db, tokens, clock, attachments_dir: config.attachments_dir.clone(), certificate_key };
 
         let listener =
             TcpListener::bind(config.bind).map_err(|e| StartupError::Bind(config.bind.to_string(), e))?;

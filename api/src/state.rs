@@ -14,4 +14,30 @@ pub struct AppState {
     pub clock: Arc<Clock>,
     /// Where attachments are stored.
     pub attachments_dir: PathBuf,
+    /// Signs certificates.
+    pub certificate_key: Arc<CertificateKey>,
+}
+
+/// The Ed25519 key that signs certificate statements, with its published id.
+pub struct CertificateKey {
+    pub key: ed25519_dalek::SigningKey,
+    /// `kid`: base64url of the first 12 bytes of SHA-256 of the public key.
+    pub kid: String,
+}
+
+impl std::fmt::Debug for CertificateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CertificateKey").field("kid", &self.kid).finish_non_exhaustive()
+    }
+}
+
+impl CertificateKey {
+    /// Wraps a key.
+    pub fn new(key: ed25519_dalek::SigningKey) -> CertificateKey {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(key.verifying_key().as_bytes());
+        let kid = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..12]);
+        CertificateKey { key, kid }
+    }
 }

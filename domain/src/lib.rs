@@ -5,6 +5,7 @@
 //! Rule numbers (R1, R24, …) refer to the rule index in `docs/GLOSSARY.md` and the domain brief.
 
 pub mod calendar;
+pub mod certificate;
 pub mod code;
 pub mod credit_code;
 pub mod district;

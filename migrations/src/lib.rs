@@ -47,6 +47,12 @@ impl MigratorTrait for Migrator {
                 postgres: "",
                 sqlite: "",
             }),
+            Box::new(SqlMigration {
+                name: "m20261128_000005_certificates",
+                sql: include_str!("../sql/m20261128_000005_certificates.sql"),
+                postgres: "",
+                sqlite: "",
+            }),
         ]
     }
 }
@@ -108,6 +114,7 @@ mod tests {
             include_str!("../sql/m20261128_000002_filing.sql"),
             include_str!("../sql/m20261128_000003_rounds.sql"),
             include_str!("../sql/m20261128_000004_results.sql"),
+            include_str!("../sql/m20261128_000005_certificates.sql"),
         ] {
             for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
                 let rendered = render(sql, backend).expect("supported");

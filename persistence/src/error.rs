@@ -32,6 +32,10 @@ const SQLITE_UNIQUE: &[(&str, &str)] = &[
         "candidates.plan_id, candidates.id_number, candidates.occupation_code, candidates.work_type, candidates.level",
         "candidates_once_key",
     ),
+    ("certificates.code", "certificates_code_key"),
+    ("certificates.institution_id, certificates.issue_year, certificates.serial", "certificates_serial_key"),
+    ("certificates.verify_token", "certificates_token_key"),
+    ("certificates.candidate_id", "certificates_candidate_once"),
 ];
 
 impl RepoError {

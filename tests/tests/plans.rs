@@ -806,3 +806,162 @@ async fn candidate_photos_are_two_inch_jpeg_or_png() {
         s.app.get(&format!("/api/v1/plans/{plan}/candidates/{id}/photo"), Some(&s.school.token)).await;
     assert_eq!(photo.header("content-type"), Some("image/png"));
 }
+
+/// A reviewed plan with `n` approved candidates; returns the plan id.
+async fn reviewed_plan(s: &Setup, n: u16) -> String {
+    let plan = acknowledged_plan(s, n).await;
+    let ids = candidate_ids(s, &plan).await;
+    let values: Vec<(f64, f64, f64)> = (0..ids.len()).map(|_| (80.0, 80.0, 80.0)).collect();
+    let path = format!("/api/v1/plans/{plan}");
+    let a = s
+        .app
+        .json(Method::POST, &format!("{path}/results"), Some(&s.school.token), &scores(&ids, &values))
+        .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    let a = s.app.json(Method::POST, &format!("{path}/publicity"), Some(&s.school.token), &json!({})).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    let later = s.app.state.clock.today() + chrono::Duration::days(14);
+    set_today(&s.app, later);
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let centre = s.app.login("centre.plan", "a-long-password-1").await;
+    let a = s.app.json(Method::POST, &format!("{path}/report"), Some(&school), &json!({})).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    let a = s
+        .app
+        .json(Method::POST, &format!("{path}/review"), Some(&centre), &json!({"decision": "approve"}))
+        .await;
+    assert_eq!(a.body["phase"], "reviewed", "{}", a.text);
+    plan
+}
+
+// R23–R27, R31: issue for approved candidates, retry safely, verify publicly.
+#[tokio::test]
+async fn r24_r27_certificates_get_gapless_codes_and_verify_publicly() {
+    let s = setup("2026-11-02").await;
+    let plan = reviewed_plan(&s, 3).await;
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let issue = |key: &str| {
+        s.app
+            .request(Method::POST, &format!("/api/v1/plans/{plan}/certificates"))
+            .bearer_auth(&school)
+            .header("Idempotency-Key", key)
+            .json(&json!({}))
+    };
+    let answers = futures_util::future::join_all((0..5).map(|_| s.app.send(issue("batch-1")))).await;
+    for a in &answers {
+        assert_eq!(a.status.as_u16(), 201, "{}", a.text);
+        assert_eq!(a.body, answers[0].body, "every retry returns the same certificates");
+    }
+    let mut codes: Vec<String> = answers[0].body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| c["code"].as_str().expect("code").to_owned())
+        .collect();
+    codes.sort();
+    let year = s.app.state.clock.today().format("%y").to_string();
+    assert_eq!(codes, (1..=3).map(|n| format!("S000050000001{year}4{n:06}")).collect::<Vec<_>>());
+    assert_eq!(s.app.count("certificates").await, 3, "issued once");
+    // Nothing left to issue.
+    let a = s.app.send(issue("batch-2")).await;
+    assert_eq!(a.violations(), [("candidate_ids".to_owned(), "nothing_to_issue".to_owned())]);
+
+    // Public verification: code + full name, or the QR token; misses look the same.
+    let c = &answers[0].body["items"][0];
+    let code = c["code"].as_str().expect("code");
+    let name = c["holder_name"].as_str().expect("name");
+    let hit = s
+        .app
+        .json(Method::POST, "/api/v1/public/certificates/verify", None, &json!({"code": code, "name": name}))
+        .await;
+    assert_eq!(hit.status.as_u16(), 200, "{}", hit.text);
+    assert_eq!(hit.body["status"], "valid");
+    assert!(hit.body["holder_name"].as_str().expect("masked").ends_with('*'));
+    assert!(!hit.text.contains(c["id_number"].as_str().expect("id")));
+    let token = c["verify_path"].as_str().expect("path").trim_start_matches("/verify/");
+    let by_token =
+        s.app.json(Method::POST, "/api/v1/public/certificates/verify", None, &json!({"token": token})).await;
+    assert_eq!(by_token.body["code"], code);
+    let wrong_name = s
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/public/certificates/verify",
+            None,
+            &json!({"code": code, "name": "张三"}),
+        )
+        .await;
+    let no_code = s
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/public/certificates/verify",
+            None,
+            &json!({"code": "S000050000001269999999", "name": name}),
+        )
+        .await;
+    wrong_name.problem(404, "certificate_not_found");
+    no_code.problem(404, "certificate_not_found");
+    assert_eq!(
+        (&wrong_name.body["title"], &wrong_name.body["detail"]),
+        (&no_code.body["title"], &no_code.body["detail"])
+    );
+
+    // The signature checks out with the published key.
+    use base64::Engine as _;
+    use ed25519_dalek::Verifier as _;
+    let keys = s.app.get("/.well-known/skillcert-keys.json", None).await;
+    let public = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(keys.body["keys"][0]["public_key"].as_str().expect("key"))
+        .expect("b64");
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&public.try_into().expect("32 bytes")).expect("key");
+    let statement = domain::certificate::Statement {
+        code,
+        holder_name: name,
+        gender: c["gender"].as_str().expect("g"),
+        id_number: c["id_number"].as_str().expect("id"),
+        occupation_code: c["occupation_code"].as_str().expect("o"),
+        occupation_name: c["occupation_name"].as_str().expect("o"),
+        work_type: c["work_type"].as_str().expect("w"),
+        level: c["level"].as_str().expect("l"),
+        institution_name: c["institution_name"].as_str().expect("i"),
+        issue_date: d(c["issue_date"].as_str().expect("date")),
+    };
+    let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c["signature"].as_str().expect("sig"))
+        .expect("b64");
+    let sig = ed25519_dalek::Signature::from_bytes(&sig.try_into().expect("64 bytes"));
+    assert!(key.verify(statement.canonical().as_bytes(), &sig).is_ok());
+    assert_eq!(c["work_type"], "——");
+    assert_eq!(c["institution_name"], "重庆市某技工学校");
+}
+
+// R27: after 999,999 the request is refused, and nothing is issued.
+#[tokio::test]
+async fn r27_serials_end_at_999999() {
+    let s = setup("2026-11-02").await;
+    let plan = reviewed_plan(&s, 2).await;
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let inst: uuid::Uuid = s.institution.parse().expect("uuid");
+    let year = chrono::Datelike::year(&s.app.state.clock.today());
+    persistence::repo::certificate::set_counter(&s.app.state.db, inst, year, 999_998).await.expect("counter");
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/certificates"), Some(&school), &json!({}))
+        .await;
+    a.problem(409, "certificate_serials_exhausted");
+    assert_eq!(s.app.count("certificates").await, 0);
+    let listed = s.app.get(&format!("/api/v1/plans/{plan}/candidates"), Some(&school)).await;
+    let first = listed.body["items"][0]["id"].clone();
+    let a = s
+        .app
+        .json(
+            Method::POST,
+            &format!("/api/v1/plans/{plan}/certificates"),
+            Some(&school),
+            &json!({"candidate_ids": [first]}),
+        )
+        .await;
+    assert_eq!(a.status.as_u16(), 201, "{}", a.text);
+    assert!(a.body["items"][0]["code"].as_str().expect("code").ends_with("999999"));
+}

@@ -56,6 +56,9 @@ problems! {
     PublicityClosed = "publicity_closed", 409, ["ends_on"];
     PublicityRunning = "publicity_running", 409, ["ends_on"];
     ObjectionsOpen = "objections_open", 409, ["count"];
+    IdempotencyMismatch = "idempotency_mismatch", 422, [];
+    CertificateSerialsExhausted = "certificate_serials_exhausted", 409, ["year"];
+    CertificateNotFound = "certificate_not_found", 404, [];
     MalformedJson = "malformed_json", 400, ["line", "column"];
     InvalidQuery = "invalid_query", 400, [];
     Unauthenticated = "unauthenticated", 401, [];
@@ -152,6 +155,10 @@ rules! {
     PhotoTooLarge = "photo_too_large", [];
     PhotoUnreadable = "photo_unreadable", [];
     PhotoShape = "photo_shape", [];
+    NotApproved = "not_approved", [];
+    AlreadyIssued = "already_issued", [];
+    NothingToIssue = "nothing_to_issue", [];
+    MissingGlyphs = "missing_glyphs", ["chars"];
 }
 
 /// An enumeration value users see, answered with its display name.
@@ -188,7 +195,8 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     ("plan_status", &["draft", "filed", "returned", "acknowledged"]),
     ("plan_action", &["edit", "file", "acknowledge", "return"]),
     ("plan_phase", &["assessment", "publicity", "reported", "review_returned", "reviewed"]),
-    ("result_action", &["record", "publish", "answer", "report", "review", "photo"]),
+    ("result_action", &["record", "publish", "answer", "report", "review", "photo", "issue"]),
+    ("certificate_status", &["valid", "revoked", "superseded"]),
 ];
 
 /// The static code in `group` equal to `code`, if any (to build a [`Name::Code`] from stored text).

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod certificates;
 pub mod codes;
 pub mod districts;
 pub mod filings;
@@ -19,7 +20,7 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 /// Registers every route of the API.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(health::health).service(health::ready).service(
+    cfg.service(health::health).service(health::ready).service(certificates::keys).service(
         scope("/api/v1")
             .service(auth::login)
             .service(auth::me)
@@ -91,6 +92,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(plans::results::report)
             .service(plans::results::review)
             .service(plans::results::public_notice)
-            .service(plans::results::lodge),
+            .service(plans::results::lodge)
+            .service(certificates::issue)
+            .service(certificates::of_plan)
+            .service(certificates::verify),
     );
 }

@@ -5,6 +5,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QuerySelect, Select}
 
 pub mod audit;
 pub mod calendar;
+pub mod certificate;
 pub mod district;
 pub mod filing;
 pub mod institution;

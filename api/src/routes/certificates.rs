@@ -1,0 +1,470 @@
+//! Certificates (证书, notice 四(三)–(四), Annexes 5–6): issuance with gapless codes, records,
+//! revocation, and free public verification (R24–R31).
+
+use crate::audit;
+use crate::auth::Caller;
+use crate::context::RequestContext;
+use crate::error::{ApiError, FieldError};
+use crate::extract::ApiJson;
+use crate::i18n::{self, Lang, Name, Problem, Rule};
+use crate::routes::institutions::status_on;
+use crate::routes::plans;
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use domain::certificate::{Statement, printed_work_type};
+use domain::{CertificateCode, InstitutionCode, Level, Role, Serial};
+use ed25519_dalek::Signer as _;
+use persistence::entity::certificate;
+use persistence::repo;
+use persistence::repo::certificate::Claim;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A certificate as its institution, the centre and the bureau see it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CertificateView {
+    pub id: Uuid,
+    /// The 22-character code (Annex 6).
+    #[schema(example = "S000050000001264000001")]
+    pub code: String,
+    pub holder_name: String,
+    pub gender: String,
+    /// Shown to the issuing institution, the centre and the bureau only.
+    pub id_number: String,
+    pub occupation_code: String,
+    pub occupation_name: String,
+    /// The work type, or "——".
+    pub work_type: String,
+    #[schema(value_type = crate::schemas::LevelCodeSchema)]
+    pub level: String,
+    pub level_name: String,
+    /// The institution's name exactly as filed (R39).
+    pub institution_name: String,
+    pub issue_date: NaiveDate,
+    /// `valid`, `revoked` or `superseded`.
+    pub status: String,
+    pub revoked_reason: Option<String>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub plan_id: Uuid,
+    pub candidate_id: Uuid,
+    /// The path of the public verification page (the QR code's target).
+    pub verify_path: String,
+    /// Id of the key that signed the statement (see `/.well-known/skillcert-keys.json`).
+    pub key_id: String,
+    /// Ed25519 signature (base64url) over the canonical statement.
+    pub signature: String,
+}
+
+fn view(c: certificate::Model, lang: Lang) -> CertificateView {
+    let level_name = c.level.parse::<Level>().map(|l| i18n::name(lang, Name::Level(l))).unwrap_or_default();
+    CertificateView {
+        verify_path: format!("/verify/{}", c.verify_token),
+        id: c.id,
+        code: c.code,
+        holder_name: c.holder_name,
+        gender: c.gender,
+        id_number: c.id_number,
+        occupation_code: c.occupation_code,
+        occupation_name: c.occupation_name,
+        work_type: c.work_type,
+        level: c.level,
+        level_name,
+        institution_name: c.institution_name,
+        issue_date: c.issue_date,
+        status: c.status,
+        revoked_reason: c.revoked_reason,
+        revoked_at: c.revoked_at,
+        plan_id: c.plan_id,
+        candidate_id: c.candidate_id,
+        key_id: c.key_id,
+        signature: c.signature,
+    }
+}
+
+/// Which candidates to issue for.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueRequest {
+    /// Approved candidates to issue for; all approved candidates without a certificate when absent.
+    pub candidate_ids: Option<Vec<Uuid>>,
+}
+
+/// What an issuance produced.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct IssueResponse {
+    pub items: Vec<CertificateView>,
+}
+
+/// Issue certificates for a reviewed plan (the institution; `Idempotency-Key` honoured: a retry
+/// returns the same certificates and never issues twice). Only candidates the centre approved
+/// (R23), only inside the institution's scope while it is active (R12, R15). Codes are the filing
+/// code + issue year + level + the next serials of the institution's counter for the year,
+/// allocated for the whole request in the transaction that writes the certificates: gapless and
+/// unique, also across replicas (R24–R27). Past 999,999 the request is refused (409).
+#[utoipa::path(tag = "certificates", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    request_body = IssueRequest,
+    responses((status = 201, description = "Issued", body = IssueResponse),
+        (status = 409, description = "Not reviewed, institution not active, or serials exhausted", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/plans/{id}/certificates")]
+pub async fn issue(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: ApiJson<IssueRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::School])?;
+    let (p, i) = plans::load(&state.db, &caller, *id).await?;
+    let key =
+        req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::trim).map(str::to_owned);
+    if key.as_deref().is_some_and(|k| k.is_empty() || k.len() > 200) {
+        return Err(ApiError::validation(vec![
+            FieldError::new("Idempotency-Key", Rule::TooLong).with("max", 200),
+        ]));
+    }
+    let request = body.0;
+    let request_hash: String = Sha256::digest(format!("{}:{:?}", p.id, request.candidate_ids).as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let today = state.clock.today();
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    if let Some(k) = &key {
+        match repo::certificate::claim(&tx, caller.id(), k, "issue", &request_hash, now).await? {
+            Claim::New => {}
+            Claim::Replay { status, response } => {
+                tx.commit().await?;
+                let status = actix_web::http::StatusCode::from_u16(status as u16)
+                    .unwrap_or(actix_web::http::StatusCode::CREATED);
+                return Ok(HttpResponse::build(status)
+                    .insert_header(("Idempotency-Replayed", "true"))
+                    .json(response));
+            }
+            Claim::Mismatch => return Err(ApiError::new(Problem::IdempotencyMismatch)),
+        }
+    }
+    let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
+    if current.phase != "reviewed" {
+        return Err(ApiError::new(Problem::WrongStatus)
+            .with_name("action", Name::Code("result_action", "issue"))
+            .with_name(
+                "status",
+                Name::Code(
+                    "plan_phase",
+                    i18n::group_code("plan_phase", &current.phase).map_or("assessment", |(_, c)| c),
+                ),
+            ));
+    }
+    let inst = repo::institution::find(&tx, i.id).await?.ok_or_else(ApiError::not_found)?;
+    status_on(&inst, today)?.may_act().map_err(|st| {
+        ApiError::new(Problem::InstitutionNotActive)
+            .with_name("status", Name::Code("institution_status", st.code()))
+    })?;
+    let scope = repo::institution::scope(&tx, inst.id).await?;
+    let issued: Vec<Uuid> =
+        repo::certificate::of_plan(&tx, p.id).await?.into_iter().map(|c| c.candidate_id).collect();
+    let candidates = repo::results::candidates(&tx, p.id).await?;
+    let mut errors = Vec::new();
+    let chosen: Vec<_> = match &request.candidate_ids {
+        Some(ids) => {
+            for (k, id) in ids.iter().enumerate() {
+                match candidates.iter().find(|c| c.id == *id) {
+                    None => errors.push(
+                        FieldError::new(format!("candidate_ids[{k}]"), Rule::NotInPlan).with("code", id),
+                    ),
+                    Some(c) if c.review_status != "approved" => {
+                        errors.push(FieldError::new(format!("candidate_ids[{k}]"), Rule::NotApproved))
+                    }
+                    Some(c) if issued.contains(&c.id) => {
+                        errors.push(FieldError::new(format!("candidate_ids[{k}]"), Rule::AlreadyIssued))
+                    }
+                    Some(_) => {}
+                }
+            }
+            candidates.iter().filter(|c| ids.contains(&c.id)).collect()
+        }
+        None => {
+            candidates.iter().filter(|c| c.review_status == "approved" && !issued.contains(&c.id)).collect()
+        }
+    };
+    if chosen.is_empty() && errors.is_empty() {
+        errors.push(FieldError::new("candidate_ids", Rule::NothingToIssue));
+    }
+    let mut names: HashMap<String, String> = HashMap::new();
+    for (k, c) in chosen.iter().enumerate() {
+        if !scope.iter().any(|s| {
+            s.occupation_code == c.occupation_code && s.work_type == c.work_type && s.level == c.level
+        }) {
+            errors.push(
+                FieldError::new(format!("candidates[{k}]"), Rule::OutsideScope)
+                    .with("code", &c.occupation_code)
+                    .with("level", &c.level),
+            );
+        }
+        if !names.contains_key(&c.occupation_code) {
+            let n =
+                repo::occupation::find(&tx, &c.occupation_code).await?.map(|o| o.name).unwrap_or_default();
+            names.insert(c.occupation_code.clone(), n);
+        }
+        let missing =
+            crate::pdf::missing_glyphs(&format!("{}{}", c.name, inst.name)).map_err(ApiError::internal)?;
+        if !missing.is_empty() {
+            errors.push(
+                FieldError::new(format!("candidates[{k}].name"), Rule::MissingGlyphs)
+                    .with("chars", missing.iter().collect::<String>()),
+            );
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let year = today.year();
+    let n = i32::try_from(chosen.len()).map_err(ApiError::internal)?;
+    let first = repo::certificate::allocate(&tx, inst.id, year, n)
+        .await?
+        .ok_or_else(|| ApiError::new(Problem::CertificateSerialsExhausted).with("year", year))?;
+    let institution_code = InstitutionCode::parse(&inst.code)
+        .map_err(|e| ApiError::internal(format!("stored institution code: {e}")))?;
+    let signer = &state.certificate_key;
+    let mut rows = Vec::with_capacity(chosen.len());
+    for (k, c) in chosen.iter().enumerate() {
+        let serial = Serial::new(u32::try_from(first + k as i32).map_err(ApiError::internal)?)
+            .ok_or_else(|| ApiError::new(Problem::CertificateSerialsExhausted).with("year", year))?;
+        let level = c.level.parse::<Level>().map_err(|()| ApiError::internal("stored level"))?;
+        let code = CertificateCode::new(institution_code, year, level, serial)
+            .ok_or_else(|| ApiError::internal("issue year out of range"))?
+            .to_string();
+        let occupation_name = names.get(&c.occupation_code).cloned().unwrap_or_default();
+        let work_type = printed_work_type(&c.work_type).to_owned();
+        let statement = Statement {
+            code: &code,
+            holder_name: &c.name,
+            gender: &c.gender,
+            id_number: &c.id_number,
+            occupation_code: &c.occupation_code,
+            occupation_name: &occupation_name,
+            work_type: &work_type,
+            level: &c.level,
+            institution_name: &inst.name,
+            issue_date: today,
+        };
+        let signature = URL_SAFE_NO_PAD.encode(signer.key.sign(statement.canonical().as_bytes()).to_bytes());
+        rows.push(certificate::Model {
+            id: Uuid::now_v7(),
+            code,
+            institution_id: inst.id,
+            plan_id: p.id,
+            candidate_id: c.id,
+            issue_year: year,
+            serial: serial.get() as i32,
+            holder_name: c.name.clone(),
+            gender: c.gender.clone(),
+            id_number: c.id_number.clone(),
+            occupation_code: c.occupation_code.clone(),
+            occupation_name,
+            work_type,
+            level: c.level.clone(),
+            institution_name: inst.name.clone(),
+            issue_date: today,
+            photo_key: c.photo_key.clone(),
+            status: "valid".into(),
+            revoked_reason: None,
+            revoked_at: None,
+            supersedes_id: None,
+            verify_token: crate::auth::keys::random_token(18),
+            key_id: signer.kid.clone(),
+            signature,
+            created_at: now,
+        });
+    }
+    let first_code = rows.first().map(|r| r.code.clone());
+    let last_code = rows.last().map(|r| r.code.clone());
+    let response = IssueResponse { items: rows.iter().cloned().map(|c| view(c, ctx.lang)).collect() };
+    repo::certificate::insert(&tx, rows).await?;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "certificate.issued",
+        ("plan", p.id.to_string()),
+        serde_json::json!({"count": n, "first": first_code, "last": last_code, "issue_year": year}),
+        now,
+    )
+    .await?;
+    let json = serde_json::to_value(&response).map_err(ApiError::internal)?;
+    if let Some(k) = &key {
+        repo::certificate::complete(&tx, caller.id(), k, 201, &json).await?;
+    }
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(json))
+}
+
+/// Certificates of a plan (its institution, the centre, the bureau, the plan's district).
+#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, description = "By serial", body = IssueResponse)))]
+#[get("/plans/{id}/certificates")]
+pub async fn of_plan(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (p, _) = plans::load(&state.db, &caller, *id).await?;
+    let full = caller.role != Role::District;
+    let items = repo::certificate::of_plan(&state.db, p.id)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let mut v = view(c, ctx.lang);
+            if !full {
+                v.id_number = domain::ResidentId::parse(&v.id_number).map(|r| r.masked()).unwrap_or_default();
+            }
+            v
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(IssueResponse { items }))
+}
+
+/// A verification query: code and holder name, or the QR token.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    /// The token of the QR code's URL.
+    pub token: Option<String>,
+}
+
+/// What anyone may learn about a certificate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicCertificate {
+    pub code: String,
+    /// `valid`, `revoked` or `superseded`.
+    pub status: String,
+    pub status_name: String,
+    pub revoked_reason: Option<String>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Partly masked (王**).
+    pub holder_name: String,
+    pub occupation_name: String,
+    pub work_type: String,
+    pub level: String,
+    pub level_name: String,
+    pub institution_name: String,
+    pub issue_date: NaiveDate,
+    /// For a superseded certificate: the code that replaced it.
+    pub superseded_by: Option<String>,
+}
+
+/// The public view of a certificate.
+pub async fn public_view(
+    db: &impl persistence::ConnectionTrait,
+    c: certificate::Model,
+    lang: Lang,
+) -> Result<PublicCertificate, ApiError> {
+    let superseded_by = if c.status == "superseded" {
+        repo::certificate::successor(db, c.id).await?.map(|s| s.code)
+    } else {
+        None
+    };
+    Ok(PublicCertificate {
+        status_name: i18n::group_code("certificate_status", &c.status)
+            .map_or_else(|| c.status.clone(), |(g, k)| i18n::name(lang, Name::Code(g, k))),
+        level_name: c.level.parse::<Level>().map(|l| i18n::name(lang, Name::Level(l))).unwrap_or_default(),
+        code: c.code,
+        status: c.status,
+        revoked_reason: c.revoked_reason,
+        revoked_at: c.revoked_at,
+        holder_name: domain::results::mask_name(&c.holder_name),
+        occupation_name: c.occupation_name,
+        work_type: c.work_type,
+        level: c.level,
+        institution_name: c.institution_name,
+        issue_date: c.issue_date,
+        superseded_by,
+    })
+}
+
+/// Free public verification (R31), no account: by code and the holder's full name, or by the QR
+/// token. "No such code" and "wrong name" get the same answer; a hit never shows the ID number.
+#[utoipa::path(tag = "public", request_body = VerifyRequest,
+    responses((status = 200, description = "Found", body = PublicCertificate),
+        (status = 404, description = "No certificate matches", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/public/certificates/verify")]
+pub async fn verify(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    body: ApiJson<VerifyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let q = body.0;
+    let miss = || ApiError::new(Problem::CertificateNotFound);
+    let found = match (&q.code, &q.name, &q.token) {
+        (Some(code), Some(name), None) => {
+            if code.chars().count() > 30 || name.chars().count() > 50 {
+                return Err(miss());
+            }
+            repo::certificate::by_code(&state.db, code.trim()).await?.filter(|c| c.holder_name == name.trim())
+        }
+        (None, None, Some(token)) => {
+            if token.len() > 64 {
+                return Err(miss());
+            }
+            repo::certificate::by_token(&state.db, token.trim()).await?
+        }
+        _ => {
+            return Err(ApiError::validation(vec![
+                FieldError::new("body", Rule::NotOneOf).with("allowed", "code + name, token"),
+            ]));
+        }
+    };
+    let c = found.ok_or_else(miss)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(public_view(&state.db, c, ctx.lang).await?))
+}
+
+/// A published verification key.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublishedKey {
+    pub kid: String,
+    /// Always `Ed25519`.
+    pub alg: &'static str,
+    /// The raw 32-byte public key, base64url.
+    pub public_key: String,
+    /// What it signs.
+    #[schema(example = "certificate")]
+    pub usage: &'static str,
+}
+
+/// The keys that sign certificates, with the canonical form they sign (see docs).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeySet {
+    pub keys: Vec<PublishedKey>,
+    /// How the signed statement is serialised.
+    pub canonical_form: &'static str,
+}
+
+/// The public keys that sign certificate statements (public).
+#[utoipa::path(tag = "public", responses((status = 200, description = "Keys", body = KeySet)))]
+#[get("/.well-known/skillcert-keys.json")]
+pub async fn keys(state: web::Data<AppState>) -> HttpResponse {
+    let k = &state.certificate_key;
+    HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=3600")).json(KeySet {
+        keys: vec![PublishedKey {
+            kid: k.kid.clone(),
+            alg: "Ed25519",
+            public_key: URL_SAFE_NO_PAD.encode(k.key.verifying_key().as_bytes()),
+            usage: "certificate",
+        }],
+        canonical_form: "UTF-8 lines: 'skillcert-certificate-v1', then key=value for code, holder_name, gender, id_number, occupation_code, occupation_name, work_type, level, institution_name, issue_date (YYYY-MM-DD), each line ending in \\n",
+    })
+}

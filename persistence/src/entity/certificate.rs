@@ -1,0 +1,49 @@
+//! `certificates`: A certificate: a signed snapshot of the holder's data (R29); `id_number` is sensitive.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "certificates")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub code: String,
+    pub institution_id: Uuid,
+    pub plan_id: Uuid,
+    pub candidate_id: Uuid,
+    pub issue_year: i32,
+    pub serial: i32,
+    pub holder_name: String,
+    pub gender: String,
+    pub id_number: String,
+    pub occupation_code: String,
+    pub occupation_name: String,
+    pub work_type: String,
+    pub level: String,
+    pub institution_name: String,
+    pub issue_date: Date,
+    pub photo_key: Option<String>,
+    pub status: String,
+    pub revoked_reason: Option<String>,
+    pub revoked_at: Option<DateTimeUtc>,
+    pub supersedes_id: Option<Uuid>,
+    pub verify_token: String,
+    pub key_id: String,
+    pub signature: String,
+    pub created_at: DateTimeUtc,
+}
+
+/// Never prints the ID number.
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Certificate")
+            .field("code", &self.code)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,208 @@
+//! Certificates: the gapless counter, records, lookups, and idempotency keys.
+
+use crate::entity::{certificate, certificate_counter, idempotency_key};
+use crate::error::RepoError;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+/// The largest certificate serial (R27).
+pub const MAX_SERIAL: i32 = 999_999;
+
+/// Allocates `n` consecutive serials of an institution and issue year inside the caller's
+/// transaction, with one UPDATE for the whole batch: the counter row stays locked until commit
+/// (PostgreSQL row lock; SQLite `BEGIN IMMEDIATE`), so concurrent issuers — also in other
+/// processes — queue, and a rollback leaves no gap (R27). Returns the first serial, or `None` when
+/// the batch would pass 999,999.
+pub async fn allocate(
+    db: &impl ConnectionTrait,
+    institution_id: Uuid,
+    issue_year: i32,
+    n: i32,
+) -> Result<Option<i32>, RepoError> {
+    certificate_counter::Entity::insert(certificate_counter::ActiveModel {
+        institution_id: Set(institution_id),
+        issue_year: Set(issue_year),
+        last_serial: Set(0),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            certificate_counter::Column::InstitutionId,
+            certificate_counter::Column::IssueYear,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    let updated = certificate_counter::Entity::update_many()
+        .col_expr(
+            certificate_counter::Column::LastSerial,
+            Expr::col(certificate_counter::Column::LastSerial).add(n),
+        )
+        .filter(certificate_counter::Column::InstitutionId.eq(institution_id))
+        .filter(certificate_counter::Column::IssueYear.eq(issue_year))
+        .filter(certificate_counter::Column::LastSerial.lte(MAX_SERIAL - n))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Ok(None);
+    }
+    let row = certificate_counter::Entity::find_by_id((institution_id, issue_year)).one(db).await?;
+    Ok(row.map(|r| r.last_serial - n + 1))
+}
+
+/// Sets a counter (for tests of exhaustion and for migrations from paper records).
+pub async fn set_counter(
+    db: &impl ConnectionTrait,
+    institution_id: Uuid,
+    issue_year: i32,
+    last: i32,
+) -> Result<(), RepoError> {
+    certificate_counter::Entity::insert(certificate_counter::ActiveModel {
+        institution_id: Set(institution_id),
+        issue_year: Set(issue_year),
+        last_serial: Set(last),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            certificate_counter::Column::InstitutionId,
+            certificate_counter::Column::IssueYear,
+        ])
+        .update_column(certificate_counter::Column::LastSerial)
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Inserts certificates (one statement per 1,000).
+pub async fn insert(db: &impl ConnectionTrait, rows: Vec<certificate::Model>) -> Result<(), RepoError> {
+    let mut rows = rows;
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(1000));
+        let chunk = std::mem::replace(&mut rows, rest);
+        certificate::Entity::insert_many(chunk.into_iter().map(IntoActiveModel::into_active_model))
+            .exec_without_returning(db)
+            .await
+            .map_err(RepoError::from_db)?;
+    }
+    Ok(())
+}
+
+/// Certificates of a plan, by serial.
+pub async fn of_plan(db: &impl ConnectionTrait, plan_id: Uuid) -> Result<Vec<certificate::Model>, RepoError> {
+    Ok(certificate::Entity::find()
+        .filter(certificate::Column::PlanId.eq(plan_id))
+        .order_by_asc(certificate::Column::IssueYear)
+        .order_by_asc(certificate::Column::Serial)
+        .all(db)
+        .await?)
+}
+
+/// One certificate by code.
+pub async fn by_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<certificate::Model>, RepoError> {
+    Ok(certificate::Entity::find().filter(certificate::Column::Code.eq(code)).one(db).await?)
+}
+
+/// One certificate by verification token.
+pub async fn by_token(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> Result<Option<certificate::Model>, RepoError> {
+    Ok(certificate::Entity::find().filter(certificate::Column::VerifyToken.eq(token)).one(db).await?)
+}
+
+/// The certificate that supersedes `id`, if any.
+pub async fn successor(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<certificate::Model>, RepoError> {
+    Ok(certificate::Entity::find().filter(certificate::Column::SupersedesId.eq(id)).one(db).await?)
+}
+
+/// Outcome of claiming an idempotency key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// First use: go ahead, then store the answer with [`complete`].
+    New,
+    /// Used before with the same request: the stored answer.
+    Replay { status: i32, response: serde_json::Value },
+    /// Used before with a different request.
+    Mismatch,
+}
+
+/// Claims a key inside the caller's transaction. A concurrent request with the same key waits
+/// for the first one's transaction (unique key) and then replays its answer.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    caller: Uuid,
+    key: &str,
+    route: &str,
+    request_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Claim, RepoError> {
+    let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
+        caller_id: Set(caller),
+        key: Set(key.to_owned()),
+        route: Set(route.to_owned()),
+        request_hash: Set(request_hash.to_owned()),
+        status: Set(None),
+        response: Set(None),
+        created_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([idempotency_key::Column::CallerId, idempotency_key::Column::Key])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    if inserted > 0 {
+        return Ok(Claim::New);
+    }
+    let row = idempotency_key::Entity::find_by_id((caller, key.to_owned())).one(db).await?;
+    match row {
+        Some(r) if r.route == route && r.request_hash == request_hash => match (r.status, r.response) {
+            (Some(status), Some(response)) => Ok(Claim::Replay { status, response }),
+            _ => Ok(Claim::Mismatch),
+        },
+        _ => Ok(Claim::Mismatch),
+    }
+}
+
+/// Stores the answer of a claimed key.
+pub async fn complete(
+    db: &impl ConnectionTrait,
+    caller: Uuid,
+    key: &str,
+    status: i32,
+    response: &serde_json::Value,
+) -> Result<(), RepoError> {
+    idempotency_key::Entity::update_many()
+        .col_expr(idempotency_key::Column::Status, Expr::val(status))
+        .col_expr(idempotency_key::Column::Response, Expr::val(response.clone()))
+        .filter(idempotency_key::Column::CallerId.eq(caller))
+        .filter(idempotency_key::Column::Key.eq(key))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Revokes a certificate.
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), RepoError> {
+    certificate::Entity::update_many()
+        .col_expr(certificate::Column::Status, Expr::val("revoked"))
+        .col_expr(certificate::Column::RevokedReason, Expr::val(reason))
+        .col_expr(certificate::Column::RevokedAt, Expr::val(now))
+        .filter(certificate::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
