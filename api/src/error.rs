@@ -143,8 +143,16 @@ impl fmt::Display for ApiError {
 }
 
 impl From<persistence::RepoError> for ApiError {
+    /// A constraint conflict that a handler did not map itself is a concurrent change (two
+    /// requests racing for the same thing): 409, to be retried. Anything else is a 500.
     fn from(e: persistence::RepoError) -> ApiError {
-        ApiError::internal(e)
+        match e {
+            persistence::RepoError::Conflict(name) => {
+                tracing::info!(constraint = %name, "concurrent change refused");
+                ApiError::new(Problem::ConcurrentChange)
+            }
+            other => ApiError::internal(other),
+        }
     }
 }
 

@@ -53,6 +53,12 @@ impl MigratorTrait for Migrator {
                 postgres: "",
                 sqlite: "",
             }),
+            Box::new(SqlMigration {
+                name: "m20261128_000006_guards",
+                sql: include_str!("../sql/m20261128_000006_guards.sql"),
+                postgres: "",
+                sqlite: "",
+            }),
         ]
     }
 }

@@ -2,6 +2,9 @@
 
 use sea_orm::{DbErr, SqlErr};
 
+/// The conflict of a save whose version was changed meanwhile by someone else.
+pub const STALE: &str = "stale_version";
+
 /// What a repository function can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum RepoError {
@@ -36,6 +39,7 @@ const SQLITE_UNIQUE: &[(&str, &str)] = &[
     ("certificates.institution_id, certificates.issue_year, certificates.serial", "certificates_serial_key"),
     ("certificates.verify_token", "certificates_token_key"),
     ("certificates.candidate_id", "certificates_candidate_once"),
+    ("filings.school_id", "filings_one_open_per_school"),
 ];
 
 impl RepoError {

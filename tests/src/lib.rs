@@ -297,6 +297,12 @@ impl TestApp {
         a.header("location").and_then(|l| l.rsplit('/').next()).expect("location").to_owned()
     }
 
+    /// The current `ETag` of a filing (uploads change it).
+    pub async fn current_etag(&self, school: &SchoolFixture, filing: &str) -> String {
+        let a = self.get(&format!("/api/v1/filings/{filing}"), Some(&school.token)).await;
+        a.header("etag").expect("etag").to_owned()
+    }
+
     /// Saves a document; returns the answer.
     pub async fn save_document(
         &self,
@@ -331,6 +337,8 @@ impl TestApp {
         let (filing, etag) = self.start_filing(school, "initial").await;
         let commitment = self.upload_pdf(school, &filing, "commitment").await;
         let doc = complete_document(rows, &commitment);
+        assert_ne!(self.current_etag(school, &filing).await, etag, "an upload changes the ETag");
+        let etag = self.current_etag(school, &filing).await;
         let saved = self.save_document(school, &filing, &etag, &doc).await;
         assert_eq!(saved.status, StatusCode::OK, "save: {}", saved.text);
         let a = self.act(&school.token, &filing, "submit", &json!({})).await;

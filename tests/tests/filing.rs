@@ -41,6 +41,9 @@ async fn submit_with(
             e["occupation_codes"] = Value::Array(codes.clone());
         }
     }
+    let stale = app.save_document(school, &filing, &etag, &doc).await;
+    stale.problem(412, "precondition_failed");
+    let etag = app.current_etag(school, &filing).await;
     let saved = app.save_document(school, &filing, &etag, &doc).await;
     assert_eq!(saved.status.as_u16(), 200, "{}", saved.text);
     app.act(&school.token, &filing, "submit", &json!({})).await
@@ -140,6 +143,23 @@ async fn from_a_new_school_account_to_a_receipt() {
     app.get(&format!("/api/v1/institutions/{id}"), Some(&other)).await.problem(404, "not_found");
     assert_eq!(app.get("/api/v1/institutions", Some(&other)).await.body["total"], 0);
     app.get(&format!("/api/v1/institutions/{id}"), Some(&expert.1)).await.problem(404, "not_found");
+
+    // Status filters work in the query, so totals are right.
+    let active = app.get("/api/v1/institutions?status=active", Some(&admin)).await;
+    let expired = app.get("/api/v1/institutions?status=expired", Some(&admin)).await;
+    assert_eq!((active.body["total"].clone(), expired.body["total"].clone()), (json!(1), json!(0)));
+    // A school account stays bound to its school: its role cannot be changed (422, not a 500).
+    let me = app.get("/api/v1/me", Some(&school.token)).await;
+    let path = format!("/api/v1/users/{}", me.body["id"].as_str().expect("id"));
+    let a = app
+        .send(
+            app.request(Method::PATCH, &path)
+                .bearer_auth(&admin)
+                .header("If-Match", "*")
+                .json(&json!({"role": "expert"})),
+        )
+        .await;
+    assert_eq!(a.violations(), [("role".to_owned(), "school_account_via_school".to_owned())]);
 
     // Every step was audited.
     let events =
@@ -742,6 +762,8 @@ async fn a_renewal_keeps_the_code_and_extends_validity() {
     let (filing, etag) = app.start_filing(&school, "renewal").await;
     let commitment = app.upload_pdf(&school, &filing, "commitment").await;
     let doc = complete_document(&[(LATHE, "4", &standard), (LATHE, "5", &standard)], &commitment);
+    let _ = etag;
+    let etag = app.current_etag(&school, &filing).await;
     assert_eq!(app.save_document(&school, &filing, &etag, &doc).await.status.as_u16(), 200);
     assert_eq!(app.act(&school.token, &filing, "submit", &json!({})).await.status.as_u16(), 200);
     app.act(&admin, &filing, "accept", &json!({})).await;

@@ -59,6 +59,7 @@ problems! {
     IdempotencyMismatch = "idempotency_mismatch", 422, [];
     CertificateSerialsExhausted = "certificate_serials_exhausted", 409, ["year"];
     CertificateNotFound = "certificate_not_found", 404, [];
+    ConcurrentChange = "concurrent_change", 409, [];
     MalformedJson = "malformed_json", 400, ["line", "column"];
     InvalidQuery = "invalid_query", 400, [];
     Unauthenticated = "unauthenticated", 401, [];

@@ -19,7 +19,7 @@ pub const MAX_FAILED_LOGINS: i32 = 5;
 pub const LOCK_MINUTES: i64 = 15;
 
 /// Credentials.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     #[schema(example = "admin")]
@@ -136,7 +136,7 @@ pub async fn me(
 }
 
 /// A new password for oneself.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
     #[schema(format = Password)]
@@ -167,6 +167,32 @@ pub async fn change_own_password(
     let current_ok = current_password.chars().count() <= crate::config::PASSWORD_MAX
         && password::verify(current_password, Some(caller.user.password_hash.clone())).await?;
     if !current_ok {
+        // A stolen token must not allow unlimited guessing: failures count towards the lock.
+        let tx = persistence::begin_write(&state.db).await?;
+        let now = state.clock.now();
+        let outcome = repo::user::record_failed_login(
+            &tx,
+            caller.id(),
+            now,
+            MAX_FAILED_LOGINS,
+            chrono::Duration::minutes(LOCK_MINUTES),
+        )
+        .await?;
+        let action = if outcome.locked { "auth.locked" } else { "auth.login_failed" };
+        repo::audit::append(
+            &tx,
+            NewEvent {
+                occurred_at: now,
+                request_id: ctx.request_id.clone(),
+                actor: caller.actor(),
+                action,
+                target_type: "user",
+                target_id: caller.id().to_string(),
+                summary: serde_json::json!({"via": "password_change"}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
         errors.push(FieldError::new("current_password", Rule::WrongPassword));
     }
     errors.finish()?;

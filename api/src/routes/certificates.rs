@@ -27,7 +27,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// A certificate as its institution, the centre and the bureau see it.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct CertificateView {
     pub id: Uuid,
     /// The 22-character code (Annex 6).
@@ -96,7 +96,7 @@ pub struct IssueRequest {
 }
 
 /// What an issuance produced.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct IssueResponse {
     pub items: Vec<CertificateView>,
 }
@@ -335,7 +335,7 @@ pub async fn of_plan(
 }
 
 /// A verification query: code and holder name, or the QR token.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     pub code: Option<String>,

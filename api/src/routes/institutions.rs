@@ -180,7 +180,11 @@ pub struct InstitutionQuery {
     pub per_page: Option<u64>,
 }
 
-fn filter_from(q: &InstitutionQuery, errors: &mut Vec<FieldError>) -> repo::institution::Filter {
+fn filter_from(
+    q: &InstitutionQuery,
+    errors: &mut Vec<FieldError>,
+    today: NaiveDate,
+) -> repo::institution::Filter {
     if q.status.as_deref().is_some_and(|s| !InstitutionStatus::ALL.iter().any(|x| x.code() == s)) {
         errors.push(
             FieldError::new("status", Rule::NotOneOf)
@@ -190,9 +194,12 @@ fn filter_from(q: &InstitutionQuery, errors: &mut Vec<FieldError>) -> repo::inst
     if q.q.as_deref().is_some_and(|t| t.chars().count() > 100) {
         errors.push(FieldError::new("q", Rule::TooLong).with("max", 100));
     }
-    let stored = match q.status.as_deref() {
-        Some("expired") => Some("active".to_owned()),
-        other => other.map(str::to_owned),
+    // `active` and `expired` are both stored as active; the validity tells them apart, in SQL, so
+    // that pages and totals are right.
+    let (stored, expired_on) = match q.status.as_deref() {
+        Some("expired") => (Some("active".to_owned()), Some((today, true))),
+        Some("active") => (Some("active".to_owned()), Some((today, false))),
+        other => (other.map(str::to_owned), None),
     };
     repo::institution::Filter {
         district_code: q.district_code.clone(),
@@ -200,6 +207,7 @@ fn filter_from(q: &InstitutionQuery, errors: &mut Vec<FieldError>) -> repo::inst
         stored_status: stored,
         q: q.q.clone(),
         occupation_code: q.occupation_code.clone(),
+        expired_on,
     }
 }
 
@@ -221,7 +229,8 @@ pub async fn list(
     let q = query.0;
     let mut errors = Vec::new();
     let page = Pagination { page: q.page, per_page: q.per_page }.check(&mut errors);
-    let mut filter = filter_from(&q, &mut errors);
+    let today = state.clock.today();
+    let mut filter = filter_from(&q, &mut errors, today);
     if !errors.is_empty() {
         return Err(ApiError { errors, ..ApiError::new(Problem::InvalidQuery) });
     }
@@ -230,14 +239,10 @@ pub async fn list(
         Role::School => filter.school_id = Some(caller.user.school_id.unwrap_or_default()),
         _ => {}
     }
-    let today = state.clock.today();
     let found = repo::institution::list(&state.db, &filter, page).await?;
     let mut items = Vec::new();
     for i in found.items {
-        let v = view(&state.db, i, today, ctx.lang).await?;
-        if q.status.as_deref().is_none_or(|s| s == v.status) {
-            items.push(v);
-        }
+        items.push(view(&state.db, i, today, ctx.lang).await?);
     }
     Ok(HttpResponse::Ok().json(ListBody {
         items,
@@ -295,18 +300,15 @@ pub async fn public_directory(
     let q = query.0;
     let mut errors = Vec::new();
     let page = Pagination { page: q.page, per_page: q.per_page }.check(&mut errors);
-    let filter = filter_from(&q, &mut errors);
+    let today = state.clock.today();
+    let filter = filter_from(&q, &mut errors, today);
     if !errors.is_empty() {
         return Err(ApiError { errors, ..ApiError::new(Problem::InvalidQuery) });
     }
-    let today = state.clock.today();
     let found = repo::institution::list(&state.db, &filter, page).await?;
     let mut items = Vec::new();
     for i in found.items {
         let v = view(&state.db, i, today, ctx.lang).await?;
-        if q.status.as_deref().is_some_and(|s| s != v.status) {
-            continue;
-        }
         items.push(PublicInstitution {
             code: v.code,
             name: v.name,
@@ -487,6 +489,10 @@ pub async fn merge(
             _ => FieldError::new("valid_until", Rule::ValidityNotAfterStart),
         });
     }
+    if req.institution_ids.len() > 20 {
+        errors.push(FieldError::new("institution_ids", Rule::TooLong).with("max", 20));
+        return Err(ApiError::validation(errors.0));
+    }
     let school = repo::school::find(&state.db, req.school_id).await?;
     if school.is_none() {
         errors.push(FieldError::new("school_id", Rule::UnknownSchool));
@@ -510,6 +516,12 @@ pub async fn merge(
                 .with_name("status", Name::Code("institution_status", st.code()))
         })?;
         merged.push(i);
+    }
+    // The running school may not keep another live institution besides the merged ones.
+    if let Some(live) = repo::institution::live_of_school(&tx, school.id).await?
+        && !ids.contains(&live.id)
+    {
+        return Err(ApiError::validation(vec![FieldError::new("school_id", Rule::AlreadyFiled)]));
     }
     let serial = repo::institution::allocate_serial(&tx)
         .await?

@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// A school as the API shows it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct SchoolView {
     pub id: Uuid,
     #[schema(example = "重庆市渝北职业技工学校")]
@@ -103,7 +103,7 @@ pub async fn view(
 }
 
 /// A school to register.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSchool {
     #[schema(example = "重庆市渝北职业技工学校")]
@@ -344,7 +344,7 @@ pub async fn get(
 }
 
 /// A school account to create.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSchoolAccount {
     #[schema(example = "yubei.school")]

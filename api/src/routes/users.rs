@@ -89,7 +89,7 @@ fn etag(version: i32) -> String {
 }
 
 /// A new account.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserRequest {
     /// 3–64 characters: lower-case letters, digits, `.`, `-`, `_`.
@@ -337,7 +337,7 @@ pub async fn get(
 }
 
 /// Changes to an account; absent fields stay as they are.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     pub display_name: Option<String>,
@@ -392,7 +392,13 @@ pub async fn update(
     if let Some(p) = &change.password {
         errors.password("password", p);
     }
-    let binding = if change.role.is_some() || change.district_code.is_some() {
+    if existing.role == "school" && (change.role.is_some() || change.district_code.is_some()) {
+        // A school account stays bound to its school; create another account instead.
+        errors.push(FieldError::new("role", Rule::SchoolAccountViaSchool));
+    }
+    let binding = if existing.role == "school" {
+        None
+    } else if change.role.is_some() || change.district_code.is_some() {
         let role = change.role.clone().unwrap_or_else(|| existing.role.clone());
         let district = match (&change.district_code, change.role.is_some()) {
             (Some(d), _) => Some(d.clone()),

@@ -31,6 +31,21 @@ pub async fn save(
     version: i32,
     now: DateTime<Utc>,
 ) -> Result<filing::Model, RepoError> {
+    // Optimistic guard: only the version read can be saved; a concurrent change (another
+    // replica on PostgreSQL) makes this a `Conflict(STALE)` instead of a lost update.
+    let id = match &m.id {
+        sea_orm::ActiveValue::Set(v) | sea_orm::ActiveValue::Unchanged(v) => *v,
+        sea_orm::ActiveValue::NotSet => return Err(RepoError::Conflict(crate::error::STALE.into())),
+    };
+    let guard = filing::Entity::update_many()
+        .col_expr(filing::Column::Version, sea_orm::sea_query::Expr::val(version + 1))
+        .filter(filing::Column::Id.eq(id))
+        .filter(filing::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    if guard.rows_affected == 0 {
+        return Err(RepoError::Conflict(crate::error::STALE.into()));
+    }
     m.version = Set(version + 1);
     m.updated_at = Set(now);
     m.update(db).await.map_err(RepoError::from_db)

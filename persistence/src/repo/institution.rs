@@ -161,6 +161,21 @@ pub async fn save(
     version: i32,
     now: DateTime<Utc>,
 ) -> Result<institution::Model, RepoError> {
+    // Optimistic guard: only the version read can be saved; a concurrent change (another
+    // replica on PostgreSQL) makes this a `Conflict(STALE)` instead of a lost update.
+    let id = match &m.id {
+        sea_orm::ActiveValue::Set(v) | sea_orm::ActiveValue::Unchanged(v) => *v,
+        sea_orm::ActiveValue::NotSet => return Err(RepoError::Conflict(crate::error::STALE.into())),
+    };
+    let guard = institution::Entity::update_many()
+        .col_expr(institution::Column::Version, sea_orm::sea_query::Expr::val(version + 1))
+        .filter(institution::Column::Id.eq(id))
+        .filter(institution::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    if guard.rows_affected == 0 {
+        return Err(RepoError::Conflict(crate::error::STALE.into()));
+    }
     m.version = Set(version + 1);
     m.updated_at = Set(now);
     m.update(db).await.map_err(RepoError::from_db)
@@ -177,6 +192,9 @@ pub struct Filter {
     pub q: Option<String>,
     /// Only institutions whose scope includes this occupation.
     pub occupation_code: Option<String>,
+    /// With `Some((today, expired))`: only institutions whose validity has (`true`) or has not
+    /// (`false`) ended before `today`.
+    pub expired_on: Option<(chrono::NaiveDate, bool)>,
 }
 
 /// Institutions by code.
@@ -194,6 +212,13 @@ pub async fn list(
     }
     if let Some(s) = &f.stored_status {
         q = q.filter(institution::Column::Status.eq(s.clone()));
+    }
+    if let Some((today, expired)) = f.expired_on {
+        q = if expired {
+            q.filter(institution::Column::ValidUntil.lt(today))
+        } else {
+            q.filter(institution::Column::ValidUntil.gte(today))
+        };
     }
     if let Some(text) = &f.q {
         let esc = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");

@@ -166,7 +166,7 @@ pub async fn open_objections(db: &impl ConnectionTrait, plan_id: Uuid) -> Result
         .await?)
 }
 
-/// Records an answer.
+/// Records an answer; `false` if the objection was answered meanwhile.
 pub async fn answer(
     db: &impl ConnectionTrait,
     id: Uuid,
@@ -174,16 +174,17 @@ pub async fn answer(
     upheld: bool,
     by: Uuid,
     now: DateTime<Utc>,
-) -> Result<(), RepoError> {
-    objection::Entity::update_many()
+) -> Result<bool, RepoError> {
+    let r = objection::Entity::update_many()
         .col_expr(objection::Column::Answer, Expr::val(answer))
         .col_expr(objection::Column::Upheld, Expr::val(upheld))
         .col_expr(objection::Column::AnsweredAt, Expr::val(now))
         .col_expr(objection::Column::AnsweredBy, Expr::val(by))
         .filter(objection::Column::Id.eq(id))
+        .filter(objection::Column::AnsweredAt.is_null())
         .exec(db)
         .await?;
-    Ok(())
+    Ok(r.rows_affected == 1)
 }
 
 /// Records a report round.

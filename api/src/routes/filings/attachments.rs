@@ -126,6 +126,11 @@ pub async fn upload(
     let now = state.clock.now();
     let result = async {
         let tx = persistence::begin_write(&state.db).await?;
+        // Still editable now, and the version moves on so a concurrent submission notices.
+        let current = repo::filing::find(&tx, f.id).await?.ok_or_else(ApiError::not_found)?;
+        next_status(&current, FilingAction::Edit)?;
+        let version = current.version;
+        let bumped = repo::filing::save(&tx, current.into(), version, now).await?;
         let saved = repo::filing::insert_attachment(
             &tx,
             attachment::Model {
@@ -152,7 +157,7 @@ pub async fn upload(
             now,
         )
         .await?;
-        let v = view::build(&tx, &caller, f.clone(), &s, ctx.lang).await?;
+        let v = view::build(&tx, &caller, bumped, &s, ctx.lang).await?;
         tx.commit().await?;
         Ok::<_, ApiError>(v)
     }
@@ -160,6 +165,7 @@ pub async fn upload(
     match result {
         Ok(v) => Ok(HttpResponse::Created()
             .insert_header(("Location", format!("/api/v1/filings/{}/attachments/{attachment_id}", f.id)))
+            .insert_header(("ETag", super::etag(v.version)))
             .json(v)),
         Err(e) => {
             // Nothing was recorded: do not keep an orphan file.

@@ -173,6 +173,9 @@ pub async fn approve(
     let s = repo::school::find(&tx, current.school_id).await?.ok_or_else(ApiError::not_found)?;
     let doc: FilingDocument = serde_json::from_value(current.document.clone()).map_err(ApiError::internal)?;
 
+    if current.institution_id.is_none() && repo::institution::live_of_school(&tx, s.id).await?.is_some() {
+        return Err(ApiError::validation(vec![FieldError::new("school_id", Rule::AlreadyFiled)]));
+    }
     let institution = match current.institution_id {
         None => {
             let d = Decision { valid_until: req.valid_until, opinion: &opinion, today, now };

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Annex 1–3 of a filing application.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct FilingDocument {
     /// Annex 1: basic information.
@@ -46,7 +46,7 @@ pub struct FilingDocument {
 
 /// Annex 1 basic information. Phone numbers are shown masked to everyone but the school and
 /// the bureau.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct BasicInfo {
     pub name: Option<String>,
@@ -68,7 +68,7 @@ pub struct BasicInfo {
 }
 
 /// One occupation row.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct OccupationRow {
     /// The existing major the row belongs to (a `majors[].name`).
@@ -84,7 +84,7 @@ pub struct OccupationRow {
 }
 
 /// A main major.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Major {
     pub name: Option<String>,
@@ -94,7 +94,7 @@ pub struct Major {
 }
 
 /// A site.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Site {
     pub name: Option<String>,
@@ -104,7 +104,7 @@ pub struct Site {
 }
 
 /// A piece of equipment.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Equipment {
     pub name: Option<String>,
@@ -116,7 +116,7 @@ pub struct Equipment {
 }
 
 /// A full-time staff member.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct StaffMember {
     pub name: Option<String>,
@@ -128,7 +128,7 @@ pub struct StaffMember {
 }
 
 /// An expert.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Expert {
     pub name: Option<String>,
@@ -144,7 +144,7 @@ pub struct Expert {
 }
 
 /// An examiner (考评人员).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Examiner {
     pub name: Option<String>,
@@ -160,7 +160,7 @@ pub struct Examiner {
 }
 
 /// An internal supervisor (内部督导人员).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Supervisor {
     pub name: Option<String>,
@@ -173,7 +173,7 @@ pub struct Supervisor {
 }
 
 /// Annex 2: the nine sections of the work plan.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct WorkPlan {
     /// 学校概况.
@@ -197,7 +197,7 @@ pub struct WorkPlan {
 }
 
 /// Annex 3: the commitment, signed by the legal representative and sealed.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Commitment {
     pub legal_representative: Option<String>,

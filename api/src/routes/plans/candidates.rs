@@ -29,7 +29,7 @@ pub const MAX_ROWS: usize = 100_000;
 pub const MAX_IMPORT_BYTES: usize = 32 * 1024 * 1024;
 
 /// A candidate to add.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CandidateInput {
     #[schema(example = "王小明")]
@@ -55,7 +55,7 @@ pub struct CandidateInput {
 }
 
 /// A candidate as the API shows it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct CandidateView {
     pub id: Uuid,
     pub name: String,
@@ -231,6 +231,25 @@ fn key(c: &candidate::Model) -> (String, String, String, String) {
     (c.id_number.clone(), c.occupation_code.clone(), c.work_type.clone(), c.level.clone())
 }
 
+/// Inside the writing transaction: the plan is still editable, and its version moves on, so that
+/// a concurrent filing of the plan (which compares versions) cannot miss this change.
+pub async fn touch(
+    tx: &persistence::DatabaseTransaction,
+    plan_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let current = repo::plan::find(tx, plan_id).await?.ok_or_else(ApiError::not_found)?;
+    if !matches!(current.status.as_str(), "draft" | "returned") {
+        let status = domain::plan::PlanStatus::from_code(&current.status).map_or("filed", |s| s.code());
+        return Err(ApiError::new(Problem::WrongStatus)
+            .with_name("action", crate::i18n::Name::Code("plan_action", "edit"))
+            .with_name("status", crate::i18n::Name::Code("plan_status", status)));
+    }
+    let version = current.version;
+    repo::plan::save(tx, current.into(), version, now).await?;
+    Ok(())
+}
+
 async fn editable(
     state: &AppState,
     caller: &Caller,
@@ -279,6 +298,7 @@ pub async fn add(
     };
     let row = check(&body.0, &c, "").map_err(ApiError::validation)?;
     let tx = persistence::begin_write(&state.db).await?;
+    touch(&tx, p.id, now).await?;
     if repo::plan::candidate_keys(&tx, p.id).await?.contains(&key(&row)) {
         return Err(ApiError::new(Problem::CandidateTwice));
     }
@@ -444,8 +464,21 @@ fn cell(d: &calamine::Data) -> String {
     }
 }
 
+/// Largest total uncompressed size of an XLSX file's parts (a guard against zip bombs).
+const MAX_XLSX_EXPANDED: u64 = 512 * 1024 * 1024;
+
 fn parse_xlsx(bytes: &[u8]) -> Result<(Vec<String>, Vec<Vec<String>>), ApiError> {
     use calamine::Reader;
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| ApiError::new(Problem::BadRequest))?;
+    let mut expanded = 0u64;
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(|_| ApiError::new(Problem::BadRequest))?;
+        expanded = expanded.saturating_add(entry.size());
+    }
+    if expanded > MAX_XLSX_EXPANDED {
+        return Err(ApiError::new(Problem::PayloadTooLarge).with("limit_kib", MAX_XLSX_EXPANDED / 1024));
+    }
     let mut book =
         calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|_| ApiError::new(Problem::BadRequest))?;
     let range = book
@@ -557,6 +590,7 @@ pub async fn import(
     }
     let imported = good.len();
     let tx = persistence::begin_write(&state.db).await?;
+    touch(&tx, p.id, now).await?;
     repo::plan::insert_candidates(&tx, good).await?;
     audit::record(
         &tx,

@@ -424,7 +424,26 @@ pub async fn update(
         return Err(ApiError::new(Problem::PreconditionFailed));
     }
     let next_status = next(&current, PlanAction::Edit)?;
+    if current.phase != "assessment" {
+        // Results are published, reported or reviewed: the plan they rest on no longer changes.
+        return Err(ApiError::new(Problem::WrongStatus)
+            .with_name("action", Name::Code("plan_action", "edit"))
+            .with_name(
+                "status",
+                Name::Code(
+                    "plan_phase",
+                    crate::i18n::group_code("plan_phase", &current.phase).map_or("reported", |(_, c)| c),
+                ),
+            ));
+    }
     let refiled = matches!(current.status.as_str(), "filed" | "acknowledged");
+    if refiled {
+        let inst = repo::institution::find(&tx, i.id).await?.ok_or_else(ApiError::not_found)?;
+        status_on(&inst, today)?.may_act().map_err(|st| {
+            ApiError::new(Problem::InstitutionNotActive)
+                .with_name("status", Name::Code("institution_status", st.code()))
+        })?;
+    }
     if refiled {
         // Only sessions that differ from the filed ones are filed again.
         let old: Vec<Session> = repo::plan::sessions(&tx, p.id).await?.into_iter().map(session_of).collect();
@@ -634,6 +653,10 @@ pub async fn file(
     notice(&tx, today, &dates, ctx.lang).await?;
     let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
     next(&current, PlanAction::File)?;
+    if current.version != p.version {
+        // The sessions and candidates checked above changed meanwhile.
+        return Err(ApiError::new(Problem::ConcurrentChange));
+    }
     let version = current.version;
     let mut m: plan::ActiveModel = current.into();
     m.status = Set(next_status.code().into());

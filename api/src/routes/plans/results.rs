@@ -459,7 +459,7 @@ pub async fn public_notice(
 }
 
 /// An objection.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewObjection {
     /// The published candidate concerned, if any.
@@ -512,6 +512,10 @@ pub async fn lodge(
     e.finish()?;
     let now = state.clock.now();
     let tx = persistence::begin_write(&state.db).await?;
+    let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
+    if current.phase != "publicity" {
+        return Err(ApiError::new(Problem::PublicityClosed).with("ends_on", end));
+    }
     let saved = repo::results::lodge(
         &tx,
         objection::Model {
@@ -546,7 +550,7 @@ pub async fn lodge(
 }
 
 /// An objection as the institution and supervisors see it.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct ObjectionView {
     pub id: Uuid,
     pub candidate_id: Option<Uuid>,
@@ -645,7 +649,13 @@ pub async fn answer(
     };
     let now = state.clock.now();
     let tx = persistence::begin_write(&state.db).await?;
-    repo::results::answer(&tx, o.id, &text, a.upheld, caller.id(), now).await?;
+    let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
+    if current.phase != "publicity" {
+        return Err(wrong_phase(&current, "answer"));
+    }
+    if !repo::results::answer(&tx, o.id, &text, a.upheld, caller.id(), now).await? {
+        return Err(ApiError::new(Problem::ConcurrentChange));
+    }
     let changed = rows.len();
     if !rows.is_empty() {
         repo::results::record(&tx, p.id, rows, caller.id(), now).await?;
@@ -927,6 +937,7 @@ pub async fn put_photo(
     .map_err(ApiError::internal)?;
     let now = state.clock.now();
     let tx = persistence::begin_write(&state.db).await?;
+    super::candidates::touch(&tx, p.id, now).await?;
     repo::results::set_photo(&tx, c.id, &key, sniffed.unwrap_or("image/jpeg"), &sha).await?;
     audit::record(
         &tx,
