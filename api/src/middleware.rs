@@ -65,12 +65,10 @@ fn render_problem(res: ServiceResponse<BoxBody>, lang: Lang, request_id: &str) -
     let body = if let Some(api) = res.response().error().and_then(|e| e.as_error::<ApiError>()) {
         Some((api.body(lang, request_id), status))
     } else if status.is_client_error() || status.is_server_error() {
-        let is_problem = res
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with(PROBLEM_JSON));
-        if is_problem {
+        let content_type =
+            res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        // Problem documents, and HTML pages made for people (the verification page), stay as they are.
+        if content_type.starts_with(PROBLEM_JSON) || content_type.starts_with("text/html") {
             None
         } else {
             let problem = match status.as_u16() {

@@ -22,46 +22,29 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(SqlMigration {
-                name: "m20261128_000001_foundation",
-                sql: include_str!("../sql/m20261128_000001_foundation.sql"),
-                postgres: "",
-                sqlite: "",
-            }),
-            Box::new(SqlMigration {
-                name: "m20261128_000002_filing",
-                sql: include_str!("../sql/m20261128_000002_filing.sql"),
-                postgres: include_str!("../sql/m20261128_000002_filing.postgres.sql"),
-                sqlite: include_str!("../sql/m20261128_000002_filing.sqlite.sql"),
-            }),
-            Box::new(SqlMigration {
-                name: "m20261128_000003_rounds",
-                sql: include_str!("../sql/m20261128_000003_rounds.sql"),
-                postgres: "",
-                sqlite: "",
-            }),
-            Box::new(SqlMigration {
-                name: "m20261128_000004_results",
-                sql: include_str!("../sql/m20261128_000004_results.sql"),
-                postgres: "",
-                sqlite: "",
-            }),
-            Box::new(SqlMigration {
-                name: "m20261128_000005_certificates",
-                sql: include_str!("../sql/m20261128_000005_certificates.sql"),
-                postgres: "",
-                sqlite: "",
-            }),
-            Box::new(SqlMigration {
-                name: "m20261128_000006_guards",
-                sql: include_str!("../sql/m20261128_000006_guards.sql"),
-                postgres: "",
-                sqlite: "",
-            }),
-        ]
+        MIGRATIONS
+            .iter()
+            .map(|(name, sql, postgres, sqlite)| {
+                Box::new(SqlMigration { name, sql, postgres, sqlite }) as Box<dyn MigrationTrait>
+            })
+            .collect()
     }
 }
+
+/// Every migration in order: name, portable SQL, PostgreSQL-only SQL, SQLite-only SQL.
+const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
+    ("m20261128_000001_foundation", include_str!("../sql/m20261128_000001_foundation.sql"), "", ""),
+    (
+        "m20261128_000002_filing",
+        include_str!("../sql/m20261128_000002_filing.sql"),
+        include_str!("../sql/m20261128_000002_filing.postgres.sql"),
+        include_str!("../sql/m20261128_000002_filing.sqlite.sql"),
+    ),
+    ("m20261128_000003_rounds", include_str!("../sql/m20261128_000003_rounds.sql"), "", ""),
+    ("m20261128_000004_results", include_str!("../sql/m20261128_000004_results.sql"), "", ""),
+    ("m20261128_000005_certificates", include_str!("../sql/m20261128_000005_certificates.sql"), "", ""),
+    ("m20261128_000006_guards", include_str!("../sql/m20261128_000006_guards.sql"), "", ""),
+];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).
 struct SqlMigration {
@@ -115,13 +98,7 @@ mod tests {
 
     #[test]
     fn every_placeholder_is_replaced_for_both_backends() {
-        for sql in [
-            include_str!("../sql/m20261128_000001_foundation.sql"),
-            include_str!("../sql/m20261128_000002_filing.sql"),
-            include_str!("../sql/m20261128_000003_rounds.sql"),
-            include_str!("../sql/m20261128_000004_results.sql"),
-            include_str!("../sql/m20261128_000005_certificates.sql"),
-        ] {
+        for (_, sql, _, _) in MIGRATIONS {
             for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
                 let rendered = render(sql, backend).expect("supported");
                 assert!(!rendered.contains('@'), "unreplaced placeholder for {backend:?}");

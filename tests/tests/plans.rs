@@ -965,3 +965,113 @@ async fn r27_serials_end_at_999999() {
     assert_eq!(a.status.as_u16(), 201, "{}", a.text);
     assert!(a.body["items"][0]["code"].as_str().expect("code").ends_with("999999"));
 }
+
+// R28, R31: revocation and reissue, shown at verification and on the QR page.
+#[tokio::test]
+async fn r28_revoked_and_reissued_certificates_show_at_verification() {
+    let s = setup("2026-11-02").await;
+    let plan = reviewed_plan(&s, 2).await;
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let issued = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/certificates"), Some(&school), &json!({}))
+        .await;
+    let items = issued.body["items"].as_array().expect("items").clone();
+    let (first, second) = (&items[0], &items[1]);
+    let code = first["code"].as_str().expect("code");
+    let page = s.app.get(first["verify_path"].as_str().expect("path"), None).await;
+    assert_eq!(page.status.as_u16(), 200);
+    assert!(page.header("content-type").is_some_and(|c| c.starts_with("text/html")));
+    assert!(
+        page.text.contains(code) && page.text.contains("有效") && !page.text.contains("http"),
+        "{}",
+        page.text
+    );
+    assert!(!page.text.contains(first["id_number"].as_str().expect("id")));
+    let missing = s.app.get("/verify/no-such-token", None).await;
+    assert_eq!(missing.status.as_u16(), 404);
+    assert!(missing.text.contains("未查到证书"));
+
+    s.app
+        .json(
+            Method::POST,
+            &format!("/api/v1/certificates/{code}/revoke"),
+            Some(&school),
+            &json!({"reason": " "}),
+        )
+        .await
+        .problem(422, "validation_failed");
+    let a = s
+        .app
+        .json(
+            Method::POST,
+            &format!("/api/v1/certificates/{code}/revoke"),
+            Some(&school),
+            &json!({"reason": "材料造假，经查属实"}),
+        )
+        .await;
+    assert_eq!(a.body["status"], "revoked", "{}", a.text);
+    let v = s
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/public/certificates/verify",
+            None,
+            &json!({"code": code, "name": first["holder_name"]}),
+        )
+        .await;
+    assert_eq!(
+        (v.body["status"].clone(), v.body["revoked_reason"].clone()),
+        (json!("revoked"), json!("材料造假，经查属实"))
+    );
+    s.app
+        .json(
+            Method::POST,
+            &format!("/api/v1/certificates/{code}/reissue"),
+            Some(&school),
+            &json!({"reason": "x"}),
+        )
+        .await
+        .problem(409, "wrong_status");
+
+    let old = second["code"].as_str().expect("code");
+    let a = s
+        .app
+        .json(
+            Method::POST,
+            &format!("/api/v1/certificates/{old}/reissue"),
+            Some(&school),
+            &json!({"reason": "姓名录入错误", "holder_name": "学生贰"}),
+        )
+        .await;
+    assert_eq!(a.status.as_u16(), 201, "{}", a.text);
+    let new = a.body["code"].as_str().expect("code").to_owned();
+    assert_ne!(new, old);
+    assert!(new.ends_with("000003"), "the next serial: {new}");
+    let v = s
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/public/certificates/verify",
+            None,
+            &json!({"code": old, "name": second["holder_name"]}),
+        )
+        .await;
+    assert_eq!(
+        (v.body["status"].clone(), v.body["superseded_by"].clone()),
+        (json!("superseded"), json!(new))
+    );
+    let v = s
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/public/certificates/verify",
+            None,
+            &json!({"code": new, "name": "学生贰"}),
+        )
+        .await;
+    assert_eq!(v.body["status"], "valid");
+    // Another institution's certificates are out of scope.
+    let other = s.app.school(&s.app.admin_token().await, 9, "technical_school", "500101").await;
+    s.app.get(&format!("/api/v1/certificates/{new}"), Some(&other.token)).await.problem(404, "not_found");
+}

@@ -196,7 +196,10 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     ("plan_status", &["draft", "filed", "returned", "acknowledged"]),
     ("plan_action", &["edit", "file", "acknowledge", "return"]),
     ("plan_phase", &["assessment", "publicity", "reported", "review_returned", "reviewed"]),
-    ("result_action", &["record", "publish", "answer", "report", "review", "photo", "issue"]),
+    (
+        "result_action",
+        &["record", "publish", "answer", "report", "review", "photo", "issue", "revoke", "reissue"],
+    ),
     ("certificate_status", &["valid", "revoked", "superseded"]),
 ];
 

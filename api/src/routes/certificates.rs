@@ -468,3 +468,207 @@ pub async fn keys(state: web::Data<AppState>) -> HttpResponse {
         canonical_form: "UTF-8 lines: 'skillcert-certificate-v1', then key=value for code, holder_name, gender, id_number, occupation_code, occupation_name, work_type, level, institution_name, issue_date (YYYY-MM-DD), each line ending in \\n",
     })
 }
+
+/// Loads a certificate the caller may see (the issuing institution, the centre, the bureau, the
+/// institution's district), 404 otherwise.
+async fn load(
+    db: &impl persistence::ConnectionTrait,
+    caller: &Caller,
+    code: &str,
+) -> Result<certificate::Model, ApiError> {
+    let c = repo::certificate::by_code(db, code).await?.ok_or_else(ApiError::not_found)?;
+    let i = repo::institution::find(db, c.institution_id).await?.ok_or_else(ApiError::not_found)?;
+    if !plans::may_see(caller, &i) {
+        return Err(ApiError::not_found());
+    }
+    Ok(c)
+}
+
+/// One certificate (its institution, the centre, the bureau, its district with the ID masked).
+#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("code" = String, Path)),
+    responses((status = 200, description = "The certificate", body = CertificateView)))]
+#[get("/certificates/{code}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let c = load(&state.db, &caller, &code).await?;
+    let mut v = view(c, ctx.lang);
+    if caller.role == Role::District {
+        v.id_number = domain::ResidentId::parse(&v.id_number).map(|r| r.masked()).unwrap_or_default();
+    }
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// A revocation or reissue.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LifecycleRequest {
+    pub reason: String,
+    /// For a reissue: the corrected holder name (else the same).
+    pub holder_name: Option<String>,
+}
+
+fn reason_of(text: &str) -> Result<String, ApiError> {
+    domain::text::multi_line(text, 1000)
+        .map(str::to_owned)
+        .map_err(|_| ApiError::validation(vec![FieldError::new("reason", Rule::ReasonRequired)]))
+}
+
+/// Revoke a certificate (its institution), with a required reason. The code stays taken for ever
+/// (R28); verification shows the revocation with its reason and date.
+#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("code" = String, Path)), request_body = LifecycleRequest,
+    responses((status = 200, description = "Revoked", body = CertificateView),
+        (status = 409, description = "Not valid", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/certificates/{code}/revoke")]
+pub async fn revoke(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    code: web::Path<String>,
+    body: ApiJson<LifecycleRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::School])?;
+    let c = load(&state.db, &caller, &code).await?;
+    let reason = reason_of(&body.0.reason)?;
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    let current = repo::certificate::by_code(&tx, &c.code).await?.ok_or_else(ApiError::not_found)?;
+    if current.status != "valid" {
+        return Err(not_valid(&current, "revoke"));
+    }
+    repo::certificate::revoke(&tx, current.id, &reason, now).await?;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "certificate.revoked",
+        ("certificate", current.code.clone()),
+        serde_json::json!({"reason": reason}),
+        now,
+    )
+    .await?;
+    let saved = repo::certificate::by_code(&tx, &c.code).await?.ok_or_else(ApiError::not_found)?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(view(saved, ctx.lang)))
+}
+
+fn not_valid(c: &certificate::Model, action: &'static str) -> ApiError {
+    let status = i18n::group_code("certificate_status", &c.status).map_or("revoked", |(_, s)| s);
+    ApiError::new(Problem::WrongStatus)
+        .with_name("action", Name::Code("result_action", action))
+        .with_name("status", Name::Code("certificate_status", status))
+}
+
+/// Reissue (correct) a certificate (its institution): a new certificate with a new code from the
+/// counter, linked to the old one, which becomes `superseded`; both show at verification.
+#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("code" = String, Path)), request_body = LifecycleRequest,
+    responses((status = 201, description = "The new certificate", body = CertificateView),
+        (status = 409, description = "Not valid, institution not active, or serials exhausted", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/certificates/{code}/reissue")]
+pub async fn reissue(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    code: web::Path<String>,
+    body: ApiJson<LifecycleRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::School])?;
+    let c = load(&state.db, &caller, &code).await?;
+    let req = body.0;
+    let reason = reason_of(&req.reason)?;
+    let holder_name = match &req.holder_name {
+        Some(n) => domain::text::single_line(n, 50)
+            .map(str::to_owned)
+            .map_err(|_| ApiError::validation(vec![FieldError::new("holder_name", Rule::Blank)]))?,
+        None => c.holder_name.clone(),
+    };
+    let missing = crate::pdf::missing_glyphs(&holder_name).map_err(ApiError::internal)?;
+    if !missing.is_empty() {
+        return Err(ApiError::validation(vec![
+            FieldError::new("holder_name", Rule::MissingGlyphs)
+                .with("chars", missing.iter().collect::<String>()),
+        ]));
+    }
+    let today = state.clock.today();
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    let old = repo::certificate::by_code(&tx, &c.code).await?.ok_or_else(ApiError::not_found)?;
+    if old.status != "valid" {
+        return Err(not_valid(&old, "reissue"));
+    }
+    let inst = repo::institution::find(&tx, old.institution_id).await?.ok_or_else(ApiError::not_found)?;
+    status_on(&inst, today)?.may_act().map_err(|st| {
+        ApiError::new(Problem::InstitutionNotActive)
+            .with_name("status", Name::Code("institution_status", st.code()))
+    })?;
+    let year = today.year();
+    let serial = repo::certificate::allocate(&tx, inst.id, year, 1)
+        .await?
+        .ok_or_else(|| ApiError::new(Problem::CertificateSerialsExhausted).with("year", year))?;
+    let serial = Serial::new(u32::try_from(serial).map_err(ApiError::internal)?)
+        .ok_or_else(|| ApiError::internal("serial range"))?;
+    let level = old.level.parse::<Level>().map_err(|()| ApiError::internal("stored level"))?;
+    let institution_code = InstitutionCode::parse(&inst.code)
+        .map_err(|e| ApiError::internal(format!("stored institution code: {e}")))?;
+    let new_code = CertificateCode::new(institution_code, year, level, serial)
+        .ok_or_else(|| ApiError::internal("year range"))?
+        .to_string();
+    let statement = Statement {
+        code: &new_code,
+        holder_name: &holder_name,
+        gender: &old.gender,
+        id_number: &old.id_number,
+        occupation_code: &old.occupation_code,
+        occupation_name: &old.occupation_name,
+        work_type: &old.work_type,
+        level: &old.level,
+        institution_name: &inst.name,
+        issue_date: today,
+    };
+    let signature =
+        URL_SAFE_NO_PAD.encode(state.certificate_key.key.sign(statement.canonical().as_bytes()).to_bytes());
+    let new = certificate::Model {
+        id: Uuid::now_v7(),
+        code: new_code.clone(),
+        institution_id: inst.id,
+        plan_id: old.plan_id,
+        candidate_id: old.candidate_id,
+        issue_year: year,
+        serial: serial.get() as i32,
+        holder_name,
+        gender: old.gender.clone(),
+        id_number: old.id_number.clone(),
+        occupation_code: old.occupation_code.clone(),
+        occupation_name: old.occupation_name.clone(),
+        work_type: old.work_type.clone(),
+        level: old.level.clone(),
+        institution_name: inst.name.clone(),
+        issue_date: today,
+        photo_key: old.photo_key.clone(),
+        status: "valid".into(),
+        revoked_reason: None,
+        revoked_at: None,
+        supersedes_id: Some(old.id),
+        verify_token: crate::auth::keys::random_token(18),
+        key_id: state.certificate_key.kid.clone(),
+        signature,
+        created_at: now,
+    };
+    repo::certificate::insert(&tx, vec![new.clone()]).await?;
+    repo::certificate::supersede(&tx, old.id).await?;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "certificate.reissued",
+        ("certificate", old.code.clone()),
+        serde_json::json!({"new_code": new_code, "reason": reason}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(view(new, ctx.lang)))
+}

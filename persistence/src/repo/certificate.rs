@@ -206,3 +206,13 @@ pub async fn revoke(
         .await?;
     Ok(())
 }
+
+/// Marks a certificate superseded by a reissue.
+pub async fn supersede(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+    certificate::Entity::update_many()
+        .col_expr(certificate::Column::Status, Expr::val("superseded"))
+        .filter(certificate::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
