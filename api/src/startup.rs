@@ -70,8 +70,14 @@ impl Application {
             tracing::info!(path = %config.certificate_key_path.display(), "created a new certificate signing key");
         }
         let certificate_key = Arc::new(crate::state::CertificateKey::new(cert_key));
-        let state =
-            AppState { db, tokens, clock, attachments_dir: config.attachments_dir.clone(), certificate_key };
+        let state = AppState {
+            db,
+            tokens,
+            clock,
+            attachments_dir: config.attachments_dir.clone(),
+            certificate_key,
+            public_url: config.issuer.clone(),
+        };
 
         let listener =
             TcpListener::bind(config.bind).map_err(|e| StartupError::Bind(config.bind.to_string(), e))?;

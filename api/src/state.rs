@@ -16,6 +16,8 @@ pub struct AppState {
     pub attachments_dir: PathBuf,
     /// Signs certificates.
     pub certificate_key: Arc<CertificateKey>,
+    /// The public base URL (`SKILLCERT_ISSUER`): QR codes point at `{public_url}/verify/{token}`.
+    pub public_url: String,
 }
 
 /// The Ed25519 key that signs certificate statements, with its published id.

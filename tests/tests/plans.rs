@@ -934,6 +934,28 @@ async fn r24_r27_certificates_get_gapless_codes_and_verify_publicly() {
     assert!(key.verify(statement.canonical().as_bytes(), &sig).is_ok());
     assert_eq!(c["work_type"], "——");
     assert_eq!(c["institution_name"], "重庆市某技工学校");
+
+    // The e-certificate PDF: small, with its code, holder and institution as extractable text.
+    let bytes = s
+        .app
+        .client
+        .get(format!("{}/api/v1/certificates/{code}/pdf", s.app.address))
+        .bearer_auth(&school)
+        .send()
+        .await
+        .expect("sent")
+        .bytes()
+        .await
+        .expect("body");
+    assert!(bytes.starts_with(b"%PDF-") && bytes.len() < 300_000, "{} bytes", bytes.len());
+    if let Ok(out) = std::env::var("CERTIFICATE_PDF_OUT") {
+        std::fs::write(out, &bytes).expect("write the certificate for inspection");
+    }
+    let text = pdf_extract::extract_text_from_mem(&bytes).expect("text");
+    for expected in ["职业技能等级证书", code, name, "重庆市某技工学校", "四级/中级工", "车工"]
+    {
+        assert!(text.contains(expected), "{expected} not in the certificate: {text}");
+    }
 }
 
 // R27: after 999,999 the request is refused, and nothing is issued.

@@ -4,6 +4,7 @@
 //! written with a CID-keyed TrueType font (Identity-H) whose glyphs are subset to those used, with
 //! a ToUnicode map so that the text can be searched and extracted.
 
+pub mod certificate;
 pub mod receipt;
 
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo};
@@ -37,6 +38,79 @@ pub enum Op {
     Frame { x: f32, y: f32, w: f32, h: f32, line: f32 },
     /// A horizontal line from (x1, y) to (x2, y) mm.
     Rule { x1: f32, x2: f32, y: f32, line: f32 },
+    /// A filled black square area at (x, y) mm (top-left), `w` × `h` mm (QR modules).
+    Block { x: f32, y: f32, w: f32, h: f32 },
+    /// An image placed in the box at (x, y) mm (top-left), `w` × `h` mm.
+    Image { x: f32, y: f32, w: f32, h: f32, image: Image },
+}
+
+/// An image ready to embed: JPEG as is, or the zlib data of an 8-bit non-interlaced PNG.
+#[derive(Debug, Clone)]
+pub struct Image {
+    pub width: i32,
+    pub height: i32,
+    /// 1 (gray) or 3 (RGB).
+    pub components: i32,
+    pub png: bool,
+    pub data: Vec<u8>,
+}
+
+impl Image {
+    /// Prepares a JPEG or PNG photo; `None` for anything else (also PNGs with alpha or interlacing).
+    pub fn prepare(bytes: &[u8]) -> Option<Image> {
+        if bytes.starts_with(&[0xFF, 0xD8]) {
+            let (width, height, components) = jpeg_info(bytes)?;
+            return Some(Image { width, height, components, png: false, data: bytes.to_vec() });
+        }
+        if !bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+            return None;
+        }
+        let mut i = 8;
+        let (mut width, mut height, mut components) = (0, 0, 0);
+        let mut data = Vec::new();
+        while i + 8 <= bytes.len() {
+            let len = u32::from_be_bytes(bytes[i..i + 4].try_into().ok()?) as usize;
+            let kind = &bytes[i + 4..i + 8];
+            let body = bytes.get(i + 8..i + 8 + len)?;
+            match kind {
+                b"IHDR" => {
+                    width = i32::try_from(u32::from_be_bytes(body.get(0..4)?.try_into().ok()?)).ok()?;
+                    height = i32::try_from(u32::from_be_bytes(body.get(4..8)?.try_into().ok()?)).ok()?;
+                    let (depth, color, interlace) = (*body.get(8)?, *body.get(9)?, *body.get(12)?);
+                    components = match (depth, color, interlace) {
+                        (8, 0, 0) => 1,
+                        (8, 2, 0) => 3,
+                        _ => return None,
+                    };
+                }
+                b"IDAT" => data.extend_from_slice(body),
+                b"IEND" => break,
+                _ => {}
+            }
+            i += 12 + len;
+        }
+        (components > 0 && !data.is_empty()).then_some(Image { width, height, components, png: true, data })
+    }
+}
+
+fn jpeg_info(bytes: &[u8]) -> Option<(i32, i32, i32)> {
+    let mut i = 2;
+    while i + 9 < bytes.len() {
+        if bytes[i] != 0xFF {
+            i += 1;
+            continue;
+        }
+        let marker = bytes[i + 1];
+        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) {
+            let h = i32::from(u16::from_be_bytes([bytes[i + 5], bytes[i + 6]]));
+            let w = i32::from(u16::from_be_bytes([bytes[i + 7], bytes[i + 8]]));
+            let c = i32::from(bytes[i + 9]);
+            return matches!(c, 1 | 3).then_some((w, h, c));
+        }
+        i += 2 + len;
+    }
+    None
 }
 
 /// A page of `width` × `height` mm.
@@ -169,14 +243,49 @@ pub fn render(pages: &[Page], title: &str) -> Result<Vec<u8>, PdfError> {
     }
     pdf.cmap(to_unicode, &cmap.finish());
 
+    let mut next_image = 1000;
     for (i, page) in pages.iter().enumerate() {
         let page_id = page_ids[i];
         let content_id = Ref::new(page_id.get() + 1);
         let (w, h) = (page.width * PT_PER_MM, page.height * PT_PER_MM);
+        let mut images = Vec::new();
+        for op in &page.ops {
+            if let Op::Image { image, .. } = op {
+                let id = Ref::new(next_image);
+                next_image += 1;
+                let mut x = pdf.image_xobject(id, &image.data);
+                x.width(image.width).height(image.height).bits_per_component(8);
+                x.color_space_name(if image.components == 1 {
+                    Name(b"DeviceGray")
+                } else {
+                    Name(b"DeviceRGB")
+                });
+                if image.png {
+                    x.filter(pdf_writer::Filter::FlateDecode);
+                    x.decode_parms()
+                        .predictor(pdf_writer::types::Predictor::PngOptimum)
+                        .colors(image.components)
+                        .bits_per_component(8)
+                        .columns(image.width);
+                } else {
+                    x.filter(pdf_writer::Filter::DctDecode);
+                }
+                x.finish();
+                images.push(id);
+            }
+        }
         let mut p = pdf.page(page_id);
         p.media_box(Rect::new(0.0, 0.0, w, h)).parent(tree).contents(content_id);
-        p.resources().fonts().pair(Name(b"F1"), type0);
+        {
+            let mut resources = p.resources();
+            resources.fonts().pair(Name(b"F1"), type0);
+            let mut xo = resources.x_objects();
+            for (k, id) in images.iter().enumerate() {
+                xo.pair(Name(format!("Im{k}").as_bytes()), *id);
+            }
+        }
         p.finish();
+        let mut image_index = 0;
         let mut content = Content::new();
         for op in &page.ops {
             match op {
@@ -199,6 +308,24 @@ pub fn render(pages: &[Page], title: &str) -> Result<Vec<u8>, PdfError> {
                     content.move_to(x1 * PT_PER_MM, h - y * PT_PER_MM);
                     content.line_to(x2 * PT_PER_MM, h - y * PT_PER_MM);
                     content.stroke();
+                }
+                Op::Block { x, y, w: bw, h: bh } => {
+                    content.rect(x * PT_PER_MM, h - (y + bh) * PT_PER_MM, bw * PT_PER_MM, bh * PT_PER_MM);
+                    content.fill_nonzero();
+                }
+                Op::Image { x, y, w: iw, h: ih, .. } => {
+                    content.save_state();
+                    content.transform([
+                        iw * PT_PER_MM,
+                        0.0,
+                        0.0,
+                        ih * PT_PER_MM,
+                        x * PT_PER_MM,
+                        h - (y + ih) * PT_PER_MM,
+                    ]);
+                    content.x_object(Name(format!("Im{image_index}").as_bytes()));
+                    content.restore_state();
+                    image_index += 1;
                 }
             }
         }

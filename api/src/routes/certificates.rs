@@ -672,3 +672,59 @@ pub async fn reissue(
     tx.commit().await?;
     Ok(HttpResponse::Created().json(view(new, ctx.lang)))
 }
+
+/// The e-certificate as a PDF (Annex 5 layout, Kai typeface, photo, QR code to the verification
+/// page): the issuing institution, the centre and the bureau.
+#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("code" = String, Path)),
+    responses((status = 200, description = "The certificate", content_type = "application/pdf", body = Vec<u8>)))]
+#[get("/certificates/{code}/pdf")]
+pub async fn pdf(
+    state: web::Data<AppState>,
+    caller: Caller,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    if caller.role == Role::District {
+        return Err(ApiError::not_found());
+    }
+    let c = load(&state.db, &caller, &code).await?;
+    let photo = match &c.photo_key {
+        Some(key) => {
+            let path = state.attachments_dir.join(key);
+            web::block(move || std::fs::read(path))
+                .await
+                .map_err(ApiError::internal)?
+                .ok()
+                .and_then(|b| crate::pdf::Image::prepare(&b))
+        }
+        None => None,
+    };
+    let public_url = state.public_url.clone();
+    let bytes = web::block(move || {
+        let level_name =
+            c.level.parse::<Level>().map(|l| i18n::name(Lang::ZhCn, Name::Level(l))).unwrap_or_default();
+        let verify_url = format!("{public_url}/verify/{}", c.verify_token);
+        let face = crate::pdf::certificate::CertificateFace {
+            code: &c.code,
+            holder_name: &c.holder_name,
+            gender: if c.gender == "male" { "男" } else { "女" },
+            id_number: &c.id_number,
+            occupation_name: &c.occupation_name,
+            work_type: &c.work_type,
+            level_name: &level_name,
+            institution_name: &c.institution_name,
+            issue_date: c.issue_date,
+            verify_url: &verify_url,
+            website: &format!("{public_url}/verify"),
+            photo,
+        };
+        crate::pdf::certificate::certificate_pdf(&face)
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header(("Content-Disposition", format!("inline; filename=\"{}.pdf\"", code.as_str())))
+        .insert_header(("Cache-Control", "private, no-store"))
+        .body(bytes))
+}

@@ -103,6 +103,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(certificates::verify)
                 .service(certificates::get)
                 .service(certificates::revoke)
-                .service(certificates::reissue),
+                .service(certificates::reissue)
+                .service(certificates::pdf),
         );
 }

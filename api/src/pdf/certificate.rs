@@ -1,0 +1,99 @@
+//! The e-certificate (Annex 5): A4 landscape, a 269 × 188 mm border of 2.25 pt; left page: the
+//! title 职业技能等级证书 at 30 pt in the Kai typeface, body 16 pt, website 14 pt; right page: the
+//! 2-inch photo and a 30 mm QR code on top, the holder's information at 16 pt below.
+
+use super::{Image, Op, Page, PdfError, render, text_width};
+
+/// What a certificate shows.
+pub struct CertificateFace<'a> {
+    pub code: &'a str,
+    pub holder_name: &'a str,
+    /// 男 or 女.
+    pub gender: &'a str,
+    pub id_number: &'a str,
+    pub occupation_name: &'a str,
+    pub work_type: &'a str,
+    pub level_name: &'a str,
+    pub institution_name: &'a str,
+    pub issue_date: chrono::NaiveDate,
+    /// Where anyone can check it (printed, and the target of the QR code).
+    pub verify_url: &'a str,
+    /// The query website printed on the left page.
+    pub website: &'a str,
+    pub photo: Option<Image>,
+}
+
+/// The QR code of `url` as blocks in a `size` mm square at (x, y).
+fn qr(url: &str, x: f32, y: f32, size: f32) -> Result<Vec<Op>, PdfError> {
+    let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| PdfError::Font(format!("QR code: {e}")))?;
+    let n = code.width();
+    let module = size / (n as f32 + 8.0);
+    let colors = code.to_colors();
+    let mut ops = Vec::new();
+    for (k, c) in colors.iter().enumerate() {
+        if *c == qrcode::Color::Dark {
+            let (col, row) = (k % n, k / n);
+            ops.push(Op::Block {
+                x: x + (col as f32 + 4.0) * module,
+                y: y + (row as f32 + 4.0) * module,
+                w: module * 1.02,
+                h: module * 1.02,
+            });
+        }
+    }
+    Ok(ops)
+}
+
+fn centred(text: &str, size: f32, from: f32, to: f32) -> Result<f32, PdfError> {
+    Ok(from + ((to - from) - text_width(text, size)?) / 2.0)
+}
+
+/// Renders one certificate.
+pub fn certificate_pdf(f: &CertificateFace<'_>) -> Result<Vec<u8>, PdfError> {
+    let (left_from, left_to, right_from) = (14.0, 148.5, 148.5);
+    let mut ops = vec![Op::Frame { x: 14.0, y: 11.0, w: 269.0, h: 188.0, line: 2.25 }];
+    let title = "职业技能等级证书";
+    ops.push(Op::Text {
+        x: centred(title, 30.0, left_from, left_to)?,
+        y: 70.0,
+        size: 30.0,
+        text: title.into(),
+    });
+    let body = [
+        format!("发证机构：{}", f.institution_name),
+        format!("发证日期：{}", f.issue_date.format("%Y年%m月%d日")),
+        format!("证书编号：{}", f.code),
+    ];
+    let mut y = 110.0;
+    for line in body {
+        for part in super::wrap(&line, 16.0, 110.0)? {
+            ops.push(Op::Text { x: 26.0, y, size: 16.0, text: part });
+            y += 9.0;
+        }
+    }
+    ops.push(Op::Text { x: 26.0, y: 180.0, size: 14.0, text: format!("查询网址：{}", f.website) });
+
+    match &f.photo {
+        Some(photo) => {
+            ops.push(Op::Image { x: right_from + 16.0, y: 22.0, w: 35.0, h: 49.0, image: photo.clone() })
+        }
+        None => ops.push(Op::Frame { x: right_from + 16.0, y: 22.0, w: 35.0, h: 49.0, line: 0.5 }),
+    }
+    ops.extend(qr(f.verify_url, right_from + 88.0, 30.0, 30.0)?);
+    let info = [
+        ("姓　　名", f.holder_name.to_owned()),
+        ("性　　别", f.gender.to_owned()),
+        ("身份证号", f.id_number.to_owned()),
+        ("职业名称", f.occupation_name.to_owned()),
+        ("工种名称", f.work_type.to_owned()),
+        ("等　　级", f.level_name.to_owned()),
+        ("证书编号", f.code.to_owned()),
+    ];
+    let mut y = 92.0;
+    for (label, value) in info {
+        ops.push(Op::Text { x: right_from + 16.0, y, size: 16.0, text: format!("{label}：{value}") });
+        y += 12.0;
+    }
+    render(&[Page { width: 297.0, height: 210.0, ops }], &format!("职业技能等级证书 {}", f.code))
+}
