@@ -69,6 +69,8 @@ pub struct Config {
     pub attachments_dir: PathBuf,
     /// `SKILLCERT_CERTIFICATE_KEY`: PKCS#8 PEM Ed25519 key that signs certificates.
     pub certificate_key_path: PathBuf,
+    /// `SKILLCERT_VERIFY_LIMIT_PER_MINUTE`: public verifications per client address and minute.
+    pub verify_limit_per_minute: u32,
 }
 
 /// A configuration variable with a bad value.
@@ -197,7 +199,9 @@ impl Config {
         let certificate_key_path = var("SKILLCERT_CERTIFICATE_KEY")
             .map(PathBuf::from)
             .unwrap_or_else(|| data_dir.join("keys").join("certificate-signing-ed25519.pem"));
+        let verify_limit_per_minute = int(&var, "SKILLCERT_VERIFY_LIMIT_PER_MINUTE", 60, 1, 100_000)? as u32;
         Ok(Config {
+            verify_limit_per_minute,
             attachments_dir,
             certificate_key_path,
             database_url: Secret::new(database_url),

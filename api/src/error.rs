@@ -69,12 +69,14 @@ pub struct ApiError {
     pub errors: Vec<FieldError>,
     /// `Allow` header for 405.
     pub allow: Option<String>,
+    /// `Retry-After` (seconds) for 429.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     /// A problem without values.
     pub fn new(problem: Problem) -> ApiError {
-        ApiError { problem, params: Vec::new(), errors: Vec::new(), allow: None }
+        ApiError { problem, params: Vec::new(), errors: Vec::new(), allow: None, retry_after: None }
     }
 
     /// Adds a value the detail names.
@@ -174,6 +176,9 @@ impl ResponseError for ApiError {
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         if let Some(allow) = &self.allow {
             res.insert_header((header::ALLOW, allow.clone()));
+        }
+        if let Some(seconds) = self.retry_after {
+            res.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         if matches!(self.problem, Problem::Unauthenticated | Problem::InvalidToken) {
             let value = if self.problem == Problem::InvalidToken {

@@ -77,7 +77,22 @@ impl Application {
             attachments_dir: config.attachments_dir.clone(),
             certificate_key,
             public_url: config.issuer.clone(),
+            verify_limit_per_minute: config.verify_limit_per_minute,
         };
+        {
+            use base64::Engine as _;
+            let public = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(state.certificate_key.key.verifying_key().as_bytes());
+            repo::limits::publish_key(
+                &state.db,
+                &state.certificate_key.kid,
+                &public,
+                "certificate",
+                state.clock.now(),
+            )
+            .await
+            .map_err(StartupError::Reference)?;
+        }
 
         let listener =
             TcpListener::bind(config.bind).map_err(|e| StartupError::Bind(config.bind.to_string(), e))?;

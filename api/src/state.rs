@@ -18,6 +18,9 @@ pub struct AppState {
     pub certificate_key: Arc<CertificateKey>,
     /// The public base URL (`SKILLCERT_ISSUER`): QR codes point at `{public_url}/verify/{token}`.
     pub public_url: String,
+    /// Public verifications allowed per client address and minute (state in the database, so the
+    /// bound holds across replicas).
+    pub verify_limit_per_minute: u32,
 }
 
 /// The Ed25519 key that signs certificate statements, with its published id.

@@ -126,3 +126,14 @@ async fn an_audit_event_rolls_back_with_its_transaction() {
     let backend = sea_orm::ConnectionTrait::get_database_backend(&db);
     assert_eq!(backend == persistence::DbBackend::Postgres, std::env::var("TEST_DATABASE_URL").is_ok());
 }
+
+#[tokio::test]
+async fn rate_limit_windows_count_and_reset() {
+    let (_t, db) = fresh().await;
+    let now = Utc::now();
+    for expected in 1..=3 {
+        assert_eq!(repo::limits::hit(&db, "k", now, 60).await.expect("hit"), expected);
+    }
+    assert_eq!(repo::limits::hit(&db, "other", now, 60).await.expect("hit"), 1);
+    assert_eq!(repo::limits::hit(&db, "k", now + Duration::seconds(61), 60).await.expect("hit"), 1);
+}

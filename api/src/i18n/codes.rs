@@ -60,6 +60,7 @@ problems! {
     CertificateSerialsExhausted = "certificate_serials_exhausted", 409, ["year"];
     CertificateNotFound = "certificate_not_found", 404, [];
     ConcurrentChange = "concurrent_change", 409, [];
+    RateLimited = "rate_limited", 429, ["seconds"];
     MalformedJson = "malformed_json", 400, ["line", "column"];
     InvalidQuery = "invalid_query", 400, [];
     Unauthenticated = "unauthenticated", 401, [];

@@ -394,17 +394,35 @@ pub async fn public_view(
     })
 }
 
+/// Counts a public verification of the client address; 429 past the configured bound.
+pub async fn rate_limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
+    // The peer address: behind a proxy, configure it to connect from the client's address or
+    // rate-limit there (X-Forwarded-For is not trusted, since any client can send it).
+    let ip = req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+    let now = state.clock.now();
+    let count = repo::limits::hit(&state.db, &format!("verify:{ip}"), now, 60).await?;
+    if count > i64::from(state.verify_limit_per_minute) {
+        let mut e = ApiError::new(Problem::RateLimited).with("seconds", 60);
+        e.retry_after = Some(60);
+        return Err(e);
+    }
+    Ok(())
+}
+
 /// Free public verification (R31), no account: by code and the holder's full name, or by the QR
 /// token. "No such code" and "wrong name" get the same answer; a hit never shows the ID number.
 #[utoipa::path(tag = "public", request_body = VerifyRequest,
     responses((status = 200, description = "Found", body = PublicCertificate),
+        (status = 429, description = "Too many queries from this address", body = crate::error::ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No certificate matches", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/public/certificates/verify")]
 pub async fn verify(
     state: web::Data<AppState>,
     ctx: RequestContext,
+    req: HttpRequest,
     body: ApiJson<VerifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    rate_limit(&state, &req).await?;
     let q = body.0;
     let miss = || ApiError::new(Problem::CertificateNotFound);
     let found = match (&q.code, &q.name, &q.token) {
@@ -443,6 +461,10 @@ pub struct PublishedKey {
     /// What it signs.
     #[schema(example = "certificate")]
     pub usage: &'static str,
+    /// Certificates signed from this time on use this key.
+    pub valid_from: DateTime<Utc>,
+    /// Set once the key was replaced; certificates signed before stay valid.
+    pub valid_until: Option<DateTime<Utc>>,
 }
 
 /// The keys that sign certificates, with the canonical form they sign (see docs).
@@ -453,20 +475,27 @@ pub struct KeySet {
     pub canonical_form: &'static str,
 }
 
-/// The public keys that sign certificate statements (public).
+/// The public keys that sign certificate statements, current and earlier ones (public). After a
+/// key rotation, earlier keys stay here with their validity, so older certificates still verify.
 #[utoipa::path(tag = "public", responses((status = 200, description = "Keys", body = KeySet)))]
 #[get("/.well-known/skillcert-keys.json")]
-pub async fn keys(state: web::Data<AppState>) -> HttpResponse {
-    let k = &state.certificate_key;
-    HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=3600")).json(KeySet {
-        keys: vec![PublishedKey {
-            kid: k.kid.clone(),
+pub async fn keys(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let keys = repo::limits::keys(&state.db)
+        .await?
+        .into_iter()
+        .map(|k| PublishedKey {
+            kid: k.kid,
             alg: "Ed25519",
-            public_key: URL_SAFE_NO_PAD.encode(k.key.verifying_key().as_bytes()),
+            public_key: k.public_key,
             usage: "certificate",
-        }],
+            valid_from: k.valid_from,
+            valid_until: k.valid_until,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=300")).json(KeySet {
+        keys,
         canonical_form: "UTF-8 lines: 'skillcert-certificate-v1', then key=value for code, holder_name, gender, id_number, occupation_code, occupation_name, work_type, level, institution_name, issue_date (YYYY-MM-DD), each line ending in \\n",
-    })
+    }))
 }
 
 /// Loads a certificate the caller may see (the issuing institution, the centre, the bureau, the

@@ -56,8 +56,10 @@ fn render(c: &PublicCertificate) -> String {
 #[get("/verify/{token}")]
 pub async fn verify_page(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    super::certificates::rate_limit(&state, &req).await?;
     let found = if token.len() <= 64 { repo::certificate::by_token(&state.db, &token).await? } else { None };
     let html = |status: actix_web::http::StatusCode, body: String| {
         HttpResponse::build(status)

@@ -9,6 +9,7 @@ pub mod certificate;
 pub mod district;
 pub mod filing;
 pub mod institution;
+pub mod limits;
 pub mod occupation;
 pub mod plan;
 pub mod results;
