@@ -45,6 +45,12 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
     ("m20261128_000005_certificates", include_str!("../sql/m20261128_000005_certificates.sql"), "", ""),
     ("m20261128_000006_guards", include_str!("../sql/m20261128_000006_guards.sql"), "", ""),
     ("m20261128_000007_rate_limits", include_str!("../sql/m20261128_000007_rate_limits.sql"), "", ""),
+    (
+        "m20261128_000008_certificate_reports",
+        include_str!("../sql/m20261128_000008_certificate_reports.sql"),
+        "",
+        "",
+    ),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

@@ -1097,3 +1097,75 @@ async fn r28_revoked_and_reissued_certificates_show_at_verification() {
     let other = s.app.school(&s.app.admin_token().await, 9, "technical_school", "500101").await;
     s.app.get(&format!("/api/v1/certificates/{new}"), Some(&other.token)).await.problem(404, "not_found");
 }
+
+// R30: certificate data reported to the centre; exports for the national platform.
+#[tokio::test]
+async fn r30_certificate_data_is_reported_and_exported() {
+    let s = setup("2026-11-02").await;
+    let plan = reviewed_plan(&s, 2).await;
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let centre = s.app.login("centre.plan", "a-long-password-1").await;
+    s.app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/certificate-report"), Some(&school), &json!({}))
+        .await
+        .problem(409, "wrong_status");
+    s.app.json(Method::POST, &format!("/api/v1/plans/{plan}/certificates"), Some(&school), &json!({})).await;
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/certificate-report"), Some(&school), &json!({}))
+        .await;
+    assert_eq!((a.status.as_u16(), a.body["certificates"].clone()), (200, json!(2)), "{}", a.text);
+    let a = s
+        .app
+        .json(
+            Method::POST,
+            &format!("/api/v1/plans/{plan}/certificate-report/acknowledge"),
+            Some(&centre),
+            &json!({}),
+        )
+        .await;
+    assert!(a.body["acknowledged_at"].is_string(), "{}", a.text);
+
+    let csv = s.app.get(&format!("/api/v1/plans/{plan}/certificates/export?format=csv"), Some(&centre)).await;
+    assert!(
+        csv.text.contains("证书编号,姓名,性别,身份证号") && csv.text.lines().count() == 3,
+        "{}",
+        csv.text
+    );
+    let xlsx = s
+        .app
+        .client
+        .get(format!("{}/api/v1/plans/{plan}/certificates/export?format=xlsx", s.app.address))
+        .bearer_auth(&centre)
+        .send()
+        .await
+        .expect("sent")
+        .bytes()
+        .await
+        .expect("body");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(xlsx.to_vec())).expect("an XLSX is a zip");
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(
+        &mut archive.by_name("xl/worksheets/sheet1.xml").expect("sheet"),
+        &mut sheet,
+    )
+    .expect("xml");
+    assert!(sheet.contains("机构备案编码") && sheet.contains("S000050000001"));
+    let zipped = s
+        .app
+        .client
+        .get(format!("{}/api/v1/plans/{plan}/certificates.zip", s.app.address))
+        .bearer_auth(&school)
+        .send()
+        .await
+        .expect("sent")
+        .bytes()
+        .await
+        .expect("body");
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(zipped.to_vec())).expect("zip");
+    assert_eq!(archive.len(), 2);
+    s.app
+        .get(&format!("/api/v1/plans/{plan}/certificates/export?format=pdf"), Some(&centre))
+        .await
+        .problem(400, "invalid_query");
+}

@@ -716,44 +716,47 @@ pub async fn pdf(
         return Err(ApiError::not_found());
     }
     let c = load(&state.db, &caller, &code).await?;
-    let photo = match &c.photo_key {
-        Some(key) => {
-            let path = state.attachments_dir.join(key);
-            web::block(move || std::fs::read(path))
-                .await
-                .map_err(ApiError::internal)?
-                .ok()
-                .and_then(|b| crate::pdf::Image::prepare(&b))
-        }
-        None => None,
-    };
     let public_url = state.public_url.clone();
-    let bytes = web::block(move || {
-        let level_name =
-            c.level.parse::<Level>().map(|l| i18n::name(Lang::ZhCn, Name::Level(l))).unwrap_or_default();
-        let verify_url = format!("{public_url}/verify/{}", c.verify_token);
-        let face = crate::pdf::certificate::CertificateFace {
-            code: &c.code,
-            holder_name: &c.holder_name,
-            gender: if c.gender == "male" { "男" } else { "女" },
-            id_number: &c.id_number,
-            occupation_name: &c.occupation_name,
-            work_type: &c.work_type,
-            level_name: &level_name,
-            institution_name: &c.institution_name,
-            issue_date: c.issue_date,
-            verify_url: &verify_url,
-            website: &format!("{public_url}/verify"),
-            photo,
-        };
-        crate::pdf::certificate::certificate_pdf(&face)
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
+    let dir = state.attachments_dir.clone();
+    let bytes = web::block(move || render_pdf(&c, &public_url, &dir))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header(("Content-Disposition", format!("inline; filename=\"{}.pdf\"", code.as_str())))
         .insert_header(("Cache-Control", "private, no-store"))
         .body(bytes))
+}
+
+/// Renders a certificate's PDF (blocking: reads the photo file).
+pub fn render_pdf(
+    c: &certificate::Model,
+    public_url: &str,
+    attachments_dir: &std::path::Path,
+) -> Result<Vec<u8>, crate::pdf::PdfError> {
+    let photo = c
+        .photo_key
+        .as_ref()
+        .and_then(|key| std::fs::read(attachments_dir.join(key)).ok())
+        .and_then(|b| crate::pdf::Image::prepare(&b));
+    let level_name =
+        c.level.parse::<Level>().map(|l| i18n::name(Lang::ZhCn, Name::Level(l))).unwrap_or_default();
+    let verify_url = format!("{public_url}/verify/{}", c.verify_token);
+    let website = format!("{public_url}/verify");
+    let face = crate::pdf::certificate::CertificateFace {
+        code: &c.code,
+        holder_name: &c.holder_name,
+        gender: if c.gender == "male" { "男" } else { "女" },
+        id_number: &c.id_number,
+        occupation_name: &c.occupation_name,
+        work_type: &c.work_type,
+        level_name: &level_name,
+        institution_name: &c.institution_name,
+        issue_date: c.issue_date,
+        verify_url: &verify_url,
+        website: &website,
+        photo,
+    };
+    crate::pdf::certificate::certificate_pdf(&face)
 }

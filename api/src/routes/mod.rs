@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod certificate_reports;
 pub mod certificates;
 pub mod codes;
 pub mod districts;
@@ -104,6 +105,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(certificates::get)
                 .service(certificates::revoke)
                 .service(certificates::reissue)
-                .service(certificates::pdf),
+                .service(certificates::pdf)
+                .service(certificate_reports::report)
+                .service(certificate_reports::acknowledge)
+                .service(certificate_reports::export)
+                .service(certificate_reports::zip_batch),
         );
 }

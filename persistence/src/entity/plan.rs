@@ -23,6 +23,8 @@ pub struct Model {
     pub publicity_started_on: Option<Date>,
     pub publicity_ends_on: Option<Date>,
     pub report_round: i32,
+    pub certificates_reported_at: Option<DateTimeUtc>,
+    pub certificates_acknowledged_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

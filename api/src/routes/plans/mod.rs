@@ -370,6 +370,8 @@ pub async fn create(
             publicity_started_on: None,
             publicity_ends_on: None,
             report_round: 0,
+            certificates_reported_at: None,
+            certificates_acknowledged_at: None,
         },
     )
     .await?;

@@ -1,0 +1,307 @@
+//! Reporting a batch's certificate data to the centre (R30), exports in the columns the national
+//! platform takes (CSV, XLSX), and the batch's PDFs as one ZIP.
+
+use crate::audit;
+use crate::auth::Caller;
+use crate::context::RequestContext;
+use crate::error::ApiError;
+use crate::extract::ApiQuery;
+use crate::i18n::{Name, Problem};
+use crate::routes::plans;
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use domain::Role;
+use persistence::entity::{certificate, plan};
+use persistence::repo;
+use persistence::sea_orm::ActiveValue::Set;
+use serde::{Deserialize, Serialize};
+use std::io::Write as _;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// Where a batch's certificate data stands with the centre.
+#[derive(Serialize, ToSchema)]
+pub struct CertificateReport {
+    pub plan_id: Uuid,
+    pub certificates: usize,
+    pub reported_at: Option<DateTime<Utc>>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+}
+
+fn report_of(p: &plan::Model, n: usize) -> CertificateReport {
+    CertificateReport {
+        plan_id: p.id,
+        certificates: n,
+        reported_at: p.certificates_reported_at,
+        acknowledged_at: p.certificates_acknowledged_at,
+    }
+}
+
+fn wrong(action: &'static str, p: &plan::Model) -> ApiError {
+    let phase = crate::i18n::group_code("plan_phase", &p.phase).map_or("reviewed", |(_, c)| c);
+    ApiError::new(Problem::WrongStatus)
+        .with_name("action", Name::Code("result_action", action))
+        .with_name("status", Name::Code("plan_phase", phase))
+}
+
+/// Report the batch's certificate data to the centre (the institution), once certificates are
+/// issued (R30). Reporting again after more issuance updates the date.
+#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, description = "Reported", body = CertificateReport),
+        (status = 409, description = "No certificates yet", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/plans/{id}/certificate-report")]
+pub async fn report(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::School])?;
+    let (p, _) = plans::load(&state.db, &caller, *id).await?;
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    let n = repo::certificate::of_plan(&tx, p.id).await?.len();
+    let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
+    if n == 0 {
+        return Err(wrong("report", &current));
+    }
+    let version = current.version;
+    let mut m: plan::ActiveModel = current.into();
+    m.certificates_reported_at = Set(Some(now));
+    m.certificates_acknowledged_at = Set(None);
+    let saved = repo::plan::save(&tx, m, version, now).await?;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "certificate.data_reported",
+        ("plan", p.id.to_string()),
+        serde_json::json!({"certificates": n}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(report_of(&saved, n)))
+}
+
+/// Acknowledge a batch's reported certificate data (centre).
+#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, description = "Acknowledged", body = CertificateReport),
+        (status = 409, description = "Not reported", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/plans/{id}/certificate-report/acknowledge")]
+pub async fn acknowledge(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Centre])?;
+    let (p, _) = plans::load(&state.db, &caller, *id).await?;
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
+    if current.certificates_reported_at.is_none() {
+        return Err(wrong("review", &current));
+    }
+    let n = repo::certificate::of_plan(&tx, p.id).await?.len();
+    let version = current.version;
+    let mut m: plan::ActiveModel = current.into();
+    m.certificates_acknowledged_at = Set(Some(now));
+    let saved = repo::plan::save(&tx, m, version, now).await?;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "certificate.data_acknowledged",
+        ("plan", p.id.to_string()),
+        serde_json::json!({"certificates": n}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(report_of(&saved, n)))
+}
+
+/// Export format.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `csv` (UTF-8 with BOM) or `xlsx`.
+    pub format: String,
+}
+
+/// The national platform's columns.
+const COLUMNS: [&str; 13] = [
+    "证书编号",
+    "姓名",
+    "性别",
+    "身份证号",
+    "职业编码",
+    "职业名称",
+    "工种",
+    "等级",
+    "发证机构",
+    "机构备案编码",
+    "发证日期",
+    "证书状态",
+    "撤销原因",
+];
+
+fn row(c: &certificate::Model, institution_code: &str) -> [String; 13] {
+    let level = c
+        .level
+        .parse::<domain::Level>()
+        .map(|l| crate::i18n::name(crate::i18n::Lang::ZhCn, Name::Level(l)))
+        .unwrap_or_default();
+    let status = crate::i18n::group_code("certificate_status", &c.status).map_or_else(
+        || c.status.clone(),
+        |(g, k)| crate::i18n::name(crate::i18n::Lang::ZhCn, Name::Code(g, k)),
+    );
+    [
+        c.code.clone(),
+        c.holder_name.clone(),
+        if c.gender == "male" { "男".into() } else { "女".into() },
+        c.id_number.clone(),
+        c.occupation_code.clone(),
+        c.occupation_name.clone(),
+        c.work_type.clone(),
+        level,
+        c.institution_name.clone(),
+        institution_code.to_owned(),
+        c.issue_date.format("%Y-%m-%d").to_string(),
+        status,
+        c.revoked_reason.clone().unwrap_or_default(),
+    ]
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A one-sheet XLSX with inline strings.
+pub fn xlsx(rows: &[Vec<String>]) -> Result<Vec<u8>, std::io::Error> {
+    let mut sheet = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+    );
+    for (r, cells) in rows.iter().enumerate() {
+        sheet.push_str(&format!(r#"<row r="{}">"#, r + 1));
+        for v in cells {
+            sheet.push_str(&format!(
+                r#"<c t="inlineStr"><is><t xml:space="preserve">{}</t></is></c>"#,
+                xml_escape(v)
+            ));
+        }
+        sheet.push_str("</row>");
+    }
+    sheet.push_str("</sheetData></worksheet>");
+    let parts = [
+        ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_owned()),
+        ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_owned()),
+        ("xl/workbook.xml", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="证书" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_owned()),
+        ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_owned()),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ];
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut out);
+        for (name, content) in parts {
+            z.start_file(name, zip::write::SimpleFileOptions::default()).map_err(std::io::Error::other)?;
+            z.write_all(content.as_bytes())?;
+        }
+        z.finish().map_err(std::io::Error::other)?;
+    }
+    Ok(out.into_inner())
+}
+
+/// Export a batch's certificates in the national platform's columns (institution, centre,
+/// bureau): CSV or XLSX.
+#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path), ExportQuery),
+    responses((status = 200, description = "The export", content_type = "text/csv", body = String)))]
+#[get("/plans/{id}/certificates/export")]
+pub async fn export(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    query: ApiQuery<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::School, Role::Centre, Role::Bureau])?;
+    let (p, i) = plans::load(&state.db, &caller, *id).await?;
+    let certs = repo::certificate::of_plan(&state.db, p.id).await?;
+    let mut rows: Vec<Vec<String>> = vec![COLUMNS.iter().map(|c| (*c).to_owned()).collect()];
+    rows.extend(certs.iter().map(|c| row(c, &i.code).to_vec()));
+    match query.0.format.as_str() {
+        "csv" => {
+            let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+            for r in &rows {
+                w.write_record(r).map_err(ApiError::internal)?;
+            }
+            let bytes = w.into_inner().map_err(ApiError::internal)?;
+            Ok(HttpResponse::Ok()
+                .content_type("text/csv; charset=utf-8")
+                .insert_header((
+                    "Content-Disposition",
+                    format!("attachment; filename=\"certificates-{}.csv\"", p.id),
+                ))
+                .body(bytes))
+        }
+        "xlsx" => {
+            let bytes = web::block(move || xlsx(&rows))
+                .await
+                .map_err(ApiError::internal)?
+                .map_err(ApiError::internal)?;
+            Ok(HttpResponse::Ok()
+                .content_type(super::plans::candidates::XLSX)
+                .insert_header((
+                    "Content-Disposition",
+                    format!("attachment; filename=\"certificates-{}.xlsx\"", p.id),
+                ))
+                .body(bytes))
+        }
+        _ => Err(ApiError {
+            errors: vec![
+                crate::error::FieldError::new("format", crate::i18n::Rule::NotOneOf)
+                    .with("allowed", "csv, xlsx"),
+            ],
+            ..ApiError::new(Problem::InvalidQuery)
+        }),
+    }
+}
+
+/// Every e-certificate of a batch as PDFs in one ZIP (institution, centre, bureau).
+#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The ZIP", content_type = "application/zip", body = Vec<u8>)))]
+#[get("/plans/{id}/certificates.zip")]
+pub async fn zip_batch(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::School, Role::Centre, Role::Bureau])?;
+    let (p, _) = plans::load(&state.db, &caller, *id).await?;
+    let certs = repo::certificate::of_plan(&state.db, p.id).await?;
+    let public_url = state.public_url.clone();
+    let dir = state.attachments_dir.clone();
+    let bytes = web::block(move || -> Result<Vec<u8>, String> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut out);
+            for c in &certs {
+                let pdf = super::certificates::render_pdf(c, &public_url, &dir).map_err(|e| e.to_string())?;
+                z.start_file(format!("{}.pdf", c.code), zip::write::SimpleFileOptions::default())
+                    .map_err(|e| e.to_string())?;
+                z.write_all(&pdf).map_err(|e| e.to_string())?;
+            }
+            z.finish().map_err(|e| e.to_string())?;
+        }
+        Ok(out.into_inner())
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/zip")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"certificates-{}.zip\"", p.id)))
+        .body(bytes))
+}
