@@ -137,3 +137,69 @@ async fn rate_limit_windows_count_and_reset() {
     assert_eq!(repo::limits::hit(&db, "other", now, 60).await.expect("hit"), 1);
     assert_eq!(repo::limits::hit(&db, "k", now + Duration::seconds(61), 60).await.expect("hit"), 1);
 }
+
+// R27: two separate pools (as two server processes would have) allocate certificate serials for
+// the same institution and year at once: every serial exactly once, no gap.
+#[tokio::test]
+async fn r27_concurrent_allocation_from_two_pools_is_gapless_and_unique() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let (t, db) = fresh().await;
+    let other = persistence::connect(&t.url, 5).await.expect("second pool");
+    let now = Utc::now();
+    // A minimal institution row to hang the counter on.
+    let backend = db.get_database_backend();
+    let school = uuid::Uuid::now_v7();
+    let filing = uuid::Uuid::now_v7();
+    let inst = uuid::Uuid::now_v7();
+    let ts = now.to_rfc3339();
+    let q = |sql: String| Statement::from_string(backend, sql);
+    let uuid_lit = |u: uuid::Uuid| {
+        if backend == sea_orm::DbBackend::Postgres { format!("'{u}'") } else { format!("X'{}'", u.simple()) }
+    };
+    for sql in [
+        format!(
+            "INSERT INTO schools (id, name, school_type, credit_code, needs_manual_review, district_code, registered_address, office_address, legal_representative, version, created_at, updated_at) VALUES ({}, 's', 'technical_school', 'c', false, '500101', 'a', 'a', 'l', 1, '{ts}', '{ts}')",
+            uuid_lit(school)
+        ),
+        format!(
+            "INSERT INTO filings (id, school_id, kind, status, round, document, version, created_at, updated_at) VALUES ({}, {}, 'initial', 'approved', 1, '{{}}', 1, '{ts}', '{ts}')",
+            uuid_lit(filing),
+            uuid_lit(school)
+        ),
+        format!(
+            "INSERT INTO institution_codes (code, serial, assigned_at) VALUES ('S000050000001', 1, '{ts}')"
+        ),
+        format!(
+            "INSERT INTO institutions (id, code, school_id, name, credit_code, registered_address, office_address, legal_representative, district_code, status, valid_from, valid_until, filing_id, bureau_opinion, decided_on, version, created_at, updated_at) VALUES ({}, 'S000050000001', {}, 'n', 'c', 'a', 'a', 'l', '500101', 'active', '2026-01-01', '2028-01-01', {}, 'ok', '2026-01-01', 1, '{ts}', '{ts}')",
+            uuid_lit(inst),
+            uuid_lit(school),
+            uuid_lit(filing)
+        ),
+    ] {
+        db.execute_raw(q(sql)).await.expect("fixture");
+    }
+    let mut tasks = Vec::new();
+    for k in 0..16 {
+        let pool = if k % 2 == 0 { db.clone() } else { other.clone() };
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            for _ in 0..10 {
+                let tx = persistence::begin_write(&pool).await.expect("tx");
+                let first = persistence::repo::certificate::allocate(&tx, inst, 2026, 100)
+                    .await
+                    .expect("allocate")
+                    .expect("room");
+                tx.commit().await.expect("commit");
+                got.push(first);
+            }
+            got
+        }));
+    }
+    let mut firsts = Vec::new();
+    for t in tasks {
+        firsts.extend(t.await.expect("task"));
+    }
+    firsts.sort_unstable();
+    let expected: Vec<i32> = (0..160).map(|k| 1 + k * 100).collect();
+    assert_eq!(firsts, expected, "16,000 serials in batches of 100, each batch once, no gap");
+}

@@ -19,7 +19,8 @@ pub struct TestApp {
     pub client: Client,
     pub state: api::state::AppState,
     pub data_dir: std::path::PathBuf,
-    pub db: TestDatabase,
+    /// The database this app created (dropped with it); `None` for an app sharing another's.
+    pub db: Option<TestDatabase>,
     _dir: tempfile::TempDir,
 }
 
@@ -114,7 +115,42 @@ impl TestApp {
         let state = app.state.clone();
         tokio::spawn(app.run_until_stopped());
         let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        TestApp { address, client, state, data_dir, db, _dir: dir }
+        TestApp { address, client, state, data_dir, db: Some(db), _dir: dir }
+    }
+
+    /// A second server on the same database, keys and clock as `self`: what another replica
+    /// (another process) of the same deployment would be.
+    pub async fn replica(&self) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data_dir = dir.path().to_path_buf();
+        let url = self.db.as_ref().expect("the first app owns the database").url.clone();
+        let keys = self.data_dir.join("keys");
+        let mut vars: HashMap<String, String> = HashMap::new();
+        vars.insert("DATABASE_URL".into(), url);
+        vars.insert("SKILLCERT_BIND".into(), "127.0.0.1:0".into());
+        vars.insert("SKILLCERT_DATA_DIR".into(), data_dir.display().to_string());
+        vars.insert(
+            "SKILLCERT_ATTACHMENT_DIR".into(),
+            self.data_dir.join("attachments").display().to_string(),
+        );
+        vars.insert(
+            "SKILLCERT_SIGNING_KEY".into(),
+            keys.join("token-signing-ed25519.pem").display().to_string(),
+        );
+        vars.insert(
+            "SKILLCERT_CERTIFICATE_KEY".into(),
+            keys.join("certificate-signing-ed25519.pem").display().to_string(),
+        );
+        vars.insert("SKILLCERT_WORKERS".into(), "2".into());
+        vars.insert("SKILLCERT_DB_MAX_CONNECTIONS".into(), "5".into());
+        let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("replica configuration");
+        let app = Application::build(config).await.expect("replica starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state.clone();
+        state.clock.set_offset(self.state.clock.now());
+        tokio::spawn(app.run_until_stopped());
+        let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        TestApp { address, client, state, data_dir, db: None, _dir: dir }
     }
 
     /// A request to `path` (absolute path on this server).
