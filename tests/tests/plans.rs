@@ -236,6 +236,23 @@ async fn r15_r18_plans_stay_within_scope_validity_and_roster() {
         .json(Method::POST, &format!("/api/v1/plans/{plan}/file"), Some(&s.school.token), &json!({}))
         .await;
     assert_eq!(a.violations(), [("candidates".to_owned(), "too_few".to_owned())]);
+    // Enumerations come with display names in the caller's language (issue 9).
+    let zh = s.app.get(&format!("/api/v1/plans/{plan}"), Some(&s.school.token)).await;
+    assert_eq!(zh.body["sessions"][0]["kind_name"], "理论知识考试");
+    assert_eq!(zh.body["occupations"][0]["level_name"], "四级/中级工");
+    assert_eq!(zh.body["status_name"], "草稿");
+    let en = s
+        .app
+        .send(
+            s.app
+                .request(Method::GET, &format!("/api/v1/plans/{plan}"))
+                .bearer_auth(&s.school.token)
+                .header("Accept-Language", "en"),
+        )
+        .await;
+    assert_eq!(en.body["sessions"][0]["kind_name"], "Theory exam");
+    assert_eq!(en.body["phase_name"], "Assessment");
+    assert_eq!(en.body["sessions"][0]["kind"], zh.body["sessions"][0]["kind"]);
     // Another school cannot see or act on it (R16): 404.
     let other = s.app.school(&s.admin, 2, "technical_school", "500102").await;
     s.app.get(&format!("/api/v1/plans/{plan}"), Some(&other.token)).await.problem(404, "not_found");

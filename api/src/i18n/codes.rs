@@ -202,6 +202,9 @@ pub const GROUPS: &[(&str, &[&str])] = &[
         &["record", "publish", "answer", "report", "review", "photo", "issue", "revoke", "reissue"],
     ),
     ("certificate_status", &["valid", "revoked", "superseded"]),
+    ("session_kind", &["theory", "practical", "enterprise_evaluation", "competition", "process"]),
+    ("gender", &["male", "female"]),
+    ("review_status", &["pending", "approved", "rejected"]),
 ];
 
 /// The static code in `group` equal to `code`, if any (to build a [`Name::Code`] from stored text).

@@ -129,6 +129,16 @@ pub fn rule_text(lang: Lang, r: Rule, params: &[(&str, String)]) -> String {
     catalogue(lang).rules.get(r.as_str()).map_or_else(|| r.as_str().to_owned(), |t| fill(t, params))
 }
 
+/// The display name of `code` in enumeration `group` (see [`GROUPS`]), or the code itself.
+pub fn code_name(lang: Lang, group: &str, code: &str) -> String {
+    group_code(group, code).map_or_else(|| code.to_owned(), |(g, c)| name(lang, Name::Code(g, c)))
+}
+
+/// The display name of a level code, or the code itself.
+pub fn level_name(lang: Lang, code: &str) -> String {
+    code.parse::<domain::Level>().map_or_else(|()| code.to_owned(), |l| name(lang, Name::Level(l)))
+}
+
 /// The display name of an enumeration value in `lang`.
 pub fn name(lang: Lang, n: Name) -> String {
     catalogue(lang).names.get(&n.key()).cloned().unwrap_or_else(|| n.key())

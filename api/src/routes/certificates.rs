@@ -35,6 +35,7 @@ pub struct CertificateView {
     pub code: String,
     pub holder_name: String,
     pub gender: String,
+    pub gender_name: String,
     /// Shown to the issuing institution, the centre and the bureau only.
     pub id_number: String,
     pub occupation_code: String,
@@ -49,6 +50,7 @@ pub struct CertificateView {
     pub issue_date: NaiveDate,
     /// `valid`, `revoked` or `superseded`.
     pub status: String,
+    pub status_name: String,
     pub revoked_reason: Option<String>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub plan_id: Uuid,
@@ -68,6 +70,7 @@ fn view(c: certificate::Model, lang: Lang) -> CertificateView {
         id: c.id,
         code: c.code,
         holder_name: c.holder_name,
+        gender_name: i18n::code_name(lang, "gender", &c.gender),
         gender: c.gender,
         id_number: c.id_number,
         occupation_code: c.occupation_code,
@@ -77,6 +80,7 @@ fn view(c: certificate::Model, lang: Lang) -> CertificateView {
         level_name,
         institution_name: c.institution_name,
         issue_date: c.issue_date,
+        status_name: i18n::code_name(lang, "certificate_status", &c.status),
         status: c.status,
         revoked_reason: c.revoked_reason,
         revoked_at: c.revoked_at,

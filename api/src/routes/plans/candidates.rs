@@ -60,6 +60,7 @@ pub struct CandidateView {
     pub id: Uuid,
     pub name: String,
     pub gender: String,
+    pub gender_name: String,
     /// Masked (`50**************1X`) for district offices.
     pub id_number: String,
     pub school_name: String,
@@ -73,10 +74,14 @@ pub struct CandidateView {
     pub occupation_code: String,
     pub work_type: Option<String>,
     pub level: String,
+    pub level_name: String,
+    /// The centre's review: `pending`, `approved` or `rejected`.
+    pub review_status: String,
+    pub review_status_name: String,
     pub created_at: DateTime<Utc>,
 }
 
-fn view(c: candidate::Model, full: bool) -> CandidateView {
+fn view(c: candidate::Model, full: bool, lang: Lang) -> CandidateView {
     let id_number = if full {
         c.id_number
     } else {
@@ -85,6 +90,7 @@ fn view(c: candidate::Model, full: bool) -> CandidateView {
     CandidateView {
         id: c.id,
         name: c.name,
+        gender_name: crate::i18n::code_name(lang, "gender", &c.gender),
         gender: c.gender,
         id_number,
         school_name: c.school_name,
@@ -96,7 +102,10 @@ fn view(c: candidate::Model, full: bool) -> CandidateView {
         phone: c.phone.map(|p| if full { p } else { crate::routes::schools::mask_phone(&p) }),
         occupation_code: c.occupation_code,
         work_type: Some(c.work_type).filter(|w| !w.is_empty()),
+        level_name: crate::i18n::level_name(lang, &c.level),
         level: c.level,
+        review_status_name: crate::i18n::code_name(lang, "review_status", &c.review_status),
+        review_status: c.review_status,
         created_at: c.created_at,
     }
 }
@@ -315,7 +324,7 @@ pub async fn add(
     )
     .await?;
     tx.commit().await?;
-    Ok(HttpResponse::Created().json(view(row, true)))
+    Ok(HttpResponse::Created().json(view(row, true, ctx.lang)))
 }
 
 /// A page of candidates.
@@ -325,6 +334,7 @@ pub async fn add(
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
+    ctx: RequestContext,
     id: web::Path<Uuid>,
     query: ApiQuery<Pagination>,
 ) -> Result<HttpResponse, ApiError> {
@@ -336,7 +346,7 @@ pub async fn list(
     }
     let full = matches!(caller.role, Role::School | Role::Centre | Role::Bureau);
     let found = repo::plan::candidates(&state.db, p.id, page).await?;
-    let items = found.items.into_iter().map(|c| view(c, full)).collect();
+    let items = found.items.into_iter().map(|c| view(c, full, ctx.lang)).collect();
     Ok(HttpResponse::Ok().json(ListBody {
         items,
         total: found.total,

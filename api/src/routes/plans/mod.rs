@@ -58,6 +58,10 @@ pub struct PlanOccupation {
     pub work_type: Option<String>,
     #[schema(value_type = crate::schemas::LevelCodeSchema)]
     pub level: String,
+    /// The level's display name (in answers; ignored when sent).
+    #[serde(default)]
+    #[schema(read_only)]
+    pub level_name: Option<String>,
 }
 
 /// A session (场次).
@@ -76,6 +80,10 @@ pub struct Session {
     /// `theory`, `practical`, `enterprise_evaluation`, `competition` or `process`.
     #[schema(example = "theory")]
     pub kind: String,
+    /// The kind's display name (in answers; ignored when sent).
+    #[serde(default)]
+    #[schema(read_only)]
+    pub kind_name: Option<String>,
     /// Examiners by examiner certificate number, from the institution's roster for this occupation.
     pub examiners: Vec<String>,
     /// Supervisors by name, from the institution's roster.
@@ -104,6 +112,9 @@ pub struct PlanView {
     /// `draft`, `filed`, `returned` or `acknowledged`.
     pub status: String,
     pub status_name: String,
+    /// Where its results stand: `assessment`, `publicity`, `reported`, `review_returned` or `reviewed`.
+    pub phase: String,
+    pub phase_name: String,
     pub method: AssessmentMethod,
     pub occupations: Vec<PlanOccupation>,
     pub sessions: Vec<Session>,
@@ -170,10 +181,19 @@ pub async fn view(
         .map(|o| PlanOccupation {
             occupation_code: o.occupation_code,
             work_type: Some(o.work_type).filter(|w| !w.is_empty()),
+            level_name: Some(crate::i18n::level_name(lang, &o.level)),
             level: o.level,
         })
         .collect();
-    let sessions = repo::plan::sessions(db, p.id).await?.into_iter().map(session_of).collect();
+    let sessions = repo::plan::sessions(db, p.id)
+        .await?
+        .into_iter()
+        .map(session_of)
+        .map(|mut s| {
+            s.kind_name = Some(crate::i18n::code_name(lang, "session_kind", &s.kind));
+            s
+        })
+        .collect();
     let candidates = repo::plan::candidate_count(db, p.id).await?;
     let method: AssessmentMethod = serde_json::from_value(p.method.clone()).map_err(ApiError::internal)?;
     Ok(PlanView {
@@ -185,6 +205,8 @@ pub async fn view(
         institution_name: i.name.clone(),
         title: p.title,
         status: p.status,
+        phase_name: crate::i18n::code_name(lang, "plan_phase", &p.phase),
+        phase: p.phase,
         method,
         occupations,
         sessions,
@@ -207,6 +229,7 @@ fn session_of(s: plan_session::Model) -> Session {
         ends_at: s.ends_at,
         venue: s.venue,
         kind: s.kind,
+        kind_name: None,
         examiners: serde_json::from_value(s.examiners).unwrap_or_default(),
         supervisors: serde_json::from_value(s.supervisors).unwrap_or_default(),
     }

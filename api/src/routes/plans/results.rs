@@ -123,12 +123,14 @@ pub struct CandidateResults {
     pub name: String,
     pub occupation_code: String,
     pub level: String,
+    pub level_name: String,
     /// Current value per component.
     pub current: Vec<ResultEntry>,
     /// `true`/`false` once every component has a value (R20), else absent.
     pub passed: Option<bool>,
     /// The centre's review: `pending`, `approved` or `rejected`.
     pub review_status: String,
+    pub review_status_name: String,
     /// Every value ever entered, oldest first (never updated in place).
     pub history: Vec<ResultEntry>,
 }
@@ -138,6 +140,7 @@ pub struct CandidateResults {
 pub struct ResultsView {
     /// `assessment`, `publicity`, `reported`, `review_returned` or `reviewed`.
     pub phase: String,
+    pub phase_name: String,
     pub components: Vec<String>,
     pub pass_mark: f64,
     pub publicity_started_on: Option<NaiveDate>,
@@ -171,6 +174,7 @@ fn entry(r: &assessment_result::Model) -> ResultEntry {
 async fn results_view(
     db: &impl persistence::ConnectionTrait,
     p: &plan::Model,
+    lang: crate::i18n::Lang,
 ) -> Result<ResultsView, ApiError> {
     let method = method_of(p)?;
     let cands = repo::results::candidates(db, p.id).await?;
@@ -187,7 +191,9 @@ async fn results_view(
             candidate_id: c.id,
             name: c.name,
             occupation_code: c.occupation_code,
+            level_name: crate::i18n::level_name(lang, &c.level),
             level: c.level,
+            review_status_name: crate::i18n::code_name(lang, "review_status", &c.review_status),
             review_status: c.review_status,
         })
         .collect();
@@ -203,6 +209,7 @@ async fn results_view(
         })
         .collect();
     Ok(ResultsView {
+        phase_name: crate::i18n::code_name(lang, "plan_phase", &p.phase),
         phase: p.phase.clone(),
         components: comps,
         pass_mark: method.pass_mark.map_or(DEFAULT_PASS_MARK, f64::from),
@@ -220,10 +227,11 @@ async fn results_view(
 pub async fn get_results(
     state: web::Data<AppState>,
     caller: Caller,
+    ctx: RequestContext,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let (p, _) = load(&state.db, &caller, *id).await?;
-    Ok(HttpResponse::Ok().json(results_view(&state.db, &p).await?))
+    Ok(HttpResponse::Ok().json(results_view(&state.db, &p, ctx.lang).await?))
 }
 
 /// Checks values against the plan; returns the rows to append.
@@ -321,7 +329,7 @@ pub async fn record(
         now,
     )
     .await?;
-    let v = results_view(&tx, &current).await?;
+    let v = results_view(&tx, &current, ctx.lang).await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -383,7 +391,7 @@ pub async fn start_publicity(
         now,
     )
     .await?;
-    let v = results_view(&tx, &saved).await?;
+    let v = results_view(&tx, &saved, ctx.lang).await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -670,7 +678,7 @@ pub async fn answer(
         now,
     )
     .await?;
-    let v = results_view(&tx, &p).await?;
+    let v = results_view(&tx, &p, ctx.lang).await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -743,7 +751,7 @@ pub async fn report(
         now,
     )
     .await?;
-    let v = results_view(&tx, &saved).await?;
+    let v = results_view(&tx, &saved, ctx.lang).await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -834,7 +842,7 @@ pub async fn review(
         now,
     )
     .await?;
-    let v = results_view(&tx, &saved).await?;
+    let v = results_view(&tx, &saved, ctx.lang).await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(v))
 }
