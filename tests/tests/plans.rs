@@ -1230,3 +1230,84 @@ async fn r27_two_replicas_issuing_at_once_leave_no_gap_and_no_duplicate() {
     codes.dedup();
     assert_eq!(codes.len(), 80);
 }
+
+// R27 at scale: two replicas each issue 10,000 certificates for the same institution and year at
+// the same time; the database holds 20,000 codes, unique, serials 1..=20,000 without a gap.
+// (The approved candidates are inserted through the repository: entering 20,000 results through
+// the API would only slow the test down without exercising anything more of issuance.)
+#[tokio::test]
+async fn r27_twenty_thousand_certificates_from_two_replicas_at_once() {
+    let s = setup("2026-11-02").await;
+    let first = reviewed_plan(&s, 1).await;
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let s = Setup {
+        school: SchoolFixture { id: s.school.id.clone(), token: school },
+        centre: s.app.login("centre.plan", "a-long-password-1").await,
+        ..s
+    };
+    let second = reviewed_plan(&s, 1).await;
+    let now = s.app.state.clock.now();
+    for (k, plan) in [&first, &second].into_iter().enumerate() {
+        let plan_id: uuid::Uuid = plan.parse().expect("uuid");
+        let rows: Vec<persistence::entity::candidate::Model> = (0..9_999u16)
+            .map(|n| persistence::entity::candidate::Model {
+                id: uuid::Uuid::now_v7(),
+                plan_id,
+                name: format!("学生{k}{n}"),
+                gender: "male".into(),
+                id_number: tests::resident_id(1_000 + n),
+                school_name: "重庆市第1技工学校".into(),
+                own_school: true,
+                major: "机械加工".into(),
+                class_name: "1班".into(),
+                full_time_confirmed: true,
+                consent_recorded: true,
+                phone: None,
+                occupation_code: LATHE.into(),
+                work_type: String::new(),
+                level: "4".into(),
+                created_at: now,
+                photo_key: None,
+                photo_media_type: None,
+                photo_sha256: None,
+                review_status: "approved".into(),
+                review_note: None,
+            })
+            .collect();
+        persistence::repo::plan::insert_candidates(&s.app.state.db, rows).await.expect("seed candidates");
+    }
+    let replica = s.app.replica().await;
+    let token_a = s.app.login("school1", "a-long-password-1").await;
+    let token_b = replica.login("school1", "a-long-password-1").await;
+    let (path_a, path_b, empty) = (
+        format!("/api/v1/plans/{first}/certificates"),
+        format!("/api/v1/plans/{second}/certificates"),
+        json!({}),
+    );
+    let (a, b) = tokio::join!(
+        s.app.json(Method::POST, &path_a, Some(&token_a), &empty),
+        replica.json(Method::POST, &path_b, Some(&token_b), &empty),
+    );
+    assert_eq!(
+        (a.status.as_u16(), b.status.as_u16()),
+        (201, 201),
+        "{} / {}",
+        &a.text[..a.text.len().min(300)],
+        &b.text[..b.text.len().min(300)]
+    );
+    use persistence::sea_orm::{ConnectionTrait, Statement};
+    let db = &s.app.state.db;
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT COUNT(*) AS n, COUNT(DISTINCT code) AS codes, MIN(serial) AS lo, MAX(serial) AS hi FROM certificates",
+        ))
+        .await
+        .expect("query")
+        .expect("row");
+    let get = |c: &str| {
+        row.try_get::<i64>("", c).unwrap_or_else(|_| i64::from(row.try_get::<i32>("", c).expect("int")))
+    };
+    assert_eq!((get("n"), get("codes"), get("lo"), get("hi")), (20_000, 20_000, 1, 20_000));
+}
