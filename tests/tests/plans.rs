@@ -30,7 +30,12 @@ struct Setup {
 
 /// An institution filed on `today` for 车工 levels 4 and 5, with a centre account.
 async fn setup(today: &str) -> Setup {
-    let app = TestApp::spawn().await;
+    setup_with(today, &[]).await
+}
+
+/// Like [`setup`], with extra configuration.
+async fn setup_with(today: &str, extra: &[(&str, &str)]) -> Setup {
+    let app = TestApp::spawn_with(extra).await;
     set_today(&app, d(today));
     let admin = app.admin_token().await;
     let expert = app.expert(&admin, "expert.plan").await;
@@ -1310,4 +1315,81 @@ async fn r27_twenty_thousand_certificates_from_two_replicas_at_once() {
         row.try_get::<i64>("", c).unwrap_or_else(|_| i64::from(row.try_get::<i32>("", c).expect("int")))
     };
     assert_eq!((get("n"), get("codes"), get("lo"), get("hi")), (20_000, 20_000, 1, 20_000));
+}
+
+/// Runs a command and returns its standard output (panics with its error output on failure).
+fn run(program: &str, args: &[&str]) -> String {
+    let out =
+        std::process::Command::new(program).args(args).output().unwrap_or_else(|e| panic!("{program}: {e}"));
+    assert!(out.status.success(), "{program} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+// R29, R31 with real tools: the verification page renders in headless Chromium and the PDF's QR
+// code decodes to the verification URL.
+#[tokio::test]
+#[ignore = "needs Debian's chromium, poppler-utils and zbar-tools; .ci/run installs them and runs it with --ignored"]
+async fn r31_the_qr_code_leads_to_a_page_that_renders_in_headless_chromium() {
+    let s = setup_with("2026-11-02", &[("SKILLCERT_ISSUER", "https://skillcert.example.cn")]).await;
+    let plan = reviewed_plan(&s, 1).await;
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let issued = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/certificates"), Some(&school), &json!({}))
+        .await;
+    let c = &issued.body["items"][0];
+    let code = c["code"].as_str().expect("code").to_owned();
+    let path = c["verify_path"].as_str().expect("path").to_owned();
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = s
+        .app
+        .client
+        .get(format!("{}/api/v1/certificates/{code}/pdf", s.app.address))
+        .bearer_auth(&school)
+        .send()
+        .await
+        .expect("sent")
+        .bytes()
+        .await
+        .expect("body");
+    let pdf_path = dir.path().join("c.pdf");
+    std::fs::write(&pdf_path, &pdf).expect("write");
+    let prefix = dir.path().join("page");
+    run(
+        "pdftoppm",
+        &[
+            "-r",
+            "200",
+            "-png",
+            "-singlefile",
+            pdf_path.to_str().expect("path"),
+            prefix.to_str().expect("path"),
+        ],
+    );
+    let decoded = run("zbarimg", &["--quiet", "--raw", dir.path().join("page.png").to_str().expect("path")]);
+    assert_eq!(decoded.trim(), format!("https://skillcert.example.cn{path}"));
+
+    let url = format!("{}{path}", s.app.address);
+    let profile = dir.path().join("profile");
+    let profile_arg = format!("--user-data-dir={}", profile.display());
+    let dom = run(
+        "chromium",
+        &[
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=390,844",
+            &profile_arg,
+            "--dump-dom",
+            &url,
+        ],
+    );
+    assert!(dom.contains(&code) && dom.contains("有效") && dom.contains("职业技能等级证书查询"), "{dom}");
+    assert!(!dom.contains(c["id_number"].as_str().expect("id")));
 }
