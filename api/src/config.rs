@@ -71,6 +71,9 @@ pub struct Config {
     pub certificate_key_path: PathBuf,
     /// `SKILLCERT_VERIFY_LIMIT_PER_MINUTE`: public verifications per client address and minute.
     pub verify_limit_per_minute: u32,
+    /// `SKILLCERT_CLOCK_START`: for tests and demonstrations only, the instant (RFC 3339) the
+    /// server's clock starts from; it then runs on normally.
+    pub clock_start: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A configuration variable with a bad value.
@@ -200,7 +203,16 @@ impl Config {
             .map(PathBuf::from)
             .unwrap_or_else(|| data_dir.join("keys").join("certificate-signing-ed25519.pem"));
         let verify_limit_per_minute = int(&var, "SKILLCERT_VERIFY_LIMIT_PER_MINUTE", 60, 1, 100_000)? as u32;
+        let clock_start = match var("SKILLCERT_CLOCK_START") {
+            Some(v) => Some(
+                chrono::DateTime::parse_from_rfc3339(v.trim())
+                    .map_err(|_| err("SKILLCERT_CLOCK_START", format!("\"{v}\" is not an RFC 3339 time")))?
+                    .with_timezone(&chrono::Utc),
+            ),
+            None => None,
+        };
         Ok(Config {
+            clock_start,
             verify_limit_per_minute,
             attachments_dir,
             certificate_key_path,
@@ -271,6 +283,7 @@ mod tests {
             ("SKILLCERT_LOG_FORMAT", "xml"),
             ("SKILLCERT_CORS_ORIGINS", "https://a.example/path"),
             ("SKILLCERT_ADMIN_PASSWORD", "short"),
+            ("SKILLCERT_CLOCK_START", "yesterday"),
         ] {
             let e = config(&[(k, v)]).expect_err("must be refused");
             assert_eq!(e.variable, k);

@@ -56,6 +56,10 @@ impl Application {
         repo::calendar::load_reference(&db, chrono::Utc::now()).await.map_err(StartupError::Reference)?;
 
         let clock = Arc::new(Clock::default());
+        if let Some(start) = config.clock_start {
+            tracing::warn!(start = %start, "the clock starts at a set time (SKILLCERT_CLOCK_START): not for production");
+            clock.set_offset(start);
+        }
         bootstrap_admin(&db, &clock, config.admin_password.clone()).await?;
 
         let (key, created) = keys::load_or_create(&config.signing_key_path).map_err(StartupError::Key)?;

@@ -1251,35 +1251,8 @@ async fn r27_twenty_thousand_certificates_from_two_replicas_at_once() {
         ..s
     };
     let second = reviewed_plan(&s, 1).await;
-    let now = s.app.state.clock.now();
     for (k, plan) in [&first, &second].into_iter().enumerate() {
-        let plan_id: uuid::Uuid = plan.parse().expect("uuid");
-        let rows: Vec<persistence::entity::candidate::Model> = (0..9_999u16)
-            .map(|n| persistence::entity::candidate::Model {
-                id: uuid::Uuid::now_v7(),
-                plan_id,
-                name: format!("学生{k}{n}"),
-                gender: "male".into(),
-                id_number: tests::resident_id(1_000 + n),
-                school_name: "重庆市第1技工学校".into(),
-                own_school: true,
-                major: "机械加工".into(),
-                class_name: "1班".into(),
-                full_time_confirmed: true,
-                consent_recorded: true,
-                phone: None,
-                occupation_code: LATHE.into(),
-                work_type: String::new(),
-                level: "4".into(),
-                created_at: now,
-                photo_key: None,
-                photo_media_type: None,
-                photo_sha256: None,
-                review_status: "approved".into(),
-                review_note: None,
-            })
-            .collect();
-        persistence::repo::plan::insert_candidates(&s.app.state.db, rows).await.expect("seed candidates");
+        seed_approved(&s, plan, k, 9_999).await;
     }
     let replica = s.app.replica().await;
     let token_a = s.app.login("school1", "a-long-password-1").await;
@@ -1392,4 +1365,158 @@ async fn r31_the_qr_code_leads_to_a_page_that_renders_in_headless_chromium() {
     );
     assert!(dom.contains(&code) && dom.contains("有效") && dom.contains("职业技能等级证书查询"), "{dom}");
     assert!(!dom.contains(c["id_number"].as_str().expect("id")));
+}
+
+/// Inserts `n` approved candidates into a reviewed plan through the repository.
+async fn seed_approved(s: &Setup, plan: &str, k: usize, n: u16) {
+    let plan_id: uuid::Uuid = plan.parse().expect("uuid");
+    let now = s.app.state.clock.now();
+    let rows: Vec<persistence::entity::candidate::Model> = (0..n)
+        .map(|i| persistence::entity::candidate::Model {
+            id: uuid::Uuid::now_v7(),
+            plan_id,
+            name: format!("学生{k}{i}"),
+            gender: "male".into(),
+            id_number: tests::resident_id(1_000 + i),
+            school_name: "重庆市第1技工学校".into(),
+            own_school: true,
+            major: "机械加工".into(),
+            class_name: "1班".into(),
+            full_time_confirmed: true,
+            consent_recorded: true,
+            phone: None,
+            occupation_code: LATHE.into(),
+            work_type: String::new(),
+            level: "4".into(),
+            created_at: now,
+            photo_key: None,
+            photo_media_type: None,
+            photo_sha256: None,
+            review_status: "approved".into(),
+            review_note: None,
+        })
+        .collect();
+    persistence::repo::plan::insert_candidates(&s.app.state.db, rows).await.expect("seed candidates");
+}
+
+/// A `skillcert` server process on the test's database and keys; killed on drop.
+struct ServerProcess {
+    child: std::process::Child,
+    address: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn server_process(app: &TestApp) -> ServerProcess {
+    // The binary sits next to the test binaries' `deps` directory (cargo test --workspace builds it).
+    let exe = std::env::current_exe().expect("test binary");
+    let bin = exe.parent().and_then(|d| d.parent()).expect("target dir").join("skillcert");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo test --workspace` (it builds the server binary)",
+        bin.display()
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keys = app.data_dir.join("keys");
+    let child = std::process::Command::new(bin)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &app.db.as_ref().expect("own database").url)
+        .env("SKILLCERT_BIND", format!("127.0.0.1:{port}"))
+        .env("SKILLCERT_DATA_DIR", dir.path())
+        .env("SKILLCERT_ATTACHMENT_DIR", app.data_dir.join("attachments"))
+        .env("SKILLCERT_SIGNING_KEY", keys.join("token-signing-ed25519.pem"))
+        .env("SKILLCERT_CERTIFICATE_KEY", keys.join("certificate-signing-ed25519.pem"))
+        .env("SKILLCERT_WORKERS", "2")
+        .env("SKILLCERT_LOG", "error")
+        .env("SKILLCERT_CLOCK_START", app.state.clock.now().to_rfc3339())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("server process starts");
+    // Owned at once, so that any failure below still kills and reaps the process.
+    let server = ServerProcess { child, address: format!("http://127.0.0.1:{port}"), _dir: dir };
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        if client.get(format!("{}/ready", server.address)).send().await.is_ok_and(|r| r.status().is_success())
+        {
+            return server;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("server process on {} not ready", server.address);
+}
+
+// R27 across processes: two `skillcert` server processes on the same database each issue 10,000
+// certificates for the same institution and year at the same time: 20,000 unique codes,
+// serials 1..=20,000, checked in the database.
+#[tokio::test]
+async fn r27_two_server_processes_issue_twenty_thousand_certificates_at_once() {
+    let s = setup("2026-11-02").await;
+    let first = reviewed_plan(&s, 1).await;
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let s = Setup {
+        school: SchoolFixture { id: s.school.id.clone(), token: school },
+        centre: s.app.login("centre.plan", "a-long-password-1").await,
+        ..s
+    };
+    let second = reviewed_plan(&s, 1).await;
+    seed_approved(&s, &first, 0, 9_999).await;
+    seed_approved(&s, &second, 1, 9_999).await;
+    let (p1, p2) = (server_process(&s.app).await, server_process(&s.app).await);
+    let client = reqwest::Client::new();
+    let token = |address: String| {
+        let client = client.clone();
+        async move {
+            let r = client
+                .post(format!("{address}/api/v1/auth/login"))
+                .json(&json!({"username": "school1", "password": "a-long-password-1"}))
+                .send()
+                .await
+                .expect("login");
+            let body: Value = r.json().await.expect("json");
+            body["access_token"].as_str().expect("token").to_owned()
+        }
+    };
+    let (t1, t2) = (token(p1.address.clone()).await, token(p2.address.clone()).await);
+    let issue = |address: String, plan: String, t: String| {
+        let client = client.clone();
+        async move {
+            client
+                .post(format!("{address}/api/v1/plans/{plan}/certificates"))
+                .bearer_auth(t)
+                .json(&json!({}))
+                .send()
+                .await
+                .expect("issue")
+                .status()
+                .as_u16()
+        }
+    };
+    let (a, b) = tokio::join!(
+        issue(p1.address.clone(), first.clone(), t1),
+        issue(p2.address.clone(), second.clone(), t2)
+    );
+    assert_eq!((a, b), (201, 201));
+    use persistence::sea_orm::{ConnectionTrait, Statement};
+    let db = &s.app.state.db;
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n, COUNT(DISTINCT code) AS codes, MIN(serial) AS lo, MAX(serial) AS hi FROM certificates",
+        ))
+        .await
+        .expect("query")
+        .expect("row");
+    let get = |c: &str| {
+        row.try_get::<i64>("", c).unwrap_or_else(|_| i64::from(row.try_get::<i32>("", c).expect("int")))
+    };
+    assert_eq!((get("n"), get("codes"), get("lo"), get("hi")), (20_000, 20_000, 1, 20_000));
 }
