@@ -51,6 +51,12 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
         "",
         "",
     ),
+    (
+        "m20261128_000009_audit_chain",
+        include_str!("../sql/m20261128_000009_audit_chain.sql"),
+        include_str!("../sql/m20261128_000009_audit_chain.postgres.sql"),
+        include_str!("../sql/m20261128_000009_audit_chain.sqlite.sql"),
+    ),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

@@ -76,3 +76,69 @@ async fn bureau_and_centre_read_the_log_others_may_not() {
     assert_eq!(a.body["total"], 1);
     assert!(!a.text.contains("guess-guess-1"));
 }
+
+// R33: the log is a hash chain the database keeps append-only; a removed event is found.
+#[tokio::test]
+async fn r33_the_audit_chain_verifies_and_names_the_first_broken_link() {
+    use persistence::sea_orm::{ConnectionTrait, Statement};
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    for i in 0..3 {
+        app.create_user(&admin, &format!("chain.{i}"), "expert", None).await;
+    }
+    let a = app.get("/api/v1/audit-events/verify", Some(&admin)).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    assert_eq!(a.body["intact"], true, "{}", a.text);
+    let total = app.count("audit_events").await;
+    assert_eq!(a.body["checked"], total);
+    assert_eq!(a.body["head_count"], total);
+
+    // The database refuses to change or remove an event.
+    let db = &app.state.db;
+    let backend = db.get_database_backend();
+    let exec = |sql: &str| db.execute_raw(Statement::from_string(backend, sql.to_owned()));
+    assert!(exec("UPDATE audit_events SET action = 'x'").await.is_err());
+    assert!(exec("DELETE FROM audit_events").await.is_err());
+
+    // With the guard dropped (as an intruder with database rights could), a removed event is
+    // found at the event after it.
+    let drop = if backend == persistence::DbBackend::Postgres {
+        "DROP TRIGGER audit_events_append_only ON audit_events"
+    } else {
+        "DROP TRIGGER audit_events_no_delete"
+    };
+    exec(drop).await.expect("drop trigger");
+    let seqs = app.get("/api/v1/audit-events?per_page=100&action=user.created", Some(&admin)).await;
+    let middle = seqs.body["items"][1]["seq"].as_i64().expect("seq");
+    exec(&format!("DELETE FROM audit_events WHERE seq = {middle}")).await.expect("delete");
+    let a = app.get("/api/v1/audit-events/verify", Some(&admin)).await;
+    assert_eq!(a.body["intact"], false);
+    assert_eq!(a.body["first_broken"]["problem"], "link");
+    assert!(a.body["first_broken"]["seq"].as_i64().expect("seq") > middle);
+
+    // A signed checkpoint can be kept outside and checked with the published key.
+    use base64::Engine as _;
+    use ed25519_dalek::Verifier as _;
+    let c = app.get("/api/v1/audit-events/checkpoint", Some(&admin)).await;
+    let keys = app.get("/.well-known/skillcert-keys.json", None).await;
+    let public = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(keys.body["keys"][0]["public_key"].as_str().expect("key"))
+        .expect("b64");
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&public.try_into().expect("32")).expect("key");
+    let at = chrono::DateTime::parse_from_rfc3339(c.body["at"].as_str().expect("at"))
+        .expect("time")
+        .with_timezone(&chrono::Utc);
+    let text = format!(
+        "skillcert-audit-checkpoint-v1\n{}\n{}\n{}",
+        c.body["head_hash"].as_str().expect("head"),
+        c.body["count"],
+        at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    );
+    let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c.body["signature"].as_str().expect("sig"))
+        .expect("b64");
+    assert!(
+        key.verify(text.as_bytes(), &ed25519_dalek::Signature::from_bytes(&sig.try_into().expect("64")))
+            .is_ok()
+    );
+}

@@ -41,6 +41,9 @@ pub struct AuditEventView {
     /// What changed (never secrets or ID numbers).
     #[schema(value_type = Object)]
     pub summary: serde_json::Value,
+    /// The previous event's hash and this event's (the hash chain, R33).
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
 }
 
 /// Filters for the audit log.
@@ -136,6 +139,8 @@ pub async fn list(
             target_type: e.target_type,
             target_id: e.target_id,
             summary: e.summary,
+            prev_hash: e.prev_hash,
+            hash: e.hash,
         })
         .collect();
     Ok(HttpResponse::Ok().json(ListBody {
@@ -143,5 +148,103 @@ pub async fn list(
         total: found.total,
         page: page.page,
         per_page: page.per_page,
+    }))
+}
+
+/// A range of the chain to check.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct VerifyQuery {
+    /// First event (`seq`) to check; from the start when absent.
+    pub from: Option<i64>,
+    /// Last event (`seq`) to check; to the end when absent.
+    pub to: Option<i64>,
+}
+
+/// The first broken link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BrokenLink {
+    pub seq: i64,
+    /// `link`: its `prev_hash` is not the previous event's hash (an event was removed or replaced);
+    /// `hash`: its own content was changed.
+    pub problem: String,
+}
+
+/// The result of a chain check.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChainReport {
+    /// `true` when every checked event links to the one before and matches its hash.
+    pub intact: bool,
+    pub checked: u64,
+    pub first_broken: Option<BrokenLink>,
+    /// The head of the chain and the number of events appended since the chain began.
+    pub head_hash: String,
+    pub head_count: i64,
+}
+
+/// Check the audit log's hash chain (bureau and centre): each event carries the hash of the one
+/// before (R33); the answer names the first broken link.
+#[utoipa::path(
+    tag = "audit",
+    security(("bearer" = [])),
+    params(VerifyQuery),
+    responses((status = 200, description = "The check", body = ChainReport))
+)]
+#[get("/audit-events/verify")]
+pub async fn verify(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: ApiQuery<VerifyQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau, Role::Centre])?;
+    let q = query.0;
+    let check = repo::audit::verify(&state.db, q.from, q.to).await?;
+    Ok(HttpResponse::Ok().json(ChainReport {
+        intact: check.first_broken.is_none(),
+        checked: check.checked,
+        first_broken: check.first_broken.map(|b| BrokenLink { seq: b.seq, problem: b.problem.into() }),
+        head_hash: check.head_hash,
+        head_count: check.head_count,
+    }))
+}
+
+/// A signed checkpoint of the chain, to keep outside skillcert: truncation or a rewrite of the
+/// log later no longer matches it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Checkpoint {
+    pub head_hash: String,
+    pub count: i64,
+    pub at: DateTime<Utc>,
+    /// The signing key (see `/.well-known/skillcert-keys.json`).
+    pub kid: String,
+    /// Ed25519 signature (base64url) over `skillcert-audit-checkpoint-v1\n{head_hash}\n{count}\n{at}`
+    /// with `at` in RFC 3339 (UTC, microseconds).
+    pub signature: String,
+}
+
+/// Export a signed checkpoint of the audit chain (bureau).
+#[utoipa::path(tag = "audit", security(("bearer" = [])), responses((status = 200, description = "The checkpoint", body = Checkpoint)))]
+#[get("/audit-events/checkpoint")]
+pub async fn checkpoint(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    use base64::Engine as _;
+    use ed25519_dalek::Signer as _;
+    caller.require(&[Role::Bureau])?;
+    let check = repo::audit::verify(&state.db, Some(i64::MAX), None).await?;
+    let at = state.clock.now();
+    let text = format!(
+        "skillcert-audit-checkpoint-v1\n{}\n{}\n{}",
+        check.head_hash,
+        check.head_count,
+        at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    );
+    let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(state.certificate_key.key.sign(text.as_bytes()).to_bytes());
+    Ok(HttpResponse::Ok().json(Checkpoint {
+        head_hash: check.head_hash,
+        count: check.head_count,
+        at,
+        kid: state.certificate_key.kid.clone(),
+        signature,
     }))
 }

@@ -567,16 +567,20 @@ pub async fn merge(
         scope,
     )
     .await?;
+    // Rows first, audit events last: the audit chain head is locked by each append, so taking it
+    // before other row locks could deadlock with a concurrent change of one of these rows.
+    let mut merged_codes = Vec::new();
     for i in merged {
         repo::institution::retire_code(&tx, &i.code, "merger", Some(&code), now).await?;
         repo::institution::record_merger(&tx, i.id, new_id, now).await?;
         let version = i.version;
-        let old_code = i.code.clone();
-        let old_id = i.id;
+        merged_codes.push((i.id, i.code.clone()));
         let mut m: institution::ActiveModel = i.into();
         m.status = Set(StoredStatus::Cancelled.code().into());
         m.status_reason = Set(Some(format!("merged into {code}")));
         repo::institution::save(&tx, m, version, now).await?;
+    }
+    for (old_id, old_code) in merged_codes {
         audit::record(
             &tx,
             &ctx,

@@ -36,6 +36,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(users::get)
                 .service(users::update)
                 .service(audit::list)
+                .service(audit::verify)
+                .service(audit::checkpoint)
                 .service(codes::decode)
                 .service(districts::list)
                 .service(calendar::working_days)

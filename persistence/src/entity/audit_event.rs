@@ -17,6 +17,8 @@ pub struct Model {
     pub target_type: String,
     pub target_id: String,
     pub summary: Json,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,7 @@ pub mod access_type_entry;
 pub mod assessment_result;
 pub mod attachment;
 pub mod audit_event;
+pub mod audit_head;
 pub mod calendar_day;
 pub mod calendar_year;
 pub mod candidate;

@@ -37,23 +37,186 @@ pub struct NewEvent {
     pub summary: serde_json::Value,
 }
 
+/// The hash before the first event.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// JSON with object keys sorted at every level (the canonical form that is hashed).
+pub fn canonical_json(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let inner: Vec<String> = keys
+                .into_iter()
+                .map(|k| format!("{}:{}", serde_json::Value::String(k.clone()), canonical_json(&map[k])))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        serde_json::Value::Array(items) => {
+            format!("[{}]", items.iter().map(canonical_json).collect::<Vec<_>>().join(","))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The hash of an event given the previous hash: SHA-256 (hex) of
+/// `skillcert-audit-v1\n{prev}\n{canonical JSON of the event's fields}`.
+pub fn event_hash(prev: &str, e: &audit_event::Model) -> String {
+    use sha2::Digest as _;
+    let fields = serde_json::json!({
+        "id": e.id.to_string(),
+        "occurred_at": e.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "request_id": e.request_id,
+        "actor_id": e.actor_id.map(|a| a.to_string()),
+        "actor_username": e.actor_username,
+        "actor_role": e.actor_role,
+        "action": e.action,
+        "target_type": e.target_type,
+        "target_id": e.target_id,
+        "summary": e.summary,
+    });
+    let input = format!("skillcert-audit-v1\n{prev}\n{}", canonical_json(&fields));
+    sha2::Sha256::digest(input.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Appends one event. Call it with the transaction that makes the change, so that the event
-/// and the change commit or roll back together.
+/// and the change commit or roll back together. The chain head row is locked by the update, so
+/// concurrent appends (also from other replicas) queue and the chain never forks (R33).
 pub async fn append(db: &impl ConnectionTrait, e: NewEvent) -> Result<audit_event::Model, RepoError> {
-    let model = audit_event::ActiveModel {
-        seq: NotSet,
-        id: Set(Uuid::now_v7()),
-        occurred_at: Set(e.occurred_at),
-        request_id: Set(e.request_id),
-        actor_id: Set(e.actor.id),
-        actor_username: Set(e.actor.username),
-        actor_role: Set(e.actor.role),
-        action: Set(e.action.to_owned()),
-        target_type: Set(e.target_type.to_owned()),
-        target_id: Set(e.target_id),
-        summary: Set(e.summary),
+    use crate::entity::audit_head;
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    audit_head::Entity::update_many()
+        .col_expr(audit_head::Column::Count, Expr::col(audit_head::Column::Count).add(1))
+        .filter(audit_head::Column::Id.eq(1))
+        .exec(db)
+        .await?;
+    let head = audit_head::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .ok_or_else(|| RepoError::Db(sea_orm::DbErr::Custom("audit chain head missing".into())))?;
+    use chrono::SubsecRound as _;
+    let mut model = audit_event::Model {
+        seq: 0,
+        id: Uuid::now_v7(),
+        occurred_at: e.occurred_at.trunc_subsecs(6),
+        request_id: e.request_id,
+        actor_id: e.actor.id,
+        actor_username: e.actor.username,
+        actor_role: e.actor.role,
+        action: e.action.to_owned(),
+        target_type: e.target_type.to_owned(),
+        target_id: e.target_id,
+        summary: e.summary,
+        prev_hash: Some(head.hash.clone()),
+        hash: None,
     };
-    audit_event::Entity::insert(model).exec_with_returning(db).await.map_err(RepoError::from_db)
+    let hash = event_hash(&head.hash, &model);
+    model.hash = Some(hash.clone());
+    let active = audit_event::ActiveModel {
+        seq: NotSet,
+        id: Set(model.id),
+        occurred_at: Set(model.occurred_at),
+        request_id: Set(model.request_id),
+        actor_id: Set(model.actor_id),
+        actor_username: Set(model.actor_username),
+        actor_role: Set(model.actor_role),
+        action: Set(model.action),
+        target_type: Set(model.target_type),
+        target_id: Set(model.target_id),
+        summary: Set(model.summary),
+        prev_hash: Set(model.prev_hash),
+        hash: Set(model.hash),
+    };
+    let saved =
+        audit_event::Entity::insert(active).exec_with_returning(db).await.map_err(RepoError::from_db)?;
+    audit_head::Entity::update_many()
+        .col_expr(audit_head::Column::Hash, Expr::val(hash))
+        .filter(audit_head::Column::Id.eq(1))
+        .exec(db)
+        .await?;
+    Ok(saved)
+}
+
+/// The first broken link found by [`verify`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    pub seq: i64,
+    /// `link` (its `prev_hash` is not the previous event's hash: an event is missing or was
+    /// replaced) or `hash` (its own content was changed).
+    pub problem: &'static str,
+}
+
+/// Result of a chain check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainCheck {
+    pub checked: u64,
+    pub first_broken: Option<Broken>,
+    pub head_hash: String,
+    pub head_count: i64,
+}
+
+/// Checks the chain over `seq` in `from..=to` (all when `None`), in pages of 1,000.
+pub async fn verify(
+    db: &impl ConnectionTrait,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Result<ChainCheck, RepoError> {
+    use crate::entity::audit_head;
+    let head = audit_head::Entity::find_by_id(1).one(db).await?;
+    let mut previous: Option<String> = None;
+    let mut checked = 0u64;
+    let mut after = from.map_or(0, |f| f - 1);
+    loop {
+        let mut q = audit_event::Entity::find().filter(Column::Seq.gt(after));
+        if let Some(t) = to {
+            q = q.filter(Column::Seq.lte(t));
+        }
+        let rows = sea_orm::QuerySelect::limit(q.order_by_asc(Column::Seq), 1000).all(db).await?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in &rows {
+            after = r.seq;
+            let (Some(prev), Some(hash)) = (&r.prev_hash, &r.hash) else {
+                // Events written before the chain existed are skipped.
+                continue;
+            };
+            checked += 1;
+            if let Some(p) = &previous
+                && p != prev
+            {
+                return Ok(ChainCheck {
+                    checked,
+                    first_broken: Some(Broken { seq: r.seq, problem: "link" }),
+                    head_hash: String::new(),
+                    head_count: 0,
+                }
+                .with_head(head.as_ref()));
+            }
+            if &event_hash(prev, r) != hash {
+                return Ok(ChainCheck {
+                    checked,
+                    first_broken: Some(Broken { seq: r.seq, problem: "hash" }),
+                    head_hash: String::new(),
+                    head_count: 0,
+                }
+                .with_head(head.as_ref()));
+            }
+            previous = Some(hash.clone());
+        }
+    }
+    Ok(ChainCheck { checked, first_broken: None, head_hash: String::new(), head_count: 0 }
+        .with_head(head.as_ref()))
+}
+
+impl ChainCheck {
+    fn with_head(mut self, head: Option<&crate::entity::audit_head::Model>) -> ChainCheck {
+        if let Some(h) = head {
+            self.head_hash = h.hash.clone();
+            self.head_count = h.count;
+        }
+        self
+    }
 }
 
 /// Filters for listing events; every field is optional.
