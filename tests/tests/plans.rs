@@ -1290,17 +1290,23 @@ async fn r27_twenty_thousand_certificates_from_two_replicas_at_once() {
     assert_eq!((get("n"), get("codes"), get("lo"), get("hi")), (20_000, 20_000, 1, 20_000));
 }
 
-/// Runs a command and returns its standard output (panics with its error output on failure).
-fn run(program: &str, args: &[&str]) -> String {
-    let out =
-        std::process::Command::new(program).args(args).output().unwrap_or_else(|e| panic!("{program}: {e}"));
+/// Runs a command off the async runtime (the in-process server must keep serving meanwhile),
+/// with a 120 s limit, and returns its standard output (panics with its error output on failure).
+async fn run(program: &str, args: &[&str]) -> String {
+    let mut full = vec!["120".to_owned(), program.to_owned()];
+    full.extend(args.iter().map(|a| (*a).to_owned()));
+    let name = program.to_owned();
+    let out = tokio::task::spawn_blocking(move || std::process::Command::new("timeout").args(&full).output())
+        .await
+        .expect("join")
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
     assert!(out.status.success(), "{program} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 // R29, R31 with real tools: the verification page renders in headless Chromium and the PDF's QR
 // code decodes to the verification URL.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Debian's chromium, poppler-utils and zbar-tools; .ci/run installs them and runs it with --ignored"]
 async fn r31_the_qr_code_leads_to_a_page_that_renders_in_headless_chromium() {
     let s = setup_with("2026-11-02", &[("SKILLCERT_ISSUER", "https://skillcert.example.cn")]).await;
@@ -1339,8 +1345,10 @@ async fn r31_the_qr_code_leads_to_a_page_that_renders_in_headless_chromium() {
             pdf_path.to_str().expect("path"),
             prefix.to_str().expect("path"),
         ],
-    );
-    let decoded = run("zbarimg", &["--quiet", "--raw", dir.path().join("page.png").to_str().expect("path")]);
+    )
+    .await;
+    let decoded =
+        run("zbarimg", &["--quiet", "--raw", dir.path().join("page.png").to_str().expect("path")]).await;
     assert_eq!(decoded.trim(), format!("https://skillcert.example.cn{path}"));
 
     let url = format!("{}{path}", s.app.address);
@@ -1362,7 +1370,8 @@ async fn r31_the_qr_code_leads_to_a_page_that_renders_in_headless_chromium() {
             "--dump-dom",
             &url,
         ],
-    );
+    )
+    .await;
     assert!(dom.contains(&code) && dom.contains("有效") && dom.contains("职业技能等级证书查询"), "{dom}");
     assert!(!dom.contains(c["id_number"].as_str().expect("id")));
 }
