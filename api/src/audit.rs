@@ -5,7 +5,7 @@ use crate::context::RequestContext;
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use persistence::ConnectionTrait;
-use persistence::repo::audit::{self, NewEvent};
+use persistence::repo::audit::{self, Actor, NewEvent};
 
 /// Appends `action` on `target_type`/`target_id` by the caller. `summary` must hold no secrets,
 /// ID numbers or phone numbers.
@@ -18,18 +18,40 @@ pub async fn record(
     summary: serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    audit::append(
-        db,
-        NewEvent {
-            occurred_at: now,
-            request_id: ctx.request_id.clone(),
-            actor: caller.actor(),
-            action,
-            target_type: target.0,
-            target_id: target.1,
-            summary,
-        },
-    )
-    .await?;
+    append(db, ctx, caller.actor(), action, target, summary, now).await
+}
+
+/// Appends `action` by an anonymous member of the public (no account).
+pub async fn record_public(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    action: &'static str,
+    target: (&'static str, String),
+    summary: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let actor = Actor { id: None, username: Some("public".into()), role: None };
+    append(db, ctx, actor, action, target, summary, now).await
+}
+
+async fn append(
+    db: &impl ConnectionTrait,
+    ctx: &RequestContext,
+    actor: Actor,
+    action: &'static str,
+    target: (&'static str, String),
+    summary: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let event = NewEvent {
+        occurred_at: now,
+        request_id: ctx.request_id.clone(),
+        actor,
+        action,
+        target_type: target.0,
+        target_id: target.1,
+        summary,
+    };
+    audit::append(db, event).await?;
     Ok(())
 }

@@ -36,6 +36,8 @@ default; send `Accept-Language: en` for English. Business dates are China Standa
         (name = "plans", description = "Batch plans (计划报备), sessions and candidates"),
         (name = "certificates", description = "Certificates: issuance, records, verification"),
         (name = "results", description = "Assessment results, publicity (公示), objections, report and review"),
+        (name = "supervision", description = "Supervision: fees (R34), violations and sanctions, complaints (R35), double-random inspections (R36), integrity ratings (R37), the retention archive (R32)"),
+        (name = "statistics", description = "Statistics of certificates and pass rates, as JSON, CSV or XLSX"),
         (name = "reference", description = "Reference data"),
         (name = "operations", description = "Liveness and readiness"),
     ),

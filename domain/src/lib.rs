@@ -17,6 +17,7 @@ pub mod plan;
 pub mod resident_id;
 pub mod results;
 pub mod role;
+pub mod supervision;
 pub mod text;
 
 pub use code::{CertificateCode, CodeError, CodeErrorKind, InstitutionCode, Serial};

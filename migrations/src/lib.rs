@@ -57,6 +57,12 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
         include_str!("../sql/m20261128_000009_audit_chain.postgres.sql"),
         include_str!("../sql/m20261128_000009_audit_chain.sqlite.sql"),
     ),
+    (
+        "m20261128_000010_supervision",
+        include_str!("../sql/m20261128_000010_supervision.sql"),
+        include_str!("../sql/m20261128_000010_supervision.postgres.sql"),
+        include_str!("../sql/m20261128_000010_supervision.sqlite.sql"),
+    ),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

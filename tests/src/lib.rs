@@ -3,6 +3,8 @@
 
 #![allow(clippy::expect_used, reason = "test code: a failed setup step should fail the test loudly")]
 
+pub mod pipeline;
+
 use api::config::Config;
 use api::startup::Application;
 use persistence::test_support::TestDatabase;
@@ -31,15 +33,18 @@ pub struct Answer {
     pub headers: reqwest::header::HeaderMap,
     pub body: Value,
     pub text: String,
+    /// The raw body (for ZIP, PDF and XLSX answers).
+    pub bytes: Vec<u8>,
 }
 
 impl Answer {
     async fn read(r: Response) -> Answer {
         let status = r.status();
         let headers = r.headers().clone();
-        let text = r.text().await.unwrap_or_default();
+        let bytes = r.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer { status, headers, body, text }
+        Answer { status, headers, body, text, bytes }
     }
 
     /// A header as text.

@@ -79,6 +79,8 @@ problems! {
     PreconditionRequired = "precondition_required", 428, [];
     InternalError = "internal_error", 500, [];
     NotReady = "not_ready", 503, [];
+    RatingsPublished = "ratings_published", 409, ["period"];
+    ResultRecorded = "result_recorded", 409, [];
 }
 
 rules! {
@@ -161,6 +163,11 @@ rules! {
     AlreadyIssued = "already_issued", [];
     NothingToIssue = "nothing_to_issue", [];
     MissingGlyphs = "missing_glyphs", ["chars"];
+    UnknownTarget = "unknown_target", [];
+    SeedFormat = "seed_format", [];
+    EmptyPopulation = "empty_population", [];
+    TooFewInspectors = "too_few_inspectors", ["eligible", "needed"];
+    NotDrawn = "not_drawn", [];
 }
 
 /// An enumeration value users see, answered with its display name.
@@ -205,6 +212,13 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     ("session_kind", &["theory", "practical", "enterprise_evaluation", "competition", "process"]),
     ("gender", &["male", "female"]),
     ("review_status", &["pending", "approved", "rejected"]),
+    ("complaint_status", &["received", "assigned", "closed"]),
+    ("complaint_target", &["institution", "plan", "certificate"]),
+    ("complaint_action", &["assign", "note", "close"]),
+    ("sanction", &["none", "warning", "suspension", "cancellation"]),
+    ("inspection_kind", &["on_site", "special", "comprehensive"]),
+    ("inspection_result", &["pass", "rectify", "fail"]),
+    ("integrity_grade", &["A", "B", "C", "D"]),
 ];
 
 /// The static code in `group` equal to `code`, if any (to build a [`Name::Code`] from stored text).

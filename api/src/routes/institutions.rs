@@ -354,27 +354,47 @@ async fn change_status(
     let now = state.clock.now();
     let tx = persistence::begin_write(&state.db).await?;
     let current = repo::institution::find(&tx, id).await?.ok_or_else(ApiError::not_found)?;
+    let saved = apply_lifecycle(&tx, ctx, caller, current, action, &reason, today, now).await?;
+    let v = view(&tx, saved, today, ctx.lang).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// Suspends, reinstates or cancels an institution inside the caller's transaction, with its
+/// audit event (a cancellation retires the code, R13). 409 when the status does not allow it.
+#[allow(clippy::too_many_arguments, reason = "one lifecycle step needs all of these")]
+pub async fn apply_lifecycle(
+    tx: &impl persistence::ConnectionTrait,
+    ctx: &RequestContext,
+    caller: &Caller,
+    current: institution::Model,
+    action: LifecycleAction,
+    reason: &str,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<institution::Model, ApiError> {
+    let id = current.id;
     let status = status_on(&current, today)?;
     let next = lifecycle(status, action).map_err(|st| {
         ApiError::new(Problem::InstitutionNotActive)
             .with_name("status", Name::Code("institution_status", st.code()))
     })?;
     if action == LifecycleAction::Cancel {
-        repo::institution::retire_code(&tx, &current.code, &reason, None, now).await?;
+        repo::institution::retire_code(tx, &current.code, reason, None, now).await?;
     }
     let version = current.version;
     let code = current.code.clone();
     let mut m: institution::ActiveModel = current.into();
     m.status = Set(next.code().into());
-    m.status_reason = Set(Some(reason.clone()));
-    let saved = repo::institution::save(&tx, m, version, now).await?;
+    m.status_reason = Set(Some(reason.to_owned()));
+    let saved = repo::institution::save(tx, m, version, now).await?;
     let event = match action {
         LifecycleAction::Suspend => "institution.suspended",
         LifecycleAction::Reinstate => "institution.reinstated",
         _ => "institution.cancelled",
     };
     audit::record(
-        &tx,
+        tx,
         ctx,
         caller,
         event,
@@ -383,9 +403,7 @@ async fn change_status(
         now,
     )
     .await?;
-    let v = view(&tx, saved, today, ctx.lang).await?;
-    tx.commit().await?;
-    Ok(HttpResponse::Ok().json(v))
+    Ok(saved)
 }
 
 /// Suspend an institution (bureau): it can neither file plans nor issue certificates (R12).

@@ -15,6 +15,7 @@ pub mod occupations;
 pub mod plans;
 pub mod schools;
 pub mod standards;
+pub mod supervision;
 pub mod users;
 pub mod verify_page;
 
@@ -111,6 +112,32 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(certificate_reports::report)
                 .service(certificate_reports::acknowledge)
                 .service(certificate_reports::export)
-                .service(certificate_reports::zip_batch),
+                .service(certificate_reports::zip_batch)
+                .service(supervision::fees::publish)
+                .service(supervision::fees::public_fees)
+                .service(supervision::violations::record)
+                .service(supervision::violations::list)
+                .service(supervision::complaints::file)
+                .service(supervision::complaints::follow)
+                .service(supervision::complaints::list)
+                .service(supervision::complaints::get)
+                .service(supervision::complaints::assign)
+                .service(supervision::complaints::add_note)
+                .service(supervision::complaints::close)
+                .service(supervision::inspections::add_inspector)
+                .service(supervision::inspections::inspectors)
+                .service(supervision::inspections::create_task)
+                .service(supervision::inspections::list_tasks)
+                .service(supervision::inspections::get_task)
+                .service(supervision::inspections::record_result)
+                .service(supervision::inspections::public_inspections)
+                .service(supervision::ratings::compute)
+                .service(supervision::ratings::adjust)
+                .service(supervision::ratings::publish)
+                .service(supervision::ratings::list)
+                .service(supervision::ratings::public_ratings)
+                .service(supervision::statistics::certificates)
+                .service(supervision::statistics::pass_rates)
+                .service(supervision::archive::archive),
         );
 }

@@ -134,7 +134,7 @@ pub fn check_phone(errors: &mut Errors, field: &str, v: &str) -> Option<String> 
     if ok {
         Some(t.to_owned())
     } else {
-        errors.push(FieldError::new(field, Rule::InvalidType));
+        errors.push(FieldError::new(field, Rule::InvalidPhone));
         None
     }
 }

@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, PartialEq, DeriveEntityModel)]
+#[derive(Clone, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "certificates")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -132,6 +132,16 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<institut
     Ok(institution::Entity::find_by_id(id).one(db).await?)
 }
 
+/// One institution by its filing code.
+pub async fn by_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<institution::Model>, RepoError> {
+    Ok(institution::Entity::find().filter(institution::Column::Code.eq(code)).one(db).await?)
+}
+
+/// Every institution, by code.
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<institution::Model>, RepoError> {
+    Ok(institution::Entity::find().order_by_asc(institution::Column::Code).all(db).await?)
+}
+
 /// The institution of a school that is not cancelled, if any.
 pub async fn live_of_school(
     db: &impl ConnectionTrait,

@@ -15,6 +15,7 @@ pub mod plan;
 pub mod results;
 pub mod school;
 pub mod standard;
+pub mod supervision;
 pub mod user;
 
 /// One page of a list: which page (1-based) and how many per page.

@@ -5,7 +5,9 @@ use crate::entity::{access_type_entry, occupation, work_type};
 use crate::error::RepoError;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -251,6 +253,20 @@ pub async fn set_access_type(
             .await?;
     }
     Ok(())
+}
+
+/// Every occupation's name by code.
+pub async fn names(
+    db: &impl ConnectionTrait,
+) -> Result<std::collections::HashMap<String, String>, RepoError> {
+    let rows: Vec<(String, String)> = occupation::Entity::find()
+        .select_only()
+        .column(occupation::Column::Code)
+        .column(occupation::Column::Name)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 #[cfg(test)]

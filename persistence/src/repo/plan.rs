@@ -175,3 +175,16 @@ pub async fn candidates(
 pub async fn candidate_count(db: &impl ConnectionTrait, plan_id: Uuid) -> Result<u64, RepoError> {
     Ok(candidate::Entity::find().filter(candidate::Column::PlanId.eq(plan_id)).count(db).await?)
 }
+
+/// Every plan of some institutions, oldest first.
+pub async fn of_institutions(
+    db: &impl ConnectionTrait,
+    ids: Vec<Uuid>,
+) -> Result<Vec<plan::Model>, RepoError> {
+    Ok(plan::Entity::find()
+        .filter(plan::Column::InstitutionId.is_in(ids))
+        .order_by_asc(plan::Column::CreatedAt)
+        .order_by_asc(plan::Column::Id)
+        .all(db)
+        .await?)
+}

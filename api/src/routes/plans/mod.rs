@@ -476,6 +476,12 @@ pub async fn update(
             body.0.sessions.iter().map(|s| (s.date, !old.contains(s))).collect();
         notice(&tx, today, &dates, ctx.lang).await?;
     }
+    // The replaced contents go into the audit event, so every version of a plan stays traceable
+    // (R32, R33).
+    let previous = serde_json::json!({
+        "occupations": repo::plan::occupations(&tx, p.id).await?,
+        "sessions": repo::plan::sessions(&tx, p.id).await?,
+    });
     repo::plan::replace_contents(&tx, p.id, occupations, sessions).await?;
     let version = current.version;
     let mut m: plan::ActiveModel = current.into();
@@ -494,7 +500,7 @@ pub async fn update(
         &caller,
         "plan.changed",
         ("plan", p.id.to_string()),
-        serde_json::json!({"refiled": refiled}),
+        serde_json::json!({"refiled": refiled, "previous": previous}),
         now,
     )
     .await?;

@@ -64,7 +64,7 @@ fn value(r: &assessment_result::Model) -> Option<ComponentResult> {
 }
 
 /// Whether each candidate passed (R20); `None` while a result is missing.
-fn outcomes(
+pub(crate) fn outcomes(
     p: &plan::Model,
     cands: &[candidate::Model],
     history: &[assessment_result::Model],
@@ -491,6 +491,7 @@ pub struct ObjectionReceipt {
 #[post("/public/publicity/{id}/objections")]
 pub async fn lodge(
     state: web::Data<AppState>,
+    ctx: RequestContext,
     id: web::Path<Uuid>,
     body: ApiJson<NewObjection>,
 ) -> Result<HttpResponse, ApiError> {
@@ -540,17 +541,13 @@ pub async fn lodge(
         },
     )
     .await?;
-    persistence::repo::audit::append(
+    crate::audit::record_public(
         &tx,
-        persistence::repo::audit::NewEvent {
-            occurred_at: now,
-            request_id: "public".into(),
-            actor: persistence::repo::audit::Actor { id: None, username: Some("public".into()), role: None },
-            action: "plan.objection_lodged",
-            target_type: "plan",
-            target_id: p.id.to_string(),
-            summary: serde_json::json!({"objection_id": saved.id}),
-        },
+        &ctx,
+        "plan.objection_lodged",
+        ("plan", p.id.to_string()),
+        serde_json::json!({"objection_id": saved.id}),
+        now,
     )
     .await?;
     tx.commit().await?;

@@ -1,0 +1,223 @@
+//! The retention archive (R32): every electronic record of an institution's batches of one year,
+//! in one ZIP that can be read without skillcert: JSON files, the attachments and photos as they
+//! were uploaded, a `manifest.json` and a `SHA256SUMS` file (`sha256sum -c SHA256SUMS` checks
+//! it). Records under retention are never deleted (database triggers, see migration 10).
+
+use crate::audit;
+use crate::auth::Caller;
+use crate::context::RequestContext;
+use crate::error::{ApiError, FieldError};
+use crate::extract::ApiQuery;
+use crate::i18n::Rule;
+use crate::routes::institutions;
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, web};
+use chrono::Datelike;
+use domain::Role;
+use persistence::repo;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+/// Which year.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ArchiveQuery {
+    /// Batches filed in this year (China Standard Time); drafts by their creation.
+    #[param(example = 2026)]
+    pub year: i32,
+}
+
+/// One file of the archive.
+#[derive(Debug, Serialize)]
+struct ManifestEntry {
+    path: String,
+    bytes: usize,
+    sha256: String,
+}
+
+fn json_bytes(v: &impl Serialize) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec_pretty(v).map_err(ApiError::internal)
+}
+
+const README: &str = "skillcert 归档 / archive\n\n\
+本归档包含一个评价机构一个年度全部批次的电子记录（渝人社发〔2020〕83号：电子资料保存不少于5年）。\n\
+This archive holds every electronic record of one institution's batches of one year (R32).\n\n\
+institution.json              机构及其备案范围 / the institution and its scope\n\
+filing/attachments.json       备案附件记录 / filing attachments (files under filing/files/)\n\
+plans/<id>/plan.json          批次计划、职业、场次 / the plan, its occupations and sessions\n\
+plans/<id>/candidates.json    考生（含身份证号，敏感个人信息）/ candidates (sensitive personal data)\n\
+plans/<id>/results.json       全部成绩录入记录（只增不改）/ every entered result (append-only)\n\
+plans/<id>/objections.json    公示异议及答复 / objections and answers\n\
+plans/<id>/reviews.json       上报与审核 / reports and reviews\n\
+plans/<id>/certificates.json  证书（含签名）/ certificates with their signatures\n\
+plans/<id>/photos/            考生照片 / candidate photos\n\
+audit.json                    相关审计事件（哈希链）/ the related audit events (hash chain)\n\
+manifest.json, SHA256SUMS     每个文件的SHA-256 / every file's SHA-256: `sha256sum -c SHA256SUMS`\n";
+
+/// The archive of an institution's batches of one year (R32), as a ZIP with a SHA-256 manifest:
+/// bureau and centre, the institution's district, and the institution itself. It holds personal
+/// data; every export is in the audit log.
+#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path), ArchiveQuery),
+    responses((status = 200, description = "The archive", content_type = "application/zip", body = Vec<u8>)))]
+#[get("/institutions/{id}/archive")]
+pub async fn archive(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+    query: ApiQuery<ArchiveQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau, Role::Centre, Role::District, Role::School])?;
+    let i = institutions::load(&state.db, &caller, *id).await?;
+    let year = query.0.year;
+    if !(2020..=9999).contains(&year) {
+        return Err(ApiError::validation(vec![
+            FieldError::new("year", Rule::OutOfRange).with("min", 2020).with("max", 9999),
+        ]));
+    }
+    let db = &state.db;
+    let cst = crate::clock::china_standard_time();
+    let mut files: Vec<(String, Vec<u8>)> = vec![("README.txt".into(), README.as_bytes().to_vec())];
+    let mut disk: Vec<(String, String)> = Vec::new(); // (archive path, storage key)
+    let scope = repo::institution::scope(db, i.id).await?;
+    files.push((
+        "institution.json".into(),
+        json_bytes(&serde_json::json!({"institution": i, "scope": scope}))?,
+    ));
+    let attachments = repo::filing::attachments(db, i.filing_id).await?;
+    for a in &attachments {
+        disk.push((
+            format!("filing/files/{}-{}", a.id, a.file_name.replace(['/', '\\'], "_")),
+            a.storage_key.clone(),
+        ));
+    }
+    files.push(("filing/attachments.json".into(), json_bytes(&attachments)?));
+    let mut audit_events = repo::audit::list(
+        db,
+        &repo::audit::Filter {
+            target_type: Some("institution".into()),
+            target_id: Some(i.id.to_string()),
+            ..Default::default()
+        },
+        repo::PageRequest { page: 1, per_page: 10_000 },
+    )
+    .await?
+    .items;
+    let mut plans_in_year = 0;
+    for p in repo::plan::of_institutions(db, vec![i.id]).await? {
+        let plan_year = p.filed_on.map_or_else(|| p.created_at.with_timezone(&cst).year(), |d| d.year());
+        if plan_year != year {
+            continue;
+        }
+        plans_in_year += 1;
+        let dir = format!("plans/{}", p.id);
+        let occupations = repo::plan::occupations(db, p.id).await?;
+        let sessions = repo::plan::sessions(db, p.id).await?;
+        files.push((
+            format!("{dir}/plan.json"),
+            json_bytes(&serde_json::json!({"plan": p, "occupations": occupations, "sessions": sessions}))?,
+        ));
+        let candidates = repo::results::candidates(db, p.id).await?;
+        for c in &candidates {
+            if let (Some(key), Some(mt)) = (&c.photo_key, &c.photo_media_type) {
+                let ext = if mt == "image/png" { "png" } else { "jpg" };
+                disk.push((format!("{dir}/photos/{}.{ext}", c.id), key.clone()));
+            }
+        }
+        files.push((format!("{dir}/candidates.json"), json_bytes(&candidates)?));
+        files.push((format!("{dir}/results.json"), json_bytes(&repo::results::all(db, p.id).await?)?));
+        files.push((
+            format!("{dir}/objections.json"),
+            json_bytes(&repo::results::objections(db, p.id).await?)?,
+        ));
+        files.push((format!("{dir}/reviews.json"), json_bytes(&repo::results::reports(db, p.id).await?)?));
+        files.push((
+            format!("{dir}/certificates.json"),
+            json_bytes(&repo::certificate::of_plan(db, p.id).await?)?,
+        ));
+        audit_events.extend(
+            repo::audit::list(
+                db,
+                &repo::audit::Filter {
+                    target_type: Some("plan".into()),
+                    target_id: Some(p.id.to_string()),
+                    ..Default::default()
+                },
+                repo::PageRequest { page: 1, per_page: 10_000 },
+            )
+            .await?
+            .items,
+        );
+    }
+    audit_events.sort_by_key(|e| e.seq);
+    files.push(("audit.json".into(), json_bytes(&audit_events)?));
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "archive.exported",
+        ("institution", i.id.to_string()),
+        serde_json::json!({"year": year, "plans": plans_in_year}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    let dir = state.attachments_dir.clone();
+    let code = i.code.clone();
+    let generated_at = now;
+    let bytes = web::block(move || -> Result<Vec<u8>, String> {
+        for (path, key) in disk {
+            let data = std::fs::read(dir.join(&key)).map_err(|e| format!("{key}: {e}"))?;
+            files.push((path, data));
+        }
+        let manifest: Vec<ManifestEntry> = files
+            .iter()
+            .map(|(path, data)| ManifestEntry {
+                path: path.clone(),
+                bytes: data.len(),
+                sha256: Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect(),
+            })
+            .collect();
+        let manifest_json = serde_json::to_vec_pretty(&serde_json::json!({
+            "institution_code": code, "year": year, "generated_at": generated_at, "files": manifest,
+        }))
+        .map_err(|e| e.to_string())?;
+        files.push(("manifest.json".into(), manifest_json));
+        // SHA256SUMS covers every file, the manifest included.
+        let sums: String = files
+            .iter()
+            .map(|(path, data)| {
+                let sum: String = Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect();
+                format!("{sum}  {path}\n")
+            })
+            .collect();
+        files.push(("SHA256SUMS".into(), sums.into_bytes()));
+        let mut out = std::io::Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut out);
+            for (path, data) in &files {
+                z.start_file(path.as_str(), zip::write::SimpleFileOptions::default())
+                    .map_err(|e| e.to_string())?;
+                z.write_all(data).map_err(|e| e.to_string())?;
+            }
+            z.finish().map_err(|e| e.to_string())?;
+        }
+        Ok(out.into_inner())
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/zip")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"archive-{}-{year}.zip\"", i.code),
+        ))
+        .body(bytes))
+}

@@ -1,0 +1,249 @@
+//! Published fee standards (R34): an institution publishes its fee per occupation and level; the
+//! list is public.
+
+use super::query_errors;
+use crate::audit;
+use crate::auth::Caller;
+use crate::context::RequestContext;
+use crate::error::{ApiError, FieldError};
+use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
+use crate::i18n::{self, Lang, Name, Problem, Rule};
+use crate::routes::institutions::{self, status_on};
+use crate::state::AppState;
+use crate::validate::Errors;
+use actix_web::{HttpResponse, get, put, web};
+use chrono::{DateTime, Utc};
+use domain::institution::InstitutionStatus;
+use domain::{Level, Role};
+use persistence::entity::fee_standard;
+use persistence::repo;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// The most rows one fee list may hold.
+const MAX_FEES: usize = 500;
+/// The largest fee: 1,000,000 yuan, in fen.
+const MAX_FEN: i64 = 100_000_000;
+
+/// One published fee.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeeInput {
+    #[schema(example = "6-18-01-01")]
+    pub occupation_code: String,
+    #[schema(value_type = crate::schemas::LevelCodeSchema)]
+    pub level: String,
+    /// The fee in fen (分): 35000 is 350.00 yuan. 0 means free.
+    #[schema(example = 35000, minimum = 0, maximum = 100000000)]
+    pub amount_fen: i64,
+    /// The pricing basis (收费依据), e.g. the price authority's document number.
+    pub basis: Option<String>,
+}
+
+/// An institution's whole fee list; it replaces the list published before.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeeList {
+    pub items: Vec<FeeInput>,
+}
+
+/// A published fee.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeeView {
+    #[schema(example = "S000050000001")]
+    pub institution_code: String,
+    pub institution_name: String,
+    pub occupation_code: String,
+    pub occupation_name: String,
+    #[schema(value_type = crate::schemas::LevelCodeSchema)]
+    pub level: String,
+    pub level_name: String,
+    #[schema(example = 35000)]
+    pub amount_fen: i64,
+    /// The same amount in yuan with two decimals.
+    #[schema(example = "350.00")]
+    pub amount_yuan: String,
+    pub basis: Option<String>,
+    pub published_at: DateTime<Utc>,
+}
+
+fn yuan(fen: i64) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
+async fn views(
+    db: &impl persistence::ConnectionTrait,
+    rows: Vec<fee_standard::Model>,
+    lang: Lang,
+) -> Result<Vec<FeeView>, ApiError> {
+    let mut institutions: HashMap<Uuid, (String, String)> = HashMap::new();
+    let mut occupations: HashMap<String, String> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        if let std::collections::hash_map::Entry::Vacant(slot) = institutions.entry(r.institution_id) {
+            let i = repo::institution::find(db, r.institution_id).await?.ok_or_else(ApiError::not_found)?;
+            slot.insert((i.code, i.name));
+        }
+        if !occupations.contains_key(&r.occupation_code) {
+            let n = repo::occupation::find(db, &r.occupation_code).await?.map(|o| o.name).unwrap_or_default();
+            occupations.insert(r.occupation_code.clone(), n);
+        }
+        let (code, name) = institutions.get(&r.institution_id).cloned().unwrap_or_default();
+        out.push(FeeView {
+            institution_code: code,
+            institution_name: name,
+            occupation_name: occupations.get(&r.occupation_code).cloned().unwrap_or_default(),
+            level_name: r
+                .level
+                .parse::<Level>()
+                .map(|l| i18n::name(lang, Name::Level(l)))
+                .unwrap_or_default(),
+            occupation_code: r.occupation_code,
+            level: r.level,
+            amount_yuan: yuan(r.amount_fen),
+            amount_fen: r.amount_fen,
+            basis: r.basis,
+            published_at: r.published_at,
+        });
+    }
+    Ok(out)
+}
+
+/// Publish the institution's fee standard (the institution itself, R34): one fee per occupation
+/// and level of its filed scope. The list replaces the one published before; every change is in
+/// the audit log.
+#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = FeeList,
+    responses((status = 200, description = "The published list", body = Vec<FeeView>),
+        (status = 409, description = "The institution is not active", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[put("/institutions/{id}/fees")]
+pub async fn publish(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+    body: ApiJson<FeeList>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::School])?;
+    let i = institutions::load(&state.db, &caller, *id).await?;
+    let today = state.clock.today();
+    let status = status_on(&i, today)?;
+    if status != InstitutionStatus::Active {
+        return Err(ApiError::new(Problem::InstitutionNotActive)
+            .with_name("status", Name::Code("institution_status", status.code())));
+    }
+    let req = body.0;
+    let mut errors = Errors::default();
+    if req.items.len() > MAX_FEES {
+        errors.push(FieldError::new("items", Rule::TooLong).with("max", MAX_FEES));
+        return Err(ApiError::validation(errors.0));
+    }
+    let scope = repo::institution::scope(&state.db, i.id).await?;
+    let now = state.clock.now();
+    let mut rows: Vec<fee_standard::Model> = Vec::with_capacity(req.items.len());
+    for (n, f) in req.items.iter().enumerate() {
+        let field = |name: &str| format!("items[{n}].{name}");
+        if !(0..=MAX_FEN).contains(&f.amount_fen) {
+            errors.push(
+                FieldError::new(field("amount_fen"), Rule::OutOfRange).with("min", 0).with("max", MAX_FEN),
+            );
+        }
+        let basis = f.basis.as_deref().and_then(|b| errors.single_line(&field("basis"), b, 200));
+        let level_ok = f.level.parse::<Level>().is_ok();
+        if !level_ok {
+            errors.push(FieldError::new(field("level"), Rule::InvalidLevel));
+        } else if !scope.iter().any(|s| s.occupation_code == f.occupation_code && s.level == f.level) {
+            errors.push(
+                FieldError::new(field("occupation_code"), Rule::OutsideScope)
+                    .with("code", &f.occupation_code)
+                    .with("level", &f.level),
+            );
+        }
+        if rows.iter().any(|r| r.occupation_code == f.occupation_code && r.level == f.level) {
+            errors.push(FieldError::new(field("occupation_code"), Rule::Duplicate));
+        }
+        rows.push(fee_standard::Model {
+            institution_id: i.id,
+            occupation_code: f.occupation_code.clone(),
+            level: f.level.clone(),
+            amount_fen: f.amount_fen,
+            basis,
+            published_at: now,
+        });
+    }
+    errors.finish()?;
+    let summary: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| serde_json::json!({"occupation_code": r.occupation_code, "level": r.level, "amount_fen": r.amount_fen}))
+        .collect();
+    let tx = persistence::begin_write(&state.db).await?;
+    repo::supervision::replace_fees(&tx, i.id, rows).await?;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "fees.published",
+        ("institution", i.id.to_string()),
+        serde_json::json!({"fees": summary}),
+        now,
+    )
+    .await?;
+    let page = repo::PageRequest { page: 1, per_page: MAX_FEES as u64 };
+    let saved = repo::supervision::fees(&tx, Some(vec![i.id]), None, None, page).await?;
+    let out = views(&tx, saved.items, ctx.lang).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Filters for the public fee list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FeeQuery {
+    /// One institution's fees, by its filing code.
+    pub institution_code: Option<String>,
+    pub occupation_code: Option<String>,
+    /// `3`, `4`, `5` or `9`.
+    pub level: Option<String>,
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<u64>,
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u64>,
+}
+
+/// Published fees (R34), for everyone: what each institution charges per occupation and level.
+/// Cancelled institutions' fees are not listed.
+#[utoipa::path(tag = "public", params(FeeQuery),
+    responses((status = 200, description = "A page of fees", body = ListBody<FeeView>)))]
+#[get("/public/fees")]
+pub async fn public_fees(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    query: ApiQuery<FeeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    let mut errors = Vec::new();
+    let page = Pagination { page: q.page, per_page: q.per_page }.check(&mut errors);
+    if q.level.as_deref().is_some_and(|l| l.parse::<Level>().is_err()) {
+        errors.push(FieldError::new("level", Rule::InvalidLevel));
+    }
+    query_errors(errors)?;
+    let all = repo::institution::all(&state.db).await?;
+    let ids: Vec<Uuid> = all
+        .iter()
+        .filter(|i| i.status != "cancelled")
+        .filter(|i| q.institution_code.as_deref().is_none_or(|c| c == i.code))
+        .map(|i| i.id)
+        .collect();
+    let found =
+        repo::supervision::fees(&state.db, Some(ids), q.occupation_code.as_deref(), q.level.as_deref(), page)
+            .await?;
+    let items = views(&state.db, found.items, ctx.lang).await?;
+    Ok(HttpResponse::Ok().json(ListBody {
+        items,
+        total: found.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
+}

@@ -1,0 +1,427 @@
+//! Integrity ratings (诚信评比, R37): per calendar year, a score and grade per institution from
+//! documented inputs (`docs/SUPERVISION.md`): inspection results, upheld complaints, recorded
+//! violations, returned and late reports. The bureau may adjust a score (±20) with a recorded
+//! reason, then publishes the year; published ratings no longer change.
+
+use crate::audit;
+use crate::auth::Caller;
+use crate::clock::china_standard_time;
+use crate::context::RequestContext;
+use crate::error::{ApiError, FieldError};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::i18n::{self, Lang, Problem, Rule};
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use domain::Role;
+use domain::supervision::{self as rules, LATE_REPORT_DAYS, MAX_ADJUSTMENT, RatingInputs};
+use persistence::entity::integrity_rating;
+use persistence::repo;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// An institution's rating.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingView {
+    #[schema(example = 2026)]
+    pub period: i32,
+    pub institution_id: Uuid,
+    pub institution_code: String,
+    pub institution_name: String,
+    pub district_code: String,
+    /// What the score was computed from.
+    pub inputs: RatingInputsView,
+    /// 100 minus the deductions.
+    pub computed_score: i32,
+    /// The bureau's adjustment (−20 to 20) and its reason.
+    pub adjustment: i32,
+    pub adjustment_reason: Option<String>,
+    /// The final score, 0–100.
+    pub score: i32,
+    /// `A` (≥ 90), `B` (≥ 75), `C` (≥ 60) or `D`.
+    pub grade: String,
+    pub grade_name: String,
+    pub computed_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// The inputs of a score (the same fields as the formula in `docs/SUPERVISION.md`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingInputsView {
+    pub inspections_passed: u32,
+    pub inspections_rectify: u32,
+    pub inspections_failed: u32,
+    pub complaints_upheld: u32,
+    pub violations_without_sanction: u32,
+    pub warnings: u32,
+    pub suspensions: u32,
+    pub cancellations: u32,
+    pub reports_returned: u32,
+    pub reports_late: u32,
+}
+
+impl From<RatingInputs> for RatingInputsView {
+    fn from(i: RatingInputs) -> Self {
+        RatingInputsView {
+            inspections_passed: i.inspections_passed,
+            inspections_rectify: i.inspections_rectify,
+            inspections_failed: i.inspections_failed,
+            complaints_upheld: i.complaints_upheld,
+            violations_without_sanction: i.violations_without_sanction,
+            warnings: i.warnings,
+            suspensions: i.suspensions,
+            cancellations: i.cancellations,
+            reports_returned: i.reports_returned,
+            reports_late: i.reports_late,
+        }
+    }
+}
+
+async fn views(
+    db: &impl persistence::ConnectionTrait,
+    rows: Vec<integrity_rating::Model>,
+    lang: Lang,
+) -> Result<Vec<RatingView>, ApiError> {
+    let institutions: HashMap<Uuid, persistence::entity::institution::Model> =
+        repo::institution::all(db).await?.into_iter().map(|i| (i.id, i)).collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let i = institutions
+            .get(&r.institution_id)
+            .ok_or_else(|| ApiError::internal("rating without institution"))?;
+        let inputs: RatingInputs = serde_json::from_value(r.inputs).map_err(ApiError::internal)?;
+        out.push(RatingView {
+            period: r.period,
+            institution_id: r.institution_id,
+            institution_code: i.code.clone(),
+            institution_name: i.name.clone(),
+            district_code: i.district_code.clone(),
+            inputs: inputs.into(),
+            computed_score: r.computed_score,
+            adjustment: r.adjustment,
+            adjustment_reason: r.adjustment_reason,
+            score: r.score,
+            grade_name: i18n::code_name(lang, "integrity_grade", &r.grade),
+            grade: r.grade,
+            computed_at: r.computed_at,
+            published_at: r.published_at,
+        });
+    }
+    Ok(out)
+}
+
+/// The instants a year spans in China Standard Time: `[from, to)`.
+fn year_bounds(year: i32) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
+    let start = |y: i32| {
+        NaiveDate::from_ymd_opt(y, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .and_then(|t| china_standard_time().from_local_datetime(&t).single())
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| ApiError::internal("year out of range"))
+    };
+    Ok((start(year)?, start(year + 1)?))
+}
+
+fn check_period(state: &AppState, period: i32) -> Result<(), ApiError> {
+    let current = state.clock.today().year();
+    if !(2020..=current).contains(&period) {
+        return Err(ApiError::validation(vec![
+            FieldError::new("period", Rule::OutOfRange).with("min", 2020).with("max", current),
+        ]));
+    }
+    Ok(())
+}
+
+/// Compute (or recompute) the ratings of a year (bureau), for every institution filed by the end
+/// of it. An adjustment already made is kept. 409 once the year is published.
+#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("period" = i32, Path, description = "The calendar year")),
+    responses((status = 200, description = "The ratings, best first", body = Vec<RatingView>),
+        (status = 409, description = "Already published", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/integrity-ratings/{period}/compute")]
+pub async fn compute(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    period: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    let period = *period;
+    check_period(&state, period)?;
+    let (from, to) = year_bounds(period)?;
+    let now = state.clock.now();
+    let last_day = NaiveDate::from_ymd_opt(period, 12, 31).ok_or_else(|| ApiError::internal("bad year"))?;
+    let first_day = NaiveDate::from_ymd_opt(period, 1, 1).ok_or_else(|| ApiError::internal("bad year"))?;
+    let tx = persistence::begin_write(&state.db).await?;
+    let existing: HashMap<Uuid, integrity_rating::Model> = repo::supervision::ratings(&tx, period, false)
+        .await?
+        .into_iter()
+        .map(|r| (r.institution_id, r))
+        .collect();
+    if existing.values().any(|r| r.published_at.is_some()) {
+        return Err(ApiError::new(Problem::RatingsPublished).with("period", period));
+    }
+    let mut inputs: HashMap<Uuid, RatingInputs> = HashMap::new();
+    for i in repo::institution::all(&tx).await? {
+        if i.valid_from <= last_day {
+            inputs.insert(i.id, RatingInputs::default());
+        }
+    }
+    for t in repo::supervision::results_between(&tx, from, to).await? {
+        if let Some(x) = inputs.get_mut(&t.institution_id) {
+            match t.result.as_deref() {
+                Some("pass") => x.inspections_passed += 1,
+                Some("rectify") => x.inspections_rectify += 1,
+                Some("fail") => x.inspections_failed += 1,
+                _ => {}
+            }
+        }
+    }
+    for c in repo::supervision::upheld_complaints_between(&tx, from, to).await? {
+        if let Some(x) = inputs.get_mut(&c.institution_id) {
+            x.complaints_upheld += 1;
+        }
+    }
+    for v in repo::supervision::violations_between(&tx, first_day, last_day).await? {
+        if let Some(x) = inputs.get_mut(&v.institution_id) {
+            match v.sanction.as_str() {
+                "warning" => x.warnings += 1,
+                "suspension" => x.suspensions += 1,
+                "cancellation" => x.cancellations += 1,
+                _ => x.violations_without_sanction += 1,
+            }
+        }
+    }
+    for id in repo::supervision::returned_reports_between(&tx, from, to).await? {
+        if let Some(x) = inputs.get_mut(&id) {
+            x.reports_returned += 1;
+        }
+    }
+    // A batch is late when its certificate data reached the centre more than 30 days after its
+    // first certificate, or had not reached it 30 days after (counted up to now or the year's end).
+    let horizon = now.min(to);
+    for b in repo::supervision::batch_reports(&tx).await? {
+        if b.first_issued < from || b.first_issued >= to {
+            continue;
+        }
+        let deadline = b.first_issued + Duration::days(LATE_REPORT_DAYS);
+        let late = match b.reported_at {
+            Some(r) => r > deadline,
+            None => horizon > deadline,
+        };
+        if late && let Some(x) = inputs.get_mut(&b.institution_id) {
+            x.reports_late += 1;
+        }
+    }
+    let mut n = 0;
+    for (id, i) in inputs {
+        let computed = i.score();
+        let prior = existing.get(&id);
+        let adjustment = prior.map_or(0, |p| p.adjustment);
+        let score = rules::adjusted(computed, adjustment);
+        let row = integrity_rating::Model {
+            period,
+            institution_id: id,
+            computed_score: computed,
+            inputs: serde_json::to_value(&i).map_err(ApiError::internal)?,
+            adjustment,
+            adjustment_reason: prior.and_then(|p| p.adjustment_reason.clone()),
+            score,
+            grade: rules::grade(score).into(),
+            computed_at: now,
+            published_at: None,
+            version: prior.map_or(1, |p| p.version + 1),
+        };
+        repo::supervision::put_rating(&tx, row, prior.is_some()).await?;
+        n += 1;
+    }
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "ratings.computed",
+        ("integrity_period", period.to_string()),
+        serde_json::json!({"institutions": n}),
+        now,
+    )
+    .await?;
+    let rows = repo::supervision::ratings(&tx, period, false).await?;
+    let out = views(&tx, rows, ctx.lang).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// An adjustment of a computed score.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Adjustment {
+    /// Points added to the computed score, −20 to 20 (0 removes an adjustment).
+    #[schema(example = -5, minimum = -20, maximum = 20)]
+    pub adjustment: i32,
+    /// Why; published with the rating.
+    pub reason: String,
+}
+
+/// Adjust one institution's score with a reason (bureau), before the year is published.
+#[utoipa::path(tag = "supervision", security(("bearer" = [])),
+    params(("period" = i32, Path), ("institution_id" = Uuid, Path)), request_body = Adjustment,
+    responses((status = 200, description = "Adjusted", body = RatingView),
+        (status = 409, description = "Already published", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/integrity-ratings/{period}/{institution_id}/adjust")]
+pub async fn adjust(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    path: web::Path<(i32, Uuid)>,
+    body: ApiJson<Adjustment>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    let (period, id) = *path;
+    let b = body.0;
+    let mut errors = Vec::new();
+    if !(-MAX_ADJUSTMENT..=MAX_ADJUSTMENT).contains(&b.adjustment) {
+        errors.push(
+            FieldError::new("adjustment", Rule::OutOfRange)
+                .with("min", -MAX_ADJUSTMENT)
+                .with("max", MAX_ADJUSTMENT),
+        );
+    }
+    let reason = match domain::text::multi_line(&b.reason, 2000) {
+        Ok(r) => Some(r.to_owned()),
+        Err(_) => {
+            errors.push(FieldError::new("reason", Rule::Blank));
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    let r = repo::supervision::rating(&tx, period, id).await?.ok_or_else(ApiError::not_found)?;
+    if r.published_at.is_some() {
+        return Err(ApiError::new(Problem::RatingsPublished).with("period", period));
+    }
+    let score = rules::adjusted(r.computed_score, b.adjustment);
+    let before = r.score;
+    let row = integrity_rating::Model {
+        adjustment: b.adjustment,
+        adjustment_reason: reason.clone(),
+        score,
+        grade: rules::grade(score).into(),
+        version: r.version + 1,
+        ..r
+    };
+    repo::supervision::put_rating(&tx, row, true).await?;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "rating.adjusted",
+        ("institution", id.to_string()),
+        serde_json::json!({"period": period, "adjustment": b.adjustment, "reason": reason, "score_before": before, "score": score}),
+        now,
+    )
+    .await?;
+    let saved = repo::supervision::rating(&tx, period, id).await?.ok_or_else(ApiError::not_found)?;
+    let mut v = views(&tx, vec![saved], ctx.lang).await?;
+    tx.commit().await?;
+    v.pop().map(|v| HttpResponse::Ok().json(v)).ok_or_else(ApiError::not_found)
+}
+
+/// The result of publishing a year.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Published {
+    pub period: i32,
+    pub published: u64,
+}
+
+/// Publish a year's ratings (bureau): from now on they are public and fixed.
+#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("period" = i32, Path)),
+    responses((status = 200, description = "Published", body = Published),
+        (status = 409, description = "Nothing computed, or already published", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/integrity-ratings/{period}/publish")]
+pub async fn publish(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    period: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    let period = *period;
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    let n = repo::supervision::publish_ratings(&tx, period, now).await?;
+    if n == 0 {
+        return Err(ApiError::new(Problem::RatingsPublished).with("period", period));
+    }
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "ratings.published",
+        ("integrity_period", period.to_string()),
+        serde_json::json!({"institutions": n}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(Published { period, published: n }))
+}
+
+/// Which year.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    /// The calendar year.
+    #[param(example = 2026)]
+    pub period: i32,
+}
+
+/// A year's ratings, published or not: bureau and centre all, a district its institutions, a
+/// school its own.
+#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(PeriodQuery),
+    responses((status = 200, description = "The ratings, best first", body = Vec<RatingView>)))]
+#[get("/integrity-ratings")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    query: ApiQuery<PeriodQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau, Role::Centre, Role::District, Role::School])?;
+    let rows = repo::supervision::ratings(&state.db, query.0.period, false).await?;
+    let mut out = views(&state.db, rows, ctx.lang).await?;
+    match caller.role {
+        Role::District => {
+            out.retain(|r| caller.user.district_code.as_deref() == Some(r.district_code.as_str()))
+        }
+        Role::School => {
+            let own: Vec<Uuid> = repo::institution::all(&state.db)
+                .await?
+                .into_iter()
+                .filter(|i| Some(i.school_id) == caller.user.school_id)
+                .map(|i| i.id)
+                .collect();
+            out.retain(|r| own.contains(&r.institution_id));
+        }
+        _ => {}
+    }
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Published integrity ratings (R37), for everyone: score, grade, inputs and any adjustment with
+/// its reason.
+#[utoipa::path(tag = "public", params(PeriodQuery),
+    responses((status = 200, description = "The published ratings, best first", body = Vec<RatingView>)))]
+#[get("/public/integrity-ratings")]
+pub async fn public_ratings(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    query: ApiQuery<PeriodQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let rows = repo::supervision::ratings(&state.db, query.0.period, true).await?;
+    Ok(HttpResponse::Ok().json(views(&state.db, rows, ctx.lang).await?))
+}

@@ -1,0 +1,180 @@
+//! Violations and sanctions: the bureau records a violation of an institution with its sanction;
+//! a suspension or cancellation acts through the institution lifecycle in the same transaction.
+
+use crate::audit;
+use crate::auth::Caller;
+use crate::context::RequestContext;
+use crate::error::{ApiError, FieldError};
+use crate::extract::ApiJson;
+use crate::i18n::{self, Lang, Rule};
+use crate::routes::institutions::{self, InstitutionView};
+use crate::state::AppState;
+use crate::validate::Errors;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::Role;
+use domain::institution::LifecycleAction;
+use domain::supervision::SANCTIONS;
+use persistence::entity::violation;
+use persistence::repo;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A violation to record.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewViolation {
+    /// When it happened (not in the future).
+    pub occurred_on: NaiveDate,
+    /// What happened; kept with the institution and used in its integrity rating (R37).
+    pub description: String,
+    /// `none`, `warning`, `suspension` or `cancellation`.
+    #[schema(example = "warning")]
+    pub sanction: String,
+    /// The complaint that revealed it, if any.
+    pub complaint_id: Option<Uuid>,
+    /// The inspection task that found it, if any.
+    pub inspection_task_id: Option<Uuid>,
+}
+
+/// A recorded violation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ViolationView {
+    pub id: Uuid,
+    pub institution_id: Uuid,
+    pub occurred_on: NaiveDate,
+    pub description: String,
+    pub sanction: String,
+    pub sanction_name: String,
+    pub complaint_id: Option<Uuid>,
+    pub inspection_task_id: Option<Uuid>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// The answer to recording a violation: the violation and the institution afterwards.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ViolationRecorded {
+    pub violation: ViolationView,
+    pub institution: InstitutionView,
+}
+
+fn view(v: violation::Model, lang: Lang) -> ViolationView {
+    let sanction_name = i18n::code_name(lang, "sanction", &v.sanction);
+    ViolationView {
+        id: v.id,
+        institution_id: v.institution_id,
+        occurred_on: v.occurred_on,
+        description: v.description,
+        sanction: v.sanction,
+        sanction_name,
+        complaint_id: v.complaint_id,
+        inspection_task_id: v.inspection_task_id,
+        recorded_at: v.recorded_at,
+    }
+}
+
+/// Record a violation and its sanction (bureau). `suspension` suspends the institution and
+/// `cancellation` cancels it and retires its code (R13), exactly as the lifecycle endpoints do,
+/// in the same transaction; a sanction the institution's status does not allow is a 409 and
+/// records nothing.
+#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = NewViolation,
+    responses((status = 201, description = "Recorded", body = ViolationRecorded),
+        (status = 409, description = "The sanction does not fit the institution's status", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/institutions/{id}/violations")]
+pub async fn record(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+    body: ApiJson<NewViolation>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    institutions::load(&state.db, &caller, *id).await?;
+    let req = body.0;
+    let today = state.clock.today();
+    let mut errors = Errors::default();
+    if req.occurred_on > today {
+        errors.push(FieldError::new("occurred_on", Rule::InvalidDate));
+    }
+    let description = match domain::text::multi_line(&req.description, 5000) {
+        Ok(d) => Some(d.to_owned()),
+        Err(_) => {
+            errors.push(FieldError::new("description", Rule::Blank));
+            None
+        }
+    };
+    if !SANCTIONS.contains(&req.sanction.as_str()) {
+        errors.push(FieldError::new("sanction", Rule::NotOneOf).with("allowed", SANCTIONS.join(", ")));
+    }
+    if let Some(c) = req.complaint_id
+        && repo::supervision::complaint(&state.db, c).await?.is_none_or(|c| c.institution_id != *id)
+    {
+        errors.push(FieldError::new("complaint_id", Rule::Missing));
+    }
+    if let Some(t) = req.inspection_task_id
+        && repo::supervision::task(&state.db, t).await?.is_none()
+    {
+        errors.push(FieldError::new("inspection_task_id", Rule::Missing));
+    }
+    errors.finish()?;
+    let description = description.unwrap_or_default();
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    let current = repo::institution::find(&tx, *id).await?.ok_or_else(ApiError::not_found)?;
+    let action = match req.sanction.as_str() {
+        "suspension" => Some(LifecycleAction::Suspend),
+        "cancellation" => Some(LifecycleAction::Cancel),
+        _ => None,
+    };
+    let v = violation::Model {
+        id: Uuid::now_v7(),
+        institution_id: current.id,
+        occurred_on: req.occurred_on,
+        description: description.clone(),
+        sanction: req.sanction.clone(),
+        complaint_id: req.complaint_id,
+        inspection_task_id: req.inspection_task_id,
+        recorded_by: caller.id(),
+        recorded_at: now,
+    };
+    repo::supervision::insert_violation(&tx, v.clone()).await?;
+    let institution = match action {
+        Some(a) => {
+            let reason = format!("violation {}: {description}", v.id);
+            institutions::apply_lifecycle(&tx, &ctx, &caller, current, a, &reason, today, now).await?
+        }
+        None => current,
+    };
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "violation.recorded",
+        ("institution", institution.id.to_string()),
+        serde_json::json!({"violation_id": v.id, "occurred_on": v.occurred_on, "sanction": v.sanction}),
+        now,
+    )
+    .await?;
+    let inst = institutions::view(&tx, institution, today, ctx.lang).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/institutions/{}/violations", inst.id)))
+        .json(ViolationRecorded { violation: view(v, ctx.lang), institution: inst }))
+}
+
+/// An institution's recorded violations, newest first: bureau and centre, the district of the
+/// institution, and the institution itself.
+#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The violations", body = Vec<ViolationView>)))]
+#[get("/institutions/{id}/violations")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let i = institutions::load(&state.db, &caller, *id).await?;
+    let rows = repo::supervision::violations(&state.db, Some(i.id)).await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(|v| view(v, ctx.lang)).collect::<Vec<_>>()))
+}

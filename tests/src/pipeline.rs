@@ -1,0 +1,215 @@
+//! The certification procedure driven over HTTP, shared by the end-to-end tests: a filed
+//! institution, plans, candidates from an XLSX file, results, publicity, report and review.
+
+use crate::{SchoolFixture, TestApp};
+use chrono::{NaiveDate, TimeZone, Utc};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::io::Write;
+
+/// The occupation used throughout: 车工.
+pub const LATHE: &str = "6-18-01-01";
+
+/// Moves the server's clock to 09:00 China Standard Time on `date`.
+pub fn set_today(app: &TestApp, date: NaiveDate) {
+    let t = Utc.from_utc_datetime(&date.and_hms_opt(1, 0, 0).expect("time"));
+    app.state.clock.set_offset(t);
+}
+
+pub fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+}
+
+pub struct Setup {
+    pub app: TestApp,
+    pub admin: String,
+    pub school: SchoolFixture,
+    pub institution: String,
+    pub centre: String,
+}
+
+/// An institution filed on `today` for 车工 levels 4 and 5, with a centre account.
+pub async fn setup(today: &str) -> Setup {
+    setup_with(today, &[]).await
+}
+
+/// Like [`setup`], with extra configuration.
+pub async fn setup_with(today: &str, extra: &[(&str, &str)]) -> Setup {
+    let app = TestApp::spawn_with(extra).await;
+    set_today(&app, d(today));
+    let admin = app.admin_token().await;
+    let expert = app.expert(&admin, "expert.plan").await;
+    let standard = app.standard(&admin, LATHE, &["4", "5"]).await;
+    let school = app.school(&admin, 1, "technical_school", "500101").await;
+    let institution = app
+        .file_institution(&admin, &school, &expert, &[(LATHE, "4", &standard), (LATHE, "5", &standard)])
+        .await;
+    app.create_user(&admin, "centre.plan", "centre", None).await;
+    let centre = app.login("centre.plan", "a-long-password-1").await;
+    Setup { app, admin, school, institution, centre }
+}
+
+pub fn plan_body(session_date: &str) -> Value {
+    json!({
+        "title": "数控车工批次",
+        "method": {"process_assessment": true, "components": ["theory_exam", "practical_exam"]},
+        "occupations": [{"occupation_code": LATHE, "level": "4"}],
+        "sessions": [{"occupation_code": LATHE, "date": session_date, "starts_at": "09:00", "ends_at": "11:00",
+                      "venue": "实训楼101", "kind": "theory", "examiners": ["KP-0", "KP-1"], "supervisors": ["钱督导"]}]
+    })
+}
+
+pub fn candidate(seq: u16) -> Value {
+    json!({"name": format!("学生{seq}"), "gender": "male", "id_number": crate::resident_id(seq * 2 + 1), "school_name": "重庆市第1技工学校",
+           "major": "机械加工", "class_name": "2024级1班", "full_time_confirmed": true, "consent_recorded": true,
+           "phone": "13900139000", "occupation_code": LATHE, "level": "4"})
+}
+
+pub async fn new_plan(s: &Setup, session_date: &str) -> String {
+    let a = s.app.json(Method::POST, "/api/v1/plans", Some(&s.school.token), &plan_body(session_date)).await;
+    assert_eq!(a.status.as_u16(), 201, "{}", a.text);
+    a.body["id"].as_str().expect("id").to_owned()
+}
+
+pub fn xlsx(rows: &[Vec<String>]) -> Vec<u8> {
+    let mut sheet = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+    );
+    for (r, row) in rows.iter().enumerate() {
+        sheet.push_str(&format!(r#"<row r="{}">"#, r + 1));
+        for (c, v) in row.iter().enumerate() {
+            let col = (b'A' + c as u8) as char;
+            sheet.push_str(&format!(r#"<c r="{col}{}" t="inlineStr"><is><t>{v}</t></is></c>"#, r + 1));
+        }
+        sheet.push_str("</row>");
+    }
+    sheet.push_str("</sheetData></worksheet>");
+    let files = [
+        ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_owned()),
+        ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_owned()),
+        ("xl/workbook.xml", r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="考生" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_owned()),
+        ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_owned()),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ];
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut out);
+        for (name, content) in files {
+            z.start_file(name, zip::write::SimpleFileOptions::default()).expect("zip entry");
+            z.write_all(content.as_bytes()).expect("zip write");
+        }
+        z.finish().expect("zip");
+    }
+    out.into_inner()
+}
+
+/// A plan filed on `today` with candidates 1..=n imported from an XLSX file, acknowledged by
+/// the centre.
+pub async fn acknowledged_plan(s: &Setup, n: u16) -> String {
+    let plan = draft_plan(s, n).await;
+    file_and_acknowledge(s, &plan).await;
+    plan
+}
+
+/// A draft plan with candidates 1..=n imported from an XLSX file.
+pub async fn draft_plan(s: &Setup, n: u16) -> String {
+    let plan = new_plan(s, "2026-12-15").await;
+    let mut rows = vec![
+        ["姓名", "性别", "身份证号", "学校", "专业", "班级", "全日制", "自愿", "职业编码", "等级"]
+            .map(str::to_owned)
+            .to_vec(),
+    ];
+    for seq in 1..=n {
+        rows.push(vec![
+            format!("学生{seq}"),
+            "男".into(),
+            crate::resident_id(seq * 2 + 1),
+            "重庆市第1技工学校".into(),
+            "机械加工".into(),
+            "1班".into(),
+            "是".into(),
+            "是".into(),
+            LATHE.into(),
+            "4".into(),
+        ]);
+    }
+    let a = s
+        .app
+        .send(
+            s.app
+                .request(Method::POST, &format!("/api/v1/plans/{plan}/candidates/import?mode=all_or_nothing"))
+                .bearer_auth(&s.school.token)
+                .header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                .body(xlsx(&rows)),
+        )
+        .await;
+    assert_eq!((a.status.as_u16(), a.body["imported"].clone()), (200, json!(n)), "{}", a.text);
+    plan
+}
+
+/// Files a draft plan and has the centre acknowledge it.
+pub async fn file_and_acknowledge(s: &Setup, plan: &str) {
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/file"), Some(&s.school.token), &json!({}))
+        .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/acknowledge"), Some(&s.centre), &json!({}))
+        .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+}
+
+pub async fn candidate_ids(s: &Setup, plan: &str) -> Vec<String> {
+    let a = s.app.get(&format!("/api/v1/plans/{plan}/candidates?per_page=100"), Some(&s.school.token)).await;
+    a.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+pub fn scores(ids: &[String], values: &[(f64, f64, f64)]) -> Value {
+    let mut results = Vec::new();
+    for (id, (process, theory, practical)) in ids.iter().zip(values) {
+        results.push(json!({"candidate_id": id, "component": "process", "score": process}));
+        results.push(json!({"candidate_id": id, "component": "theory_exam", "score": theory}));
+        results.push(json!({"candidate_id": id, "component": "practical_exam", "score": practical}));
+    }
+    json!({"results": results})
+}
+
+/// A reviewed plan with `n` approved candidates; returns the plan id.
+pub async fn reviewed_plan(s: &Setup, n: u16) -> String {
+    let plan = acknowledged_plan(s, n).await;
+    review(s, &plan).await;
+    plan
+}
+
+/// Scores every candidate of an acknowledged plan 80/80/80, runs the publicity, reports and
+/// has the centre approve.
+pub async fn review(s: &Setup, plan: &str) {
+    let ids = candidate_ids(s, plan).await;
+    let values: Vec<(f64, f64, f64)> = (0..ids.len()).map(|_| (80.0, 80.0, 80.0)).collect();
+    let path = format!("/api/v1/plans/{plan}");
+    let a = s
+        .app
+        .json(Method::POST, &format!("{path}/results"), Some(&s.school.token), &scores(&ids, &values))
+        .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    let a = s.app.json(Method::POST, &format!("{path}/publicity"), Some(&s.school.token), &json!({})).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    let later = s.app.state.clock.today() + chrono::Duration::days(14);
+    set_today(&s.app, later);
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let centre = s.app.login("centre.plan", "a-long-password-1").await;
+    let a = s.app.json(Method::POST, &format!("{path}/report"), Some(&school), &json!({})).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    let a = s
+        .app
+        .json(Method::POST, &format!("{path}/review"), Some(&centre), &json!({"decision": "approve"}))
+        .await;
+    assert_eq!(a.body["phase"], "reviewed", "{}", a.text);
+}
