@@ -134,6 +134,7 @@ fn serve(listener: TcpListener, state: AppState, config: &Config) -> Result<Serv
                 "if-match",
                 "idempotency-key",
                 "x-request-id",
+                "x-complaint-secret",
             ])
             .expose_headers(["etag", "location", "x-request-id", "content-language"])
             .max_age(3600);

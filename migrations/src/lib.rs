@@ -63,6 +63,7 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
         include_str!("../sql/m20261128_000010_supervision.postgres.sql"),
         include_str!("../sql/m20261128_000010_supervision.sqlite.sql"),
     ),
+    ("m20261128_000011_integration", include_str!("../sql/m20261128_000011_integration.sql"), "", ""),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

@@ -632,6 +632,17 @@ async fn r21_r22_r23_publicity_objections_report_and_review() {
     ] {
         assert!(actions.contains(&a), "{a} missing from {actions:?}");
     }
+    // R32: objections and their answers are never deleted.
+    use persistence::sea_orm::{ConnectionTrait, Statement};
+    let db = &s.app.state.db;
+    let before = s.app.count("objections").await;
+    assert!(before > 0);
+    assert!(
+        db.execute_raw(Statement::from_string(db.get_database_backend(), "DELETE FROM objections"))
+            .await
+            .is_err()
+    );
+    assert_eq!(s.app.count("objections").await, before);
 }
 
 fn png(w: u32, h: u32) -> Vec<u8> {

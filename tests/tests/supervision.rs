@@ -15,6 +15,11 @@ async fn district_user(app: &TestApp, admin: &str, username: &str, district: &st
     app.login(username, "a-long-password-1").await
 }
 
+async fn institution_code_with(s: &Setup, token: &str) -> String {
+    let a = s.app.get(&format!("/api/v1/institutions/{}", s.institution), Some(token)).await;
+    a.body["code"].as_str().expect("code").to_owned()
+}
+
 async fn institution_code(s: &Setup) -> String {
     let a = s.app.get(&format!("/api/v1/institutions/{}", s.institution), Some(&s.admin)).await;
     a.body["code"].as_str().expect("code").to_owned()
@@ -218,6 +223,21 @@ async fn r35_complaints_are_filed_triaged_investigated_and_closed() {
     assert_eq!(s.app.get("/api/v1/complaints", Some(&own)).await.body["total"], 1);
     assert_eq!(s.app.get("/api/v1/complaints", Some(&other)).await.body["total"], 0);
     s.app.get(&format!("/api/v1/complaints/{id}"), Some(&other)).await.problem(404, "not_found");
+    // Taken back by the centre, the district can no longer act on it.
+    let back = json!({"to": "centre"});
+    s.app.json(Method::POST, &format!("/api/v1/complaints/{id}/assign"), Some(&centre), &back).await;
+    s.app
+        .json(Method::POST, &format!("/api/v1/complaints/{id}/notes"), Some(&own), &note)
+        .await
+        .problem(404, "not_found");
+    s.app
+        .json(
+            Method::POST,
+            &format!("/api/v1/complaints/{id}/assign"),
+            Some(&centre),
+            &json!({"to": "district"}),
+        )
+        .await;
     let a = s.app.json(Method::POST, &format!("/api/v1/complaints/{id}/notes"), Some(&own), &note).await;
     assert_eq!(a.status.as_u16(), 201, "{}", a.text);
     assert_eq!(a.body["notes"][0]["body"], "已约谈考评员张某，调取监控。");
@@ -257,7 +277,7 @@ async fn r35_complaints_are_filed_triaged_investigated_and_closed() {
     assert_eq!(a.body["items"][0]["tracking_number"], anonymous.body["tracking_number"]);
     assert_eq!(a.body["items"][0]["overdue"], true);
     let e = s.app.get("/api/v1/audit-events?target_type=complaint", Some(&centre)).await;
-    assert_eq!(e.body["total"], 5, "filed ×2, assigned, noted, closed: {}", e.text);
+    assert_eq!(e.body["total"], 7, "filed ×2, assigned ×3, noted, closed: {}", e.text);
     assert!(!e.text.contains("13912345678"), "no contact in the audit log");
 }
 
@@ -292,19 +312,53 @@ async fn r36_the_same_seed_draws_the_same_institutions_and_inspectors() {
     let own2 = pool(&s.app, &s.admin, Some(&schools[1]), "乙").await;
     let centre_inspector = pool(&s.app, &s.admin, None, "丙").await;
     let task = json!({"title": "2026年第四季度现场检查", "kind": "on_site", "sample_size": 4,
-                      "inspectors_per_institution": 2, "seed": "chongqing-2026-q4"});
+                      "inspectors_per_institution": 2});
     let a = s.app.json(Method::POST, "/api/v1/inspection-tasks", Some(&s.admin), &task).await;
     assert_eq!(a.status.as_u16(), 201, "{}", a.text);
-    let b = s.app.json(Method::POST, "/api/v1/inspection-tasks", Some(&s.admin), &task).await;
-    let draw = |v: &Value| -> Vec<(Value, Value)> {
-        v["targets"]
-            .as_array()
-            .expect("targets")
-            .iter()
-            .map(|t| (t["institution_id"].clone(), t["inspector_ids"].clone()))
-            .collect()
-    };
-    assert_eq!(draw(&a.body), draw(&b.body), "same seed, same draw");
+    assert_eq!(a.body["seed"].as_str().map(str::len), Some(32), "a random seed from the server: {}", a.text);
+    // The published seed, population and pool draw exactly the published result.
+    let population: Vec<domain::supervision::Candidate<String>> = a.body["population"]
+        .as_array()
+        .expect("population")
+        .iter()
+        .map(|p| domain::supervision::Candidate {
+            id: p["institution_id"].as_str().expect("id").to_owned(),
+            school: p["school_id"].as_str().expect("school").to_owned(),
+        })
+        .collect();
+    let members: Vec<domain::supervision::PoolMember<String>> = a.body["pool"]
+        .as_array()
+        .expect("pool")
+        .iter()
+        .map(|p| domain::supervision::PoolMember {
+            id: p["inspector_id"].as_str().expect("id").to_owned(),
+            employer: p["employer_school_id"].as_str().map(str::to_owned),
+        })
+        .collect();
+    let again =
+        domain::supervision::draw(a.body["seed"].as_str().expect("seed"), &population, &members, 4, 2)
+            .expect("draw");
+    let published: Vec<(String, Vec<String>)> = a.body["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .map(|t| {
+            (
+                t["institution_id"].as_str().expect("id").to_owned(),
+                t["inspector_ids"]
+                    .as_array()
+                    .expect("ids")
+                    .iter()
+                    .map(|i| i.as_str().expect("id").to_owned())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        again.into_iter().map(|d| (d.institution, d.inspectors)).collect::<Vec<_>>(),
+        published,
+        "the same seed draws the same institutions and inspectors"
+    );
     assert_eq!(a.body["population"].as_array().map(Vec::len), Some(4));
     for t in a.body["targets"].as_array().expect("targets") {
         let ids: Vec<&str> =
@@ -337,31 +391,19 @@ async fn r36_the_same_seed_draws_the_same_institutions_and_inspectors() {
             assert!(!ids.contains(&own2.as_str()));
         }
     }
-    // A different seed is recorded as given; a random one when absent.
-    let c = s
-        .app
-        .json(
-            Method::POST,
-            "/api/v1/inspection-tasks",
-            Some(&s.admin),
-            &json!({"title": "专项", "kind": "special", "sample_size": 2}),
-        )
-        .await;
-    assert_eq!(c.body["seed"].as_str().map(str::len), Some(32), "{}", c.text);
-    let bad = json!({"title": "x", "kind": "random", "sample_size": 9, "seed": "short", "inspectors_per_institution": 3});
+    let bad = json!({"title": "x", "kind": "random", "sample_size": 9, "seed": "mine", "inspectors_per_institution": 3});
+    let a2 = s.app.json(Method::POST, "/api/v1/inspection-tasks", Some(&s.admin), &bad).await;
+    assert_eq!(a2.violations(), [("seed".to_owned(), "unknown_field".to_owned())], "nobody chooses the seed");
+    let bad = json!({"title": "x", "kind": "random", "sample_size": 9, "inspectors_per_institution": 3});
     let mut v = s.app.json(Method::POST, "/api/v1/inspection-tasks", Some(&s.admin), &bad).await.violations();
     v.sort();
     assert_eq!(
         v,
-        [
-            ("kind".to_owned(), "not_one_of".to_owned()),
-            ("sample_size".to_owned(), "out_of_range".to_owned()),
-            ("seed".to_owned(), "seed_format".to_owned())
-        ]
+        [("kind".to_owned(), "not_one_of".to_owned()), ("sample_size".to_owned(), "out_of_range".to_owned())]
     );
     // Only school 1's institution holds 车工: two of three inspectors are eligible for it.
     let three = json!({"title": "x", "kind": "special", "sample_size": 1, "inspectors_per_institution": 3,
-                       "seed": "seed-three", "criteria": {"occupation_code": LATHE}});
+                       "criteria": {"occupation_code": LATHE}});
     let a3 = s.app.json(Method::POST, "/api/v1/inspection-tasks", Some(&s.admin), &three).await;
     assert_eq!(
         a3.violations(),
@@ -369,6 +411,28 @@ async fn r36_the_same_seed_draws_the_same_institutions_and_inspectors() {
         "{}",
         a3.text
     );
+
+    // A deactivated inspector is no longer drawn; a task may name its pool.
+    let d = s
+        .app
+        .json(
+            Method::POST,
+            &format!("/api/v1/inspectors/{centre_inspector}/deactivate"),
+            Some(&s.admin),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(d.body["active"], false, "{}", d.text);
+    let two = json!({"title": "x", "kind": "special", "sample_size": 1, "inspectors_per_institution": 2,
+                     "criteria": {"occupation_code": LATHE}});
+    let a2 = s.app.json(Method::POST, "/api/v1/inspection-tasks", Some(&s.admin), &two).await;
+    assert_eq!(a2.violations(), [("inspectors_per_institution".to_owned(), "too_few_inspectors".to_owned())]);
+    let named = json!({"title": "x", "kind": "special", "sample_size": 1, "inspectors_per_institution": 1,
+                       "inspector_ids": [own1, centre_inspector]});
+    let mut v =
+        s.app.json(Method::POST, "/api/v1/inspection-tasks", Some(&s.admin), &named).await.violations();
+    v.sort();
+    assert_eq!(v, [("inspector_ids[1]".to_owned(), "unknown_inspector".to_owned())]);
 
     // Results are recorded once and published.
     let id = a.body["id"].as_str().expect("id");
@@ -385,10 +449,10 @@ async fn r36_the_same_seed_draws_the_same_institutions_and_inspectors() {
         .await
         .problem(409, "result_recorded");
     let public = s.app.get("/api/v1/public/inspections", None).await;
-    assert_eq!(public.body["total"], 3);
+    assert_eq!(public.body["total"], 1);
     let published =
         public.body["items"].as_array().expect("items").iter().find(|t| t["id"] == id).expect("task");
-    assert_eq!(published["seed"], "chongqing-2026-q4");
+    assert_eq!(published["seed"], a.body["seed"]);
     assert_eq!(published["targets"][0]["result_name"], "限期整改");
 
     // Anyone can repeat every published draw with the documented algorithm, without skillcert.
@@ -403,7 +467,7 @@ async fn r36_the_same_seed_draws_the_same_institutions_and_inspectors() {
     let out = child.wait_with_output().expect("python3 ran");
     let printed = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{printed}");
-    assert_eq!(printed.matches(" OK").count(), 3, "{printed}");
+    assert_eq!(printed.matches(" OK").count(), 1, "{printed}");
 }
 
 // R37: the score follows the documented formula; the bureau adjusts with a reason; published
@@ -412,13 +476,44 @@ async fn r36_the_same_seed_draws_the_same_institutions_and_inspectors() {
 async fn r37_integrity_ratings_follow_the_formula_and_are_published() {
     let s = setup("2026-11-02").await;
     let code = institution_code(&s).await;
-    pool(&s.app, &s.admin, None, "丙").await;
+    // A result report the centre returns (two weeks later, after the publicity).
+    let plan = acknowledged_plan(&s, 1).await;
+    let ids = candidate_ids(&s, &plan).await;
+    let path = format!("/api/v1/plans/{plan}");
+    let a = s
+        .app
+        .json(
+            Method::POST,
+            &format!("{path}/results"),
+            Some(&s.school.token),
+            &scores(&ids, &[(80.0, 80.0, 80.0)]),
+        )
+        .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    s.app.json(Method::POST, &format!("{path}/publicity"), Some(&s.school.token), &json!({})).await;
+    set_today(&s.app, d("2026-11-16"));
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let centre = s.app.login("centre.plan", "a-long-password-1").await;
+    let admin = s.app.login("admin", tests::ADMIN_PASSWORD).await;
+    let a = s.app.json(Method::POST, &format!("{path}/report"), Some(&school), &json!({})).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    let a = s
+        .app
+        .json(
+            Method::POST,
+            &format!("{path}/review"),
+            Some(&centre),
+            &json!({"decision": "return", "reasons": "成绩单缺签字"}),
+        )
+        .await;
+    assert_eq!(a.body["phase"], "review_returned", "{}", a.text);
+    pool(&s.app, &admin, None, "丙").await;
     let a = s
         .app
         .json(
             Method::POST,
             "/api/v1/inspection-tasks",
-            Some(&s.admin),
+            Some(&admin),
             &json!({"title": "t", "kind": "on_site", "sample_size": 1, "inspectors_per_institution": 1}),
         )
         .await;
@@ -428,7 +523,7 @@ async fn r37_integrity_ratings_follow_the_formula_and_are_published() {
         .json(
             Method::POST,
             &format!("/api/v1/inspection-tasks/{task}/results"),
-            Some(&s.admin),
+            Some(&admin),
             &json!({"institution_id": s.institution, "result": "fail", "findings": "考核记录缺失。"}),
         )
         .await;
@@ -443,14 +538,14 @@ async fn r37_integrity_ratings_follow_the_formula_and_are_published() {
             &json!({"target_type": "institution", "target": code, "content": "乱收费"}),
         )
         .await;
-    let list = s.app.get("/api/v1/complaints", Some(&s.admin)).await;
+    let list = s.app.get("/api/v1/complaints", Some(&admin)).await;
     let cid = list.body["items"][0]["id"].as_str().expect("id").to_owned();
     assert_eq!(list.body["items"][0]["tracking_number"], c.body["tracking_number"]);
     s.app
         .json(
             Method::POST,
             &format!("/api/v1/complaints/{cid}/assign"),
-            Some(&s.admin),
+            Some(&admin),
             &json!({"to": "centre"}),
         )
         .await;
@@ -459,7 +554,7 @@ async fn r37_integrity_ratings_follow_the_formula_and_are_published() {
         .json(
             Method::POST,
             &format!("/api/v1/complaints/{cid}/close"),
-            Some(&s.admin),
+            Some(&admin),
             &json!({"upheld": true, "outcome": "属实"}),
         )
         .await;
@@ -469,25 +564,26 @@ async fn r37_integrity_ratings_follow_the_formula_and_are_published() {
         .json(
             Method::POST,
             &format!("/api/v1/institutions/{}/violations", s.institution),
-            Some(&s.admin),
+            Some(&admin),
             &json!({"occurred_on": "2026-10-01", "description": "超范围收费", "sanction": "warning", "complaint_id": cid}),
         )
         .await;
 
     let a =
-        s.app.json(Method::POST, "/api/v1/integrity-ratings/2026/compute", Some(&s.admin), &json!({})).await;
+        s.app.json(Method::POST, "/api/v1/integrity-ratings/2026/compute", Some(&admin), &json!({})).await;
     assert_eq!(a.status.as_u16(), 200, "{}", a.text);
     let r = &a.body[0];
     assert_eq!(r["inputs"]["inspections_failed"], 1);
     assert_eq!(r["inputs"]["complaints_upheld"], 1);
     assert_eq!(r["inputs"]["warnings"], 1);
-    // 100 − 20 (failed inspection) − 10 (upheld complaint) − 10 (warning).
+    assert_eq!(r["inputs"]["reports_returned"], 1);
+    // 100 − 20 (failed inspection) − 10 (upheld complaint) − 10 (warning) − 5 (returned report).
     assert_eq!(
         (r["computed_score"].clone(), r["score"].clone(), r["grade"].clone()),
-        (json!(60), json!(60), json!("C"))
+        (json!(55), json!(55), json!("D"))
     );
     let adjust = format!("/api/v1/integrity-ratings/2026/{}/adjust", s.institution);
-    let a = s.app.json(Method::POST, &adjust, Some(&s.admin), &json!({"adjustment": 30, "reason": ""})).await;
+    let a = s.app.json(Method::POST, &adjust, Some(&admin), &json!({"adjustment": 30, "reason": ""})).await;
     let mut v = a.violations();
     v.sort();
     assert_eq!(
@@ -499,14 +595,14 @@ async fn r37_integrity_ratings_follow_the_formula_and_are_published() {
         .json(
             Method::POST,
             &adjust,
-            Some(&s.admin),
-            &json!({"adjustment": 15, "reason": "整改到位，主动退费。"}),
+            Some(&admin),
+            &json!({"adjustment": 20, "reason": "整改到位，主动退费。"}),
         )
         .await;
     assert_eq!((a.body["score"].clone(), a.body["grade"].clone()), (json!(75), json!("B")), "{}", a.text);
     // Recomputing keeps the adjustment.
     let a =
-        s.app.json(Method::POST, "/api/v1/integrity-ratings/2026/compute", Some(&s.admin), &json!({})).await;
+        s.app.json(Method::POST, "/api/v1/integrity-ratings/2026/compute", Some(&admin), &json!({})).await;
     assert_eq!(a.body[0]["score"], 75);
     assert_eq!(
         s.app.get("/api/v1/public/integrity-ratings?period=2026", None).await.body,
@@ -514,24 +610,24 @@ async fn r37_integrity_ratings_follow_the_formula_and_are_published() {
         "not yet published"
     );
     let a =
-        s.app.json(Method::POST, "/api/v1/integrity-ratings/2026/publish", Some(&s.admin), &json!({})).await;
+        s.app.json(Method::POST, "/api/v1/integrity-ratings/2026/publish", Some(&admin), &json!({})).await;
     assert_eq!(a.body["published"], 1, "{}", a.text);
     let p = s.app.get("/api/v1/public/integrity-ratings?period=2026", None).await;
     assert_eq!(p.body[0]["grade_name"], "B级（较好）");
     assert_eq!(p.body[0]["adjustment_reason"], "整改到位，主动退费。");
     s.app
-        .json(Method::POST, "/api/v1/integrity-ratings/2026/compute", Some(&s.admin), &json!({}))
+        .json(Method::POST, "/api/v1/integrity-ratings/2026/compute", Some(&admin), &json!({}))
         .await
         .problem(409, "ratings_published");
     s.app
-        .json(Method::POST, &adjust, Some(&s.admin), &json!({"adjustment": 0, "reason": "x"}))
+        .json(Method::POST, &adjust, Some(&admin), &json!({"adjustment": 0, "reason": "x"}))
         .await
         .problem(409, "ratings_published");
     s.app
-        .json(Method::POST, "/api/v1/integrity-ratings/2027/compute", Some(&s.admin), &json!({}))
+        .json(Method::POST, "/api/v1/integrity-ratings/2027/compute", Some(&admin), &json!({}))
         .await
         .problem(422, "validation_failed");
-    let school = s.app.get("/api/v1/integrity-ratings?period=2026", Some(&s.school.token)).await;
+    let school = s.app.get("/api/v1/integrity-ratings?period=2026", Some(&school)).await;
     assert_eq!(school.body.as_array().map(Vec::len), Some(1));
 }
 
@@ -654,22 +750,88 @@ async fn r32_statistics_retention_and_the_archive() {
         (json!(3), json!(3), json!(3), json!(1.0))
     );
 
-    // R32: the database refuses to delete records under retention.
+    // R32: the database refuses to delete records under retention. First a row in every
+    // supervision table too, since a row trigger only fires on a row.
+    let code = institution_code_with(&s, &admin).await;
+    let c = s
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/public/complaints",
+            None,
+            &json!({"target_type": "institution", "target": code, "content": "x"}),
+        )
+        .await;
+    assert_eq!(c.status.as_u16(), 201, "{}", c.text);
+    let cid = s.app.get("/api/v1/complaints", Some(&admin)).await.body["items"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    s.app
+        .json(
+            Method::POST,
+            &format!("/api/v1/complaints/{cid}/assign"),
+            Some(&admin),
+            &json!({"to": "centre"}),
+        )
+        .await;
+    let n = s
+        .app
+        .json(
+            Method::POST,
+            &format!("/api/v1/complaints/{cid}/notes"),
+            Some(&admin),
+            &json!({"body": "核查中"}),
+        )
+        .await;
+    assert_eq!(n.status.as_u16(), 201, "{}", n.text);
+    let v = json!({"occurred_on": "2026-11-01", "description": "x", "sanction": "warning"});
+    let r = s
+        .app
+        .json(Method::POST, &format!("/api/v1/institutions/{}/violations", s.institution), Some(&admin), &v)
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.text);
+    pool(&s.app, &admin, None, "丙").await;
+    let t = s
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/inspection-tasks",
+            Some(&admin),
+            &json!({"title": "t", "kind": "special", "sample_size": 1, "inspectors_per_institution": 1}),
+        )
+        .await;
+    assert_eq!(t.status.as_u16(), 201, "{}", t.text);
+    let r =
+        s.app.json(Method::POST, "/api/v1/integrity-ratings/2026/compute", Some(&admin), &json!({})).await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
     let db = &s.app.state.db;
     let backend = db.get_database_backend();
     for table in [
-        "certificates",
+        "filings",
+        "filing_rounds",
+        "attachments",
+        "institutions",
+        "plans",
+        "plan_sessions",
+        "plan_occupations",
         "candidates",
         "assessment_results",
         "plan_reports",
-        "plans",
-        "plan_sessions",
-        "institutions",
+        "certificates",
+        "violations",
+        "complaints",
+        "complaint_notes",
+        "inspection_tasks",
+        "inspection_targets",
+        "integrity_ratings",
     ] {
+        let before = s.app.count(table).await;
+        assert!(before > 0, "{table} has a row to protect");
         let r = db.execute_raw(Statement::from_string(backend, format!("DELETE FROM {table}"))).await;
         assert!(r.is_err(), "DELETE FROM {table} must fail");
+        assert_eq!(s.app.count(table).await, before, "{table}");
     }
-    assert_eq!(s.app.count("certificates").await, 3);
     // …and the API offers no way to delete anything.
     let contract =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml")).expect("contract");

@@ -81,6 +81,7 @@ problems! {
     NotReady = "not_ready", 503, [];
     RatingsPublished = "ratings_published", 409, ["period"];
     ResultRecorded = "result_recorded", 409, [];
+    NothingToPublish = "nothing_to_publish", 409, ["period"];
 }
 
 rules! {
@@ -164,7 +165,7 @@ rules! {
     NothingToIssue = "nothing_to_issue", [];
     MissingGlyphs = "missing_glyphs", ["chars"];
     UnknownTarget = "unknown_target", [];
-    SeedFormat = "seed_format", [];
+    UnknownInspector = "unknown_inspector", [];
     EmptyPopulation = "empty_population", [];
     TooFewInspectors = "too_few_inspectors", ["eligible", "needed"];
     NotDrawn = "not_drawn", [];

@@ -126,6 +126,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(supervision::complaints::close)
                 .service(supervision::inspections::add_inspector)
                 .service(supervision::inspections::inspectors)
+                .service(supervision::inspections::deactivate_inspector)
                 .service(supervision::inspections::create_task)
                 .service(supervision::inspections::list_tasks)
                 .service(supervision::inspections::get_task)

@@ -1,6 +1,7 @@
 //! sea-orm entities, owned by hand to follow `migrations/sql/`.
 
 pub mod access_type_entry;
+pub mod api_client;
 pub mod assessment_result;
 pub mod attachment;
 pub mod audit_event;
@@ -30,6 +31,7 @@ pub mod institution_serial_counter;
 pub mod integrity_rating;
 pub mod objection;
 pub mod occupation;
+pub mod outbox_event;
 pub mod plan;
 pub mod plan_occupation;
 pub mod plan_report;

@@ -11,6 +11,7 @@ pub mod filing;
 pub mod institution;
 pub mod limits;
 pub mod occupation;
+pub mod outbox;
 pub mod plan;
 pub mod results;
 pub mod school;

@@ -8,7 +8,7 @@ use crate::entity::{
 };
 use crate::error::{RepoError, STALE};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, Statement,
@@ -147,6 +147,20 @@ pub async fn save_complaint(
     m.update(db).await.map_err(RepoError::from_db)
 }
 
+/// Bumps a complaint's version (a note was added) if nobody changed it since `version`.
+pub async fn touch_complaint(db: &impl ConnectionTrait, id: Uuid, version: i32) -> Result<(), RepoError> {
+    let guard = complaint::Entity::update_many()
+        .col_expr(complaint::Column::Version, Expr::val(version + 1))
+        .filter(complaint::Column::Id.eq(id))
+        .filter(complaint::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    if guard.rows_affected == 0 {
+        return Err(RepoError::Conflict(STALE.into()));
+    }
+    Ok(())
+}
+
 /// Which complaints to list.
 #[derive(Debug, Clone, Default)]
 pub struct ComplaintFilter {
@@ -240,6 +254,17 @@ pub async fn inspectors(
         q = q.filter(inspector::Column::Active.eq(true));
     }
     Ok(q.order_by_asc(inspector::Column::Id).all(db).await?)
+}
+
+/// Takes an inspector out of future draws; `false` if already inactive or unknown.
+pub async fn deactivate_inspector(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, RepoError> {
+    let r = inspector::Entity::update_many()
+        .col_expr(inspector::Column::Active, Expr::val(false))
+        .filter(inspector::Column::Id.eq(id))
+        .filter(inspector::Column::Active.eq(true))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
 }
 
 /// One inspector.
@@ -357,19 +382,35 @@ pub async fn rating(
     Ok(integrity_rating::Entity::find_by_id((period, institution_id)).one(db).await?)
 }
 
-/// Inserts or replaces the computed part of a rating, keeping an adjustment already made.
+/// Inserts a rating, or replaces one read at `prior_version` if it is still unpublished and
+/// unchanged (`Conflict(STALE)` otherwise: a concurrent compute, adjustment or publication).
 pub async fn put_rating(
     db: &impl ConnectionTrait,
     r: integrity_rating::Model,
-    existed: bool,
+    prior_version: Option<i32>,
 ) -> Result<(), RepoError> {
-    if existed {
-        r.into_active_model().reset_all().update(db).await.map_err(RepoError::from_db)?;
-    } else {
-        integrity_rating::Entity::insert(r.into_active_model())
-            .exec_without_returning(db)
-            .await
-            .map_err(RepoError::from_db)?;
+    match prior_version {
+        Some(v) => {
+            let guard = integrity_rating::Entity::update_many()
+                .col_expr(integrity_rating::Column::Version, Expr::val(v + 1))
+                .filter(integrity_rating::Column::Period.eq(r.period))
+                .filter(integrity_rating::Column::InstitutionId.eq(r.institution_id))
+                .filter(integrity_rating::Column::Version.eq(v))
+                .filter(integrity_rating::Column::PublishedAt.is_null())
+                .exec(db)
+                .await?;
+            if guard.rows_affected == 0 {
+                return Err(RepoError::Conflict(STALE.into()));
+            }
+            let row = integrity_rating::Model { version: v + 1, ..r };
+            row.into_active_model().reset_all().update(db).await.map_err(RepoError::from_db)?;
+        }
+        None => {
+            integrity_rating::Entity::insert(r.into_active_model())
+                .exec_without_returning(db)
+                .await
+                .map_err(RepoError::from_db)?;
+        }
     }
     Ok(())
 }
@@ -382,6 +423,7 @@ pub async fn publish_ratings(
 ) -> Result<u64, RepoError> {
     let r = integrity_rating::Entity::update_many()
         .col_expr(integrity_rating::Column::PublishedAt, Expr::val(now))
+        .col_expr(integrity_rating::Column::Version, Expr::col(integrity_rating::Column::Version).add(1))
         .filter(integrity_rating::Column::Period.eq(period))
         .filter(integrity_rating::Column::PublishedAt.is_null())
         .exec(db)
@@ -399,10 +441,10 @@ pub async fn returned_reports_between(
     let backend = db.get_database_backend();
     let sql = if backend == DbBackend::Postgres {
         "SELECT p.institution_id FROM plan_reports r JOIN plans p ON p.id = r.plan_id \
-         WHERE r.decision = 'return' AND r.decided_at >= $1 AND r.decided_at < $2"
+         WHERE r.decision = 'returned' AND r.decided_at >= $1 AND r.decided_at < $2"
     } else {
         "SELECT p.institution_id FROM plan_reports r JOIN plans p ON p.id = r.plan_id \
-         WHERE r.decision = 'return' AND r.decided_at >= ?1 AND r.decided_at < ?2"
+         WHERE r.decision = 'returned' AND r.decided_at >= ?1 AND r.decided_at < ?2"
     };
     let rows =
         db.query_all_raw(Statement::from_sql_and_values(backend, sql, [from.into(), to.into()])).await?;

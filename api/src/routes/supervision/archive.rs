@@ -43,10 +43,34 @@ fn json_bytes(v: &impl Serialize) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec_pretty(v).map_err(ApiError::internal)
 }
 
+/// Every audit event of one target, oldest first.
+async fn events_of(
+    db: &impl persistence::ConnectionTrait,
+    target_type: &str,
+    target_id: &str,
+) -> Result<Vec<persistence::entity::audit_event::Model>, ApiError> {
+    let filter = repo::audit::Filter {
+        target_type: Some(target_type.into()),
+        target_id: Some(target_id.into()),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    for page in 1.. {
+        let found = repo::audit::list(db, &filter, repo::PageRequest { page, per_page: 1000 }).await?;
+        let n = found.items.len();
+        out.extend(found.items);
+        if n < 1000 {
+            break;
+        }
+    }
+    Ok(out)
+}
+
 const README: &str = "skillcert 归档 / archive\n\n\
 本归档包含一个评价机构一个年度全部批次的电子记录（渝人社发〔2020〕83号：电子资料保存不少于5年）。\n\
 This archive holds every electronic record of one institution's batches of one year (R32).\n\n\
 institution.json              机构及其备案范围 / the institution and its scope\n\
+filing/filing.json            备案申请、各轮次与专家评估 / the filing, its rounds and evaluations\n\
 filing/attachments.json       备案附件记录 / filing attachments (files under filing/files/)\n\
 plans/<id>/plan.json          批次计划、职业、场次 / the plan, its occupations and sessions\n\
 plans/<id>/candidates.json    考生（含身份证号，敏感个人信息）/ candidates (sensitive personal data)\n\
@@ -55,7 +79,7 @@ plans/<id>/objections.json    公示异议及答复 / objections and answers\n\
 plans/<id>/reviews.json       上报与审核 / reports and reviews\n\
 plans/<id>/certificates.json  证书（含签名）/ certificates with their signatures\n\
 plans/<id>/photos/            考生照片 / candidate photos\n\
-audit.json                    相关审计事件（哈希链）/ the related audit events (hash chain)\n\
+audit.json                    机构、备案、批次与证书的审计事件（哈希链）/ audit events of the institution, filing, batches, certificates\n\
 manifest.json, SHA256SUMS     每个文件的SHA-256 / every file's SHA-256: `sha256sum -c SHA256SUMS`\n";
 
 /// The archive of an institution's batches of one year (R32), as a ZIP with a SHA-256 manifest:
@@ -88,6 +112,14 @@ pub async fn archive(
         "institution.json".into(),
         json_bytes(&serde_json::json!({"institution": i, "scope": scope}))?,
     ));
+    if let Some(filing) = repo::filing::find(db, i.filing_id).await? {
+        let rounds = repo::filing::rounds(db, filing.id).await?;
+        let evaluations = repo::filing::evaluations(db, filing.id).await?;
+        files.push((
+            "filing/filing.json".into(),
+            json_bytes(&serde_json::json!({"filing": filing, "rounds": rounds, "evaluations": evaluations}))?,
+        ));
+    }
     let attachments = repo::filing::attachments(db, i.filing_id).await?;
     for a in &attachments {
         disk.push((
@@ -96,17 +128,8 @@ pub async fn archive(
         ));
     }
     files.push(("filing/attachments.json".into(), json_bytes(&attachments)?));
-    let mut audit_events = repo::audit::list(
-        db,
-        &repo::audit::Filter {
-            target_type: Some("institution".into()),
-            target_id: Some(i.id.to_string()),
-            ..Default::default()
-        },
-        repo::PageRequest { page: 1, per_page: 10_000 },
-    )
-    .await?
-    .items;
+    let mut audit_events = events_of(db, "institution", &i.id.to_string()).await?;
+    audit_events.extend(events_of(db, "filing", &i.filing_id.to_string()).await?);
     let mut plans_in_year = 0;
     for p in repo::plan::of_institutions(db, vec![i.id]).await? {
         let plan_year = p.filed_on.map_or_else(|| p.created_at.with_timezone(&cst).year(), |d| d.year());
@@ -156,18 +179,6 @@ pub async fn archive(
     audit_events.sort_by_key(|e| e.seq);
     files.push(("audit.json".into(), json_bytes(&audit_events)?));
     let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "archive.exported",
-        ("institution", i.id.to_string()),
-        serde_json::json!({"year": year, "plans": plans_in_year}),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
     let dir = state.attachments_dir.clone();
     let code = i.code.clone();
     let generated_at = now;
@@ -213,6 +224,19 @@ pub async fn archive(
     .await
     .map_err(ApiError::internal)?
     .map_err(ApiError::internal)?;
+    // Recorded once the archive is built: an export that failed is not in the log.
+    let tx = persistence::begin_write(&state.db).await?;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "archive.exported",
+        ("institution", i.id.to_string()),
+        serde_json::json!({"year": year, "plans": plans_in_year, "bytes": bytes.len()}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok()
         .content_type("application/zip")
         .insert_header((

@@ -463,7 +463,7 @@ pub struct Assignment {
     /// `centre` (the centre investigates) or `district` (the district of the institution does).
     #[schema(example = "district")]
     pub to: String,
-    /// The investigation deadline; by default 20 working days from today.
+    /// The investigation deadline, within a year; by default 20 working days from today.
     pub due_on: Option<NaiveDate>,
 }
 
@@ -488,7 +488,7 @@ pub async fn assign(
     if !["centre", "district"].contains(&req.to.as_str()) {
         e.push(FieldError::new("to", Rule::NotOneOf).with("allowed", "centre, district"));
     }
-    if req.due_on.is_some_and(|d| d <= today) {
+    if req.due_on.is_some_and(|d| d <= today || d > today + chrono::Duration::days(366)) {
         e.push(FieldError::new("due_on", Rule::InvalidDate));
     }
     e.finish()?;
@@ -549,11 +549,17 @@ pub async fn add_note(
     let text = domain::text::multi_line(&body.0.body, 5000)
         .map(str::to_owned)
         .map_err(|_| ApiError::validation(vec![FieldError::new("body", Rule::Blank)]))?;
-    if !status_of(&c)?.may_investigate() {
-        return Err(wrong_status("note", &c));
-    }
     let now = state.clock.now();
     let tx = persistence::begin_write(&state.db).await?;
+    // Re-read inside the transaction: it may have been reassigned or closed meanwhile.
+    let current = repo::supervision::complaint(&tx, c.id)
+        .await?
+        .filter(|c| may_handle(&caller, c))
+        .ok_or_else(ApiError::not_found)?;
+    if !status_of(&current)?.may_investigate() {
+        return Err(wrong_status("note", &current));
+    }
+    repo::supervision::touch_complaint(&tx, c.id, current.version).await?;
     let note_id = Uuid::now_v7();
     repo::supervision::add_note(
         &tx,
@@ -627,7 +633,10 @@ pub async fn close(
     e.finish()?;
     let now = state.clock.now();
     let tx = persistence::begin_write(&state.db).await?;
-    let current = repo::supervision::complaint(&tx, c.id).await?.ok_or_else(ApiError::not_found)?;
+    let current = repo::supervision::complaint(&tx, c.id)
+        .await?
+        .filter(|c| may_handle(&caller, c))
+        .ok_or_else(ApiError::not_found)?;
     if !status_of(&current)?.may_investigate() {
         return Err(wrong_status("close", &current));
     }

@@ -212,8 +212,8 @@ pub struct FeeQuery {
     pub per_page: Option<u64>,
 }
 
-/// Published fees (R34), for everyone: what each institution charges per occupation and level.
-/// Cancelled institutions' fees are not listed.
+/// Published fees (R34), for everyone: what each active institution charges per occupation and
+/// level (fees of suspended, expired or cancelled institutions are not listed).
 #[utoipa::path(tag = "public", params(FeeQuery),
     responses((status = 200, description = "A page of fees", body = ListBody<FeeView>)))]
 #[get("/public/fees")]
@@ -229,13 +229,15 @@ pub async fn public_fees(
         errors.push(FieldError::new("level", Rule::InvalidLevel));
     }
     query_errors(errors)?;
-    let all = repo::institution::all(&state.db).await?;
-    let ids: Vec<Uuid> = all
-        .iter()
-        .filter(|i| i.status != "cancelled")
-        .filter(|i| q.institution_code.as_deref().is_none_or(|c| c == i.code))
-        .map(|i| i.id)
-        .collect();
+    let today = state.clock.today();
+    let mut ids: Vec<Uuid> = Vec::new();
+    for i in repo::institution::all(&state.db).await? {
+        if status_on(&i, today)? == InstitutionStatus::Active
+            && q.institution_code.as_deref().is_none_or(|c| c == i.code)
+        {
+            ids.push(i.id);
+        }
+    }
     let found =
         repo::supervision::fees(&state.db, Some(ids), q.occupation_code.as_deref(), q.level.as_deref(), page)
             .await?;

@@ -106,6 +106,37 @@ pub async fn add_inspector(
     Ok(HttpResponse::Created().json(inspector_view(m)))
 }
 
+/// Take an inspector out of future draws (bureau), e.g. when they leave; past draws keep them.
+#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, description = "Deactivated", body = InspectorView)))]
+#[post("/inspectors/{id}/deactivate")]
+pub async fn deactivate_inspector(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    repo::supervision::inspector(&state.db, *id).await?.ok_or_else(ApiError::not_found)?;
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    if repo::supervision::deactivate_inspector(&tx, *id).await? {
+        audit::record(
+            &tx,
+            &ctx,
+            &caller,
+            "inspector.deactivated",
+            ("inspector", id.to_string()),
+            serde_json::json!({}),
+            now,
+        )
+        .await?;
+    }
+    let i = repo::supervision::inspector(&tx, *id).await?.ok_or_else(ApiError::not_found)?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(inspector_view(i)))
+}
+
 /// The inspector pool (bureau, centre), in draw order (by id).
 #[utoipa::path(tag = "supervision", security(("bearer" = [])),
     responses((status = 200, description = "The pool", body = Vec<InspectorView>)))]
@@ -143,9 +174,8 @@ pub struct NewTask {
     /// How many inspectors per drawn institution (1–5, default 2).
     #[schema(example = 2, minimum = 1, maximum = 5)]
     pub inspectors_per_institution: Option<i32>,
-    /// The seed, 8–64 of `[A-Za-z0-9_-]`. Absent: 32 random hexadecimal digits. Either way it is
-    /// recorded and published with the task.
-    pub seed: Option<String>,
+    /// The pool: these inspectors only (all active inspectors when absent).
+    pub inspector_ids: Option<Vec<Uuid>>,
 }
 
 /// A population member as published: enough to repeat the draw.
@@ -190,7 +220,7 @@ pub struct TaskView {
     pub criteria: Criteria,
     pub sample_size: i32,
     pub inspectors_per_institution: i32,
-    /// The seed of the draw.
+    /// The seed of the draw (random, chosen by the server).
     pub seed: String,
     /// The population in draw order (by institution code).
     pub population: Vec<PopulationEntry>,
@@ -264,13 +294,10 @@ async fn full_task(
     Ok(v)
 }
 
-fn valid_seed(s: &str) -> bool {
-    (8..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
-
 /// Define an inspection task and draw it (bureau): the population is every active institution
-/// matching the criteria, by code; the pool every active inspector, by id. The seed, the
-/// population and the pool are recorded and published, so the draw can be repeated by anyone.
+/// matching the criteria, by code; the pool every active inspector (or those listed), by id. The
+/// seed (random, from the server), the population and the pool are recorded and published, so the
+/// draw can be repeated by anyone; tasks can never be withdrawn.
 #[utoipa::path(tag = "supervision", security(("bearer" = [])), request_body = NewTask,
     responses((status = 201, description = "Defined and drawn", body = TaskView),
         (status = 422, description = "Empty population, sample too large, or too few eligible inspectors", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
@@ -291,9 +318,6 @@ pub async fn create_task(
     let per = b.inspectors_per_institution.unwrap_or(2);
     if !(1..=5).contains(&per) {
         e.push(FieldError::new("inspectors_per_institution", Rule::OutOfRange).with("min", 1).with("max", 5));
-    }
-    if b.seed.as_deref().is_some_and(|s| !valid_seed(s)) {
-        e.push(FieldError::new("seed", Rule::SeedFormat));
     }
     if b.criteria.district_codes.len() > 50 {
         e.push(FieldError::new("criteria.district_codes", Rule::TooLong).with("max", 50));
@@ -324,15 +348,27 @@ pub async fn create_task(
     } else if b.sample_size < 1 || b.sample_size as usize > population.len() {
         e.push(FieldError::new("sample_size", Rule::OutOfRange).with("min", 1).with("max", population.len()));
     }
-    let pool: Vec<PoolEntry> = repo::supervision::inspectors(&state.db, true)
-        .await?
+    let active = repo::supervision::inspectors(&state.db, true).await?;
+    if let Some(ids) = &b.inspector_ids {
+        if ids.len() > 1000 {
+            e.push(FieldError::new("inspector_ids", Rule::TooLong).with("max", 1000));
+        }
+        for (n, id) in ids.iter().enumerate() {
+            if !active.iter().any(|i| i.id == *id) {
+                e.push(FieldError::new(format!("inspector_ids[{n}]"), Rule::UnknownInspector));
+            }
+        }
+    }
+    let pool: Vec<PoolEntry> = active
         .into_iter()
+        .filter(|i| b.inspector_ids.as_ref().is_none_or(|ids| ids.contains(&i.id)))
         .map(|i| PoolEntry { inspector_id: i.id, name: i.name, employer_school_id: i.employer_school_id })
         .collect();
     e.finish()?;
-    let seed = b.seed.clone().unwrap_or_else(|| {
-        crate::auth::keys::random_bytes::<16>().iter().map(|b| format!("{b:02x}")).collect()
-    });
+    // The seed comes from the operating system's random source, never from the caller, so no one
+    // can search for a seed that draws a favoured result; it is recorded and published, and every
+    // task stays published for good, so a repeated draw would show.
+    let seed: String = crate::auth::keys::random_bytes::<16>().iter().map(|b| format!("{b:02x}")).collect();
     let candidates: Vec<rules::Candidate<Uuid>> =
         population.iter().map(|p| rules::Candidate { id: p.institution_id, school: p.school_id }).collect();
     let members: Vec<rules::PoolMember<Uuid>> = pool

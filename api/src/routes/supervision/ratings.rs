@@ -163,8 +163,10 @@ pub async fn compute(
         return Err(ApiError::new(Problem::RatingsPublished).with("period", period));
     }
     let mut inputs: HashMap<Uuid, RatingInputs> = HashMap::new();
+    // Institutions whose validity overlaps the year and that were not cancelled before it began.
     for i in repo::institution::all(&tx).await? {
-        if i.valid_from <= last_day {
+        let cancelled_before = i.status == "cancelled" && i.updated_at < from;
+        if i.valid_from <= last_day && i.valid_until >= first_day && !cancelled_before {
             inputs.insert(i.id, RatingInputs::default());
         }
     }
@@ -231,9 +233,9 @@ pub async fn compute(
             grade: rules::grade(score).into(),
             computed_at: now,
             published_at: None,
-            version: prior.map_or(1, |p| p.version + 1),
+            version: 1,
         };
-        repo::supervision::put_rating(&tx, row, prior.is_some()).await?;
+        repo::supervision::put_rating(&tx, row, prior.map(|p| p.version)).await?;
         n += 1;
     }
     audit::record(
@@ -305,15 +307,15 @@ pub async fn adjust(
     }
     let score = rules::adjusted(r.computed_score, b.adjustment);
     let before = r.score;
+    let version = r.version;
     let row = integrity_rating::Model {
         adjustment: b.adjustment,
         adjustment_reason: reason.clone(),
         score,
         grade: rules::grade(score).into(),
-        version: r.version + 1,
         ..r
     };
-    repo::supervision::put_rating(&tx, row, true).await?;
+    repo::supervision::put_rating(&tx, row, Some(version)).await?;
     audit::record(
         &tx,
         &ctx,
@@ -352,6 +354,10 @@ pub async fn publish(
     let period = *period;
     let now = state.clock.now();
     let tx = persistence::begin_write(&state.db).await?;
+    let existing = repo::supervision::ratings(&tx, period, false).await?;
+    if existing.is_empty() {
+        return Err(ApiError::new(Problem::NothingToPublish).with("period", period));
+    }
     let n = repo::supervision::publish_ratings(&tx, period, now).await?;
     if n == 0 {
         return Err(ApiError::new(Problem::RatingsPublished).with("period", period));

@@ -25,7 +25,7 @@ use uuid::Uuid;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewViolation {
-    /// When it happened (not in the future).
+    /// When it happened: from 2020 (the notice) to today.
     pub occurred_on: NaiveDate,
     /// What happened; kept with the institution and used in its integrity rating (R37).
     pub description: String,
@@ -94,7 +94,9 @@ pub async fn record(
     let req = body.0;
     let today = state.clock.today();
     let mut errors = Errors::default();
-    if req.occurred_on > today {
+    if req.occurred_on > today
+        || req.occurred_on < chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or(today)
+    {
         errors.push(FieldError::new("occurred_on", Rule::InvalidDate));
     }
     let description = match domain::text::multi_line(&req.description, 5000) {
@@ -141,7 +143,7 @@ pub async fn record(
     repo::supervision::insert_violation(&tx, v.clone()).await?;
     let institution = match action {
         Some(a) => {
-            let reason = format!("violation {}: {description}", v.id);
+            let reason = format!("violation {}", v.id);
             institutions::apply_lifecycle(&tx, &ctx, &caller, current, a, &reason, today, now).await?
         }
         None => current,
