@@ -74,6 +74,9 @@ pub struct Config {
     /// `SKILLCERT_CLOCK_START`: for tests and demonstrations only, the instant (RFC 3339) the
     /// server's clock starts from; it then runs on normally.
     pub clock_start: Option<chrono::DateTime<chrono::Utc>>,
+    /// `SKILLCERT_WEBHOOK_URL` and its tuning: where events for the national platform go (no
+    /// delivery when absent; events wait in the outbox).
+    pub webhook: Option<crate::outbox::WebhookConfig>,
 }
 
 /// A configuration variable with a bad value.
@@ -211,7 +214,42 @@ impl Config {
             ),
             None => None,
         };
+        let webhook = match var("SKILLCERT_WEBHOOK_URL") {
+            Some(url) => {
+                let url = url.trim().to_owned();
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(err("SKILLCERT_WEBHOOK_URL", "must be an http:// or https:// URL"));
+                }
+                Some(crate::outbox::WebhookConfig {
+                    url,
+                    max_attempts: int(&var, "SKILLCERT_WEBHOOK_MAX_ATTEMPTS", 12, 1, 100)? as i32,
+                    timeout: Duration::from_millis(int(
+                        &var,
+                        "SKILLCERT_WEBHOOK_TIMEOUT_MS",
+                        10_000,
+                        100,
+                        120_000,
+                    )?),
+                    retry_base: Duration::from_millis(int(
+                        &var,
+                        "SKILLCERT_WEBHOOK_RETRY_BASE_MS",
+                        1000,
+                        10,
+                        3_600_000,
+                    )?),
+                    retry_max: Duration::from_secs(int(
+                        &var,
+                        "SKILLCERT_WEBHOOK_RETRY_MAX_SECONDS",
+                        3600,
+                        1,
+                        86_400,
+                    )?),
+                })
+            }
+            None => None,
+        };
         Ok(Config {
+            webhook,
             clock_start,
             verify_limit_per_minute,
             attachments_dir,

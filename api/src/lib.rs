@@ -11,6 +11,7 @@ pub mod extract;
 pub mod i18n;
 pub mod middleware;
 pub mod openapi;
+pub mod outbox;
 pub mod pdf;
 pub mod routes;
 pub mod schemas;

@@ -20,7 +20,7 @@ default; send `Accept-Language: en` for English. Business dates are China Standa
 (`YYYY-MM-DD`); timestamps are RFC 3339 in UTC. See docs/API-DESIGN.md.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
-    components(schemas(ProblemBody, FieldErrorBody)),
+    components(schemas(ProblemBody, FieldErrorBody, crate::outbox::WebhookEvent)),
     tags(
         (name = "auth", description = "Sign-in and the current user"),
         (name = "users", description = "Accounts and roles (bureau)"),
@@ -38,6 +38,7 @@ default; send `Accept-Language: en` for English. Business dates are China Standa
         (name = "results", description = "Assessment results, publicity (公示), objections, report and review"),
         (name = "supervision", description = "Supervision: fees (R34), violations and sanctions, complaints (R35), double-random inspections (R36), integrity ratings (R37), the retention archive (R32)"),
         (name = "statistics", description = "Statistics of certificates and pass rates, as JSON, CSV or XLSX"),
+        (name = "integration", description = "Events for the national platform (outbox, webhooks) and machine clients"),
         (name = "reference", description = "Reference data"),
         (name = "operations", description = "Liveness and readiness"),
     ),
@@ -149,7 +150,55 @@ pub fn spec() -> Spec {
     let mut spec = spec;
     // Modifiers run on the base document; run ours again on the collected paths.
     Common.modify(&mut spec);
+    spec.webhooks = Some(webhooks());
     spec
+}
+
+/// The events skillcert posts to `SKILLCERT_WEBHOOK_URL` (OpenAPI 3.1 `webhooks`).
+fn webhooks() -> utoipa::openapi::path::Paths {
+    use utoipa::openapi::HttpMethod;
+    use utoipa::openapi::path::{OperationBuilder, PathItem, PathsBuilder};
+    use utoipa::openapi::request_body::RequestBodyBuilder;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let header = |name: &str, description: &str| {
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Header)
+            .required(utoipa::openapi::Required::True)
+            .description(Some(description))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .build()
+    };
+    let op = OperationBuilder::new()
+        .operation_id(Some("skillcertEvent"))
+        .summary(Some("An institution or certificate event for the national platform"))
+        .description(Some(
+            "Sent in order per institution, at least once: answer 2xx within the timeout once stored, \
+and ignore a `delivery_id` you have seen. Check `X-Skillcert-Signature` (Ed25519 over \
+`skillcert-webhook-v1\\n{timestamp}\\n{delivery_id}\\n{body}`, key `X-Skillcert-Key-Id` from \
+`/.well-known/skillcert-keys.json`); see docs/INTEGRATION.md.",
+        ))
+        .tag("integration")
+        .parameter(header(
+            "X-Skillcert-Delivery",
+            "The delivery id (same as in the body), kept across retries",
+        ))
+        .parameter(header("X-Skillcert-Event", "The event type"))
+        .parameter(header("X-Skillcert-Timestamp", "Unix time of this attempt, signed"))
+        .parameter(header("X-Skillcert-Key-Id", "The kid of the signing key"))
+        .parameter(header("X-Skillcert-Signature", "`ed25519=` and the base64url signature"))
+        .request_body(Some(
+            RequestBodyBuilder::new()
+                .required(Some(utoipa::openapi::Required::True))
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("WebhookEvent"))).build(),
+                )
+                .build(),
+        ))
+        .response("200", ResponseBuilder::new().description("Received (any 2xx)").build())
+        .build();
+    PathsBuilder::new().path("skillcertEvent", PathItem::new(HttpMethod::Post, op)).build()
 }
 
 /// The contract as YAML (what `openapi.yaml` holds).

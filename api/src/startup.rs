@@ -98,6 +98,10 @@ impl Application {
             .map_err(StartupError::Reference)?;
         }
 
+        if let Some(webhook) = config.webhook.clone() {
+            crate::outbox::spawn_worker(state.clone(), webhook);
+        }
+
         let listener =
             TcpListener::bind(config.bind).map_err(|e| StartupError::Bind(config.bind.to_string(), e))?;
         let port = listener.local_addr().map_err(|e| StartupError::Bind(config.bind.to_string(), e))?.port();

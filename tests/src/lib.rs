@@ -4,6 +4,7 @@
 #![allow(clippy::expect_used, reason = "test code: a failed setup step should fail the test loudly")]
 
 pub mod pipeline;
+pub mod receiver;
 
 use api::config::Config;
 use api::startup::Application;
@@ -126,6 +127,11 @@ impl TestApp {
     /// A second server on the same database, keys and clock as `self`: what another replica
     /// (another process) of the same deployment would be.
     pub async fn replica(&self) -> TestApp {
+        self.replica_with(&[]).await
+    }
+
+    /// Like [`TestApp::replica`], with extra configuration variables.
+    pub async fn replica_with(&self, extra: &[(&str, &str)]) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let data_dir = dir.path().to_path_buf();
         let url = self.db.as_ref().expect("the first app owns the database").url.clone();
@@ -148,6 +154,9 @@ impl TestApp {
         );
         vars.insert("SKILLCERT_WORKERS".into(), "2".into());
         vars.insert("SKILLCERT_DB_MAX_CONNECTIONS".into(), "5".into());
+        for (k, v) in extra {
+            vars.insert((*k).into(), (*v).into());
+        }
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("replica configuration");
         let app = Application::build(config).await.expect("replica starts");
         let address = format!("http://127.0.0.1:{}", app.port());

@@ -82,6 +82,7 @@ problems! {
     RatingsPublished = "ratings_published", 409, ["period"];
     ResultRecorded = "result_recorded", 409, [];
     NothingToPublish = "nothing_to_publish", 409, ["period"];
+    StillPending = "still_pending", 409, [];
 }
 
 rules! {

@@ -293,6 +293,7 @@ pub async fn issue(
     let first_code = rows.first().map(|r| r.code.clone());
     let last_code = rows.last().map(|r| r.code.clone());
     let response = IssueResponse { items: rows.iter().cloned().map(|c| view(c, ctx.lang)).collect() };
+    crate::outbox::certificates_event(&tx, "certificates.issued", &inst, &rows, None, now).await?;
     repo::certificate::insert(&tx, rows).await?;
     audit::record(
         &tx,
@@ -573,6 +574,9 @@ pub async fn revoke(
         return Err(not_valid(&current, "revoke"));
     }
     repo::certificate::revoke(&tx, current.id, &reason, now).await?;
+    let revoked = repo::certificate::by_code(&tx, &current.code).await?.ok_or_else(ApiError::not_found)?;
+    let inst = repo::institution::find(&tx, revoked.institution_id).await?.ok_or_else(ApiError::not_found)?;
+    crate::outbox::certificates_event(&tx, "certificate.revoked", &inst, &[revoked], None, now).await?;
     audit::record(
         &tx,
         &ctx,
@@ -692,6 +696,17 @@ pub async fn reissue(
     };
     repo::certificate::insert(&tx, vec![new.clone()]).await?;
     repo::certificate::supersede(&tx, old.id).await?;
+    let superseded = repo::certificate::by_code(&tx, &old.code).await?.ok_or_else(ApiError::not_found)?;
+    crate::outbox::certificates_event(&tx, "certificate.superseded", &inst, &[superseded], None, now).await?;
+    crate::outbox::certificates_event(
+        &tx,
+        "certificates.issued",
+        &inst,
+        std::slice::from_ref(&new),
+        Some(&old.code),
+        now,
+    )
+    .await?;
     audit::record(
         &tx,
         &ctx,

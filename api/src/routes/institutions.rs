@@ -393,6 +393,7 @@ pub async fn apply_lifecycle(
         LifecycleAction::Reinstate => "institution.reinstated",
         _ => "institution.cancelled",
     };
+    crate::outbox::institution_event(tx, event, &saved, None, now).await?;
     audit::record(
         tx,
         ctx,
@@ -596,8 +597,10 @@ pub async fn merge(
         let mut m: institution::ActiveModel = i.into();
         m.status = Set(StoredStatus::Cancelled.code().into());
         m.status_reason = Set(Some(format!("merged into {code}")));
-        repo::institution::save(&tx, m, version, now).await?;
+        let saved = repo::institution::save(&tx, m, version, now).await?;
+        crate::outbox::institution_event(&tx, "institution.merged", &saved, Some(code.clone()), now).await?;
     }
+    crate::outbox::institution_event(&tx, "institution.filed", &created, None, now).await?;
     for (old_id, old_code) in merged_codes {
         audit::record(
             &tx,

@@ -12,6 +12,7 @@ pub mod filings;
 pub mod health;
 pub mod institutions;
 pub mod occupations;
+pub mod outbox;
 pub mod plans;
 pub mod schools;
 pub mod standards;
@@ -139,6 +140,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(supervision::ratings::public_ratings)
                 .service(supervision::statistics::certificates)
                 .service(supervision::statistics::pass_rates)
-                .service(supervision::archive::archive),
+                .service(supervision::archive::archive)
+                .service(outbox::list)
+                .service(outbox::get)
+                .service(outbox::replay),
         );
 }

@@ -224,6 +224,7 @@ pub async fn approve(
     )
     .await?;
     let action = if kind == "renewal" { "institution.renewed" } else { "institution.filed" };
+    crate::outbox::institution_event(&tx, action, &institution, None, now).await?;
     audit::record(
         &tx,
         &ctx,

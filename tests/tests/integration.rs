@@ -1,0 +1,221 @@
+//! Integration (issue 7): the outbox and its webhook worker, against a receiver that fails and
+//! stalls at random, with two replicas delivering at once.
+
+#![allow(clippy::expect_used, reason = "test code: a failed setup step should fail the test loudly")]
+
+use persistence::repo;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::time::Duration;
+use tests::TestApp;
+use tests::pipeline::*;
+use tests::receiver::{Answer, Receiver};
+
+fn webhook_config(url: &str, max_attempts: &str) -> Vec<(String, String)> {
+    vec![
+        ("SKILLCERT_WEBHOOK_URL".into(), url.into()),
+        ("SKILLCERT_WEBHOOK_TIMEOUT_MS".into(), "400".into()),
+        ("SKILLCERT_WEBHOOK_RETRY_BASE_MS".into(), "20".into()),
+        ("SKILLCERT_WEBHOOK_RETRY_MAX_SECONDS".into(), "1".into()),
+        ("SKILLCERT_WEBHOOK_MAX_ATTEMPTS".into(), max_attempts.into()),
+    ]
+}
+
+fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(k, x)| (k.as_str(), x.as_str())).collect()
+}
+
+/// Waits until no event is pending (or `secs` pass).
+async fn drain(app: &TestApp, secs: u64) {
+    for _ in 0..secs * 10 {
+        if repo::outbox::count_by_status(&app.state.db, "pending").await.expect("count") == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the outbox did not drain in {secs} s");
+}
+
+/// A tiny deterministic generator for the receiver's behaviour.
+fn chaos(n: u64) -> Answer {
+    let x = n.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407) >> 33;
+    match x % 10 {
+        0 | 1 => Answer::Fail(500),
+        2 => Answer::Fail(503),
+        3 => Answer::Stall(Duration::from_millis(900)),
+        _ => Answer::Accept,
+    }
+}
+
+// Every change is delivered exactly once (accepted), in order per institution, by two replicas
+// at once, although the receiver fails and times out at random.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outbox_events_reach_a_flaky_receiver_once_in_order_from_two_replicas() {
+    let receiver = Receiver::start(chaos).await;
+    let cfg = webhook_config(&receiver.url, "50");
+    let s = setup_with("2026-11-02", &pairs(&cfg)).await;
+    let replica = s.app.replica_with(&pairs(&cfg)).await;
+    let expert = s.app.expert(&s.admin, "expert.two").await;
+    let standard = s.app.standard(&s.admin, "4-03-02-01", &["4"]).await;
+    let mut institutions = vec![s.institution.clone()];
+    for n in 2..=3 {
+        let school = s.app.school(&s.admin, n, "technical_school", "500101").await;
+        institutions.push(
+            s.app.file_institution(&s.admin, &school, &expert, &[("4-03-02-01", "4", &standard)]).await,
+        );
+    }
+    // Changes through both replicas.
+    for round in 0..4 {
+        for (k, id) in institutions.iter().enumerate() {
+            let app = if (round + k) % 2 == 0 { &s.app } else { &replica };
+            for action in ["suspend", "reinstate"] {
+                let a = app
+                    .json(
+                        Method::POST,
+                        &format!("/api/v1/institutions/{id}/{action}"),
+                        Some(&s.admin),
+                        &json!({"reason": format!("第{round}轮")}),
+                    )
+                    .await;
+                assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+            }
+        }
+    }
+    drain(&s.app, 90).await;
+    let rows = repo::outbox::all(&s.app.state.db).await.expect("rows");
+    assert_eq!(rows.len(), 3 + 3 * 4 * 2, "one event per change");
+    assert!(rows.iter().all(|r| r.status == "delivered"), "all delivered");
+    assert!(rows.iter().any(|r| r.attempts > 1), "the receiver's failures were retried");
+
+    let accepted = receiver.accepted.lock().expect("lock").clone();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for r in &accepted {
+        *seen.entry(r.headers["x-skillcert-delivery"].clone()).or_default() += 1;
+    }
+    assert_eq!(seen.len(), rows.len(), "every event was accepted");
+    assert!(seen.values().all(|n| *n == 1), "none was accepted twice: {seen:?}");
+    // In order per institution: the accepted sequence of each follows the outbox order.
+    for id in &institutions {
+        let expected: Vec<String> = rows
+            .iter()
+            .filter(|r| r.institution_id.to_string() == *id)
+            .map(|r| r.delivery_id.to_string())
+            .collect();
+        let got: Vec<String> = accepted
+            .iter()
+            .map(|r| serde_json::from_slice::<Value>(&r.body).expect("json"))
+            .filter(|b| b["institution"]["id"] == id.as_str())
+            .map(|b| b["delivery_id"].as_str().expect("id").to_owned())
+            .collect();
+        assert_eq!(got, expected, "order of institution {id}");
+    }
+
+    // Each delivery is signed with the published key.
+    use base64::Engine as _;
+    use ed25519_dalek::Verifier as _;
+    let keys = s.app.get("/.well-known/skillcert-keys.json", None).await;
+    let public = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(keys.body["keys"][0]["public_key"].as_str().expect("key"))
+        .expect("b64");
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&public.try_into().expect("32 bytes")).expect("key");
+    for r in &accepted {
+        assert_eq!(r.headers["x-skillcert-key-id"], keys.body["keys"][0]["kid"].as_str().expect("kid"));
+        let sig = r.headers["x-skillcert-signature"].strip_prefix("ed25519=").expect("scheme");
+        let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(sig).expect("b64");
+        let sig = ed25519_dalek::Signature::from_slice(&sig).expect("64 bytes");
+        let mut text = format!(
+            "skillcert-webhook-v1\n{}\n{}\n",
+            r.headers["x-skillcert-timestamp"], r.headers["x-skillcert-delivery"]
+        )
+        .into_bytes();
+        text.extend_from_slice(&r.body);
+        key.verify(&text, &sig).expect("signature verifies");
+        let mut tampered = text.clone();
+        tampered.push(b' ');
+        assert!(key.verify(&tampered, &sig).is_err());
+    }
+}
+
+// After the last attempt an event is dead-lettered; the bureau sees it and replays it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_lettered_event_is_listed_and_replayed() {
+    let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let gate = open.clone();
+    let receiver = Receiver::start(move |_| {
+        if gate.load(std::sync::atomic::Ordering::SeqCst) { Answer::Accept } else { Answer::Fail(503) }
+    })
+    .await;
+    let cfg = webhook_config(&receiver.url, "3");
+    let s = setup_with("2026-11-02", &pairs(&cfg)).await;
+    for _ in 0..100 {
+        if repo::outbox::count_by_status(&s.app.state.db, "dead").await.expect("count") == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let admin = s.app.login("admin", tests::ADMIN_PASSWORD).await;
+    let dead = s.app.get("/api/v1/outbox?status=dead", Some(&admin)).await;
+    assert_eq!(dead.body["total"], 1, "{}", dead.text);
+    let row = &dead.body["items"][0];
+    assert_eq!(
+        (row["event_type"].clone(), row["attempts"].clone(), row["last_status"].clone()),
+        (json!("institution.filed"), json!(3), json!(503))
+    );
+    assert!(row.get("payload").is_none(), "no bodies in the list");
+    let id = row["id"].as_i64().expect("id");
+    let one = s.app.get(&format!("/api/v1/outbox/{id}"), Some(&admin)).await;
+    assert_eq!(one.body["payload"]["institution"]["code"], "S000050000001", "{}", one.text);
+    s.app.get("/api/v1/outbox", Some(&s.centre)).await.problem(403, "forbidden");
+    s.app.get("/api/v1/outbox?status=lost", Some(&admin)).await.problem(400, "invalid_query");
+
+    // Fixed receiver, replayed event: delivered with the same delivery id.
+    open.store(true, std::sync::atomic::Ordering::SeqCst);
+    let a = s.app.json(Method::POST, &format!("/api/v1/outbox/{id}/replay"), Some(&admin), &json!({})).await;
+    assert_eq!((a.status.as_u16(), a.body["status"].clone()), (200, json!("pending")), "{}", a.text);
+    drain(&s.app, 30).await;
+    let one = s.app.get(&format!("/api/v1/outbox/{id}"), Some(&admin)).await;
+    assert_eq!(one.body["status"], "delivered");
+    let accepted = receiver.accepted.lock().expect("lock").clone();
+    assert_eq!(accepted.len(), 1);
+    assert_eq!(accepted[0].headers["x-skillcert-delivery"], one.body["delivery_id"].as_str().expect("id"));
+    let e = s.app.get("/api/v1/audit-events?action=outbox.replayed", Some(&admin)).await;
+    assert_eq!(e.body["total"], 1);
+    s.app
+        .json(Method::POST, "/api/v1/outbox/999999/replay", Some(&admin), &json!({}))
+        .await
+        .problem(404, "not_found");
+}
+
+// Certificates issued, revoked and reissued become events too, 500 certificates per event.
+#[tokio::test]
+async fn certificate_changes_are_written_to_the_outbox_with_their_change() {
+    let s = setup("2026-11-02").await;
+    let plan = reviewed_plan(&s, 3).await;
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/certificates"), Some(&school), &json!({}))
+        .await;
+    assert_eq!(a.status.as_u16(), 201, "{}", a.text);
+    let code = a.body["items"][0]["code"].as_str().expect("code").to_owned();
+    let r = s
+        .app
+        .json(
+            Method::POST,
+            &format!("/api/v1/certificates/{code}/reissue"),
+            Some(&school),
+            &json!({"reason": "姓名更正", "holder_name": "学生壹"}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.text);
+    let rows = repo::outbox::all(&s.app.state.db).await.expect("rows");
+    let types: Vec<&str> = rows.iter().map(|r| r.event_type.as_str()).collect();
+    assert_eq!(
+        types,
+        ["institution.filed", "certificates.issued", "certificate.superseded", "certificates.issued"]
+    );
+    assert_eq!(rows[1].payload["certificates"].as_array().map(Vec::len), Some(3));
+    assert_eq!(rows[3].payload["certificates"][0]["supersedes_code"], code.as_str());
+    assert!(rows.iter().all(|r| r.status == "pending"), "no URL configured: they wait");
+}
