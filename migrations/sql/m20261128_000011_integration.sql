@@ -21,7 +21,8 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due_idx ON outbox (status, next_attempt_at);
 CREATE INDEX outbox_institution_idx ON outbox (institution_id, status, id);
 
--- API clients of other systems (client credentials): the secret is stored as an Argon2 hash.
+-- API clients of other systems (client credentials): the secret (32 random bytes) is stored as
+-- its SHA-256, as it is too long to guess.
 CREATE TABLE api_clients (
     id              uuid PRIMARY KEY,
     client_id       text NOT NULL CONSTRAINT api_clients_client_id_key UNIQUE,

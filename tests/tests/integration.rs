@@ -219,3 +219,130 @@ async fn certificate_changes_are_written_to_the_outbox_with_their_change() {
     assert_eq!(rows[3].payload["certificates"][0]["supersedes_code"], code.as_str());
     assert!(rows.iter().all(|r| r.status == "pending"), "no URL configured: they wait");
 }
+
+// Machine clients: client credentials, scopes, hashed secrets shown once, revocation.
+#[tokio::test]
+async fn machine_clients_get_tokens_limited_to_their_scopes() {
+    let s = setup_with("2026-11-02", &[("SKILLCERT_VERIFY_LIMIT_PER_MINUTE", "1")]).await;
+    let bad = s
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/api-clients",
+            Some(&s.admin),
+            &json!({"name": "x", "scopes": ["certificates:write"]}),
+        )
+        .await;
+    assert_eq!(bad.violations(), [("scopes[0]".to_owned(), "not_one_of".to_owned())]);
+    let a = s
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/api-clients",
+            Some(&s.admin),
+            &json!({"name": "国家技能人才评价信息服务平台", "scopes": ["institutions:read", "certificates:verify"]}),
+        )
+        .await;
+    assert_eq!(a.status.as_u16(), 201, "{}", a.text);
+    let (id, client_id, secret) = (
+        a.body["id"].as_str().expect("id").to_owned(),
+        a.body["client_id"].as_str().expect("client id").to_owned(),
+        a.body["client_secret"].as_str().expect("secret").to_owned(),
+    );
+    let listed = s.app.get("/api/v1/api-clients", Some(&s.admin)).await;
+    assert!(!listed.text.contains(&secret), "the secret is shown once");
+    s.app.get("/api/v1/api-clients", Some(&s.centre)).await.problem(403, "forbidden");
+
+    let form = |body: String| {
+        s.app
+            .request(Method::POST, "/api/v1/auth/token")
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+    };
+    let t = s
+        .app
+        .send(form(format!("grant_type=client_credentials&client_id={client_id}&client_secret={secret}")))
+        .await;
+    assert_eq!(t.status.as_u16(), 200, "{}", t.text);
+    assert_eq!(t.body["scope"], "certificates:verify institutions:read");
+    let token = t.body["access_token"].as_str().expect("token").to_owned();
+    // HTTP Basic works too, and a narrower scope can be asked for.
+    let b = s
+        .app
+        .send(
+            s.app
+                .request(Method::POST, "/api/v1/auth/token")
+                .basic_auth(&client_id, Some(&secret))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body("grant_type=client_credentials&scope=institutions:read"),
+        )
+        .await;
+    assert_eq!(b.body["scope"], "institutions:read", "{}", b.text);
+    s.app
+        .send(form(format!("grant_type=client_credentials&client_id={client_id}&client_secret=wrong")))
+        .await
+        .problem(401, "invalid_client");
+    s.app
+        .send(form("grant_type=client_credentials&client_id=skc_nobody&client_secret=x".into()))
+        .await
+        .problem(401, "invalid_client");
+    let g =
+        s.app.send(form(format!("grant_type=password&client_id={client_id}&client_secret={secret}"))).await;
+    assert_eq!(g.violations(), [("grant_type".to_owned(), "not_one_of".to_owned())]);
+    let sc = s
+        .app
+        .send(form(format!(
+            "grant_type=client_credentials&client_id={client_id}&client_secret={secret}&scope=statistics:read"
+        )))
+        .await;
+    assert_eq!(sc.violations(), [("scope".to_owned(), "not_one_of".to_owned())]);
+
+    // What the scopes allow, and nothing else.
+    let i = s.app.get("/api/v1/institutions", Some(&token)).await;
+    assert_eq!((i.status.as_u16(), i.body["total"].clone()), (200, json!(1)), "{}", i.text);
+    assert_eq!(
+        s.app.get(&format!("/api/v1/institutions/{}", s.institution), Some(&token)).await.status.as_u16(),
+        200
+    );
+    s.app.get("/api/v1/certificates/S000050000001264000001", Some(&token)).await.problem(403, "forbidden");
+    s.app.get("/api/v1/statistics/certificates", Some(&token)).await.problem(403, "forbidden");
+    s.app.get("/api/v1/users", Some(&token)).await.problem(403, "forbidden");
+    s.app.get("/api/v1/me", Some(&token)).await.problem(403, "forbidden");
+    // Verification: the public is bound per address, the platform is not.
+    let q = json!({"code": "S000050000001264000001", "name": "王小明"});
+    for _ in 0..3 {
+        let v = s
+            .app
+            .send(
+                s.app
+                    .request(Method::POST, "/api/v1/public/certificates/verify")
+                    .bearer_auth(&token)
+                    .json(&q),
+            )
+            .await;
+        assert_eq!(v.status.as_u16(), 404, "{}", v.text);
+    }
+    s.app
+        .json(Method::POST, "/api/v1/public/certificates/verify", None, &q)
+        .await
+        .problem(404, "certificate_not_found");
+    s.app
+        .json(Method::POST, "/api/v1/public/certificates/verify", None, &q)
+        .await
+        .problem(429, "rate_limited");
+
+    // Revoked: its tokens stop at once and no new one is issued.
+    let r = s
+        .app
+        .json(Method::POST, &format!("/api/v1/api-clients/{id}/revoke"), Some(&s.admin), &json!({}))
+        .await;
+    assert!(r.body["revoked_at"].is_string(), "{}", r.text);
+    s.app.get("/api/v1/institutions", Some(&token)).await.problem(401, "invalid_token");
+    s.app
+        .send(form(format!("grant_type=client_credentials&client_id={client_id}&client_secret={secret}")))
+        .await
+        .problem(401, "invalid_client");
+    let e = s.app.get("/api/v1/audit-events?target_type=api_client", Some(&s.admin)).await;
+    assert_eq!(e.body["total"], 4, "created, two tokens, revoked: {}", e.text);
+    assert!(!e.text.contains(&secret));
+}

@@ -65,14 +65,106 @@ impl FromRequest for Caller {
                 .tokens
                 .verify(&token, state.clock.now())
                 .map_err(|_| ApiError::new(Problem::InvalidToken))?;
-            let user = repo::user::find(&state.db, claims.sub)
-                .await?
-                .ok_or_else(|| ApiError::new(Problem::InvalidToken))?;
-            let role = Role::from_code(&user.role).ok_or_else(|| ApiError::new(Problem::InvalidToken))?;
-            if user.disabled || user.auth_generation != claims.generation || role != claims.role {
-                return Err(ApiError::new(Problem::InvalidToken));
+            if claims.scope.is_some() {
+                // A machine client's token on an endpoint for people.
+                return Err(ApiError::forbidden());
             }
-            Ok(Caller { user, role })
+            user_of(&state, &claims).await
         })
+    }
+}
+
+async fn user_of(state: &AppState, claims: &crate::auth::token::Claims) -> Result<Caller, ApiError> {
+    let user =
+        repo::user::find(&state.db, claims.sub).await?.ok_or_else(|| ApiError::new(Problem::InvalidToken))?;
+    let role = Role::from_code(&user.role).ok_or_else(|| ApiError::new(Problem::InvalidToken))?;
+    if user.disabled || user.auth_generation != claims.generation || Some(role) != claims.role {
+        return Err(ApiError::new(Problem::InvalidToken));
+    }
+    Ok(Caller { user, role })
+}
+
+/// Scopes a machine client can hold.
+pub const SCOPES: [&str; 4] =
+    ["institutions:read", "certificates:read", "certificates:verify", "statistics:read"];
+
+/// A machine client (client credentials), checked against the database on every request so that
+/// a revoked client's tokens end at once.
+#[derive(Debug, Clone)]
+pub struct ClientCaller {
+    pub client: persistence::entity::api_client::Model,
+    pub scopes: Vec<String>,
+}
+
+/// Who calls an endpoint open to both people and machine clients.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    User(Caller),
+    Client(ClientCaller),
+}
+
+impl Principal {
+    /// The user, if one of `roles`; a client, if it holds `scope`; else 403.
+    pub fn require(&self, roles: &[Role], scope: &str) -> Result<(), ApiError> {
+        match self {
+            Principal::User(c) => c.require(roles),
+            Principal::Client(c) if c.scopes.iter().any(|s| s == scope) => Ok(()),
+            Principal::Client(_) => Err(ApiError::forbidden()),
+        }
+    }
+
+    /// The user, if it is one.
+    pub fn user(&self) -> Option<&Caller> {
+        match self {
+            Principal::User(c) => Some(c),
+            Principal::Client(_) => None,
+        }
+    }
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let token = token?;
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            let claims = state
+                .tokens
+                .verify(&token, state.clock.now())
+                .map_err(|_| ApiError::new(Problem::InvalidToken))?;
+            match &claims.scope {
+                None => Ok(Principal::User(user_of(&state, &claims).await?)),
+                Some(scope) => {
+                    let client = repo::api_client::find(&state.db, claims.sub)
+                        .await?
+                        .filter(|c| c.revoked_at.is_none())
+                        .ok_or_else(|| ApiError::new(Problem::InvalidToken))?;
+                    Ok(Principal::Client(ClientCaller {
+                        client,
+                        scopes: scope.split(' ').map(str::to_owned).collect(),
+                    }))
+                }
+            }
+        })
+    }
+}
+
+/// The optional caller of a public endpoint: `None` without an `Authorization` header.
+pub struct MaybePrincipal(pub Option<Principal>);
+
+impl FromRequest for MaybePrincipal {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if req.headers().get(header::AUTHORIZATION).is_none() {
+            return Box::pin(async { Ok(MaybePrincipal(None)) });
+        }
+        let fut = Principal::from_request(req, payload);
+        Box::pin(async move { Ok(MaybePrincipal(Some(fut.await?))) })
     }
 }

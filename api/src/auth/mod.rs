@@ -6,4 +6,4 @@ pub mod keys;
 pub mod password;
 pub mod token;
 
-pub use caller::Caller;
+pub use caller::{Caller, MaybePrincipal, Principal};

@@ -32,8 +32,12 @@ pub struct Claims {
     pub nbf: i64,
     pub exp: i64,
     pub jti: Uuid,
-    /// The role at issue time.
-    pub role: Role,
+    /// The role at issue time (user tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    /// Space-separated scopes (machine-client tokens, which have no role).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
     /// The user's `auth_generation` at issue time; a reset password or changed binding bumps
     /// it and so ends older tokens.
     #[serde(rename = "gen")]
@@ -117,8 +121,28 @@ impl TokenService {
             nbf: iat,
             exp: iat + self.ttl_seconds,
             jti: Uuid::new_v4(),
-            role,
+            role: Some(role),
+            scope: None,
             generation,
+        };
+        let header = Header { alg: "EdDSA".into(), typ: "JWT".into(), kid: self.kid.clone() };
+        Issued { token: self.sign(&header, &claims), expires_in: self.ttl_seconds }
+    }
+
+    /// Issues a token for a machine client, limited to `scope` (space-separated).
+    pub fn issue_client(&self, client: Uuid, scope: &str, now: DateTime<Utc>) -> Issued {
+        let iat = now.timestamp();
+        let claims = Claims {
+            iss: self.issuer.clone(),
+            aud: AUDIENCE.to_owned(),
+            sub: client,
+            iat,
+            nbf: iat,
+            exp: iat + self.ttl_seconds,
+            jti: Uuid::new_v4(),
+            role: None,
+            scope: Some(scope.to_owned()),
+            generation: 0,
         };
         let header = Header { alg: "EdDSA".into(), typ: "JWT".into(), kid: self.kid.clone() };
         Issued { token: self.sign(&header, &claims), expires_in: self.ttl_seconds }
@@ -197,7 +221,7 @@ mod tests {
         let id = Uuid::now_v7();
         let t = s.issue(id, Role::Bureau, 3, now);
         let c = s.verify(&t.token, now).expect("valid");
-        assert_eq!((c.sub, c.role, c.generation, c.exp - c.iat), (id, Role::Bureau, 3, 900));
+        assert_eq!((c.sub, c.role, c.generation, c.exp - c.iat), (id, Some(Role::Bureau), 3, 900));
     }
 
     #[test]
@@ -255,7 +279,7 @@ mod tests {
         let t = s.issue(Uuid::now_v7(), Role::Expert, 0, now).token;
         let parts: Vec<&str> = t.split('.').collect();
         let mut claims = s.verify(&t, now).expect("valid");
-        claims.role = Role::Bureau;
+        claims.role = Some(Role::Bureau);
         let c = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).expect("json"));
         assert_eq!(s.verify(&format!("{}.{c}.{}", parts[0], parts[2]), now), Err(TokenError::Signature));
     }

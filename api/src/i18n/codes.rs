@@ -83,6 +83,7 @@ problems! {
     ResultRecorded = "result_recorded", 409, [];
     NothingToPublish = "nothing_to_publish", 409, ["period"];
     StillPending = "still_pending", 409, [];
+    InvalidClient = "invalid_client", 401, [];
 }
 
 rules! {

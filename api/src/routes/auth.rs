@@ -39,6 +39,9 @@ pub struct TokenResponse {
     /// Seconds until the token expires.
     #[schema(example = 900)]
     pub expires_in: i64,
+    /// The scopes granted (machine clients only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 fn invalid_credentials() -> ApiError {
@@ -116,6 +119,7 @@ pub async fn login(
         access_token: issued.token,
         token_type: "Bearer",
         expires_in: issued.expires_in,
+        scope: None,
     }))
 }
 

@@ -2,7 +2,7 @@
 //! revocation, and free public verification (R24–R31).
 
 use crate::audit;
-use crate::auth::Caller;
+use crate::auth::{Caller, MaybePrincipal, Principal};
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::ApiJson;
@@ -416,7 +416,9 @@ pub async fn rate_limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiEr
 
 /// Free public verification (R31), no account: by code and the holder's full name, or by the QR
 /// token. "No such code" and "wrong name" get the same answer; a hit never shows the ID number.
-#[utoipa::path(tag = "public", request_body = VerifyRequest,
+/// Machine clients with the scope `certificates:verify` may send their token: they are not bound
+/// by the per-address limit.
+#[utoipa::path(tag = "public", request_body = VerifyRequest, security((), ("bearer" = [])),
     responses((status = 200, description = "Found", body = PublicCertificate),
         (status = 429, description = "Too many queries from this address", body = crate::error::ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No certificate matches", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
@@ -425,9 +427,16 @@ pub async fn verify(
     state: web::Data<AppState>,
     ctx: RequestContext,
     req: HttpRequest,
+    who: MaybePrincipal,
     body: ApiJson<VerifyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    rate_limit(&state, &req).await?;
+    // Machine clients with `certificates:verify` (e.g. the national platform) are not bound by
+    // the per-address limit meant for the public.
+    let trusted =
+        matches!(&who.0, Some(p @ Principal::Client(_)) if p.require(&[], "certificates:verify").is_ok());
+    if !trusted {
+        rate_limit(&state, &req).await?;
+    }
     let q = body.0;
     let miss = || ApiError::new(Problem::CertificateNotFound);
     let found = match (&q.code, &q.name, &q.token) {
@@ -518,19 +527,28 @@ async fn load(
     Ok(c)
 }
 
-/// One certificate (its institution, the centre, the bureau, its district with the ID masked).
+/// One certificate (its institution, the centre, the bureau, machine clients with
+/// `certificates:read`; its district with the ID masked).
 #[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("code" = String, Path)),
     responses((status = 200, description = "The certificate", body = CertificateView)))]
 #[get("/certificates/{code}")]
 pub async fn get(
     state: web::Data<AppState>,
-    caller: Caller,
+    principal: Principal,
     ctx: RequestContext,
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let c = load(&state.db, &caller, &code).await?;
+    let (c, district) = match &principal {
+        Principal::User(caller) => (load(&state.db, caller, &code).await?, caller.role == Role::District),
+        Principal::Client(_) => {
+            principal.require(&[], "certificates:read")?;
+            let c =
+                repo::certificate::by_code(&state.db, code.trim()).await?.ok_or_else(ApiError::not_found)?;
+            (c, false)
+        }
+    };
     let mut v = view(c, ctx.lang);
-    if caller.role == Role::District {
+    if district {
         v.id_number = domain::ResidentId::parse(&v.id_number).map(|r| r.masked()).unwrap_or_default();
     }
     Ok(HttpResponse::Ok().json(v))

@@ -2,7 +2,7 @@
 //! (suspension, reinstatement, cancellation, merger; renewal goes through a filing).
 
 use crate::audit;
-use crate::auth::Caller;
+use crate::auth::{Caller, Principal};
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
@@ -211,7 +211,8 @@ fn filter_from(
     }
 }
 
-/// Institutions: all for bureau and centre, a district's own (R38), a school its own.
+/// Institutions: all for bureau and centre (and machine clients with `institutions:read`), a
+/// district's own (R38), a school its own.
 #[utoipa::path(
     tag = "institutions",
     security(("bearer" = [])),
@@ -221,11 +222,11 @@ fn filter_from(
 #[get("/institutions")]
 pub async fn list(
     state: web::Data<AppState>,
-    caller: Caller,
+    principal: Principal,
     ctx: RequestContext,
     query: ApiQuery<InstitutionQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Bureau, Role::Centre, Role::District, Role::School])?;
+    principal.require(&[Role::Bureau, Role::Centre, Role::District, Role::School], "institutions:read")?;
     let q = query.0;
     let mut errors = Vec::new();
     let page = Pagination { page: q.page, per_page: q.per_page }.check(&mut errors);
@@ -234,10 +235,12 @@ pub async fn list(
     if !errors.is_empty() {
         return Err(ApiError { errors, ..ApiError::new(Problem::InvalidQuery) });
     }
-    match caller.role {
-        Role::District => filter.district_code = caller.user.district_code.clone(),
-        Role::School => filter.school_id = Some(caller.user.school_id.unwrap_or_default()),
-        _ => {}
+    if let Some(caller) = principal.user() {
+        match caller.role {
+            Role::District => filter.district_code = caller.user.district_code.clone(),
+            Role::School => filter.school_id = Some(caller.user.school_id.unwrap_or_default()),
+            _ => {}
+        }
     }
     let found = repo::institution::list(&state.db, &filter, page).await?;
     let mut items = Vec::new();
@@ -262,11 +265,17 @@ pub async fn list(
 #[get("/institutions/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
-    caller: Caller,
+    principal: Principal,
     ctx: RequestContext,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let i = load(&state.db, &caller, *id).await?;
+    let i = match &principal {
+        Principal::User(caller) => load(&state.db, caller, *id).await?,
+        Principal::Client(_) => {
+            principal.require(&[], "institutions:read")?;
+            repo::institution::find(&state.db, *id).await?.ok_or_else(ApiError::not_found)?
+        }
+    };
     Ok(HttpResponse::Ok().json(view(&state.db, i, state.clock.today(), ctx.lang).await?))
 }
 

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod calendar;
 pub mod certificate_reports;
 pub mod certificates;
+pub mod clients;
 pub mod codes;
 pub mod districts;
 pub mod filings;
@@ -31,6 +32,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(
             scope("/api/v1")
                 .service(auth::login)
+                .service(clients::token)
+                .service(clients::create)
+                .service(clients::list)
+                .service(clients::revoke)
                 .service(auth::me)
                 .service(auth::change_own_password)
                 .service(users::create)

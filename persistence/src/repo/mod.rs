@@ -3,6 +3,7 @@
 use crate::error::RepoError;
 use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QuerySelect, Select};
 
+pub mod api_client;
 pub mod audit;
 pub mod calendar;
 pub mod certificate;

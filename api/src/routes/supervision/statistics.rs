@@ -3,7 +3,7 @@
 //! institutions. As JSON, CSV (UTF-8 with BOM) or XLSX.
 
 use super::query_errors;
-use crate::auth::Caller;
+use crate::auth::Principal;
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::ApiQuery;
@@ -83,11 +83,14 @@ fn format_of(f: Option<&str>, errors: &mut Vec<FieldError>) -> &'static str {
 /// The institutions the caller's statistics cover.
 async fn institutions_in_scope(
     state: &AppState,
-    caller: &Caller,
+    principal: &Principal,
     district: Option<&str>,
 ) -> Result<HashMap<Uuid, institution::Model>, ApiError> {
-    caller.require(&[Role::Bureau, Role::Centre, Role::District])?;
-    let own = (caller.role == Role::District).then(|| caller.user.district_code.clone().unwrap_or_default());
+    principal.require(&[Role::Bureau, Role::Centre, Role::District], "statistics:read")?;
+    let own = principal
+        .user()
+        .filter(|c| c.role == Role::District)
+        .map(|c| c.user.district_code.clone().unwrap_or_default());
     Ok(repo::institution::all(&state.db)
         .await?
         .into_iter()
@@ -136,18 +139,19 @@ fn respond(
 }
 
 /// Certificates issued, by year, district, institution, occupation and level (any subset): bureau
-/// and centre all, a district its own institutions. JSON, CSV or XLSX.
+/// and centre all (and machine clients with `statistics:read`), a district its own institutions.
+/// JSON, CSV or XLSX.
 #[utoipa::path(tag = "statistics", security(("bearer" = [])), params(CertificateStatsQuery),
     responses((status = 200, description = "The groups, in dimension order", body = Vec<CertificateStatsRow>,
         content_type = "application/json")))]
 #[get("/statistics/certificates")]
 pub async fn certificates(
     state: web::Data<AppState>,
-    caller: Caller,
+    principal: Principal,
     ctx: RequestContext,
     query: ApiQuery<CertificateStatsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Bureau, Role::Centre, Role::District])?;
+    principal.require(&[Role::Bureau, Role::Centre, Role::District], "statistics:read")?;
     let q = query.0;
     let mut errors = Vec::new();
     let format = format_of(q.format.as_deref(), &mut errors);
@@ -160,7 +164,7 @@ pub async fn certificates(
     }
     query_errors(errors)?;
     let has = |d: &str| dims.iter().any(|x| x == d);
-    let scope = institutions_in_scope(&state, &caller, q.district_code.as_deref()).await?;
+    let scope = institutions_in_scope(&state, &principal, q.district_code.as_deref()).await?;
     let (districts, occupations) = names(&state).await?;
     type Key = (Option<i32>, Option<String>, Option<Uuid>, Option<String>, Option<String>);
     let mut groups: BTreeMap<Key, [i64; 4]> = BTreeMap::new();
@@ -305,11 +309,11 @@ pub struct PassRateRow {
 #[get("/statistics/pass-rates")]
 pub async fn pass_rates(
     state: web::Data<AppState>,
-    caller: Caller,
+    principal: Principal,
     ctx: RequestContext,
     query: ApiQuery<PassRateQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Bureau, Role::Centre, Role::District])?;
+    principal.require(&[Role::Bureau, Role::Centre, Role::District], "statistics:read")?;
     let q = query.0;
     let mut errors = Vec::new();
     let format = format_of(q.format.as_deref(), &mut errors);
@@ -322,7 +326,7 @@ pub async fn pass_rates(
         }
     };
     query_errors(errors)?;
-    let scope = institutions_in_scope(&state, &caller, q.district_code.as_deref()).await?;
+    let scope = institutions_in_scope(&state, &principal, q.district_code.as_deref()).await?;
     let (_, occupations) = names(&state).await?;
     let plans = repo::plan::of_institutions(&state.db, scope.keys().copied().collect()).await?;
     // (plan or occupation/level) → [candidates, assessed, passed]

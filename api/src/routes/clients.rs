@@ -1,0 +1,288 @@
+//! Machine clients (client credentials, RFC 6749 §4.4): the bureau registers the API clients of
+//! other systems (the national platform, provincial systems) with scopes; a client exchanges its
+//! id and secret for a short-lived token limited to those scopes. Secrets are shown once and
+//! stored as SHA-256; a revoked client's tokens stop at once.
+
+use super::auth::TokenResponse;
+use crate::audit;
+use crate::auth::Caller;
+use crate::auth::caller::SCOPES;
+use crate::context::RequestContext;
+use crate::error::{ApiError, FieldError};
+use crate::extract::ApiJson;
+use crate::i18n::{Problem, Rule};
+use crate::state::AppState;
+use crate::validate::Errors;
+use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
+use chrono::{DateTime, Utc};
+use domain::Role;
+use persistence::entity::api_client;
+use persistence::repo;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A client to register.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewClient {
+    /// Who it is, e.g. 国家技能人才评价信息服务平台.
+    pub name: String,
+    /// Among `institutions:read`, `certificates:read`, `certificates:verify`, `statistics:read`.
+    #[schema(example = json!(["institutions:read", "certificates:read"]))]
+    pub scopes: Vec<String>,
+}
+
+/// A registered client.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClientView {
+    pub id: Uuid,
+    /// The public id to send as `client_id`.
+    #[schema(example = "skc_3kq9T2mPz7Ab")]
+    pub client_id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A new client with its secret, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedClient {
+    #[serde(flatten)]
+    pub client: ClientView,
+    /// Keep it safe: it is stored only as a hash and cannot be shown again.
+    pub client_secret: String,
+}
+
+fn view(c: api_client::Model) -> ClientView {
+    ClientView {
+        id: c.id,
+        client_id: c.client_id,
+        name: c.name,
+        scopes: serde_json::from_value(c.scopes).unwrap_or_default(),
+        created_at: c.created_at,
+        revoked_at: c.revoked_at,
+        last_used_at: c.last_used_at,
+    }
+}
+
+fn sha256_hex(s: &str) -> String {
+    Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Register a machine client with its scopes (bureau). The secret is in this answer only.
+#[utoipa::path(tag = "integration", security(("bearer" = [])), request_body = NewClient,
+    responses((status = 201, description = "Registered", body = CreatedClient)))]
+#[post("/api-clients")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    body: ApiJson<NewClient>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    let b = body.0;
+    let mut e = Errors::default();
+    let name = e.single_line("name", &b.name, 100);
+    if b.scopes.is_empty() {
+        e.push(FieldError::new("scopes", Rule::TooFew).with("min", 1));
+    }
+    for (n, s) in b.scopes.iter().enumerate() {
+        if !SCOPES.contains(&s.as_str()) {
+            e.push(
+                FieldError::new(format!("scopes[{n}]"), Rule::NotOneOf).with("allowed", SCOPES.join(", ")),
+            );
+        }
+    }
+    e.finish()?;
+    let mut scopes = b.scopes.clone();
+    scopes.sort();
+    scopes.dedup();
+    let secret = crate::auth::keys::random_token(32);
+    let now = state.clock.now();
+    let c = api_client::Model {
+        id: Uuid::now_v7(),
+        client_id: format!("skc_{}", crate::auth::keys::random_token(9)),
+        name: name.unwrap_or_default(),
+        secret_hash: sha256_hex(&secret),
+        scopes: serde_json::json!(scopes),
+        created_by: caller.id(),
+        created_at: now,
+        revoked_at: None,
+        last_used_at: None,
+    };
+    let tx = persistence::begin_write(&state.db).await?;
+    repo::api_client::insert(&tx, c.clone()).await?;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "api_client.created",
+        ("api_client", c.id.to_string()),
+        serde_json::json!({"client_id": c.client_id, "name": c.name, "scopes": scopes}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(CreatedClient { client: view(c), client_secret: secret }))
+}
+
+/// Registered machine clients (bureau).
+#[utoipa::path(tag = "integration", security(("bearer" = [])),
+    responses((status = 200, description = "Every client, newest first", body = Vec<ClientView>)))]
+#[get("/api-clients")]
+pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    let all = repo::api_client::list(&state.db).await?;
+    Ok(HttpResponse::Ok().json(all.into_iter().map(view).collect::<Vec<_>>()))
+}
+
+/// Revoke a machine client (bureau): its tokens stop working at their next request.
+#[utoipa::path(tag = "integration", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, description = "Revoked", body = ClientView)))]
+#[post("/api-clients/{id}/revoke")]
+pub async fn revoke(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    repo::api_client::find(&state.db, *id).await?.ok_or_else(ApiError::not_found)?;
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    if repo::api_client::revoke(&tx, *id, now).await? {
+        audit::record(
+            &tx,
+            &ctx,
+            &caller,
+            "api_client.revoked",
+            ("api_client", id.to_string()),
+            serde_json::json!({}),
+            now,
+        )
+        .await?;
+    }
+    let c = repo::api_client::find(&tx, *id).await?.ok_or_else(ApiError::not_found)?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(view(c)))
+}
+
+/// A client-credentials token request (RFC 6749 §4.4), as a form or JSON. The id and secret may
+/// instead come in an HTTP Basic `Authorization` header.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientCredentials {
+    /// `client_credentials`.
+    #[schema(example = "client_credentials")]
+    pub grant_type: String,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    /// Space-separated scopes to ask for (a subset of the client's; all of them when absent).
+    pub scope: Option<String>,
+}
+
+fn invalid_client() -> ApiError {
+    ApiError::new(Problem::InvalidClient)
+}
+
+fn basic(req: &HttpRequest) -> Option<(String, String)> {
+    use base64::Engine as _;
+    let v = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, b64) = v.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let text = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok()?).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
+}
+
+/// A token for a machine client (grant type `client_credentials`), limited to its scopes. Send
+/// the form `grant_type=client_credentials&client_id=…&client_secret=…` (or the same as JSON, or
+/// the id and secret as HTTP Basic). An unknown, revoked or wrong client gets 401
+/// `invalid_client`.
+#[utoipa::path(tag = "auth",
+    request_body(content((ClientCredentials = "application/x-www-form-urlencoded"), (ClientCredentials = "application/json"))),
+    responses((status = 200, description = "A token", body = TokenResponse),
+        (status = 401, description = "Unknown, revoked or wrong client", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/auth/token")]
+pub async fn token(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let form: ClientCredentials = if content_type.starts_with("application/x-www-form-urlencoded") {
+        serde_urlencoded::from_bytes(&body).map_err(|_| ApiError::new(Problem::BadRequest))?
+    } else if content_type.starts_with("application/json") {
+        serde_json::from_slice(&body).map_err(|_| ApiError::new(Problem::BadRequest))?
+    } else {
+        return Err(ApiError::new(Problem::UnsupportedMediaType)
+            .with("expected", "application/x-www-form-urlencoded, application/json"));
+    };
+    if form.grant_type != "client_credentials" {
+        return Err(ApiError::validation(vec![
+            FieldError::new("grant_type", Rule::NotOneOf).with("allowed", "client_credentials"),
+        ]));
+    }
+    let (id, secret) = match (form.client_id.clone(), form.client_secret.clone(), basic(&req)) {
+        (Some(i), Some(s), _) => (i, s),
+        (_, _, Some(pair)) => pair,
+        _ => return Err(invalid_client()),
+    };
+    let client = if id.len() <= 64 { repo::api_client::by_client_id(&state.db, &id).await? } else { None };
+    let client = client
+        .filter(|c| c.revoked_at.is_none())
+        .filter(|c| {
+            let given = sha256_hex(&secret);
+            given.len() == c.secret_hash.len()
+                && given.bytes().zip(c.secret_hash.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        })
+        .ok_or_else(invalid_client)?;
+    let held: Vec<String> = serde_json::from_value(client.scopes.clone()).unwrap_or_default();
+    let asked: Vec<String> = match &form.scope {
+        Some(s) => s.split_whitespace().map(str::to_owned).collect(),
+        None => held.clone(),
+    };
+    if asked.is_empty() || asked.iter().any(|s| !held.contains(s)) {
+        return Err(ApiError::validation(vec![
+            FieldError::new("scope", Rule::NotOneOf).with("allowed", held.join(" ")),
+        ]));
+    }
+    let scope = asked.join(" ");
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    repo::api_client::used(&tx, client.id, now).await?;
+    persistence::repo::audit::append(
+        &tx,
+        persistence::repo::audit::NewEvent {
+            occurred_at: now,
+            request_id: ctx.request_id.clone(),
+            actor: persistence::repo::audit::Actor {
+                id: Some(client.id),
+                username: Some(client.client_id.clone()),
+                role: Some("api_client".into()),
+            },
+            action: "auth.client_token",
+            target_type: "api_client",
+            target_id: client.id.to_string(),
+            summary: serde_json::json!({"scope": scope}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let issued = state.tokens.issue_client(client.id, &scope, now);
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(TokenResponse {
+        access_token: issued.token,
+        token_type: "Bearer",
+        expires_in: issued.expires_in,
+        scope: Some(scope),
+    }))
+}
