@@ -77,6 +77,8 @@ pub struct Config {
     /// `SKILLCERT_WEBHOOK_URL` and its tuning: where events for the national platform go (no
     /// delivery when absent; events wait in the outbox).
     pub webhook: Option<crate::outbox::WebhookConfig>,
+    /// `SKILLCERT_METRICS_TOKEN`: when set, `/metrics` requires it as a bearer token.
+    pub metrics_token: Option<Secret>,
 }
 
 /// A configuration variable with a bad value.
@@ -248,7 +250,9 @@ impl Config {
             }
             None => None,
         };
+        let metrics_token = var("SKILLCERT_METRICS_TOKEN").map(|t| Secret::new(t.trim().to_owned()));
         Ok(Config {
+            metrics_token,
             webhook,
             clock_start,
             verify_limit_per_minute,

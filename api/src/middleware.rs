@@ -34,6 +34,7 @@ pub async fn request_context(
     let request_id = client_request_id(&req).unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
     let lang = Lang::negotiate(req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
     let method = req.method().clone();
+    let metrics = req.app_data::<actix_web::web::Data<crate::state::AppState>>().map(|s| s.metrics.clone());
     req.extensions_mut().insert(RequestContext { request_id: request_id.clone(), lang });
     let span = tracing::info_span!("request", request_id = %request_id, method = %method);
 
@@ -51,7 +52,11 @@ pub async fn request_context(
 
     let route = res.request().match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
     let status = res.status().as_u16();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed().as_secs_f64();
+    if let Some(m) = metrics {
+        m.observe(method.as_str(), &route, status, elapsed);
+    }
+    let latency_ms = elapsed * 1000.0;
     span.in_scope(|| {
         tracing::info!(target: "access", route = %route, status, latency_ms = format_args!("{latency_ms:.2}"), "request");
     });

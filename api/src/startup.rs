@@ -82,6 +82,8 @@ impl Application {
             certificate_key,
             public_url: config.issuer.clone(),
             verify_limit_per_minute: config.verify_limit_per_minute,
+            metrics: Arc::default(),
+            metrics_token: config.metrics_token.clone(),
         };
         {
             use base64::Engine as _;

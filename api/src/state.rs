@@ -21,6 +21,10 @@ pub struct AppState {
     /// Public verifications allowed per client address and minute (state in the database, so the
     /// bound holds across replicas).
     pub verify_limit_per_minute: u32,
+    /// Prometheus metrics of this process.
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// `SKILLCERT_METRICS_TOKEN`: when set, `/metrics` wants it as a bearer token.
+    pub metrics_token: Option<crate::config::Secret>,
 }
 
 /// The Ed25519 key that signs certificate statements, with its published id.

@@ -43,3 +43,18 @@ pub async fn begin_write(db: &Database) -> Result<DatabaseTransaction, DbErr> {
     })
     .await
 }
+
+/// The pool's open and idle connections and its maximum size.
+pub fn pool_stats(db: &Database) -> (u32, usize, u32) {
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            let p = db.get_postgres_connection_pool();
+            (p.size(), p.num_idle(), p.options().get_max_connections())
+        }
+        sea_orm::DbBackend::Sqlite => {
+            let p = db.get_sqlite_connection_pool();
+            (p.size(), p.num_idle(), p.options().get_max_connections())
+        }
+        _ => (0, 0, 0),
+    }
+}

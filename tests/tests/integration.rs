@@ -346,3 +346,24 @@ async fn machine_clients_get_tokens_limited_to_their_scopes() {
     assert_eq!(e.body["total"], 4, "created, two tokens, revoked: {}", e.text);
     assert!(!e.text.contains(&secret));
 }
+
+// Prometheus metrics: by route template, never the raw path; pool, outbox, certificates.
+#[tokio::test]
+async fn metrics_count_requests_by_route_template() {
+    let s = setup_with("2026-11-02", &[("SKILLCERT_METRICS_TOKEN", "scrape-secret-1")]).await;
+    s.app.get(&format!("/api/v1/institutions/{}", s.institution), Some(&s.admin)).await;
+    s.app.get("/api/v1/institutions/01a22119-0000-7000-8000-000000000000", Some(&s.admin)).await;
+    s.app.get("/metrics", None).await.problem(401, "unauthenticated");
+    let m = s.app.send(s.app.request(Method::GET, "/metrics").bearer_auth("scrape-secret-1")).await;
+    assert_eq!(m.status.as_u16(), 200, "{}", m.text);
+    assert!(m.header("content-type").is_some_and(|c| c.starts_with("text/plain; version=0.0.4")));
+    let t = &m.text;
+    assert!(t.contains("skillcert_http_requests_total{method=\"GET\",route=\"/api/v1/institutions/{id}\",status=\"200\"} 1"), "{t}");
+    assert!(t.contains("skillcert_http_requests_total{method=\"GET\",route=\"/api/v1/institutions/{id}\",status=\"404\"} 1"), "{t}");
+    assert!(!t.contains(&s.institution), "no raw paths or ids");
+    assert!(t.contains("skillcert_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/institutions/{id}\",status=\"200\",le=\"+Inf\"} 1"));
+    assert!(t.contains("skillcert_db_pool_max_connections 5"), "{t}");
+    assert!(t.contains("skillcert_outbox_pending 1"), "the filed institution's event waits (no URL): {t}");
+    assert!(t.lines().any(|l| l.starts_with("skillcert_outbox_oldest_pending_age_seconds ")));
+    assert!(t.contains("skillcert_certificates_issued_total 0"));
+}

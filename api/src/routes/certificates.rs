@@ -310,6 +310,7 @@ pub async fn issue(
         repo::certificate::complete(&tx, caller.id(), k, 201, &json).await?;
     }
     tx.commit().await?;
+    state.metrics.certificates_issued(n as u64);
     Ok(HttpResponse::Created().json(json))
 }
 
@@ -736,6 +737,7 @@ pub async fn reissue(
     )
     .await?;
     tx.commit().await?;
+    state.metrics.certificates_issued(1);
     Ok(HttpResponse::Created().json(view(new, ctx.lang)))
 }
 

@@ -41,3 +41,45 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         }
     }
 }
+
+/// Prometheus metrics of this process (text format 0.0.4): requests and latency by route
+/// template and status, the database pool, the outbox's depth and age, certificates issued.
+/// With `SKILLCERT_METRICS_TOKEN` set, send it as a bearer token.
+#[utoipa::path(tag = "operations",
+    responses((status = 200, description = "The metrics", content_type = "text/plain", body = String),
+        (status = 401, description = "Token required", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[get("/metrics")]
+pub async fn metrics(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(expected) = &state.metrics_token {
+        let given = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        let same = given.len() == expected.expose().len()
+            && given.bytes().zip(expected.expose().bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0;
+        if !same {
+            return Err(ApiError::new(Problem::Unauthenticated));
+        }
+    }
+    let (pool_size, pool_idle, pool_max) = persistence::pool_stats(&state.db);
+    let (pending, oldest) = persistence::repo::outbox::depth(&state.db).await?;
+    let dead = persistence::repo::outbox::count_by_status(&state.db, "dead").await?;
+    let now = state.clock.now();
+    let gauges = crate::metrics::Gauges {
+        pool_size,
+        pool_idle,
+        pool_max,
+        outbox_pending: pending,
+        outbox_dead: dead,
+        outbox_oldest_age_seconds: oldest
+            .map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1000.0),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render(&gauges)))
+}

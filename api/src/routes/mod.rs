@@ -27,6 +27,7 @@ use utoipa_actix_web::{scope, service_config::ServiceConfig};
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::health)
         .service(health::ready)
+        .service(health::metrics)
         .service(certificates::keys)
         .service(verify_page::verify_page)
         .service(

@@ -1,0 +1,187 @@
+//! Prometheus metrics (`GET /metrics`, text exposition format 0.0.4): requests by method, route
+//! template and status with latency histograms, the database pool, the outbox's depth and age, and
+//! certificates issued. Counters are per process; Prometheus adds up the replicas.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Latency bucket bounds in seconds.
+const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+
+#[derive(Debug, Default, Clone)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+/// The process's metrics.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, String, u16), Histogram>>,
+    certificates_issued: AtomicU64,
+}
+
+impl Metrics {
+    /// Records one request by route template (never the raw path).
+    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let Ok(mut map) = self.requests.lock() else { return };
+        let h = map.entry((method.to_owned(), route.to_owned(), status)).or_default();
+        h.count += 1;
+        h.sum += seconds;
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                h.counts[i] += 1;
+            }
+        }
+    }
+
+    /// Counts issued certificates.
+    pub fn certificates_issued(&self, n: u64) {
+        self.certificates_issued.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// The exposition text, with the gauges read at scrape time.
+    pub fn render(&self, gauges: &Gauges) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP skillcert_http_requests_total Requests by method, route template and status."
+        );
+        let _ = writeln!(out, "# TYPE skillcert_http_requests_total counter");
+        let snapshot = self.requests.lock().map(|m| m.clone()).unwrap_or_default();
+        for ((method, route, status), h) in &snapshot {
+            let _ = writeln!(
+                out,
+                "skillcert_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {}",
+                escape(route),
+                h.count
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP skillcert_http_request_duration_seconds Request latency by method, route template and status."
+        );
+        let _ = writeln!(out, "# TYPE skillcert_http_request_duration_seconds histogram");
+        for ((method, route, status), h) in &snapshot {
+            let labels = format!("method=\"{method}\",route=\"{}\",status=\"{status}\"", escape(route));
+            for (i, bound) in BUCKETS.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "skillcert_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {}",
+                    h.counts[i]
+                );
+            }
+            let _ = writeln!(
+                out,
+                "skillcert_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(out, "skillcert_http_request_duration_seconds_sum{{{labels}}} {}", h.sum);
+            let _ = writeln!(out, "skillcert_http_request_duration_seconds_count{{{labels}}} {}", h.count);
+        }
+        let gauge = |out: &mut String, name: &str, help: &str, kind: &str, value: String| {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} {kind}");
+            let _ = writeln!(out, "{name} {value}");
+        };
+        gauge(
+            &mut out,
+            "skillcert_db_pool_connections",
+            "Open database connections of this process.",
+            "gauge",
+            gauges.pool_size.to_string(),
+        );
+        gauge(
+            &mut out,
+            "skillcert_db_pool_idle_connections",
+            "Idle database connections of this process.",
+            "gauge",
+            gauges.pool_idle.to_string(),
+        );
+        gauge(
+            &mut out,
+            "skillcert_db_pool_max_connections",
+            "The pool's maximum size.",
+            "gauge",
+            gauges.pool_max.to_string(),
+        );
+        gauge(
+            &mut out,
+            "skillcert_outbox_pending",
+            "Events waiting for delivery to the national platform.",
+            "gauge",
+            gauges.outbox_pending.to_string(),
+        );
+        gauge(
+            &mut out,
+            "skillcert_outbox_dead",
+            "Dead-lettered events.",
+            "gauge",
+            gauges.outbox_dead.to_string(),
+        );
+        gauge(
+            &mut out,
+            "skillcert_outbox_oldest_pending_age_seconds",
+            "Age of the oldest pending event (0 when none).",
+            "gauge",
+            format!("{:.3}", gauges.outbox_oldest_age_seconds),
+        );
+        gauge(
+            &mut out,
+            "skillcert_certificates_issued_total",
+            "Certificates issued by this process.",
+            "counter",
+            self.certificates_issued.load(Ordering::Relaxed).to_string(),
+        );
+        out
+    }
+}
+
+/// Values read at scrape time.
+#[derive(Debug, Default)]
+pub struct Gauges {
+    pub pool_size: u32,
+    pub pool_idle: usize,
+    pub pool_max: u32,
+    pub outbox_pending: u64,
+    pub outbox_dead: u64,
+    pub outbox_oldest_age_seconds: f64,
+}
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histograms_are_cumulative_and_labelled_by_route_template() {
+        let m = Metrics::default();
+        m.observe("GET", "/api/v1/institutions/{id}", 200, 0.003);
+        m.observe("GET", "/api/v1/institutions/{id}", 200, 0.2);
+        m.certificates_issued(3);
+        let text = m.render(&Gauges { outbox_pending: 2, ..Default::default() });
+        let labels = "method=\"GET\",route=\"/api/v1/institutions/{id}\",status=\"200\"";
+        assert!(text.contains(&format!("skillcert_http_requests_total{{{labels}}} 2")), "{text}");
+        assert!(text.contains(&format!(
+            "skillcert_http_request_duration_seconds_bucket{{{labels},le=\"0.0025\"}} 0"
+        )));
+        assert!(
+            text.contains(&format!(
+                "skillcert_http_request_duration_seconds_bucket{{{labels},le=\"0.005\"}} 1"
+            ))
+        );
+        assert!(
+            text.contains(&format!(
+                "skillcert_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} 2"
+            ))
+        );
+        assert!(text.contains("skillcert_outbox_pending 2"));
+        assert!(text.contains("skillcert_certificates_issued_total 3"));
+    }
+}
