@@ -4,6 +4,7 @@
 //! skillcert                 serve (configuration from the environment; see README)
 //! skillcert openapi         print openapi.yaml to standard output
 //! skillcert healthcheck     exit 0 if the server at SKILLCERT_BIND answers /health (for Docker)
+//! skillcert backup FILE     SQLite: write an online, consistent copy of the live database to FILE
 //! ```
 
 use api::config::Config;
@@ -20,14 +21,17 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some("healthcheck") => healthcheck(),
+        Some("backup") => backup(args.get(1).map(String::as_str)),
         Some("-h" | "--help" | "help") => {
             println!(
-                "usage: skillcert [serve | openapi | healthcheck]\n\nConfiguration comes from the environment; see README.md."
+                "usage: skillcert [serve | openapi | healthcheck | backup FILE]\n\nConfiguration comes from the environment; see README.md and docs/DEPLOYMENT.md."
             );
             ExitCode::SUCCESS
         }
         Some(other) => {
-            eprintln!("skillcert: unknown command \"{other}\" (try: serve, openapi, healthcheck)");
+            eprintln!(
+                "skillcert: unknown command \"{other}\" (try: serve, openapi, healthcheck, backup FILE)"
+            );
             ExitCode::from(2)
         }
     }
@@ -51,6 +55,42 @@ fn serve() -> ExitCode {
         Err(e) => {
             tracing::error!("{e}");
             eprintln!("skillcert: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Copies the configured SQLite database, live, to a new file (`VACUUM INTO`); the server may keep
+/// running. For PostgreSQL, use `pg_dump` (docs/DEPLOYMENT.md).
+fn backup(target: Option<&str>) -> ExitCode {
+    let Some(target) = target else {
+        eprintln!("usage: skillcert backup FILE");
+        return ExitCode::from(2);
+    };
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    if !config.is_sqlite() {
+        eprintln!(
+            "skillcert backup copies SQLite databases; for PostgreSQL use pg_dump (see docs/DEPLOYMENT.md)"
+        );
+        return ExitCode::from(2);
+    }
+    let result = actix_web::rt::System::new().block_on(async move {
+        let db = persistence::connect(config.database_url.expose(), 1).await.map_err(|e| e.to_string())?;
+        persistence::backup_sqlite(&db, std::path::Path::new(target)).await.map_err(|e| e.to_string())
+    });
+    match result {
+        Ok(()) => {
+            println!("backed up to {target}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("skillcert backup: {e}");
             ExitCode::FAILURE
         }
     }

@@ -58,3 +58,20 @@ pub fn pool_stats(db: &Database) -> (u32, usize, u32) {
         _ => (0, 0, 0),
     }
 }
+
+/// An online, consistent copy of a live SQLite database into the new file `path` (`VACUUM INTO`):
+/// readers and writers carry on meanwhile. PostgreSQL is backed up with `pg_dump` instead.
+pub async fn backup_sqlite(db: &Database, path: &std::path::Path) -> Result<(), DbErr> {
+    use sea_orm::ConnectionTrait as _;
+    if db.get_database_backend() != sea_orm::DbBackend::Sqlite {
+        return Err(DbErr::Custom(
+            "backup_sqlite needs a SQLite database; use pg_dump for PostgreSQL".into(),
+        ));
+    }
+    if path.exists() {
+        return Err(DbErr::Custom(format!("{} exists already", path.display())));
+    }
+    let target = path.to_str().ok_or_else(|| DbErr::Custom("the path is not UTF-8".into()))?;
+    db.execute_unprepared(&format!("VACUUM INTO '{}'", target.replace('\'', "''"))).await?;
+    Ok(())
+}
