@@ -9,6 +9,7 @@ pub mod context;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod idempotency;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

@@ -86,6 +86,11 @@ impl Modify for Common {
         }
         for (path, item) in spec.paths.paths.iter_mut() {
             let has_path_param = path.contains('{');
+            if let Some(op) = item.post.as_mut()
+                && !crate::idempotency::NOT_IDEMPOTENT.contains(&path.as_str())
+            {
+                idempotent(op);
+            }
             for op in [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete]
                 .into_iter()
                 .flatten()
@@ -94,6 +99,29 @@ impl Modify for Common {
             }
         }
     }
+}
+
+/// Every POST honours `Idempotency-Key` (docs/API-DESIGN.md).
+fn idempotent(op: &mut Operation) {
+    let params = op.parameters.get_or_insert_with(Vec::new);
+    if params.iter().any(|p| matches!(p, RefOr::T(p) if p.name == "Idempotency-Key")) {
+        return;
+    }
+    params.push(RefOr::T(
+        ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .description(Some(
+                "Optional, 1–200 visible ASCII characters: a retry with the same key and request gets the \
+first answer again (Idempotency-Replayed: true) instead of creating twice",
+            ))
+            .schema(Some(
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .max_length(Some(200)),
+            ))
+            .build(),
+    ));
 }
 
 fn complete(op: &mut Operation, has_path_param: bool) {

@@ -168,6 +168,7 @@ fn serve(listener: TcpListener, state: AppState, config: &Config) -> Result<Serv
                 }),
             )
             .default_service(web::to(middleware::fallback))
+            .wrap(from_fn(crate::idempotency::middleware))
             .wrap(cors)
             .wrap(from_fn(middleware::request_context))
     })

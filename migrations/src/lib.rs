@@ -64,6 +64,12 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
         include_str!("../sql/m20261128_000010_supervision.sqlite.sql"),
     ),
     ("m20261128_000011_integration", include_str!("../sql/m20261128_000011_integration.sql"), "", ""),
+    (
+        "m20261128_000012_http_idempotency",
+        include_str!("../sql/m20261128_000012_http_idempotency.sql"),
+        "",
+        "",
+    ),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

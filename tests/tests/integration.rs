@@ -367,3 +367,92 @@ async fn metrics_count_requests_by_route_template() {
     assert!(t.lines().any(|l| l.starts_with("skillcert_outbox_oldest_pending_age_seconds ")));
     assert!(t.contains("skillcert_certificates_issued_total 0"));
 }
+
+// Idempotency-Key on every creating POST: a retry gets the first answer, never a second creation.
+#[tokio::test]
+async fn idempotency_keys_make_every_creating_post_safe_to_retry() {
+    let s = setup("2026-11-02").await;
+    let user = |key: &str, name: &str| {
+        s.app
+            .request(Method::POST, "/api/v1/users")
+            .bearer_auth(&s.admin)
+            .header("Idempotency-Key", key)
+            .json(&json!({"username": name, "display_name": "甲", "role": "expert", "password": "a-long-password-1"}))
+    };
+    let first = s.app.send(user("create-user-1", "expert.idem")).await;
+    assert_eq!(first.status.as_u16(), 201, "{}", first.text);
+    let again = s.app.send(user("create-user-1", "expert.idem")).await;
+    assert_eq!(again.status.as_u16(), 201);
+    assert_eq!(again.header("idempotency-replayed"), Some("true"));
+    assert_eq!(again.body, first.body, "the same answer");
+    assert_eq!(again.header("location"), first.header("location"));
+    let users = s.app.get("/api/v1/users?per_page=100", Some(&s.admin)).await;
+    assert_eq!(
+        users.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter(|u| u["username"] == "expert.idem")
+            .count(),
+        1
+    );
+    // The same key with another request is refused; a failed request frees its key.
+    s.app.send(user("create-user-1", "expert.other")).await.problem(422, "idempotency_mismatch");
+    let bad = s.app.send(user("create-user-2", "x")).await;
+    assert_eq!(bad.status.as_u16(), 422);
+    assert_eq!(
+        s.app.send(user("create-user-2", "expert.fixed")).await.status.as_u16(),
+        201,
+        "the key was freed"
+    );
+    // Keys belong to the caller: another caller's same key is a new request.
+    let centre_user = s
+        .app
+        .send(
+            s.app
+                .request(Method::POST, "/api/v1/public/complaints")
+                .header("Idempotency-Key", "create-user-1")
+                .json(&json!({"target_type": "institution", "target": "S000050000001", "content": "重复提交测试"})),
+        )
+        .await;
+    assert_eq!(centre_user.status.as_u16(), 201, "{}", centre_user.text);
+
+    // Five retries at once: one creation; the others get the answer or are asked to wait.
+    let answers = futures_util::future::join_all((0..5).map(|_| {
+        s.app.send(
+            s.app
+                .request(Method::POST, "/api/v1/public/complaints")
+                .header("Idempotency-Key", "complaint-burst")
+                .json(
+                    &json!({"target_type": "institution", "target": "S000050000001", "content": "并发重试"}),
+                ),
+        )
+    }))
+    .await;
+    for a in &answers {
+        assert!(matches!(a.status.as_u16(), 201 | 409), "{}", a.text);
+        if a.status.as_u16() == 409 {
+            assert_eq!(a.body["code"], "idempotency_in_progress");
+            assert_eq!(a.header("retry-after"), Some("1"));
+        }
+    }
+    assert_eq!(s.app.count("complaints").await, 2, "one per key");
+    let tracking: std::collections::HashSet<String> = answers
+        .iter()
+        .filter(|a| a.status.as_u16() == 201)
+        .map(|a| a.body["tracking_number"].as_str().expect("number").to_owned())
+        .collect();
+    assert_eq!(tracking.len(), 1, "every success is the same complaint");
+    let secrets = answers.iter().filter(|a| a.body.get("secret").is_some()).count();
+    assert_eq!(secrets, 1, "the secret is shown once, never stored for a replay");
+    let bad = s
+        .app
+        .send(
+            s.app
+                .request(Method::POST, "/api/v1/public/complaints")
+                .header("Idempotency-Key", "x".repeat(201))
+                .json(&json!({})),
+        )
+        .await;
+    assert_eq!(bad.violations(), [("Idempotency-Key".to_owned(), "too_long".to_owned())]);
+}

@@ -84,6 +84,7 @@ problems! {
     NothingToPublish = "nothing_to_publish", 409, ["period"];
     StillPending = "still_pending", 409, [];
     InvalidClient = "invalid_client", 401, [];
+    IdempotencyInProgress = "idempotency_in_progress", 409, [];
 }
 
 rules! {

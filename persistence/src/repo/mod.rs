@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod certificate;
 pub mod district;
 pub mod filing;
+pub mod idempotency;
 pub mod institution;
 pub mod limits;
 pub mod occupation;

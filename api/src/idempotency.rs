@@ -1,0 +1,176 @@
+//! `Idempotency-Key` for every creating `POST` (docs/API-DESIGN.md): the first answer (2xx) to a
+//! key is stored with a hash of the request; a retry with the same key and request gets that
+//! answer again (`Idempotency-Replayed: true`) instead of creating twice, on any replica. The same
+//! key with another request is a 422; while the first request still runs, a retry gets 409 with
+//! `Retry-After`. A failed first request (4xx/5xx) frees the key. Keys belong to the caller: the
+//! user or machine client of the token, or, without a token, the client address. Secrets shown
+//! once (a complaint's secret, a client's secret) are never stored: a replay answers without them.
+
+use crate::error::{ApiError, FieldError};
+use crate::i18n::{Problem, Rule};
+use crate::state::AppState;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage as _, HttpResponse, web};
+use futures_util::StreamExt as _;
+use persistence::repo::idempotency::{self, Stored};
+use sha2::{Digest, Sha256};
+
+/// Routes that keep their own record inside their transaction (certificate issuance).
+const SELF_HANDLED: [&str; 1] = ["/api/v1/plans/{id}/certificates"];
+/// Sign-in routes create nothing and answer tokens, which are never stored: no idempotency.
+pub const NOT_IDEMPOTENT: [&str; 2] = ["/api/v1/auth/login", "/api/v1/auth/token"];
+/// Secrets shown once are never stored: a replay answers without them.
+const SECRET_FIELDS: [&str; 3] = ["client_secret", "secret", "access_token"];
+/// Bodies larger than this are not buffered for idempotency (uploads are at most 10 MiB).
+const MAX_BODY: usize = 12 * 1024 * 1024;
+/// A claim older than this with no answer belongs to a crashed request and may be taken over.
+const STALE_SECONDS: i64 = 120;
+
+fn problem(req: ServiceRequest, e: ApiError) -> ServiceResponse<BoxBody> {
+    req.error_response(e).map_into_boxed_body()
+}
+
+/// The middleware.
+pub async fn middleware(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(|k| k.trim().to_owned());
+    let route = req.match_pattern().unwrap_or_default();
+    let (Some(key), true) = (key, req.method() == actix_web::http::Method::POST) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    if SELF_HANDLED.contains(&route.as_str()) || NOT_IDEMPOTENT.contains(&route.as_str()) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    if key.is_empty() || key.len() > 200 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Ok(problem(
+            req,
+            ApiError::validation(vec![FieldError::new("Idempotency-Key", Rule::TooLong).with("max", 200)]),
+        ));
+    }
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let principal = match req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        Some(auth) => {
+            let token = auth.strip_prefix("Bearer ").unwrap_or_default();
+            match state.tokens.verify(token, state.clock.now()) {
+                Ok(c) if c.scope.is_some() => format!("client:{}", c.sub),
+                Ok(c) => format!("user:{}", c.sub),
+                // The handler answers the bad token.
+                Err(_) => return Ok(next.call(req).await?.map_into_boxed_body()),
+            }
+        }
+        None => {
+            format!("public:{}", req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string()))
+        }
+    };
+    // Buffer the body to hash it, then hand it on unchanged.
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Ok(problem(
+                req,
+                ApiError::new(Problem::PayloadTooLarge).with("limit_kib", MAX_BODY / 1024),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
+    let mut h = Sha256::new();
+    h.update(req.method().as_str());
+    h.update(b"\n");
+    h.update(req.uri().to_string());
+    h.update(b"\n");
+    h.update(req.headers().get(header::CONTENT_TYPE).map(HeaderValue::as_bytes).unwrap_or_default());
+    h.update(b"\n");
+    h.update(&body);
+    let hash: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    req.set_payload(actix_web::dev::Payload::from(body));
+
+    let now = state.clock.now();
+    let stale = now - chrono::Duration::seconds(STALE_SECONDS);
+    let claim = match idempotency::claim(&state.db, &principal, &key, &hash, now, stale).await {
+        Ok(c) => c,
+        Err(e) => return Ok(problem(req, e.into())),
+    };
+    match claim {
+        Stored::Mismatch => Ok(problem(req, ApiError::new(Problem::IdempotencyMismatch))),
+        Stored::InProgress => {
+            let mut e = ApiError::new(Problem::IdempotencyInProgress);
+            e.retry_after = Some(1);
+            Ok(problem(req, e))
+        }
+        Stored::Done { status, content_type, location, etag, body } => {
+            let status = actix_web::http::StatusCode::from_u16(status as u16)
+                .unwrap_or(actix_web::http::StatusCode::OK);
+            let mut r = HttpResponse::build(status);
+            r.insert_header(("Idempotency-Replayed", "true"));
+            if let Some(c) = content_type {
+                r.insert_header((header::CONTENT_TYPE, c));
+            }
+            if let Some(l) = location {
+                r.insert_header((header::LOCATION, l));
+            }
+            if let Some(t) = etag {
+                r.insert_header((header::ETAG, t));
+            }
+            let (http_req, _) = req.into_parts();
+            Ok(ServiceResponse::new(http_req, r.body(body)))
+        }
+        Stored::Claimed => {
+            let res = next.call(req).await?.map_into_boxed_body();
+            if !res.status().is_success() || res.response().error().is_some() {
+                let _ = idempotency::release(&state.db, &principal, &key).await;
+                return Ok(res);
+            }
+            let status = res.status().as_u16();
+            let header_text = |name: header::HeaderName| {
+                res.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+            };
+            let (content_type, location, etag) =
+                (header_text(header::CONTENT_TYPE), header_text(header::LOCATION), header_text(header::ETAG));
+            let (http_req, http_res) = res.into_parts();
+            let (http_res, body) = http_res.into_parts();
+            let bytes =
+                actix_web::body::to_bytes(body).await.map_err(|_| ApiError::internal("response body"))?;
+            let stored = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+                Ok(serde_json::Value::Object(mut map)) => {
+                    for f in SECRET_FIELDS {
+                        map.remove(f);
+                    }
+                    serde_json::to_string(&map).ok()
+                }
+                _ => std::str::from_utf8(&bytes).ok().map(str::to_owned),
+            };
+            match stored.as_deref() {
+                Some(text) => {
+                    if let Err(e) = idempotency::complete(
+                        &state.db,
+                        &principal,
+                        &key,
+                        i32::from(status),
+                        content_type.as_deref(),
+                        location.as_deref(),
+                        etag.as_deref(),
+                        text,
+                    )
+                    .await
+                    {
+                        tracing::warn!(error = %e, "could not store an idempotent answer");
+                    }
+                }
+                None => {
+                    let _ = idempotency::release(&state.db, &principal, &key).await;
+                }
+            }
+            Ok(ServiceResponse::new(http_req, http_res.set_body(BoxBody::new(bytes))))
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Stored answers of creating POSTs sent with an `Idempotency-Key` (any endpoint).
+
+use crate::error::RepoError;
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+
+/// What a key holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// Claimed now by this request.
+    Claimed,
+    /// The same key with a different request.
+    Mismatch,
+    /// The first request with this key is still running.
+    InProgress,
+    /// The first request's answer.
+    Done {
+        status: i32,
+        content_type: Option<String>,
+        location: Option<String>,
+        etag: Option<String>,
+        body: String,
+    },
+}
+
+fn q(backend: DbBackend, pg: &'static str, lite: &'static str) -> &'static str {
+    if backend == DbBackend::Postgres { pg } else { lite }
+}
+
+/// Claims `key` for `principal`, or tells what it holds. A claim left running for longer than
+/// `stale_after` (a crashed process) is taken over.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    principal: &str,
+    key: &str,
+    request_hash: &str,
+    now: DateTime<Utc>,
+    stale_before: DateTime<Utc>,
+) -> Result<Stored, RepoError> {
+    let b = db.get_database_backend();
+    let inserted = db
+        .execute_raw(Statement::from_sql_and_values(
+            b,
+            q(
+                b,
+                "INSERT INTO http_idempotency (principal, key, request_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                "INSERT INTO http_idempotency (principal, key, request_hash, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+            ),
+            [principal.into(), key.into(), request_hash.into(), now.into()],
+        ))
+        .await?
+        .rows_affected();
+    if inserted == 1 {
+        return Ok(Stored::Claimed);
+    }
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            b,
+            q(
+                b,
+                "SELECT request_hash, status, content_type, location, etag, body, created_at FROM http_idempotency WHERE principal = $1 AND key = $2",
+                "SELECT request_hash, status, content_type, location, etag, body, created_at FROM http_idempotency WHERE principal = ?1 AND key = ?2",
+            ),
+            [principal.into(), key.into()],
+        ))
+        .await?;
+    let Some(row) = row else { return Ok(Stored::InProgress) };
+    let hash: String = row.try_get("", "request_hash")?;
+    if hash != request_hash {
+        return Ok(Stored::Mismatch);
+    }
+    let status: Option<i32> = row.try_get("", "status")?;
+    match status {
+        Some(status) => Ok(Stored::Done {
+            status,
+            content_type: row.try_get("", "content_type")?,
+            location: row.try_get("", "location")?,
+            etag: row.try_get("", "etag")?,
+            body: row.try_get::<Option<String>>("", "body")?.unwrap_or_default(),
+        }),
+        None => {
+            let created: DateTime<Utc> = row.try_get("", "created_at")?;
+            if created < stale_before {
+                let taken = db
+                    .execute_raw(Statement::from_sql_and_values(
+                        b,
+                        q(
+                            b,
+                            "UPDATE http_idempotency SET created_at = $1 WHERE principal = $2 AND key = $3 AND status IS NULL AND created_at = $4",
+                            "UPDATE http_idempotency SET created_at = ?1 WHERE principal = ?2 AND key = ?3 AND status IS NULL AND created_at = ?4",
+                        ),
+                        [now.into(), principal.into(), key.into(), created.into()],
+                    ))
+                    .await?
+                    .rows_affected();
+                if taken == 1 {
+                    return Ok(Stored::Claimed);
+                }
+            }
+            Ok(Stored::InProgress)
+        }
+    }
+}
+
+/// Stores the answer of a claimed key.
+#[allow(clippy::too_many_arguments, reason = "one stored answer has these parts")]
+pub async fn complete(
+    db: &impl ConnectionTrait,
+    principal: &str,
+    key: &str,
+    status: i32,
+    content_type: Option<&str>,
+    location: Option<&str>,
+    etag: Option<&str>,
+    body: &str,
+) -> Result<(), RepoError> {
+    let b = db.get_database_backend();
+    let values: Vec<Value> = vec![
+        status.into(),
+        content_type.map(str::to_owned).into(),
+        location.map(str::to_owned).into(),
+        etag.map(str::to_owned).into(),
+        body.into(),
+        principal.into(),
+        key.into(),
+    ];
+    db.execute_raw(Statement::from_sql_and_values(
+        b,
+        q(
+            b,
+            "UPDATE http_idempotency SET status = $1, content_type = $2, location = $3, etag = $4, body = $5 WHERE principal = $6 AND key = $7",
+            "UPDATE http_idempotency SET status = ?1, content_type = ?2, location = ?3, etag = ?4, body = ?5 WHERE principal = ?6 AND key = ?7",
+        ),
+        values,
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Releases a claim whose request failed, so that the key can be used again.
+pub async fn release(db: &impl ConnectionTrait, principal: &str, key: &str) -> Result<(), RepoError> {
+    let b = db.get_database_backend();
+    db.execute_raw(Statement::from_sql_and_values(
+        b,
+        q(
+            b,
+            "DELETE FROM http_idempotency WHERE principal = $1 AND key = $2 AND status IS NULL",
+            "DELETE FROM http_idempotency WHERE principal = ?1 AND key = ?2 AND status IS NULL",
+        ),
+        [principal.into(), key.into()],
+    ))
+    .await?;
+    Ok(())
+}
