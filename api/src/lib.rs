@@ -15,6 +15,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod outbox;
 pub mod pdf;
+pub mod precondition;
 pub mod routes;
 pub mod schemas;
 pub mod startup;

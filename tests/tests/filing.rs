@@ -212,15 +212,24 @@ async fn r3_a_confirmed_access_type_occupation_is_refused() {
     let school = app.school(&admin, 4, "technical_school", "500101").await;
     let rows =
         json!([{"major": "机械加工", "occupation_code": GUARD, "level": "4", "standard_id": standard}]);
-    let a = app
-        .json(
-            Method::PUT,
-            &format!("/api/v1/occupations/{GUARD}/access-type"),
-            Some(&admin),
-            &json!({"access_type": true, "source": "《国家职业资格目录（2021年版）》"}),
-        )
-        .await;
+    let change = json!({"access_type": true, "source": "《国家职业资格目录（2021年版）》"});
+    let put = |etag: Option<&str>| {
+        let mut r = app
+            .request(Method::PUT, &format!("/api/v1/occupations/{GUARD}/access-type"))
+            .bearer_auth(&admin)
+            .json(&change);
+        if let Some(e) = etag {
+            r = r.header("If-Match", e);
+        }
+        r
+    };
+    // A change needs the occupation's ETag (428 without, 412 when stale).
+    app.send(put(None)).await.problem(428, "precondition_required");
+    app.send(put(Some("\"h0000000000000000\""))).await.problem(412, "precondition_failed");
+    let etag = o.header("etag").expect("etag").to_owned();
+    let a = app.send(put(Some(&etag))).await;
     assert_eq!(a.body["access_type"], true, "{}", a.text);
+    app.send(put(Some(&etag))).await.problem(412, "precondition_failed");
     let r = rows.clone();
     let a = submit_with(&app, &school, move |doc, _| {
         doc["occupations"] = r;

@@ -55,8 +55,18 @@ async fn r34_fees_are_published_within_the_scope_and_listed_publicly() {
         {"occupation_code": LATHE, "level": "4", "amount_fen": 35000, "basis": "渝价〔2020〕1号"},
         {"occupation_code": LATHE, "level": "5", "amount_fen": 28050}
     ]});
-    let a = s.app.json(Method::PUT, &path, Some(&s.school.token), &good).await;
+    // Replacing the list needs its ETag.
+    s.app.json(Method::PUT, &path, Some(&s.school.token), &good).await.problem(428, "precondition_required");
+    let current = s.app.get(&path, Some(&s.school.token)).await;
+    assert_eq!(current.body, json!([]));
+    let etag = current.header("etag").expect("etag").to_owned();
+    let put = |etag: &str| {
+        s.app.request(Method::PUT, &path).bearer_auth(&s.school.token).header("If-Match", etag).json(&good)
+    };
+    let a = s.app.send(put(&etag)).await;
     assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    assert_ne!(a.header("etag"), Some(etag.as_str()));
+    s.app.send(put(&etag)).await.problem(412, "precondition_failed");
     let code = institution_code(&s).await;
     let a = s.app.get(&format!("/api/v1/public/fees?institution_code={code}"), None).await;
     assert_eq!(a.status.as_u16(), 200, "{}", a.text);

@@ -176,19 +176,26 @@ pub async fn get_year(state: web::Data<AppState>, year: web::Path<i32>) -> Resul
     if !(1900..=2200).contains(&year) {
         return Err(ApiError::not_found());
     }
-    let published = repo::calendar::years(&state.db).await?.into_iter().find(|y| y.year == year);
-    let days = repo::calendar::days_of(&state.db, year)
+    let v = year_view(&state.db, year).await?;
+    let etag = crate::precondition::content_etag(&v);
+    Ok(HttpResponse::Ok().insert_header(("ETag", etag)).json(v))
+}
+
+/// A year as stored.
+async fn year_view(db: &impl persistence::ConnectionTrait, year: i32) -> Result<CalendarYear, ApiError> {
+    let published = repo::calendar::years(db).await?.into_iter().find(|y| y.year == year);
+    let days = repo::calendar::days_of(db, year)
         .await?
         .into_iter()
         .map(|d| CalendarDay { date: d.day, kind: d.kind, name: d.name })
         .collect();
-    Ok(HttpResponse::Ok().json(CalendarYear {
+    Ok(CalendarYear {
         year,
         published: published.is_some(),
         source: published.as_ref().map(|p| p.source.clone()),
         published_at: published.map(|p| p.published_at),
         days,
-    }))
+    })
 }
 
 /// A year's arrangement to publish.
@@ -201,14 +208,19 @@ pub struct PublishYear {
 }
 
 /// Publish (or correct) a year's arrangement (bureau). Holidays may fall on any day; a `workday`
-/// must be a Saturday or Sunday.
-#[utoipa::path(tag = "calendar", security(("bearer" = [])), params(("year" = i32, Path, example = 2027)), request_body = PublishYear,
-    responses((status = 200, description = "Published", body = CalendarYear)))]
+/// must be a Saturday or Sunday. Correcting a published year needs `If-Match` with its ETag.
+#[utoipa::path(tag = "calendar", security(("bearer" = [])),
+    params(("year" = i32, Path, example = 2027), ("If-Match" = Option<String>, Header, description = "The year's ETag (when it is published already)")),
+    request_body = PublishYear,
+    responses((status = 200, description = "Published", body = CalendarYear),
+        (status = 412, description = "Stale If-Match", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 428, description = "Missing If-Match", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[put("/calendar/years/{year}")]
 pub async fn publish(
     state: web::Data<AppState>,
     caller: Caller,
     ctx: RequestContext,
+    req: actix_web::HttpRequest,
     year: web::Path<i32>,
     body: ApiJson<PublishYear>,
 ) -> Result<HttpResponse, ApiError> {
@@ -258,6 +270,11 @@ pub async fn publish(
         .collect();
     let now = state.clock.now();
     let tx = persistence::begin_write(&state.db).await?;
+    // A correction of a published year needs the ETag read (If-Match); a first publication not.
+    let current = year_view(&tx, year).await?;
+    if current.published {
+        crate::precondition::check_if_match(&req, &crate::precondition::content_etag(&current))?;
+    }
     repo::calendar::publish_year(&tx, year, &rows, source.as_deref().unwrap_or_default(), now).await?;
     audit::record(
         &tx,
@@ -269,12 +286,7 @@ pub async fn publish(
         now,
     )
     .await?;
+    let v = year_view(&tx, year).await?;
     tx.commit().await?;
-    Ok(HttpResponse::Ok().json(CalendarYear {
-        year,
-        published: true,
-        source,
-        published_at: Some(now),
-        days: p.days,
-    }))
+    Ok(HttpResponse::Ok().insert_header(("ETag", crate::precondition::content_etag(&v))).json(v))
 }

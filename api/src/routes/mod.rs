@@ -121,6 +121,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(certificate_reports::export)
                 .service(certificate_reports::zip_batch)
                 .service(supervision::fees::publish)
+                .service(supervision::fees::get)
                 .service(supervision::fees::public_fees)
                 .service(supervision::violations::record)
                 .service(supervision::violations::list)

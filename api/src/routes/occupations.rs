@@ -5,7 +5,7 @@ use crate::auth::Caller;
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
-use crate::i18n::{self, Name, Problem, Rule};
+use crate::i18n::{self, Lang, Name, Problem, Rule};
 use crate::state::AppState;
 use crate::validate::Errors;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
@@ -154,8 +154,18 @@ pub async fn get(
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let o = repo::occupation::find(&state.db, &code).await?.ok_or_else(ApiError::not_found)?;
+    let etag = occupation_etag(&state.db, &o).await?;
     let mut v = views(&state.db, vec![o], ctx.lang).await?;
-    Ok(HttpResponse::Ok().json(v.pop()))
+    Ok(HttpResponse::Ok().insert_header(("ETag", etag)).json(v.pop()))
+}
+
+/// The ETag of an occupation: its stored content, whatever the caller's language.
+async fn occupation_etag(
+    db: &impl persistence::ConnectionTrait,
+    o: &persistence::entity::occupation::Model,
+) -> Result<String, ApiError> {
+    let v = views(db, vec![o.clone()], Lang::ZhCn).await?;
+    Ok(crate::precondition::content_etag(&v))
 }
 
 /// A work type to add.
@@ -226,11 +236,12 @@ pub struct AccessTypeChange {
     pub source: Option<String>,
 }
 
-/// Mark or unmark an occupation as access-type (bureau).
+/// Mark or unmark an occupation as access-type (bureau); needs `If-Match` with the occupation's
+/// ETag.
 #[utoipa::path(
     tag = "occupations",
     security(("bearer" = [])),
-    params(("code" = String, Path, example = "4-07-05-01")),
+    params(("code" = String, Path, example = "4-07-05-01"), ("If-Match" = String, Header, description = "The occupation's ETag")),
     request_body = AccessTypeChange,
     responses((status = 200, description = "The occupation", body = OccupationView))
 )]
@@ -239,11 +250,13 @@ pub async fn set_access_type(
     state: web::Data<AppState>,
     caller: Caller,
     ctx: RequestContext,
+    req: actix_web::HttpRequest,
     code: web::Path<String>,
     body: ApiJson<AccessTypeChange>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
     let o = repo::occupation::find(&state.db, &code).await?.ok_or_else(ApiError::not_found)?;
+    crate::precondition::check_if_match(&req, &occupation_etag(&state.db, &o).await?)?;
     let change = body.0;
     let mut errors = Errors::default();
     let source = match (&change.source, change.access_type) {

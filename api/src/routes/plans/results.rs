@@ -886,8 +886,10 @@ pub fn check_photo(bytes: &[u8]) -> Result<(), Rule> {
 }
 
 /// Upload a candidate's 2-inch photo (institution, while the plan is a draft or returned): the
-/// raw JPEG or PNG as the body; type from the bytes, size and aspect checked.
-#[utoipa::path(tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path), ("candidate_id" = Uuid, Path)),
+/// raw JPEG or PNG as the body; type from the bytes, size and aspect checked. Replacing a photo
+/// needs `If-Match` with its ETag.
+#[utoipa::path(tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path), ("candidate_id" = Uuid, Path),
+        ("If-Match" = Option<String>, Header, description = "The current photo's ETag, to replace it")),
     request_body(content = Vec<u8>, content_type = "image/jpeg", description = "JPEG or PNG"),
     responses((status = 204, description = "Stored"),
         (status = 415, description = "Not a JPEG or PNG", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
@@ -909,6 +911,10 @@ pub async fn put_photo(
         .ok_or_else(ApiError::not_found)?;
     if !matches!(p.status.as_str(), "draft" | "returned") {
         return Err(wrong_plan_status(&p, "photo"));
+    }
+    // Replacing a photo needs its ETag; the first upload not.
+    if let Some(sha) = &c.photo_sha256 {
+        crate::precondition::check_if_match(&req, &format!("\"{sha}\""))?;
     }
     let declared =
         req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
@@ -955,7 +961,7 @@ pub async fn put_photo(
     )
     .await?;
     tx.commit().await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(HttpResponse::NoContent().insert_header(("ETag", format!("\"{sha}\""))).finish())
 }
 
 /// A candidate's photo (institution, centre, bureau).
@@ -979,6 +985,7 @@ pub async fn get_photo(
     let (Some(key), Some(media)) = (c.photo_key, c.photo_media_type) else {
         return Err(ApiError::not_found());
     };
+    let etag = format!("\"{}\"", c.photo_sha256.unwrap_or_default());
     let file = state.attachments_dir.join(key);
     let bytes = web::block(move || std::fs::read(file))
         .await
@@ -987,5 +994,6 @@ pub async fn get_photo(
     Ok(HttpResponse::Ok()
         .content_type(media)
         .insert_header(("Cache-Control", "private, no-store"))
+        .insert_header(("ETag", etag))
         .body(bytes))
 }

@@ -111,17 +111,51 @@ async fn views(
     Ok(out)
 }
 
+/// The ETag of an institution's fee list: its stored content.
+async fn fees_etag(db: &impl persistence::ConnectionTrait, institution_id: Uuid) -> Result<String, ApiError> {
+    let page = repo::PageRequest { page: 1, per_page: MAX_FEES as u64 };
+    let rows: Vec<(String, String, i64, Option<String>)> =
+        repo::supervision::fees(db, Some(vec![institution_id]), None, None, page)
+            .await?
+            .items
+            .into_iter()
+            .map(|f| (f.occupation_code, f.level, f.amount_fen, f.basis))
+            .collect();
+    Ok(crate::precondition::content_etag(&rows))
+}
+
+/// An institution's published fee list with its ETag (those who may see the institution).
+#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The fee list", body = Vec<FeeView>)))]
+#[get("/institutions/{id}/fees")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let i = institutions::load(&state.db, &caller, *id).await?;
+    let page = repo::PageRequest { page: 1, per_page: MAX_FEES as u64 };
+    let rows = repo::supervision::fees(&state.db, Some(vec![i.id]), None, None, page).await?;
+    let etag = fees_etag(&state.db, i.id).await?;
+    Ok(HttpResponse::Ok().insert_header(("ETag", etag)).json(views(&state.db, rows.items, ctx.lang).await?))
+}
+
 /// Publish the institution's fee standard (the institution itself, R34): one fee per occupation
-/// and level of its filed scope. The list replaces the one published before; every change is in
-/// the audit log.
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = FeeList,
+/// and level of its filed scope. The list replaces the one published before (send `If-Match`
+/// with the list's ETag from `GET …/fees`); every change is in the audit log.
+#[utoipa::path(tag = "supervision", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The fee list's ETag")), request_body = FeeList,
     responses((status = 200, description = "The published list", body = Vec<FeeView>),
-        (status = 409, description = "The institution is not active", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+        (status = 409, description = "The institution is not active", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 428, description = "Missing If-Match", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[put("/institutions/{id}/fees")]
 pub async fn publish(
     state: web::Data<AppState>,
     caller: Caller,
     ctx: RequestContext,
+    http: actix_web::HttpRequest,
     id: web::Path<Uuid>,
     body: ApiJson<FeeList>,
 ) -> Result<HttpResponse, ApiError> {
@@ -178,6 +212,7 @@ pub async fn publish(
         .map(|r| serde_json::json!({"occupation_code": r.occupation_code, "level": r.level, "amount_fen": r.amount_fen}))
         .collect();
     let tx = persistence::begin_write(&state.db).await?;
+    crate::precondition::check_if_match(&http, &fees_etag(&tx, i.id).await?)?;
     repo::supervision::replace_fees(&tx, i.id, rows).await?;
     audit::record(
         &tx,
@@ -192,8 +227,9 @@ pub async fn publish(
     let page = repo::PageRequest { page: 1, per_page: MAX_FEES as u64 };
     let saved = repo::supervision::fees(&tx, Some(vec![i.id]), None, None, page).await?;
     let out = views(&tx, saved.items, ctx.lang).await?;
+    let etag = fees_etag(&tx, i.id).await?;
     tx.commit().await?;
-    Ok(HttpResponse::Ok().json(out))
+    Ok(HttpResponse::Ok().insert_header(("ETag", etag)).json(out))
 }
 
 /// Filters for the public fee list.
