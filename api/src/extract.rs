@@ -154,8 +154,8 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     Err(ApiError { errors, ..ApiError::new(Problem::InvalidQuery) })
 }
 
-/// `page` (from 1) and `per_page` (1–100, default 20): the same on every list.
-#[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+/// `page` (from 1), `per_page` (1–100, default 20) and `sort`: the same on every list.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct Pagination {
@@ -165,11 +165,74 @@ pub struct Pagination {
     /// Items per page, 1–100.
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<u64>,
+    /// A field to sort by, `-` first for descending (e.g. `-created_at`); each list names its
+    /// fields. Without it, the list's default order.
+    pub sort: Option<String>,
+}
+
+/// A query of only `page`, `per_page` and `sort`, with the sort fields named in its
+/// documentation: `paged_query!(TaskPage, "Sort by `created_at`, … (`-` first for descending).")`.
+#[macro_export]
+macro_rules! paged_query {
+    ($name:ident, $sort_doc:literal) => {
+        /// Page, page size and order of a list.
+        #[derive(Debug, Clone, serde::Deserialize, utoipa::IntoParams)]
+        #[serde(deny_unknown_fields)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            /// Page number, from 1.
+            #[param(minimum = 1, maximum = 100000, default = 1)]
+            pub page: Option<u64>,
+            /// Items per page, 1–100.
+            #[param(minimum = 1, maximum = 100, default = 20)]
+            pub per_page: Option<u64>,
+            #[doc = $sort_doc]
+            pub sort: Option<String>,
+        }
+
+        impl $name {
+            /// As a [`Pagination`]($crate::extract::Pagination).
+            pub fn pagination(&self) -> $crate::extract::Pagination {
+                $crate::extract::Pagination {
+                    page: self.page,
+                    per_page: self.per_page,
+                    sort: self.sort.clone(),
+                }
+            }
+        }
+    };
+}
+
+/// Parses `sort` (`field` or `-field`) against the fields a list allows.
+pub fn parse_sort(
+    sort: Option<&str>,
+    allowed: &[&'static str],
+    errors: &mut Vec<FieldError>,
+) -> Option<persistence::repo::SortKey> {
+    let s = sort?.trim();
+    let (descending, name) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    match allowed.iter().find(|a| **a == name) {
+        Some(column) => Some(persistence::repo::SortKey { column, descending }),
+        None => {
+            let list: Vec<String> = allowed.iter().flat_map(|a| [a.to_string(), format!("-{a}")]).collect();
+            errors.push(FieldError::new("sort", Rule::NotOneOf).with("allowed", list.join(", ")));
+            None
+        }
+    }
 }
 
 impl Pagination {
-    /// Checks the ranges, adding a field error per bad value.
-    pub fn check(self, errors: &mut Vec<FieldError>) -> persistence::repo::PageRequest {
+    /// Checks the ranges and the sort field (one of `sortable`), adding a field error per bad
+    /// value.
+    pub fn check(
+        self,
+        errors: &mut Vec<FieldError>,
+        sortable: &[&'static str],
+    ) -> persistence::repo::PageRequest {
+        let sort = parse_sort(self.sort.as_deref(), sortable, errors);
         let page = self.page.unwrap_or(1);
         let per_page = self.per_page.unwrap_or(20);
         if !(1..=100_000).contains(&page) {
@@ -178,7 +241,11 @@ impl Pagination {
         if !(1..=100).contains(&per_page) {
             errors.push(FieldError::new("per_page", Rule::OutOfRange).with("min", 1).with("max", 100));
         }
-        persistence::repo::PageRequest { page: page.clamp(1, 100_000), per_page: per_page.clamp(1, 100) }
+        persistence::repo::PageRequest {
+            page: page.clamp(1, 100_000),
+            per_page: per_page.clamp(1, 100),
+            sort,
+        }
     }
 }
 

@@ -112,7 +112,7 @@ async fn an_audit_event_rolls_back_with_its_transaction() {
     audit::append(&tx, event("dropped")).await.expect("append");
     tx.rollback().await.expect("rollback");
 
-    let page = PageRequest { page: 1, per_page: 10 };
+    let page = PageRequest { page: 1, per_page: 10, sort: None };
     let all = audit::list(&db, &audit::Filter::default(), page).await.expect("list");
     assert_eq!(all.total, 1);
     assert_eq!(all.items[0].target_id, "kept");

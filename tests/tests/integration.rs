@@ -456,3 +456,44 @@ async fn idempotency_keys_make_every_creating_post_safe_to_retry() {
         .await;
     assert_eq!(bad.violations(), [("Idempotency-Key".to_owned(), "too_long".to_owned())]);
 }
+
+// Conventions: every paginated list takes `sort` (its fields, `-` for descending) the same way;
+// the fields come from the contract, so a list that names a field it cannot sort by fails here.
+#[tokio::test]
+async fn every_list_sorts_by_each_of_its_fields_both_ways() {
+    let s = setup("2026-11-02").await;
+    let plan = acknowledged_plan(&s, 2).await;
+    let spec = serde_json::to_value(api::openapi::spec()).expect("spec");
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        let Some(get) = item.get("get") else { continue };
+        let Some(sort) = get["parameters"].as_array().and_then(|ps| ps.iter().find(|p| p["name"] == "sort"))
+        else {
+            continue;
+        };
+        let doc = sort["description"].as_str().unwrap_or_default();
+        let fields: Vec<&str> =
+            doc.split("(`-`").next().unwrap_or_default().split('`').skip(1).step_by(2).collect();
+        assert!(!fields.is_empty(), "{path}: the sort parameter names its fields: {doc}");
+        let concrete = path.replace("{id}", &plan);
+        for f in &fields {
+            for dir in ["", "-"] {
+                let a = s.app.get(&format!("{concrete}?sort={dir}{f}&per_page=5"), Some(&s.admin)).await;
+                assert_eq!(a.status.as_u16(), 200, "{concrete}?sort={dir}{f}: {}", a.text);
+                assert!(a.body["items"].is_array());
+                checked += 1;
+            }
+        }
+        let bad = s.app.get(&format!("{concrete}?sort=nonsense"), Some(&s.admin)).await;
+        assert_eq!(bad.violations(), [("sort".to_owned(), "not_one_of".to_owned())], "{concrete}");
+    }
+    assert!(checked >= 50, "{checked} sorted lists checked");
+    // The order is applied before the page is cut.
+    for n in ["zeta.user", "alpha.user"] {
+        s.app.create_user(&s.admin, n, "expert", None).await;
+    }
+    let up = s.app.get("/api/v1/users?sort=username&per_page=1", Some(&s.admin)).await;
+    assert_eq!(up.body["items"][0]["username"], "admin");
+    let down = s.app.get("/api/v1/users?sort=-username&per_page=1", Some(&s.admin)).await;
+    assert_eq!(down.body["items"][0]["username"], "zeta.user");
+}

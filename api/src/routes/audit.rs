@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+/// Fields a list here can be sorted by (`sort`).
+const SORTABLE: &[&str] = &["seq", "occurred_at", "action"];
+
 /// Who acted.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActorView {
@@ -67,6 +70,8 @@ pub struct AuditQuery {
     pub page: Option<u64>,
     #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
+    /// Sort by `seq`, `occurred_at`, `action` (`-` first for descending, e.g. `-seq`).
+    pub sort: Option<String>,
 }
 
 fn timestamp(field: &str, v: Option<&str>, errors: &mut Vec<FieldError>) -> Option<DateTime<Utc>> {
@@ -105,7 +110,8 @@ pub async fn list(
     caller.require(&[Role::Bureau, Role::Centre])?;
     let q = query.0;
     let mut errors = Vec::new();
-    let page = Pagination { page: q.page, per_page: q.per_page }.check(&mut errors);
+    let page =
+        Pagination { page: q.page, per_page: q.per_page, sort: q.sort.clone() }.check(&mut errors, SORTABLE);
     let actor_id = match q.actor_id.as_deref().map(Uuid::parse_str) {
         Some(Ok(id)) => Some(id),
         Some(Err(_)) => {

@@ -21,6 +21,9 @@ use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+/// Fields a list here can be sorted by (`sort`).
+const SORTABLE: &[&str] = &["code", "name", "district_code", "valid_until", "created_at"];
+
 /// One row of an institution's scope.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ScopeView {
@@ -178,6 +181,8 @@ pub struct InstitutionQuery {
     pub page: Option<u64>,
     #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
+    /// Sort by `code`, `name`, `district_code`, `valid_until`, `created_at` (`-` first for descending, e.g. `-code`).
+    pub sort: Option<String>,
 }
 
 fn filter_from(
@@ -229,7 +234,8 @@ pub async fn list(
     principal.require(&[Role::Bureau, Role::Centre, Role::District, Role::School], "institutions:read")?;
     let q = query.0;
     let mut errors = Vec::new();
-    let page = Pagination { page: q.page, per_page: q.per_page }.check(&mut errors);
+    let page =
+        Pagination { page: q.page, per_page: q.per_page, sort: q.sort.clone() }.check(&mut errors, SORTABLE);
     let today = state.clock.today();
     let mut filter = filter_from(&q, &mut errors, today);
     if !errors.is_empty() {
@@ -308,7 +314,8 @@ pub async fn public_directory(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
     let mut errors = Vec::new();
-    let page = Pagination { page: q.page, per_page: q.per_page }.check(&mut errors);
+    let page =
+        Pagination { page: q.page, per_page: q.per_page, sort: q.sort.clone() }.check(&mut errors, SORTABLE);
     let today = state.clock.today();
     let filter = filter_from(&q, &mut errors, today);
     if !errors.is_empty() {
@@ -650,19 +657,24 @@ pub struct RetiredCodeView {
     pub successor_code: Option<String>,
 }
 
+crate::paged_query!(
+    RetiredCodeQuery,
+    "Sort by `retired_at`, `code` (`-` first for descending, e.g. `-retired_at`)."
+);
+
 /// The retired-code store: codes of cancelled and merged institutions, kept for history and
 /// tracing and never assigned again (R13). Bureau and centre.
-#[utoipa::path(tag = "institutions", security(("bearer" = [])), params(crate::extract::Pagination),
+#[utoipa::path(tag = "institutions", security(("bearer" = [])), params(RetiredCodeQuery),
     responses((status = 200, description = "A page of retired codes", body = ListBody<RetiredCodeView>)))]
 #[get("/retired-codes")]
 pub async fn retired_codes(
     state: web::Data<AppState>,
     caller: Caller,
-    query: ApiQuery<crate::extract::Pagination>,
+    query: ApiQuery<RetiredCodeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau, Role::Centre])?;
     let mut errors = Vec::new();
-    let page = query.0.check(&mut errors);
+    let page = query.0.pagination().check(&mut errors, &["retired_at", "code"]);
     if !errors.is_empty() {
         return Err(ApiError { errors, ..ApiError::new(Problem::InvalidQuery) });
     }

@@ -15,6 +15,9 @@ use persistence::repo;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+/// Fields a list here can be sorted by (`sort`).
+const SORTABLE: &[&str] = &["code", "name"];
+
 /// An occupation with its work types and access-type status.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OccupationView {
@@ -104,6 +107,8 @@ pub struct OccupationQuery {
     pub page: Option<u64>,
     #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
+    /// Sort by `code`, `name` (`-` first for descending, e.g. `-code`).
+    pub sort: Option<String>,
 }
 
 /// Search the occupation catalogue by code or name (public: it is the national classification).
@@ -120,7 +125,8 @@ pub async fn search(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
     let mut errors = Vec::new();
-    let page = Pagination { page: q.page, per_page: q.per_page }.check(&mut errors);
+    let page =
+        Pagination { page: q.page, per_page: q.per_page, sort: q.sort.clone() }.check(&mut errors, SORTABLE);
     let text = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
     if text.is_some_and(|t| t.chars().count() > 50 || t.chars().any(char::is_control)) {
         errors.push(FieldError::new("q", Rule::TooLong).with("max", 50));

@@ -17,6 +17,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+/// Fields a list here can be sorted by (`sort`).
+const SORTABLE: &[&str] = &["id", "created_at", "status", "attempts"];
+
 /// An event of the outbox.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OutboxView {
@@ -70,6 +73,8 @@ pub struct OutboxQuery {
     pub page: Option<u64>,
     #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
+    /// Sort by `id`, `created_at`, `status`, `attempts` (`-` first for descending, e.g. `-id`).
+    pub sort: Option<String>,
 }
 
 /// Events for the national platform, newest first (bureau).
@@ -84,7 +89,8 @@ pub async fn list(
     caller.require(&[Role::Bureau])?;
     let q = query.0;
     let mut errors = Vec::new();
-    let page = Pagination { page: q.page, per_page: q.per_page }.check(&mut errors);
+    let page =
+        Pagination { page: q.page, per_page: q.per_page, sort: q.sort.clone() }.check(&mut errors, SORTABLE);
     if q.status.as_deref().is_some_and(|s| !["pending", "delivered", "dead"].contains(&s)) {
         errors.push(FieldError::new("status", Rule::NotOneOf).with("allowed", "pending, delivered, dead"));
     }

@@ -18,6 +18,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+/// Fields a list here can be sorted by (`sort`).
+const SORTABLE: &[&str] = &["name", "district_code", "created_at"];
+
 /// A school as the API shows it.
 #[derive(Serialize, ToSchema)]
 pub struct SchoolView {
@@ -280,6 +283,8 @@ pub struct SchoolQuery {
     pub page: Option<u64>,
     #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
+    /// Sort by `name`, `district_code`, `created_at` (`-` first for descending, e.g. `-name`).
+    pub sort: Option<String>,
 }
 
 /// Schools the caller may see: all for bureau and centre, a district's own, a school itself.
@@ -299,7 +304,8 @@ pub async fn list(
     caller.require(&[Role::Bureau, Role::Centre, Role::District, Role::School])?;
     let q = query.0;
     let mut errors = Vec::new();
-    let page = Pagination { page: q.page, per_page: q.per_page }.check(&mut errors);
+    let page =
+        Pagination { page: q.page, per_page: q.per_page, sort: q.sort.clone() }.check(&mut errors, SORTABLE);
     if !errors.is_empty() {
         return Err(ApiError { errors, ..ApiError::new(Problem::InvalidQuery) });
     }

@@ -20,6 +20,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+/// Fields a list here can be sorted by (`sort`).
+const SORTABLE: &[&str] = &["username", "role", "created_at"];
+
 /// A user account as the API shows it (never the password hash).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
@@ -259,6 +262,8 @@ pub struct UserQuery {
     pub page: Option<u64>,
     #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
+    /// Sort by `username`, `role`, `created_at` (`-` first for descending, e.g. `-username`).
+    pub sort: Option<String>,
 }
 
 /// List accounts (bureau only), by username.
@@ -278,7 +283,8 @@ pub async fn list(
     caller.require(&[Role::Bureau])?;
     let q = query.0;
     let mut errors = Vec::new();
-    let page = Pagination { page: q.page, per_page: q.per_page }.check(&mut errors);
+    let page =
+        Pagination { page: q.page, per_page: q.per_page, sort: q.sort.clone() }.check(&mut errors, SORTABLE);
     if let Some(role) = &q.role
         && Role::from_code(role).is_none()
     {

@@ -1,7 +1,11 @@
 //! Repository functions, one module per table family.
 
 use crate::error::RepoError;
-use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QuerySelect, Select};
+use sea_orm::sea_query::{Alias, Expr};
+use sea_orm::{
+    ConnectionTrait, EntityTrait, Iterable, Order, PaginatorTrait, PrimaryKeyToColumn, QueryOrder,
+    QuerySelect, QueryTrait, Select,
+};
 
 pub mod api_client;
 pub mod audit;
@@ -21,11 +25,20 @@ pub mod standard;
 pub mod supervision;
 pub mod user;
 
-/// One page of a list: which page (1-based) and how many per page.
+/// One page of a list: which page (1-based), how many per page, and an optional order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
     pub page: u64,
     pub per_page: u64,
+    /// Sort by this column instead of the list's default order (then by primary key).
+    pub sort: Option<SortKey>,
+}
+
+/// A column to sort by; the caller checks it against the list's allowed columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortKey {
+    pub column: &'static str,
+    pub descending: bool,
 }
 
 impl PageRequest {
@@ -52,6 +65,15 @@ where
     E: EntityTrait,
     E::Model: Sync,
 {
+    let mut query = query;
+    if let Some(sort) = page.sort {
+        QueryTrait::query(&mut query).clear_order_by();
+        let column = Expr::col((Alias::new(E::default().table_name()), Alias::new(sort.column)));
+        query = query.order_by(column, if sort.descending { Order::Desc } else { Order::Asc });
+        for key in E::PrimaryKey::iter() {
+            query = query.order_by_asc(key.into_column());
+        }
+    }
     let total = query.clone().count(db).await?;
     let items = query.offset(page.offset()).limit(page.per_page).all(db).await?;
     Ok(Page { items, total })

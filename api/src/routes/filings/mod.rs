@@ -24,6 +24,9 @@ use persistence::repo;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+
+/// Fields a list here can be sorted by (`sort`).
+const SORTABLE: &[&str] = &["created_at", "submitted_at", "status"];
 pub use view::FilingView;
 
 /// The findings of a technical evaluation, one per condition of notice 一.
@@ -197,6 +200,8 @@ pub struct FilingQuery {
     pub page: Option<u64>,
     #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
+    /// Sort by `created_at`, `submitted_at`, `status` (`-` first for descending, e.g. `-created_at`).
+    pub sort: Option<String>,
 }
 
 /// Applications the caller may see: a school its own, an expert those assigned to them, a
@@ -216,7 +221,8 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
     let mut errors = Vec::new();
-    let page = Pagination { page: q.page, per_page: q.per_page }.check(&mut errors);
+    let page =
+        Pagination { page: q.page, per_page: q.per_page, sort: q.sort.clone() }.check(&mut errors, SORTABLE);
     if q.status.as_deref().is_some_and(|s| FilingStatus::from_code(s).is_none()) {
         errors.push(
             FieldError::new("status", Rule::NotOneOf).with(

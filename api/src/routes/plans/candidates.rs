@@ -6,7 +6,7 @@ use crate::audit;
 use crate::auth::Caller;
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError, FieldErrorBody};
-use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
+use crate::extract::{ApiJson, ApiQuery, ListBody};
 use crate::i18n::{Lang, Problem, Rule};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -327,8 +327,13 @@ pub async fn add(
     Ok(HttpResponse::Created().json(view(row, true, ctx.lang)))
 }
 
+crate::paged_query!(
+    CandidatePage,
+    "Sort by `name`, `created_at`, `occupation_code` (`-` first for descending, e.g. `-name`)."
+);
+
 /// A page of candidates.
-#[utoipa::path(tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path), Pagination),
+#[utoipa::path(tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path), CandidatePage),
     responses((status = 200, description = "Candidates by name", body = ListBody<CandidateView>)))]
 #[get("/plans/{id}/candidates")]
 pub async fn list(
@@ -336,11 +341,11 @@ pub async fn list(
     caller: Caller,
     ctx: RequestContext,
     id: web::Path<Uuid>,
-    query: ApiQuery<Pagination>,
+    query: ApiQuery<CandidatePage>,
 ) -> Result<HttpResponse, ApiError> {
     let (p, _) = load(&state.db, &caller, *id).await?;
     let mut errors = Vec::new();
-    let page = query.0.check(&mut errors);
+    let page = query.0.pagination().check(&mut errors, &["name", "created_at", "occupation_code"]);
     if !errors.is_empty() {
         return Err(ApiError { errors, ..ApiError::new(Problem::InvalidQuery) });
     }

@@ -27,6 +27,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+/// Fields a list here can be sorted by (`sort`).
+const SORTABLE: &[&str] = &["created_at", "title", "filed_on", "status"];
+
 /// Final assessment components a plan may combine (notice 四(二)).
 pub const COMPONENTS: [&str; 4] =
     ["theory_exam", "practical_exam", "enterprise_evaluation", "competition_selection"];
@@ -542,6 +545,8 @@ pub struct PlanQuery {
     pub page: Option<u64>,
     #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
+    /// Sort by `created_at`, `title`, `filed_on`, `status` (`-` first for descending, e.g. `-created_at`).
+    pub sort: Option<String>,
 }
 
 /// Plans the caller may see: an institution its own (R16), a district its district's (R38),
@@ -558,7 +563,8 @@ pub async fn list(
     caller.require(&[Role::Bureau, Role::Centre, Role::District, Role::School])?;
     let q = query.0;
     let mut errors = Vec::new();
-    let page = Pagination { page: q.page, per_page: q.per_page }.check(&mut errors);
+    let page =
+        Pagination { page: q.page, per_page: q.per_page, sort: q.sort.clone() }.check(&mut errors, SORTABLE);
     if q.status.as_deref().is_some_and(|s| PlanStatus::from_code(s).is_none()) {
         errors.push(
             FieldError::new("status", Rule::NotOneOf).with("allowed", "draft, filed, returned, acknowledged"),
@@ -615,7 +621,7 @@ pub async fn list(
 }
 
 fn all() -> repo::PageRequest {
-    repo::PageRequest { page: 1, per_page: 100_000 }
+    repo::PageRequest { page: 1, per_page: 100_000, sort: None }
 }
 
 /// One plan.

@@ -56,7 +56,8 @@ async fn events_of(
     };
     let mut out = Vec::new();
     for page in 1.. {
-        let found = repo::audit::list(db, &filter, repo::PageRequest { page, per_page: 1000 }).await?;
+        let found =
+            repo::audit::list(db, &filter, repo::PageRequest { page, per_page: 1000, sort: None }).await?;
         let n = found.items.len();
         out.extend(found.items);
         if n < 1000 {
@@ -170,7 +171,7 @@ pub async fn archive(
                     target_id: Some(p.id.to_string()),
                     ..Default::default()
                 },
-                repo::PageRequest { page: 1, per_page: 10_000 },
+                repo::PageRequest { page: 1, per_page: 10_000, sort: None },
             )
             .await?
             .items,

@@ -26,6 +26,9 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+/// Fields a list here can be sorted by (`sort`).
+const SORTABLE: &[&str] = &["due_on", "received_at", "status"];
+
 /// The header that carries a complaint's secret.
 pub const SECRET_HEADER: &str = "X-Complaint-Secret";
 
@@ -384,6 +387,8 @@ pub struct ComplaintQuery {
     pub page: Option<u64>,
     #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
+    /// Sort by `due_on`, `received_at`, `status` (`-` first for descending, e.g. `-due_on`).
+    pub sort: Option<String>,
 }
 
 /// Complaints, earliest deadline first: bureau and centre all, a district those assigned to it.
@@ -400,7 +405,8 @@ pub async fn list(
     caller.require(&[Role::Bureau, Role::Centre, Role::District])?;
     let q = query.0;
     let mut errors = Vec::new();
-    let page = Pagination { page: q.page, per_page: q.per_page }.check(&mut errors);
+    let page =
+        Pagination { page: q.page, per_page: q.per_page, sort: q.sort.clone() }.check(&mut errors, SORTABLE);
     if q.status.as_deref().is_some_and(|s| ComplaintStatus::from_code(s).is_none()) {
         errors.push(FieldError::new("status", Rule::NotOneOf).with("allowed", "received, assigned, closed"));
     }

@@ -22,6 +22,9 @@ use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+/// Fields a list here can be sorted by (`sort`).
+const SORTABLE: &[&str] = &["occupation_code", "level", "amount_fen", "published_at"];
+
 /// The most rows one fee list may hold.
 const MAX_FEES: usize = 500;
 /// The largest fee: 1,000,000 yuan, in fen.
@@ -113,7 +116,7 @@ async fn views(
 
 /// The ETag of an institution's fee list: its stored content.
 async fn fees_etag(db: &impl persistence::ConnectionTrait, institution_id: Uuid) -> Result<String, ApiError> {
-    let page = repo::PageRequest { page: 1, per_page: MAX_FEES as u64 };
+    let page = repo::PageRequest { page: 1, per_page: MAX_FEES as u64, sort: None };
     let rows: Vec<(String, String, i64, Option<String>)> =
         repo::supervision::fees(db, Some(vec![institution_id]), None, None, page)
             .await?
@@ -135,7 +138,7 @@ pub async fn get(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let i = institutions::load(&state.db, &caller, *id).await?;
-    let page = repo::PageRequest { page: 1, per_page: MAX_FEES as u64 };
+    let page = repo::PageRequest { page: 1, per_page: MAX_FEES as u64, sort: None };
     let rows = repo::supervision::fees(&state.db, Some(vec![i.id]), None, None, page).await?;
     let etag = fees_etag(&state.db, i.id).await?;
     Ok(HttpResponse::Ok().insert_header(("ETag", etag)).json(views(&state.db, rows.items, ctx.lang).await?))
@@ -224,7 +227,7 @@ pub async fn publish(
         now,
     )
     .await?;
-    let page = repo::PageRequest { page: 1, per_page: MAX_FEES as u64 };
+    let page = repo::PageRequest { page: 1, per_page: MAX_FEES as u64, sort: None };
     let saved = repo::supervision::fees(&tx, Some(vec![i.id]), None, None, page).await?;
     let out = views(&tx, saved.items, ctx.lang).await?;
     let etag = fees_etag(&tx, i.id).await?;
@@ -246,6 +249,8 @@ pub struct FeeQuery {
     pub page: Option<u64>,
     #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u64>,
+    /// Sort by `occupation_code`, `level`, `amount_fen`, `published_at` (`-` first for descending, e.g. `-occupation_code`).
+    pub sort: Option<String>,
 }
 
 /// Published fees (R34), for everyone: what each active institution charges per occupation and
@@ -260,7 +265,8 @@ pub async fn public_fees(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
     let mut errors = Vec::new();
-    let page = Pagination { page: q.page, per_page: q.per_page }.check(&mut errors);
+    let page =
+        Pagination { page: q.page, per_page: q.per_page, sort: q.sort.clone() }.check(&mut errors, SORTABLE);
     if q.level.as_deref().is_some_and(|l| l.parse::<Level>().is_err()) {
         errors.push(FieldError::new("level", Rule::InvalidLevel));
     }

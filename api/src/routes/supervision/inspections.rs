@@ -431,23 +431,28 @@ pub async fn create_task(
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/inspection-tasks/{id}"))).json(v))
 }
 
+crate::paged_query!(
+    TaskPage,
+    "Sort by `created_at`, `title`, `kind` (`-` first for descending, e.g. `-created_at`)."
+);
+
 /// Inspection tasks, newest first (bureau, centre, districts).
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(Pagination),
+#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(TaskPage),
     responses((status = 200, description = "A page of tasks", body = ListBody<TaskView>)))]
 #[get("/inspection-tasks")]
 pub async fn list_tasks(
     state: web::Data<AppState>,
     caller: Caller,
     ctx: RequestContext,
-    query: ApiQuery<Pagination>,
+    query: ApiQuery<TaskPage>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau, Role::Centre, Role::District])?;
-    tasks_page(&state, ctx.lang, query.0).await
+    tasks_page(&state, ctx.lang, query.0.pagination()).await
 }
 
 async fn tasks_page(state: &AppState, lang: Lang, p: Pagination) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
-    let page = p.check(&mut errors);
+    let page = p.check(&mut errors, &["created_at", "title", "kind"]);
     query_errors(errors)?;
     let found = repo::supervision::tasks(&state.db, page).await?;
     let mut items = Vec::with_capacity(found.items.len());
@@ -545,13 +550,13 @@ pub async fn record_result(
 
 /// Published inspections (R36), for everyone: each task with its seed, population, pool, draw,
 /// and the results recorded so far.
-#[utoipa::path(tag = "public", params(Pagination),
+#[utoipa::path(tag = "public", params(TaskPage),
     responses((status = 200, description = "A page of tasks", body = ListBody<TaskView>)))]
 #[get("/public/inspections")]
 pub async fn public_inspections(
     state: web::Data<AppState>,
     ctx: RequestContext,
-    query: ApiQuery<Pagination>,
+    query: ApiQuery<TaskPage>,
 ) -> Result<HttpResponse, ApiError> {
-    tasks_page(&state, ctx.lang, query.0).await
+    tasks_page(&state, ctx.lang, query.0.pagination()).await
 }
