@@ -135,7 +135,8 @@ async fn violations_record_sanctions_through_the_institution_lifecycle() {
     let own = district_user(&s.app, &s.admin, "district.own", "500101").await;
     let other = district_user(&s.app, &s.admin, "district.other", "500103").await;
     let a = s.app.get(&path, Some(&own)).await;
-    assert_eq!(a.body.as_array().map(Vec::len), Some(3), "{}", a.text);
+    assert_eq!(a.body["items"].as_array().map(Vec::len), Some(3), "{}", a.text);
+    assert_eq!(a.body["total"], 3);
     s.app.get(&path, Some(&other)).await.problem(404, "not_found");
     assert_eq!(s.app.get(&path, Some(&s.school.token)).await.status.as_u16(), 200);
     let e = s.app.get("/api/v1/audit-events?action=violation.recorded", Some(&s.admin)).await;
@@ -615,7 +616,7 @@ async fn r37_integrity_ratings_follow_the_formula_and_are_published() {
         s.app.json(Method::POST, "/api/v1/integrity-ratings/2026/compute", Some(&admin), &json!({})).await;
     assert_eq!(a.body[0]["score"], 75);
     assert_eq!(
-        s.app.get("/api/v1/public/integrity-ratings?period=2026", None).await.body,
+        s.app.get("/api/v1/public/integrity-ratings?period=2026", None).await.body["items"],
         json!([]),
         "not yet published"
     );
@@ -623,8 +624,8 @@ async fn r37_integrity_ratings_follow_the_formula_and_are_published() {
         s.app.json(Method::POST, "/api/v1/integrity-ratings/2026/publish", Some(&admin), &json!({})).await;
     assert_eq!(a.body["published"], 1, "{}", a.text);
     let p = s.app.get("/api/v1/public/integrity-ratings?period=2026", None).await;
-    assert_eq!(p.body[0]["grade_name"], "B级（较好）");
-    assert_eq!(p.body[0]["adjustment_reason"], "整改到位，主动退费。");
+    assert_eq!(p.body["items"][0]["grade_name"], "B级（较好）");
+    assert_eq!(p.body["items"][0]["adjustment_reason"], "整改到位，主动退费。");
     s.app
         .json(Method::POST, "/api/v1/integrity-ratings/2026/compute", Some(&admin), &json!({}))
         .await
@@ -638,7 +639,7 @@ async fn r37_integrity_ratings_follow_the_formula_and_are_published() {
         .await
         .problem(422, "validation_failed");
     let school = s.app.get("/api/v1/integrity-ratings?period=2026", Some(&school)).await;
-    assert_eq!(school.body.as_array().map(Vec::len), Some(1));
+    assert_eq!(school.body["total"], 1);
 }
 
 fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {

@@ -132,14 +132,34 @@ pub async fn create(
         .json(CreatedClient { client: view(c), client_secret: secret }))
 }
 
-/// Registered machine clients (bureau).
-#[utoipa::path(tag = "integration", security(("bearer" = [])),
-    responses((status = 200, description = "Every client, newest first", body = Vec<ClientView>)))]
+crate::paged_query!(
+    ClientPage,
+    "Sort by `created_at`, `name`, `client_id` (`-` first for descending, e.g. `-created_at`)."
+);
+
+/// Registered machine clients (bureau), newest first.
+#[utoipa::path(tag = "integration", security(("bearer" = [])), params(ClientPage),
+    responses((status = 200, description = "A page of clients", body = crate::extract::ListBody<ClientView>)))]
 #[get("/api-clients")]
-pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: crate::extract::ApiQuery<ClientPage>,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
-    let all = repo::api_client::list(&state.db).await?;
-    Ok(HttpResponse::Ok().json(all.into_iter().map(view).collect::<Vec<_>>()))
+    let mut errors = Vec::new();
+    let page = query.0.pagination().check(&mut errors, &["created_at", "name", "client_id"]);
+    if !errors.is_empty() {
+        return Err(ApiError { errors, ..ApiError::new(Problem::InvalidQuery) });
+    }
+    let found = repo::api_client::list(&state.db, page).await?;
+    let items = found.items.into_iter().map(view).collect();
+    Ok(HttpResponse::Ok().json(crate::extract::ListBody::<ClientView> {
+        items,
+        total: found.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
 }
 
 /// Revoke a machine client (bureau): its tokens stop working at their next request.

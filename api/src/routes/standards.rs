@@ -191,18 +191,37 @@ pub async fn create(
 pub struct StandardQuery {
     /// Only standards of this occupation.
     pub occupation_code: Option<String>,
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<u64>,
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u64>,
+    /// Sort by `occupation_code`, `title`, `created_at` (`-` first for descending, e.g. `-created_at`).
+    pub sort: Option<String>,
 }
 
 /// Registered standards (public reference data).
-#[utoipa::path(tag = "standards", params(StandardQuery), responses((status = 200, description = "Standards", body = Vec<StandardView>)))]
+#[utoipa::path(tag = "standards", params(StandardQuery), responses((status = 200, description = "A page of standards", body = crate::extract::ListBody<StandardView>)))]
 #[get("/standards")]
 pub async fn list(
     state: web::Data<AppState>,
     ctx: RequestContext,
     query: ApiQuery<StandardQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = repo::standard::list(&state.db, query.0.occupation_code.as_deref()).await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(|(s, l)| view(s, l, ctx.lang)).collect::<Vec<_>>()))
+    let q = query.0;
+    let mut errors = Vec::new();
+    let page = crate::extract::Pagination { page: q.page, per_page: q.per_page, sort: q.sort.clone() }
+        .check(&mut errors, &["occupation_code", "title", "created_at"]);
+    if !errors.is_empty() {
+        return Err(ApiError { errors, ..ApiError::new(crate::i18n::Problem::InvalidQuery) });
+    }
+    let found = repo::standard::list(&state.db, q.occupation_code.as_deref(), page).await?;
+    let items = found.items.into_iter().map(|(s, l)| view(s, l, ctx.lang)).collect();
+    Ok(HttpResponse::Ok().json(crate::extract::ListBody::<StandardView> {
+        items,
+        total: found.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
 }
 
 /// One standard.

@@ -29,9 +29,12 @@ pub async fn by_client_id(
     Ok(api_client::Entity::find().filter(api_client::Column::ClientId.eq(client_id)).one(db).await?)
 }
 
-/// Every client, newest first.
-pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<api_client::Model>, RepoError> {
-    Ok(api_client::Entity::find().order_by_desc(api_client::Column::CreatedAt).all(db).await?)
+/// Clients, newest first: one page.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    page: super::PageRequest,
+) -> Result<super::Page<api_client::Model>, RepoError> {
+    super::fetch_page(db, api_client::Entity::find().order_by_desc(api_client::Column::CreatedAt), page).await
 }
 
 /// Revokes a client; `false` if it was revoked already.

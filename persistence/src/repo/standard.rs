@@ -90,26 +90,24 @@ async fn levels_of(db: &impl ConnectionTrait, id: Uuid) -> Result<Vec<String>, R
         .collect())
 }
 
-/// Standards, optionally of one occupation, with their levels.
+/// Standards, optionally of one occupation, with their levels: one page.
 pub async fn list(
     db: &impl ConnectionTrait,
     occupation_code: Option<&str>,
-) -> Result<Vec<(standard::Model, Vec<String>)>, RepoError> {
+    page: super::PageRequest,
+) -> Result<super::Page<(standard::Model, Vec<String>)>, RepoError> {
     let mut q = standard::Entity::find();
     if let Some(code) = occupation_code {
         q = q.filter(standard::Column::OccupationCode.eq(code));
     }
-    let rows = q
-        .order_by_asc(standard::Column::OccupationCode)
-        .order_by_asc(standard::Column::CreatedAt)
-        .all(db)
-        .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for s in rows {
+    let q = q.order_by_asc(standard::Column::OccupationCode).order_by_asc(standard::Column::CreatedAt);
+    let found = super::fetch_page(db, q, page).await?;
+    let mut out = Vec::with_capacity(found.items.len());
+    for s in found.items {
         let levels = levels_of(db, s.id).await?;
         out.push((s, levels));
     }
-    Ok(out)
+    Ok(super::Page { items: out, total: found.total })
 }
 
 /// Whether standard `id` covers this occupation at this level (R5).

@@ -72,19 +72,17 @@ pub async fn insert_violation(db: &impl ConnectionTrait, v: violation::Model) ->
     Ok(())
 }
 
-/// Violations of an institution, or of all, newest first.
+/// Violations of an institution, newest first: one page.
 pub async fn violations(
     db: &impl ConnectionTrait,
-    institution_id: Option<Uuid>,
-) -> Result<Vec<violation::Model>, RepoError> {
-    let mut q = violation::Entity::find();
-    if let Some(id) = institution_id {
-        q = q.filter(violation::Column::InstitutionId.eq(id));
-    }
-    Ok(q.order_by_desc(violation::Column::OccurredOn)
-        .order_by_desc(violation::Column::RecordedAt)
-        .all(db)
-        .await?)
+    institution_id: Uuid,
+    page: PageRequest,
+) -> Result<Page<violation::Model>, RepoError> {
+    let q = violation::Entity::find()
+        .filter(violation::Column::InstitutionId.eq(institution_id))
+        .order_by_desc(violation::Column::OccurredOn)
+        .order_by_desc(violation::Column::RecordedAt);
+    fetch_page(db, q, page).await
 }
 
 /// Violations that occurred between two dates (inclusive).
@@ -265,6 +263,14 @@ pub async fn deactivate_inspector(db: &impl ConnectionTrait, id: Uuid) -> Result
         .exec(db)
         .await?;
     Ok(r.rows_affected == 1)
+}
+
+/// The inspector pool by id: one page.
+pub async fn inspectors_page(
+    db: &impl ConnectionTrait,
+    page: PageRequest,
+) -> Result<Page<inspector::Model>, RepoError> {
+    fetch_page(db, inspector::Entity::find().order_by_asc(inspector::Column::Id), page).await
 }
 
 /// One inspector.

@@ -137,14 +137,32 @@ pub async fn deactivate_inspector(
     Ok(HttpResponse::Ok().json(inspector_view(i)))
 }
 
+crate::paged_query!(
+    InspectorPage,
+    "Sort by `name`, `organisation`, `created_at` (`-` first for descending, e.g. `name`)."
+);
+
 /// The inspector pool (bureau, centre), in draw order (by id).
-#[utoipa::path(tag = "supervision", security(("bearer" = [])),
-    responses((status = 200, description = "The pool", body = Vec<InspectorView>)))]
+#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(InspectorPage),
+    responses((status = 200, description = "A page of the pool", body = ListBody<InspectorView>)))]
 #[get("/inspectors")]
-pub async fn inspectors(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+pub async fn inspectors(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: ApiQuery<InspectorPage>,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau, Role::Centre])?;
-    let all = repo::supervision::inspectors(&state.db, false).await?;
-    Ok(HttpResponse::Ok().json(all.into_iter().map(inspector_view).collect::<Vec<_>>()))
+    let mut errors = Vec::new();
+    let page = query.0.pagination().check(&mut errors, &["name", "organisation", "created_at"]);
+    query_errors(errors)?;
+    let found = repo::supervision::inspectors_page(&state.db, page).await?;
+    let items = found.items.into_iter().map(inspector_view).collect();
+    Ok(HttpResponse::Ok().json(ListBody::<InspectorView> {
+        items,
+        total: found.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
 }
 
 /// Which institutions may be drawn.

@@ -8,7 +8,7 @@ use crate::auth::Caller;
 use crate::clock::china_standard_time;
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
 use crate::i18n::{self, Lang, Problem, Rule};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
@@ -376,7 +376,7 @@ pub async fn publish(
     Ok(HttpResponse::Ok().json(Published { period, published: n }))
 }
 
-/// Which year.
+/// Which year, and which page.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -384,12 +384,47 @@ pub struct PeriodQuery {
     /// The calendar year.
     #[param(example = 2026)]
     pub period: i32,
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<u64>,
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u64>,
+    /// Sort by `score`, `computed_score`, `institution_code`, `district_code` (`-` first for
+    /// descending, e.g. `-score`; default: best first).
+    pub sort: Option<String>,
+}
+
+const SORTABLE: &[&str] = &["score", "computed_score", "institution_code", "district_code"];
+
+/// One page of ratings, in the asked order (ratings are at most one per institution and year, so
+/// they are ordered in memory).
+fn page_of(mut out: Vec<RatingView>, q: &PeriodQuery) -> Result<ListBody<RatingView>, ApiError> {
+    let mut errors = Vec::new();
+    let page =
+        Pagination { page: q.page, per_page: q.per_page, sort: q.sort.clone() }.check(&mut errors, SORTABLE);
+    if !errors.is_empty() {
+        return Err(ApiError { errors, ..ApiError::new(Problem::InvalidQuery) });
+    }
+    if let Some(sort) = page.sort {
+        out.sort_by(|a, b| {
+            let o = match sort.column {
+                "computed_score" => a.computed_score.cmp(&b.computed_score),
+                "institution_code" => a.institution_code.cmp(&b.institution_code),
+                "district_code" => a.district_code.cmp(&b.district_code),
+                _ => a.score.cmp(&b.score),
+            };
+            let o = if sort.descending { o.reverse() } else { o };
+            o.then_with(|| a.institution_code.cmp(&b.institution_code))
+        });
+    }
+    let total = out.len() as u64;
+    let items = out.into_iter().skip(page.offset() as usize).take(page.per_page as usize).collect();
+    Ok(ListBody { items, total, page: page.page, per_page: page.per_page })
 }
 
 /// A year's ratings, published or not: bureau and centre all, a district its institutions, a
 /// school its own.
 #[utoipa::path(tag = "supervision", security(("bearer" = [])), params(PeriodQuery),
-    responses((status = 200, description = "The ratings, best first", body = Vec<RatingView>)))]
+    responses((status = 200, description = "A page of ratings, best first", body = ListBody<RatingView>)))]
 #[get("/integrity-ratings")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -415,13 +450,13 @@ pub async fn list(
         }
         _ => {}
     }
-    Ok(HttpResponse::Ok().json(out))
+    Ok(HttpResponse::Ok().json(page_of(out, &query.0)?))
 }
 
 /// Published integrity ratings (R37), for everyone: score, grade, inputs and any adjustment with
 /// its reason.
 #[utoipa::path(tag = "public", params(PeriodQuery),
-    responses((status = 200, description = "The published ratings, best first", body = Vec<RatingView>)))]
+    responses((status = 200, description = "A page of the published ratings, best first", body = ListBody<RatingView>)))]
 #[get("/public/integrity-ratings")]
 pub async fn public_ratings(
     state: web::Data<AppState>,
@@ -429,5 +464,6 @@ pub async fn public_ratings(
     query: ApiQuery<PeriodQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let rows = repo::supervision::ratings(&state.db, query.0.period, true).await?;
-    Ok(HttpResponse::Ok().json(views(&state.db, rows, ctx.lang).await?))
+    let out = views(&state.db, rows, ctx.lang).await?;
+    Ok(HttpResponse::Ok().json(page_of(out, &query.0)?))
 }

@@ -5,7 +5,7 @@ use crate::audit;
 use crate::auth::Caller;
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery, ListBody};
 use crate::i18n::{self, Lang, Rule};
 use crate::routes::institutions::{self, InstitutionView};
 use crate::state::AppState;
@@ -165,18 +165,33 @@ pub async fn record(
         .json(ViolationRecorded { violation: view(v, ctx.lang), institution: inst }))
 }
 
+crate::paged_query!(
+    ViolationPage,
+    "Sort by `occurred_on`, `recorded_at`, `sanction` (`-` first for descending, e.g. `-occurred_on`)."
+);
+
 /// An institution's recorded violations, newest first: bureau and centre, the district of the
 /// institution, and the institution itself.
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The violations", body = Vec<ViolationView>)))]
+#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path), ViolationPage),
+    responses((status = 200, description = "A page of violations", body = ListBody<ViolationView>)))]
 #[get("/institutions/{id}/violations")]
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     ctx: RequestContext,
     id: web::Path<Uuid>,
+    query: ApiQuery<ViolationPage>,
 ) -> Result<HttpResponse, ApiError> {
     let i = institutions::load(&state.db, &caller, *id).await?;
-    let rows = repo::supervision::violations(&state.db, Some(i.id)).await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(|v| view(v, ctx.lang)).collect::<Vec<_>>()))
+    let mut errors = Vec::new();
+    let page = query.0.pagination().check(&mut errors, &["occurred_on", "recorded_at", "sanction"]);
+    super::query_errors(errors)?;
+    let found = repo::supervision::violations(&state.db, i.id, page).await?;
+    let items = found.items.into_iter().map(|v| view(v, ctx.lang)).collect();
+    Ok(HttpResponse::Ok().json(ListBody::<ViolationView> {
+        items,
+        total: found.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
 }
