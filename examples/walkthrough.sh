@@ -9,7 +9,10 @@
 # evaluation, approval with a filing code, a batch plan, candidates from an XLSX file, scores, the
 # 5-working-day publicity (the server is restarted two weeks later to let it end), report,
 # review, issuance, the e-certificate PDF and public verification. Needs bash, curl and python3.
-# Set SKILLCERT_BIN to use a built binary, PORT to change the port (default 18080).
+# Set SKILLCERT_BIN to use a built binary, PORT to change the port (default 18080). With
+# WALKTHROUGH_KEEP=DIR, the server's log and every public answer are copied to DIR at the end
+# (the personal-data scan of tests/tests/privacy.rs reads them); WALKTHROUGH_LOG sets the log
+# filter (default warn).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,7 +35,7 @@ fi
 SERVER_PID=""
 start_server() { # $1: the clock's start
   SKILLCERT_DATA_DIR="$DATA" SKILLCERT_BIND="127.0.0.1:$PORT" SKILLCERT_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
-    SKILLCERT_ISSUER="$BASE" SKILLCERT_CLOCK_START="$1" SKILLCERT_LOG=warn \
+    SKILLCERT_ISSUER="$BASE" SKILLCERT_CLOCK_START="$1" SKILLCERT_LOG="${WALKTHROUGH_LOG:-warn}" SKILLCERT_LOG_FORMAT=json \
     "$SKILLCERT_BIN" >>"$DATA/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 100); do
@@ -44,7 +47,15 @@ start_server() { # $1: the clock's start
   exit 1
 }
 stop_server() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true; }
-trap 'stop_server; rm -rf "$DATA"' EXIT
+PUBLIC="$DATA/public"
+mkdir -p "$PUBLIC"
+keep() {
+  if [ -n "${WALKTHROUGH_KEEP:-}" ]; then
+    mkdir -p "$WALKTHROUGH_KEEP"
+    cp -r "$PUBLIC" "$DATA/server.log" "$WALKTHROUGH_KEEP/" 2>/dev/null || true
+  fi
+}
+trap 'stop_server; keep; rm -rf "$DATA"' EXIT
 
 # curl that fails on HTTP errors and shows the problem document.
 call() { # method path token [curl args…]
@@ -157,7 +168,7 @@ done
 json POST "/plans/$PLAN/results" "$SCHOOL_T" "{\"results\": [${RESULTS%,}]}" >/dev/null
 ENDS=$(json POST "/plans/$PLAN/publicity" "$SCHOOL_T" '{}' | get publicity_ends_on)
 show "publicity runs to $ENDS (5 working days); the public notice masks names:"
-show "$(call GET "/public/publicity/$PLAN" "" | get passed.0.name)"
+show "$(call GET "/public/publicity/$PLAN" "" | tee "$PUBLIC/publicity.json" | get passed.0.name)"
 
 step "8. Two weeks later (the server restarted with its clock at 2026-11-16): report and review (R22, R23)"
 stop_server
@@ -178,9 +189,21 @@ download "/certificates/$CERT/pdf" "$SCHOOL_T" "$DATA/certificate.pdf"
 show "e-certificate $CERT (Annex 5): $(wc -c <"$DATA/certificate.pdf") bytes of PDF"
 
 step "10. Anyone verifies it, free and without an account (R31)"
-VERIFIED=$(json POST /public/certificates/verify "" "{\"code\": \"$CERT\", \"name\": \"$HOLDER\"}")
+VERIFIED=$(json POST /public/certificates/verify "" "{\"code\": \"$CERT\", \"name\": \"$HOLDER\"}" | tee "$PUBLIC/verify.json")
 show "status: $(echo "$VERIFIED" | get status), holder: $(echo "$VERIFIED" | get holder_name), issued by $(echo "$VERIFIED" | get institution_name)"
-HTML=$(curl -fs "$BASE$VERIFY_PATH")
+HTML=$(curl -fs "$BASE$VERIFY_PATH" | tee "$PUBLIC/verify-page.html")
 echo "$HTML" | grep -q "$CERT" && show "the QR code's page $BASE$VERIFY_PATH shows the certificate too"
+
+step "11. What the public sees: the directory, fees, inspections, ratings, keys; a complaint and its follow-up"
+call GET "/public/institutions" "" >"$PUBLIC/directory.json"
+call GET "/public/fees" "" >"$PUBLIC/fees.json"
+call GET "/public/inspections" "" >"$PUBLIC/inspections.json"
+call GET "/public/integrity-ratings?period=2026" "" >"$PUBLIC/ratings.json"
+curl -fs "$BASE/.well-known/skillcert-keys.json" >"$PUBLIC/keys.json"
+COMPLAINT=$(json POST /public/complaints "" "{\"target_type\": \"certificate\", \"target\": \"$CERT\", \"content\": \"请核实该证书。\",
+  \"contact\": {\"name\": \"王先生\", \"phone\": \"13912345678\"}}" | tee "$PUBLIC/complaint.json")
+NUMBER=$(echo "$COMPLAINT" | get tracking_number)
+call GET "/public/complaints/$NUMBER" "" -H "X-Complaint-Secret: $(echo "$COMPLAINT" | get secret)" >"$PUBLIC/complaint-status.json"
+show "$(cat "$PUBLIC/directory.json" | get total) institution(s) in the directory; complaint $NUMBER: $(cat "$PUBLIC/complaint-status.json" | get status_name)"
 
 step "Done: from an empty server to a verified certificate."
