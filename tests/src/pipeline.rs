@@ -213,3 +213,90 @@ pub async fn review(s: &Setup, plan: &str) {
         .await;
     assert_eq!(a.body["phase"], "reviewed", "{}", a.text);
 }
+
+/// Inserts `n` approved candidates into a reviewed plan through the repository.
+pub async fn seed_approved(s: &Setup, plan: &str, k: usize, n: u16) {
+    let plan_id: uuid::Uuid = plan.parse().expect("uuid");
+    let now = s.app.state.clock.now();
+    let rows: Vec<persistence::entity::candidate::Model> = (0..n)
+        .map(|i| persistence::entity::candidate::Model {
+            id: uuid::Uuid::now_v7(),
+            plan_id,
+            name: format!("学生{k}{i}"),
+            gender: "male".into(),
+            id_number: crate::resident_id(1_000 + i),
+            school_name: "重庆市第1技工学校".into(),
+            own_school: true,
+            major: "机械加工".into(),
+            class_name: "1班".into(),
+            full_time_confirmed: true,
+            consent_recorded: true,
+            phone: None,
+            occupation_code: LATHE.into(),
+            work_type: String::new(),
+            level: "4".into(),
+            created_at: now,
+            photo_key: None,
+            photo_media_type: None,
+            photo_sha256: None,
+            review_status: "approved".into(),
+            review_note: None,
+        })
+        .collect();
+    persistence::repo::plan::insert_candidates(&s.app.state.db, rows).await.expect("seed candidates");
+}
+
+/// A `skillcert` server process on the test's database and keys; killed on drop.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub address: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn server_process(app: &TestApp) -> ServerProcess {
+    // The binary sits next to the test binaries' `deps` directory (cargo test --workspace builds it).
+    let exe = std::env::current_exe().expect("test binary");
+    let bin = exe.parent().and_then(|d| d.parent()).expect("target dir").join("skillcert");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo test --workspace` (it builds the server binary)",
+        bin.display()
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keys = app.data_dir.join("keys");
+    let child = std::process::Command::new(bin)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &app.db.as_ref().expect("own database").url)
+        .env("SKILLCERT_BIND", format!("127.0.0.1:{port}"))
+        .env("SKILLCERT_DATA_DIR", dir.path())
+        .env("SKILLCERT_ATTACHMENT_DIR", app.data_dir.join("attachments"))
+        .env("SKILLCERT_SIGNING_KEY", keys.join("token-signing-ed25519.pem"))
+        .env("SKILLCERT_CERTIFICATE_KEY", keys.join("certificate-signing-ed25519.pem"))
+        .env("SKILLCERT_WORKERS", "2")
+        .env("SKILLCERT_LOG", "error")
+        .env("SKILLCERT_CLOCK_START", app.state.clock.now().to_rfc3339())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("server process starts");
+    // Owned at once, so that any failure below still kills and reaps the process.
+    let server = ServerProcess { child, address: format!("http://127.0.0.1:{port}"), _dir: dir };
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        if client.get(format!("{}/ready", server.address)).send().await.is_ok_and(|r| r.status().is_success())
+        {
+            return server;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("server process on {} not ready", server.address);
+}
