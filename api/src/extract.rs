@@ -55,8 +55,48 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     }
 }
 
+/// The path of the first string (or object key) holding a NUL character, which no text field
+/// accepts (PostgreSQL cannot store it).
+fn nul_path(v: &serde_json::Value, path: &mut String) -> bool {
+    match v {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().enumerate().any(|(i, x)| {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            let found = nul_path(x, path);
+            if !found {
+                path.truncate(len);
+            }
+            found
+        }),
+        serde_json::Value::Object(map) => map.iter().any(|(k, x)| {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(k);
+            let found = k.contains('\0') || nul_path(x, path);
+            if !found {
+                path.truncate(len);
+            }
+            found
+        }),
+        _ => false,
+    }
+}
+
 /// Deserialises a JSON document, classifying failures.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    // Only an escaped NUL (`\u0000`) can reach a string; look closer when one is there.
+    if body.windows(6).any(|w| w == b"\\u0000")
+        && let Ok(v) = serde_json::from_slice::<serde_json::Value>(body)
+    {
+        let mut path = String::new();
+        if nul_path(&v, &mut path) {
+            let field = if path.is_empty() { "body".to_owned() } else { path };
+            return Err(ApiError::validation(vec![FieldError::new(field, Rule::ControlCharacter)]));
+        }
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     let err = match result {
@@ -127,6 +167,16 @@ impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
 
 /// Parses a query string; on failure, finds which parameters are at fault.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    // No parameter may hold a NUL character (PostgreSQL cannot compare with it).
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    let bad: Vec<FieldError> = pairs
+        .iter()
+        .filter(|(k, v)| k.contains('\0') || v.contains('\0'))
+        .map(|(k, _)| FieldError::new(k.replace('\0', ""), Rule::ControlCharacter))
+        .collect();
+    if !bad.is_empty() {
+        return Err(ApiError { errors: bad, ..ApiError::new(Problem::InvalidQuery) });
+    }
     let err = match serde_urlencoded::from_str::<T>(query) {
         Ok(v) => return Ok(v),
         Err(e) => e,

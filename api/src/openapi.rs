@@ -122,6 +122,13 @@ first answer again (Idempotency-Replayed: true) instead of creating twice",
             ))
             .build(),
     ));
+    // A malformed key is a 422; a retry while the first request runs, a 409.
+    for (status, name) in [("422", "ValidationFailed"), ("409", "Conflict")] {
+        op.responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| RefOr::Ref(Ref::new(format!("#/components/responses/{name}"))));
+    }
 }
 
 fn complete(op: &mut Operation, has_path_param: bool) {

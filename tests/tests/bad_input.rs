@@ -76,3 +76,26 @@ async fn sign_in_bodies_are_checked_too() {
         .await;
     a.problem(422, "validation_failed");
 }
+
+// NUL characters are refused in every JSON string and query parameter (PostgreSQL cannot store
+// them), naming the field, instead of failing deep inside the database.
+#[tokio::test]
+async fn nul_characters_are_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let body = r#"{"name": "学校", "school_type": "technical_school", "credit_code": "x", "district_code": "5001\u000001",
+        "registered_address": "a", "office_address": "b", "legal_representative": "c"}"#;
+    let a = app
+        .send(
+            app.request(Method::POST, "/api/v1/schools")
+                .bearer_auth(&admin)
+                .header("Content-Type", "application/json")
+                .body(body),
+        )
+        .await;
+    a.problem(422, "validation_failed");
+    assert_eq!(a.violations(), [("district_code".to_owned(), "control_character".to_owned())]);
+    let a = app.get("/api/v1/institutions?q=a%00b", Some(&admin)).await;
+    a.problem(400, "invalid_query");
+    assert_eq!(a.violations(), [("q".to_owned(), "control_character".to_owned())]);
+}

@@ -42,7 +42,7 @@ async fn every_violation_is_reported_at_once_and_nothing_is_written() {
             Method::POST,
             "/api/v1/users",
             Some(&admin),
-            &json!({"username": "-x", "display_name": "张\u{0}三", "role": "district", "password": "short"}),
+            &json!({"username": "-x", "display_name": "张\u{7}三", "role": "district", "password": "short"}),
         )
         .await;
     a.problem(422, "validation_failed");

@@ -360,8 +360,10 @@ async fn check_body(
 }
 
 /// Create a plan for the caller's own institution (school account; no one acts for another, R16).
+/// A school without a filed institution gets 404.
 #[utoipa::path(tag = "plans", security(("bearer" = [])), request_body = PlanBody,
-    responses((status = 201, description = "A new draft", body = PlanView)))]
+    responses((status = 201, description = "A new draft", body = PlanView),
+        (status = 404, description = "The school has no evaluation institution", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/plans")]
 pub async fn create(
     state: web::Data<AppState>,
