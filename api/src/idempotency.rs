@@ -26,8 +26,11 @@ pub const NOT_IDEMPOTENT: [&str; 2] = ["/api/v1/auth/login", "/api/v1/auth/token
 const SECRET_FIELDS: [&str; 3] = ["client_secret", "secret", "access_token"];
 /// Bodies larger than this are not buffered for idempotency (uploads are at most 10 MiB).
 const MAX_BODY: usize = 12 * 1024 * 1024;
-/// A claim older than this with no answer belongs to a crashed request and may be taken over.
-const STALE_SECONDS: i64 = 120;
+/// A claim older than this with no answer belongs to a crashed request and may be taken over
+/// (longer than any request runs).
+const STALE_SECONDS: i64 = 900;
+/// Stored answers are kept this long.
+const KEEP_HOURS: i64 = 24;
 
 fn problem(req: ServiceRequest, e: ApiError) -> ServiceResponse<BoxBody> {
     req.error_response(e).map_into_boxed_body()
@@ -57,7 +60,10 @@ pub async fn middleware(
     };
     let principal = match req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         Some(auth) => {
-            let token = auth.strip_prefix("Bearer ").unwrap_or_default();
+            let token = match auth.split_once(' ') {
+                Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") => t.trim(),
+                _ => "",
+            };
             match state.tokens.verify(token, state.clock.now()) {
                 Ok(c) if c.scope.is_some() => format!("client:{}", c.sub),
                 Ok(c) => format!("user:{}", c.sub),
@@ -83,7 +89,11 @@ pub async fn middleware(
         body.extend_from_slice(&chunk);
     }
     let body = body.freeze();
+    // Keyed with the server's secret key: the hash of a body that holds a password cannot be
+    // searched offline by someone who reads the database.
     let mut h = Sha256::new();
+    h.update(b"skillcert-idempotency-v1\n");
+    h.update(state.certificate_key.key.to_bytes());
     h.update(req.method().as_str());
     h.update(b"\n");
     h.update(req.uri().to_string());
@@ -94,8 +104,12 @@ pub async fn middleware(
     let hash: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
     req.set_payload(actix_web::dev::Payload::from(body));
 
-    let now = state.clock.now();
+    // Real time, not the adjustable business clock, so that replicas agree on staleness.
+    let now = chrono::Utc::now();
     let stale = now - chrono::Duration::seconds(STALE_SECONDS);
+    if crate::auth::keys::random_bytes::<1>()[0] < 4 {
+        let _ = idempotency::purge(&state.db, now - chrono::Duration::hours(KEEP_HOURS)).await;
+    }
     let claim = match idempotency::claim(&state.db, &principal, &key, &hash, now, stale).await {
         Ok(c) => c,
         Err(e) => return Ok(problem(req, e.into())),
@@ -112,6 +126,7 @@ pub async fn middleware(
                 .unwrap_or(actix_web::http::StatusCode::OK);
             let mut r = HttpResponse::build(status);
             r.insert_header(("Idempotency-Replayed", "true"));
+            r.insert_header((header::CACHE_CONTROL, "no-store"));
             if let Some(c) = content_type {
                 r.insert_header((header::CONTENT_TYPE, c));
             }
@@ -124,10 +139,16 @@ pub async fn middleware(
             let (http_req, _) = req.into_parts();
             Ok(ServiceResponse::new(http_req, r.body(body)))
         }
-        Stored::Claimed => {
-            let res = next.call(req).await?.map_into_boxed_body();
+        Stored::Claimed(claimed_at) => {
+            let res = match next.call(req).await {
+                Ok(r) => r.map_into_boxed_body(),
+                Err(e) => {
+                    let _ = idempotency::release(&state.db, &principal, &key, claimed_at).await;
+                    return Err(e);
+                }
+            };
             if !res.status().is_success() || res.response().error().is_some() {
-                let _ = idempotency::release(&state.db, &principal, &key).await;
+                let _ = idempotency::release(&state.db, &principal, &key, claimed_at).await;
                 return Ok(res);
             }
             let status = res.status().as_u16();
@@ -155,6 +176,7 @@ pub async fn middleware(
                         &state.db,
                         &principal,
                         &key,
+                        claimed_at,
                         i32::from(status),
                         content_type.as_deref(),
                         location.as_deref(),
@@ -167,7 +189,7 @@ pub async fn middleware(
                     }
                 }
                 None => {
-                    let _ = idempotency::release(&state.db, &principal, &key).await;
+                    let _ = idempotency::release(&state.db, &principal, &key, claimed_at).await;
                 }
             }
             Ok(ServiceResponse::new(http_req, http_res.set_body(BoxBody::new(bytes))))

@@ -40,7 +40,12 @@ pub async fn request_context(
 
     // Errors raised by inner middleware come back as `Err` without the request; they are
     // rendered by actix itself. Handler and extractor errors come back inside the response.
-    let res = next.call(req).instrument(span.clone()).await?.map_into_boxed_body();
+    // A NUL character in the path (`%00`) is refused before routing: no identifier holds one.
+    let res = if req.path().contains("%00") || req.path().contains('\0') {
+        req.error_response(ApiError::new(Problem::BadRequest)).map_into_boxed_body()
+    } else {
+        next.call(req).instrument(span.clone()).await?.map_into_boxed_body()
+    };
     let mut res = render_problem(res, lang, &request_id);
 
     let headers = res.headers_mut();
@@ -54,7 +59,12 @@ pub async fn request_context(
     let status = res.status().as_u16();
     let elapsed = started.elapsed().as_secs_f64();
     if let Some(m) = metrics {
-        m.observe(method.as_str(), &route, status, elapsed);
+        // Only the standard methods become labels, so odd requests cannot grow the metrics.
+        let label = match method.as_str() {
+            "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method.as_str(),
+            _ => "OTHER",
+        };
+        m.observe(label, &route, status, elapsed);
     }
     let latency_ms = elapsed * 1000.0;
     span.in_scope(|| {

@@ -198,7 +198,7 @@ pub async fn certificates_event(
             payload: serde_json::to_value(&event).map_err(ApiError::internal)?,
             status: "pending".into(),
             attempts: 0,
-            next_attempt_at: now,
+            next_attempt_at: Utc::now(),
             locked_until: None,
             last_status: None,
             last_error: None,
@@ -248,14 +248,21 @@ pub fn backoff(cfg: &WebhookConfig, attempt: i32) -> std::time::Duration {
 /// Starts the delivery loop of this replica.
 pub fn spawn_worker(state: AppState, cfg: WebhookConfig) {
     tokio::spawn(async move {
-        let client = match reqwest::Client::builder().timeout(cfg.timeout).build() {
+        // Never follow redirects: a redirected POST could be lost (303) or sent elsewhere (307).
+        let client = match reqwest::Client::builder()
+            .timeout(cfg.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+        {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(error = %e, "webhook worker cannot start");
                 return;
             }
         };
-        tracing::info!(url = %cfg.url, "webhook worker started");
+        let host = cfg.url.split("://").nth(1).and_then(|r| r.split(['/', '?']).next()).unwrap_or("?");
+        let host = host.rsplit('@').next().unwrap_or(host);
+        tracing::info!(host = %host, "webhook worker started");
         loop {
             match run_once(&state, &cfg, &client).await {
                 Ok(0) => tokio::time::sleep(std::time::Duration::from_millis(250)).await,
@@ -269,12 +276,18 @@ pub fn spawn_worker(state: AppState, cfg: WebhookConfig) {
     });
 }
 
+/// Rows claimed at once by one worker.
+const BATCH: u64 = 8;
+
 /// Claims and delivers one batch; returns how many rows it handled.
 async fn run_once(state: &AppState, cfg: &WebhookConfig, client: &reqwest::Client) -> Result<usize, String> {
-    let now = state.clock.now();
-    let lease = Duration::from_std(cfg.timeout).unwrap_or(Duration::seconds(10)) + Duration::seconds(30);
+    // Leases and retries run on real time, not the adjustable business clock, so replicas agree.
+    let now = Utc::now();
+    // The lease covers the whole batch, delivered one after another.
+    let per_row = Duration::from_std(cfg.timeout).unwrap_or(Duration::seconds(10)) + Duration::seconds(5);
+    let lease = per_row * BATCH as i32 + Duration::seconds(30);
     let tx = persistence::begin_write(&state.db).await.map_err(|e| e.to_string())?;
-    let rows = repo::outbox::claim(&tx, now, now + lease, 16).await.map_err(|e| e.to_string())?;
+    let rows = repo::outbox::claim(&tx, now, now + lease, BATCH).await.map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     let n = rows.len();
     for row in rows {
@@ -290,7 +303,7 @@ async fn deliver(
     row: outbox_event::Model,
 ) -> Result<(), String> {
     let body = serde_json::to_vec(&row.payload).map_err(|e| e.to_string())?;
-    let timestamp = state.clock.now().timestamp();
+    let timestamp = Utc::now().timestamp();
     let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(state.certificate_key.key.sign(&signed_text(timestamp, row.delivery_id, &body)).to_bytes());
     let result = client
@@ -304,13 +317,19 @@ async fn deliver(
         .body(body)
         .send()
         .await;
-    let now = state.clock.now();
+    let now = Utc::now();
     let attempts = row.attempts + 1;
     let (status, error) = match result {
         Ok(r) if r.status().is_success() => {
-            repo::outbox::mark_delivered(&state.db, row.id, i32::from(r.status().as_u16()), now)
-                .await
-                .map_err(|e| e.to_string())?;
+            repo::outbox::mark_delivered(
+                &state.db,
+                row.id,
+                row.locked_until,
+                i32::from(r.status().as_u16()),
+                now,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             tracing::info!(delivery_id = %row.delivery_id, event = %row.event_type, attempts, "webhook delivered");
             return Ok(());
         }
@@ -320,7 +339,7 @@ async fn deliver(
     };
     let dead = attempts >= cfg.max_attempts;
     let next = now + Duration::from_std(backoff(cfg, attempts)).unwrap_or(Duration::seconds(60));
-    repo::outbox::mark_failed(&state.db, row.id, attempts, dead, next, status, &error)
+    repo::outbox::mark_failed(&state.db, row.id, row.locked_until, attempts, dead, next, status, &error)
         .await
         .map_err(|e| e.to_string())?;
     if dead {

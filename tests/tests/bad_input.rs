@@ -99,3 +99,19 @@ async fn nul_characters_are_refused_naming_the_field() {
     a.problem(400, "invalid_query");
     assert_eq!(a.violations(), [("q".to_owned(), "control_character".to_owned())]);
 }
+
+// …and in paths, before routing.
+#[tokio::test]
+async fn nul_characters_in_paths_are_refused() {
+    let app = TestApp::spawn().await;
+    app.get("/verify/abc%00def", None).await.problem(400, "bad_request");
+    app.get("/api/v1/public/complaints/TS%00X", None).await.problem(400, "bad_request");
+    let t = app
+        .send(
+            app.request(Method::POST, "/api/v1/auth/token")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body("grant_type=client_credentials&client_id=a%00b&client_secret=x"),
+        )
+        .await;
+    t.problem(401, "invalid_client");
+}

@@ -257,7 +257,8 @@ pub async fn token(
         (_, _, Some(pair)) => pair,
         _ => return Err(invalid_client()),
     };
-    let client = if id.len() <= 64 { repo::api_client::by_client_id(&state.db, &id).await? } else { None };
+    let usable = id.len() <= 64 && !id.contains('\0') && !secret.contains('\0');
+    let client = if usable { repo::api_client::by_client_id(&state.db, &id).await? } else { None };
     let client = client
         .filter(|c| c.revoked_at.is_none())
         .filter(|c| {

@@ -146,7 +146,7 @@ pub async fn replay(
     repo::outbox::find(&state.db, *id).await?.ok_or_else(ApiError::not_found)?;
     let now = state.clock.now();
     let tx = persistence::begin_write(&state.db).await?;
-    if !repo::outbox::replay(&tx, *id, now).await? {
+    if !repo::outbox::replay(&tx, *id, Utc::now()).await? {
         return Err(ApiError::new(Problem::StillPending));
     }
     let e = repo::outbox::find(&tx, *id).await?.ok_or_else(ApiError::not_found)?;

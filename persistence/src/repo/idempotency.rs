@@ -7,8 +7,8 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 /// What a key holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stored {
-    /// Claimed now by this request.
-    Claimed,
+    /// Claimed now by this request; the instant is the claim's token for `complete`/`release`.
+    Claimed(DateTime<Utc>),
     /// The same key with a different request.
     Mismatch,
     /// The first request with this key is still running.
@@ -51,7 +51,7 @@ pub async fn claim(
         .await?
         .rows_affected();
     if inserted == 1 {
-        return Ok(Stored::Claimed);
+        return Ok(Stored::Claimed(now));
     }
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
@@ -94,7 +94,7 @@ pub async fn claim(
                     .await?
                     .rows_affected();
                 if taken == 1 {
-                    return Ok(Stored::Claimed);
+                    return Ok(Stored::Claimed(now));
                 }
             }
             Ok(Stored::InProgress)
@@ -102,12 +102,13 @@ pub async fn claim(
     }
 }
 
-/// Stores the answer of a claimed key.
+/// Stores the answer of a key claimed at `claimed_at` (nothing if the claim was taken over).
 #[allow(clippy::too_many_arguments, reason = "one stored answer has these parts")]
 pub async fn complete(
     db: &impl ConnectionTrait,
     principal: &str,
     key: &str,
+    claimed_at: DateTime<Utc>,
     status: i32,
     content_type: Option<&str>,
     location: Option<&str>,
@@ -123,13 +124,14 @@ pub async fn complete(
         body.into(),
         principal.into(),
         key.into(),
+        claimed_at.into(),
     ];
     db.execute_raw(Statement::from_sql_and_values(
         b,
         q(
             b,
-            "UPDATE http_idempotency SET status = $1, content_type = $2, location = $3, etag = $4, body = $5 WHERE principal = $6 AND key = $7",
-            "UPDATE http_idempotency SET status = ?1, content_type = ?2, location = ?3, etag = ?4, body = ?5 WHERE principal = ?6 AND key = ?7",
+            "UPDATE http_idempotency SET status = $1, content_type = $2, location = $3, etag = $4, body = $5 WHERE principal = $6 AND key = $7 AND created_at = $8 AND status IS NULL",
+            "UPDATE http_idempotency SET status = ?1, content_type = ?2, location = ?3, etag = ?4, body = ?5 WHERE principal = ?6 AND key = ?7 AND created_at = ?8 AND status IS NULL",
         ),
         values,
     ))
@@ -137,18 +139,41 @@ pub async fn complete(
     Ok(())
 }
 
-/// Releases a claim whose request failed, so that the key can be used again.
-pub async fn release(db: &impl ConnectionTrait, principal: &str, key: &str) -> Result<(), RepoError> {
+/// Releases a claim (made at `claimed_at`) whose request failed, so that the key can be used
+/// again; a claim taken over meanwhile is left alone.
+pub async fn release(
+    db: &impl ConnectionTrait,
+    principal: &str,
+    key: &str,
+    claimed_at: DateTime<Utc>,
+) -> Result<(), RepoError> {
     let b = db.get_database_backend();
     db.execute_raw(Statement::from_sql_and_values(
         b,
         q(
             b,
-            "DELETE FROM http_idempotency WHERE principal = $1 AND key = $2 AND status IS NULL",
-            "DELETE FROM http_idempotency WHERE principal = ?1 AND key = ?2 AND status IS NULL",
+            "DELETE FROM http_idempotency WHERE principal = $1 AND key = $2 AND status IS NULL AND created_at = $3",
+            "DELETE FROM http_idempotency WHERE principal = ?1 AND key = ?2 AND status IS NULL AND created_at = ?3",
         ),
-        [principal.into(), key.into()],
+        [principal.into(), key.into(), claimed_at.into()],
     ))
     .await?;
     Ok(())
+}
+
+/// Forgets answers stored before `before` (keys are kept for a day).
+pub async fn purge(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, RepoError> {
+    let b = db.get_database_backend();
+    Ok(db
+        .execute_raw(Statement::from_sql_and_values(
+            b,
+            q(
+                b,
+                "DELETE FROM http_idempotency WHERE created_at < $1",
+                "DELETE FROM http_idempotency WHERE created_at < ?1",
+            ),
+            [before.into()],
+        ))
+        .await?
+        .rows_affected())
 }

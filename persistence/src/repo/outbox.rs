@@ -12,6 +12,20 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+/// On PostgreSQL, serialises the writers of one institution's events until commit, so that ids
+/// (the delivery order) follow commit order per institution. SQLite has one writer anyway.
+async fn order_lock(db: &impl ConnectionTrait, institution_id: Uuid) -> Result<(), RepoError> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))",
+            [institution_id.to_string().into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// Writes one event (call inside the change's transaction).
 pub async fn enqueue(
     db: &impl ConnectionTrait,
@@ -21,6 +35,7 @@ pub async fn enqueue(
     delivery_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
+    order_lock(db, institution_id).await?;
     let m = outbox_event::ActiveModel {
         id: sea_orm::ActiveValue::NotSet,
         delivery_id: sea_orm::ActiveValue::Set(delivery_id),
@@ -29,7 +44,7 @@ pub async fn enqueue(
         payload: sea_orm::ActiveValue::Set(payload),
         status: sea_orm::ActiveValue::Set("pending".into()),
         attempts: sea_orm::ActiveValue::Set(0),
-        next_attempt_at: sea_orm::ActiveValue::Set(now),
+        next_attempt_at: sea_orm::ActiveValue::Set(Utc::now()),
         locked_until: sea_orm::ActiveValue::Set(None),
         last_status: sea_orm::ActiveValue::Set(None),
         last_error: sea_orm::ActiveValue::Set(None),
@@ -57,7 +72,8 @@ pub async fn claim(
            WHERE o.status = 'pending' AND o.next_attempt_at <= $2 \
              AND (o.locked_until IS NULL OR o.locked_until < $2) \
              AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.institution_id = o.institution_id \
-                             AND e.status = 'pending' AND e.id < o.id) \
+                             AND e.status = 'pending' AND e.id <> o.id \
+                             AND (e.id < o.id OR e.locked_until >= $2)) \
            ORDER BY o.id LIMIT $3 FOR UPDATE SKIP LOCKED) \
          RETURNING *"
     } else {
@@ -66,7 +82,8 @@ pub async fn claim(
            WHERE o.status = 'pending' AND o.next_attempt_at <= ?2 \
              AND (o.locked_until IS NULL OR o.locked_until < ?2) \
              AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.institution_id = o.institution_id \
-                             AND e.status = 'pending' AND e.id < o.id) \
+                             AND e.status = 'pending' AND e.id <> o.id \
+                             AND (e.id < o.id OR e.locked_until >= ?2)) \
            ORDER BY o.id LIMIT ?3) \
          RETURNING *"
     };
@@ -82,10 +99,11 @@ pub async fn claim(
     Ok(rows)
 }
 
-/// Records a delivery.
+/// Records a delivery, if the row is still under this worker's lease (`lease`, from the claim).
 pub async fn mark_delivered(
     db: &impl ConnectionTrait,
     id: i64,
+    lease: Option<DateTime<Utc>>,
     http_status: i32,
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
@@ -97,15 +115,20 @@ pub async fn mark_delivered(
         .col_expr(outbox_event::Column::LockedUntil, Expr::val(Option::<DateTime<Utc>>::None))
         .col_expr(outbox_event::Column::DeliveredAt, Expr::val(now))
         .filter(outbox_event::Column::Id.eq(id))
+        .filter(outbox_event::Column::Status.eq("pending"))
+        .filter(outbox_event::Column::LockedUntil.eq(lease))
         .exec(db)
         .await?;
     Ok(())
 }
 
-/// Records a failed attempt: retried at `next_attempt_at`, or dead-lettered.
+/// Records a failed attempt: retried at `next_attempt_at`, or dead-lettered — if the row is
+/// still under this worker's lease.
+#[allow(clippy::too_many_arguments, reason = "one attempt's outcome has these parts")]
 pub async fn mark_failed(
     db: &impl ConnectionTrait,
     id: i64,
+    lease: Option<DateTime<Utc>>,
     attempts: i32,
     dead: bool,
     next_attempt_at: DateTime<Utc>,
@@ -120,6 +143,8 @@ pub async fn mark_failed(
         .col_expr(outbox_event::Column::LastError, Expr::val(error.chars().take(500).collect::<String>()))
         .col_expr(outbox_event::Column::LockedUntil, Expr::val(Option::<DateTime<Utc>>::None))
         .filter(outbox_event::Column::Id.eq(id))
+        .filter(outbox_event::Column::Status.eq("pending"))
+        .filter(outbox_event::Column::LockedUntil.eq(lease))
         .exec(db)
         .await?;
     Ok(())
