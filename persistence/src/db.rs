@@ -75,3 +75,36 @@ pub async fn backup_sqlite(db: &Database, path: &std::path::Path) -> Result<(), 
     db.execute_unprepared(&format!("VACUUM INTO '{}'", target.replace('\'', "''"))).await?;
     Ok(())
 }
+
+/// Locks one row until the end of the caller's transaction (`SELECT … FOR UPDATE` on PostgreSQL;
+/// SQLite's write transactions are serial already). `table` and `column` must be constants.
+pub async fn lock_row(
+    db: &impl sea_orm::ConnectionTrait,
+    table: &'static str,
+    column: &'static str,
+    value: sea_orm::Value,
+) -> Result<(), DbErr> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            format!("SELECT 1 FROM {table} WHERE {column} = $1 FOR UPDATE"),
+            [value],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// Serialises transactions on one key until commit (a PostgreSQL advisory lock; SQLite's write
+/// transactions are serial already).
+pub async fn lock_key(db: &impl sea_orm::ConnectionTrait, key: i64) -> Result<(), DbErr> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [key.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}

@@ -271,6 +271,8 @@ pub async fn publish(
     let now = state.clock.now();
     let tx = persistence::begin_write(&state.db).await?;
     // A correction of a published year needs the ETag read (If-Match); a first publication not.
+    // Publications of one year are serialised, so the comparison holds until commit.
+    persistence::lock_key(&tx, 0x5343_0000_0000 + i64::from(year)).await?;
     let current = year_view(&tx, year).await?;
     if current.published {
         crate::precondition::check_if_match(&req, &crate::precondition::content_etag(&current))?;

@@ -264,6 +264,7 @@ pub async fn set_access_type(
     let o = repo::occupation::find(&state.db, &code).await?.ok_or_else(ApiError::not_found)?;
     crate::precondition::check_if_match(&req, &occupation_etag(&state.db, &o).await?)?;
     let change = body.0;
+    let checked_etag = occupation_etag(&state.db, &o).await?;
     let mut errors = Errors::default();
     let source = match (&change.source, change.access_type) {
         (Some(s), _) => errors.single_line("source", s, 500),
@@ -276,6 +277,11 @@ pub async fn set_access_type(
     errors.finish()?;
     let now = state.clock.now();
     let tx = persistence::begin_write(&state.db).await?;
+    // Checked again under a lock of the occupation: a change committed meanwhile is a 412.
+    persistence::lock_row(&tx, "occupations", "code", o.code.clone().into()).await?;
+    if occupation_etag(&tx, &o).await? != checked_etag {
+        return Err(ApiError::new(Problem::PreconditionFailed));
+    }
     repo::occupation::set_access_type(&tx, &o, change.access_type, source.clone(), now).await?;
     audit::record(
         &tx,

@@ -215,6 +215,8 @@ pub async fn publish(
         .map(|r| serde_json::json!({"occupation_code": r.occupation_code, "level": r.level, "amount_fen": r.amount_fen}))
         .collect();
     let tx = persistence::begin_write(&state.db).await?;
+    // The institution row is locked first, so two lists sent at once are compared in turn.
+    persistence::lock_row(&tx, "institutions", "id", i.id.into()).await?;
     crate::precondition::check_if_match(&http, &fees_etag(&tx, i.id).await?)?;
     repo::supervision::replace_fees(&tx, i.id, rows).await?;
     audit::record(
