@@ -78,6 +78,17 @@ fn restrict(dir: &Path, mode: u32) {
 #[cfg(not(unix))]
 fn restrict(_dir: &Path, _mode: u32) {}
 
+/// SHA-256 of a text, as lower-case hex (for stored secrets that are long random tokens).
+pub fn sha256_hex(s: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compares two texts without stopping at the first difference.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ use super::auth::TokenResponse;
 use crate::audit;
 use crate::auth::Caller;
 use crate::auth::caller::SCOPES;
+use crate::auth::keys::{constant_time_eq, sha256_hex};
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::ApiJson;
@@ -19,7 +20,6 @@ use domain::Role;
 use persistence::entity::api_client;
 use persistence::repo;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -67,10 +67,6 @@ fn view(c: api_client::Model) -> ClientView {
         revoked_at: c.revoked_at,
         last_used_at: c.last_used_at,
     }
-}
-
-fn sha256_hex(s: &str) -> String {
-    Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Register a machine client with its scopes (bureau). The secret is in this answer only.
@@ -261,11 +257,7 @@ pub async fn token(
     let client = if usable { repo::api_client::by_client_id(&state.db, &id).await? } else { None };
     let client = client
         .filter(|c| c.revoked_at.is_none())
-        .filter(|c| {
-            let given = sha256_hex(&secret);
-            given.len() == c.secret_hash.len()
-                && given.bytes().zip(c.secret_hash.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-        })
+        .filter(|c| constant_time_eq(&sha256_hex(&secret), &c.secret_hash))
         .ok_or_else(invalid_client)?;
     let held: Vec<String> = serde_json::from_value(client.scopes.clone()).unwrap_or_default();
     let asked: Vec<String> = match &form.scope {

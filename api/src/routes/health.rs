@@ -60,9 +60,7 @@ pub async fn metrics(
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or_default();
-        let same = given.len() == expected.expose().len()
-            && given.bytes().zip(expected.expose().bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0;
-        if !same {
+        if !crate::auth::keys::constant_time_eq(given, expected.expose()) {
             return Err(ApiError::new(Problem::Unauthenticated));
         }
     }

@@ -242,16 +242,13 @@ pub async fn insert_inspector(db: &impl ConnectionTrait, i: inspector::Model) ->
     Ok(())
 }
 
-/// The inspector pool, by id (the published draw order); only active members when asked.
-pub async fn inspectors(
-    db: &impl ConnectionTrait,
-    active_only: bool,
-) -> Result<Vec<inspector::Model>, RepoError> {
-    let mut q = inspector::Entity::find();
-    if active_only {
-        q = q.filter(inspector::Column::Active.eq(true));
-    }
-    Ok(q.order_by_asc(inspector::Column::Id).all(db).await?)
+/// The active inspectors, by id (the published draw order).
+pub async fn active_inspectors(db: &impl ConnectionTrait) -> Result<Vec<inspector::Model>, RepoError> {
+    Ok(inspector::Entity::find()
+        .filter(inspector::Column::Active.eq(true))
+        .order_by_asc(inspector::Column::Id)
+        .all(db)
+        .await?)
 }
 
 /// Takes an inspector out of future draws; `false` if already inactive or unknown.

@@ -7,6 +7,7 @@
 use super::query_errors;
 use crate::audit;
 use crate::auth::Caller;
+use crate::auth::keys::{constant_time_eq, sha256_hex};
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
@@ -22,7 +23,6 @@ use persistence::entity::{complaint, complaint_note};
 use persistence::repo;
 use persistence::sea_orm::ActiveValue::Set;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -167,15 +167,6 @@ fn view(c: complaint::Model, today: NaiveDate, lang: Lang, notes: Option<Vec<Not
         notes,
         version: c.version,
     }
-}
-
-fn sha256_hex(s: &str) -> String {
-    Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Compares without stopping at the first difference.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A tracking number: `TS`, the date (China Standard Time) and 8 characters from an alphabet
@@ -337,7 +328,9 @@ pub async fn follow(
     } else {
         None
     };
-    let c = c.filter(|c| same(&c.secret_hash, &sha256_hex(secret))).ok_or_else(ApiError::not_found)?;
+    let c = c
+        .filter(|c| constant_time_eq(&c.secret_hash, &sha256_hex(secret)))
+        .ok_or_else(ApiError::not_found)?;
     Ok(HttpResponse::Ok().json(PublicComplaintView {
         status_name: status_name(ctx.lang, &c.status),
         tracking_number: c.tracking_number,

@@ -366,7 +366,7 @@ pub async fn create_task(
     } else if b.sample_size < 1 || b.sample_size as usize > population.len() {
         e.push(FieldError::new("sample_size", Rule::OutOfRange).with("min", 1).with("max", population.len()));
     }
-    let active = repo::supervision::inspectors(&state.db, true).await?;
+    let active = repo::supervision::active_inspectors(&state.db).await?;
     if let Some(ids) = &b.inspector_ids {
         if ids.len() > 1000 {
             e.push(FieldError::new("inspector_ids", Rule::TooLong).with("max", 1000));
