@@ -207,7 +207,8 @@ impl Config {
         let certificate_key_path = var("SKILLCERT_CERTIFICATE_KEY")
             .map(PathBuf::from)
             .unwrap_or_else(|| data_dir.join("keys").join("certificate-signing-ed25519.pem"));
-        let verify_limit_per_minute = int(&var, "SKILLCERT_VERIFY_LIMIT_PER_MINUTE", 60, 1, 100_000)? as u32;
+        let verify_limit_per_minute =
+            int(&var, "SKILLCERT_VERIFY_LIMIT_PER_MINUTE", 60, 1, 10_000_000)? as u32;
         let clock_start = match var("SKILLCERT_CLOCK_START") {
             Some(v) => Some(
                 chrono::DateTime::parse_from_rfc3339(v.trim())

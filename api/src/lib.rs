@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod i18n;
 pub mod idempotency;
+pub mod limiter;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Latency bucket bounds in seconds.
 const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
@@ -22,6 +22,8 @@ struct Histogram {
 pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), Histogram>>,
     certificates_issued: AtomicU64,
+    /// SQL statements sent by this process (counted by the database driver's callback).
+    db_statements: Arc<AtomicU64>,
 }
 
 impl Metrics {
@@ -41,6 +43,16 @@ impl Metrics {
     /// Counts issued certificates.
     pub fn certificates_issued(&self, n: u64) {
         self.certificates_issued.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// The counter the database connection adds every statement to.
+    pub fn statement_counter(&self) -> Arc<AtomicU64> {
+        self.db_statements.clone()
+    }
+
+    /// SQL statements sent so far.
+    pub fn db_statements(&self) -> u64 {
+        self.db_statements.load(Ordering::Relaxed)
     }
 
     /// The exposition text, with the gauges read at scrape time.
@@ -136,6 +148,20 @@ impl Metrics {
             "counter",
             self.certificates_issued.load(Ordering::Relaxed).to_string(),
         );
+        gauge(
+            &mut out,
+            "skillcert_db_statements_total",
+            "SQL statements sent to the database by this process.",
+            "counter",
+            self.db_statements().to_string(),
+        );
+        gauge(
+            &mut out,
+            "skillcert_rate_limit_sync_statements_total",
+            "Of those, statements that shared rate-limit counts with the other replicas (once a second at most).",
+            "counter",
+            gauges.rate_limit_statements.to_string(),
+        );
         out
     }
 }
@@ -149,6 +175,8 @@ pub struct Gauges {
     pub outbox_pending: u64,
     pub outbox_dead: u64,
     pub outbox_oldest_age_seconds: f64,
+    /// Statements the rate limiter sent to share its counts (included in the statements total).
+    pub rate_limit_statements: u64,
 }
 
 fn escape(s: &str) -> String {

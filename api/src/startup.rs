@@ -48,9 +48,11 @@ impl Application {
             std::fs::create_dir_all(&config.data_dir)
                 .map_err(|e| StartupError::DataDir(config.data_dir.display().to_string(), e))?;
         }
-        let db = persistence::connect(config.database_url.expose(), config.db_max_connections)
+        let mut db = persistence::connect(config.database_url.expose(), config.db_max_connections)
             .await
             .map_err(StartupError::Database)?;
+        let metrics = Arc::new(crate::metrics::Metrics::default());
+        persistence::count_statements(&mut db, metrics.statement_counter());
         repo::district::load_reference(&db).await.map_err(StartupError::Reference)?;
         repo::occupation::load_reference(&db, chrono::Utc::now()).await.map_err(StartupError::Reference)?;
         repo::calendar::load_reference(&db, chrono::Utc::now()).await.map_err(StartupError::Reference)?;
@@ -75,14 +77,14 @@ impl Application {
         }
         let certificate_key = Arc::new(crate::state::CertificateKey::new(cert_key));
         let state = AppState {
-            db,
+            db: db.clone(),
             tokens,
             clock,
             attachments_dir: config.attachments_dir.clone(),
             certificate_key,
             public_url: config.issuer.clone(),
-            verify_limit_per_minute: config.verify_limit_per_minute,
-            metrics: Arc::default(),
+            limiter: Arc::new(crate::limiter::Limiter::new(config.verify_limit_per_minute, db.clone())),
+            metrics,
             metrics_token: config.metrics_token.clone(),
         };
         {
@@ -100,6 +102,7 @@ impl Application {
             .map_err(StartupError::Reference)?;
         }
 
+        crate::limiter::spawn_sync(&state.limiter, state.clock.clone());
         if let Some(webhook) = config.webhook.clone() {
             crate::outbox::spawn_worker(state.clone(), webhook);
         }

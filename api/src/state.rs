@@ -18,9 +18,8 @@ pub struct AppState {
     pub certificate_key: Arc<CertificateKey>,
     /// The public base URL (`SKILLCERT_ISSUER`): QR codes point at `{public_url}/verify/{token}`.
     pub public_url: String,
-    /// Public verifications allowed per client address and minute (state in the database, so the
-    /// bound holds across replicas).
-    pub verify_limit_per_minute: u32,
+    /// The bound on public verifications and complaints per client address and minute.
+    pub limiter: Arc<crate::limiter::Limiter>,
     /// Prometheus metrics of this process.
     pub metrics: Arc<crate::metrics::Metrics>,
     /// `SKILLCERT_METRICS_TOKEN`: when set, `/metrics` wants it as a bearer token.

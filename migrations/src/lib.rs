@@ -70,6 +70,7 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
         "",
         "",
     ),
+    ("m20261128_000013_successor_index", include_str!("../sql/m20261128_000013_successor_index.sql"), "", ""),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

@@ -34,6 +34,14 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Database, DbErr>
     Ok(db)
 }
 
+/// Adds one to `counter` for every statement `db` (and every clone made afterwards) sends,
+/// inside transactions too.
+pub fn count_statements(db: &mut Database, counter: std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    });
+}
+
 /// Begins a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`, so that concurrent
 /// writers wait for the lock up front instead of failing with "database is locked" on upgrade.
 pub async fn begin_write(db: &Database) -> Result<DatabaseTransaction, DbErr> {

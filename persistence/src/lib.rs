@@ -8,7 +8,9 @@ pub mod error;
 pub mod repo;
 pub mod test_support;
 
-pub use db::{Database, backup_sqlite, begin_write, connect, lock_key, lock_row, pool_stats};
+pub use db::{
+    Database, backup_sqlite, begin_write, connect, count_statements, lock_key, lock_row, pool_stats,
+};
 pub use error::RepoError;
 pub use sea_orm;
 pub use sea_orm::{

@@ -128,14 +128,26 @@ async fn an_audit_event_rolls_back_with_its_transaction() {
 }
 
 #[tokio::test]
-async fn rate_limit_windows_count_and_reset() {
+async fn rate_limit_counts_add_up_per_window_and_start_over_with_the_next() {
+    use repo::limits::{Increment, add};
     let (_t, db) = fresh().await;
-    let now = Utc::now();
-    for expected in 1..=3 {
-        assert_eq!(repo::limits::hit(&db, "k", now, 60).await.expect("hit"), expected);
-    }
-    assert_eq!(repo::limits::hit(&db, "other", now, 60).await.expect("hit"), 1);
-    assert_eq!(repo::limits::hit(&db, "k", now + Duration::seconds(61), 60).await.expect("hit"), 1);
+    let w = chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("time");
+    let inc = |key: &str, window_start, delta| Increment { key: key.into(), window_start, delta };
+    let counts = |totals: Vec<repo::limits::Total>| {
+        let mut v: Vec<(String, i64)> = totals.into_iter().map(|t| (t.key, t.count)).collect();
+        v.sort();
+        v
+    };
+    let first = add(&db, &[inc("k", w, 3), inc("other", w, 1)]).await.expect("add");
+    assert_eq!(counts(first), [("k".to_owned(), 3), ("other".to_owned(), 1)]);
+    // Another replica's counts for the same window add up.
+    assert_eq!(counts(add(&db, &[inc("k", w, 2)]).await.expect("add")), [("k".to_owned(), 5)]);
+    // The next window starts over; a late increment for the earlier one changes nothing.
+    let next = w + Duration::seconds(60);
+    assert_eq!(counts(add(&db, &[inc("k", next, 1)]).await.expect("add")), [("k".to_owned(), 1)]);
+    let late = add(&db, &[inc("k", w, 4)]).await.expect("add");
+    assert_eq!((late[0].count, late[0].window_start), (1, next));
+    assert!(add(&db, &[]).await.expect("nothing").is_empty());
 }
 
 // R27: two separate pools (as two server processes would have) allocate certificate serials for

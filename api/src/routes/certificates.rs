@@ -20,6 +20,7 @@ use ed25519_dalek::Signer as _;
 use persistence::entity::certificate;
 use persistence::repo;
 use persistence::repo::certificate::Claim;
+use persistence::repo::certificate::PublicQuery;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -372,17 +373,8 @@ pub struct PublicCertificate {
 }
 
 /// The public view of a certificate.
-pub async fn public_view(
-    db: &impl persistence::ConnectionTrait,
-    c: certificate::Model,
-    lang: Lang,
-) -> Result<PublicCertificate, ApiError> {
-    let superseded_by = if c.status == "superseded" {
-        repo::certificate::successor(db, c.id).await?.map(|s| s.code)
-    } else {
-        None
-    };
-    Ok(PublicCertificate {
+pub fn public_view(c: repo::certificate::PublicRecord, lang: Lang) -> PublicCertificate {
+    PublicCertificate {
         status_name: i18n::group_code("certificate_status", &c.status)
             .map_or_else(|| c.status.clone(), |(g, k)| i18n::name(lang, Name::Code(g, k))),
         level_name: c.level.parse::<Level>().map(|l| i18n::name(lang, Name::Level(l))).unwrap_or_default(),
@@ -396,23 +388,21 @@ pub async fn public_view(
         level: c.level,
         institution_name: c.institution_name,
         issue_date: c.issue_date,
-        superseded_by,
-    })
+        superseded_by: c.superseded_by,
+    }
 }
 
-/// Counts a public verification of the client address; 429 past the configured bound.
+/// Counts a public request of the client address; 429 past the configured bound (see
+/// [`crate::limiter`]: counted in memory, shared through the database once a second).
 pub async fn rate_limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
     // The peer address: behind a proxy, configure it to connect from the client's address or
     // rate-limit there (X-Forwarded-For is not trusted, since any client can send it).
     let ip = req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
-    let now = state.clock.now();
-    let count = repo::limits::hit(&state.db, &format!("verify:{ip}"), now, 60).await?;
-    if count > i64::from(state.verify_limit_per_minute) {
-        let mut e = ApiError::new(Problem::RateLimited).with("seconds", 60);
-        e.retry_after = Some(60);
-        return Err(e);
-    }
-    Ok(())
+    state.limiter.hit(&format!("verify:{ip}"), state.clock.now()).map_err(|e| {
+        let mut err = ApiError::new(Problem::RateLimited).with("seconds", e.retry_after);
+        err.retry_after = Some(e.retry_after as u64);
+        err
+    })
 }
 
 /// Free public verification (R31), no account: by code and the holder's full name, or by the QR
@@ -440,18 +430,18 @@ pub async fn verify(
     }
     let q = body.0;
     let miss = || ApiError::new(Problem::CertificateNotFound);
-    let found = match (&q.code, &q.name, &q.token) {
+    let query = match (&q.code, &q.name, &q.token) {
         (Some(code), Some(name), None) => {
             if code.chars().count() > 30 || name.chars().count() > 50 {
                 return Err(miss());
             }
-            repo::certificate::by_code(&state.db, code.trim()).await?.filter(|c| c.holder_name == name.trim())
+            PublicQuery::CodeAndName(code.trim(), name.trim())
         }
         (None, None, Some(token)) => {
             if token.len() > 64 {
                 return Err(miss());
             }
-            repo::certificate::by_token(&state.db, token.trim()).await?
+            PublicQuery::Token(token.trim())
         }
         _ => {
             return Err(ApiError::validation(vec![
@@ -459,10 +449,8 @@ pub async fn verify(
             ]));
         }
     };
-    let c = found.ok_or_else(miss)?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(public_view(&state.db, c, ctx.lang).await?))
+    let c = repo::certificate::public_record(&state.db, query).await?.ok_or_else(miss)?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(public_view(c, ctx.lang)))
 }
 
 /// A published verification key.

@@ -74,6 +74,7 @@ pub async fn metrics(
         pool_max,
         outbox_pending: pending,
         outbox_dead: dead,
+        rate_limit_statements: state.limiter.statements(),
         outbox_oldest_age_seconds: oldest
             .map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1000.0),
     };

@@ -60,7 +60,11 @@ pub async fn verify_page(
     token: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     super::certificates::rate_limit(&state, &req).await?;
-    let found = if token.len() <= 64 { repo::certificate::by_token(&state.db, &token).await? } else { None };
+    let found = if token.len() <= 64 {
+        repo::certificate::public_record(&state.db, repo::certificate::PublicQuery::Token(&token)).await?
+    } else {
+        None
+    };
     let html = |status: actix_web::http::StatusCode, body: String| {
         HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")
@@ -70,7 +74,7 @@ pub async fn verify_page(
     };
     match found {
         Some(c) => {
-            let v = public_view(&state.db, c, Lang::ZhCn).await?;
+            let v = public_view(c, Lang::ZhCn);
             Ok(html(actix_web::http::StatusCode::OK, render(&v)))
         }
         None => Ok(html(

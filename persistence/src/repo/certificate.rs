@@ -117,6 +117,63 @@ pub async fn by_token(
     Ok(certificate::Entity::find().filter(certificate::Column::VerifyToken.eq(token)).one(db).await?)
 }
 
+/// What public verification shows of a certificate, with the code of its successor.
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct PublicRecord {
+    pub code: String,
+    pub status: String,
+    pub revoked_reason: Option<String>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub holder_name: String,
+    pub occupation_name: String,
+    pub work_type: String,
+    pub level: String,
+    pub institution_name: String,
+    pub issue_date: chrono::NaiveDate,
+    pub superseded_by: Option<String>,
+}
+
+/// How a public verification finds its certificate.
+#[derive(Debug, Clone, Copy)]
+pub enum PublicQuery<'a> {
+    /// The 22-character code and the holder's full name, both as stored.
+    CodeAndName(&'a str, &'a str),
+    /// The QR code's token.
+    Token(&'a str),
+}
+
+/// The public record of a certificate, in exactly one statement: one lookup through the unique
+/// index on the code (with the name compared in the same row) or on the token, and the
+/// successor's code from the index of `supersedes_id` only for a superseded certificate.
+pub async fn public_record(
+    db: &impl ConnectionTrait,
+    query: PublicQuery<'_>,
+) -> Result<Option<PublicRecord>, RepoError> {
+    use sea_orm::FromQueryResult as _;
+    let backend = db.get_database_backend();
+    let pg = backend == sea_orm::DbBackend::Postgres;
+    let (filter, values): (&str, Vec<sea_orm::Value>) = match query {
+        PublicQuery::CodeAndName(code, name) => (
+            if pg { "c.code = $1 AND c.holder_name = $2" } else { "c.code = ?1 AND c.holder_name = ?2" },
+            vec![code.into(), name.into()],
+        ),
+        PublicQuery::Token(token) => {
+            (if pg { "c.verify_token = $1" } else { "c.verify_token = ?1" }, vec![token.into()])
+        }
+    };
+    let sql = format!(
+        "SELECT c.code, c.status, c.revoked_reason, c.revoked_at, c.holder_name, c.occupation_name, \
+                c.work_type, c.level, c.institution_name, c.issue_date, \
+                CASE WHEN c.status = 'superseded' THEN \
+                  (SELECT s.code FROM certificates s WHERE s.supersedes_id = c.id ORDER BY s.serial LIMIT 1) \
+                END AS superseded_by \
+         FROM certificates c WHERE {filter}"
+    );
+    Ok(PublicRecord::find_by_statement(sea_orm::Statement::from_sql_and_values(backend, sql, values))
+        .one(db)
+        .await?)
+}
+
 /// The certificate that supersedes `id`, if any.
 pub async fn successor(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<certificate::Model>, RepoError> {
     Ok(certificate::Entity::find().filter(certificate::Column::SupersedesId.eq(id)).one(db).await?)

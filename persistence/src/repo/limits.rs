@@ -4,42 +4,65 @@ use crate::error::RepoError;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-/// Counts one request for `key` in a fixed window of `window_seconds` and returns the count in
-/// the current window. One atomic statement, so every replica sharing the database agrees.
-pub async fn hit(
-    db: &impl ConnectionTrait,
-    key: &str,
-    now: DateTime<Utc>,
-    window_seconds: i64,
-) -> Result<i64, RepoError> {
-    let window_start = now - chrono::Duration::seconds(window_seconds);
+/// Requests counted by one replica for `key` in the window starting at `window_start`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Increment {
+    pub key: String,
+    pub window_start: DateTime<Utc>,
+    pub delta: i64,
+}
+
+/// The count of `key` in the database after an [`add`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Total {
+    pub key: String,
+    pub window_start: DateTime<Utc>,
+    pub count: i64,
+}
+
+/// Adds replicas' counts to the shared rows in one statement (keys must be distinct) and returns
+/// the totals. A row of an earlier window starts over; an increment for a window older than the
+/// row's is not added (it arrived late) and the row's newer total is returned instead.
+pub async fn add(db: &impl ConnectionTrait, increments: &[Increment]) -> Result<Vec<Total>, RepoError> {
+    if increments.is_empty() {
+        return Ok(Vec::new());
+    }
     let backend = db.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
-             ON CONFLICT (key) DO UPDATE SET \
-               count = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.count + 1 END, \
-               window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2 ELSE rate_limits.window_start END \
-             RETURNING count"
+    let mut sql = String::from("INSERT INTO rate_limits (key, window_start, count) VALUES ");
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(increments.len() * 3);
+    for (i, inc) in increments.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
         }
-        _ => {
-            "INSERT INTO rate_limits (key, window_start, count) VALUES (?1, ?2, 1) \
-             ON CONFLICT (key) DO UPDATE SET \
-               count = CASE WHEN rate_limits.window_start <= ?3 THEN 1 ELSE rate_limits.count + 1 END, \
-               window_start = CASE WHEN rate_limits.window_start <= ?3 THEN ?2 ELSE rate_limits.window_start END \
-             RETURNING count"
+        let n = i * 3;
+        if backend == DbBackend::Postgres {
+            sql.push_str(&format!("(${}, ${}, ${})", n + 1, n + 2, n + 3));
+        } else {
+            sql.push_str(&format!("(?{}, ?{}, ?{})", n + 1, n + 2, n + 3));
         }
-    };
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [key.into(), now.into(), window_start.into()],
-        ))
-        .await?
-        .ok_or_else(|| RepoError::Db(sea_orm::DbErr::Custom("rate limit returned no row".into())))?;
-    let count: i32 = row.try_get("", "count")?;
-    Ok(i64::from(count))
+        values.push(inc.key.clone().into());
+        values.push(inc.window_start.into());
+        values.push(i32::try_from(inc.delta).unwrap_or(i32::MAX).into());
+    }
+    sql.push_str(
+        " ON CONFLICT (key) DO UPDATE SET \
+           count = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.count + excluded.count \
+                        WHEN rate_limits.window_start < excluded.window_start THEN excluded.count \
+                        ELSE rate_limits.count END, \
+           window_start = CASE WHEN rate_limits.window_start < excluded.window_start THEN excluded.window_start \
+                               ELSE rate_limits.window_start END \
+         RETURNING key, window_start, count",
+    );
+    let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Total {
+                key: row.try_get("", "key")?,
+                window_start: row.try_get("", "window_start")?,
+                count: i64::from(row.try_get::<i32>("", "count")?),
+            })
+        })
+        .collect()
 }
 
 /// A published key.

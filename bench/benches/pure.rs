@@ -1,0 +1,104 @@
+//! Criterion benchmarks of pure code (`cargo bench -p bench --bench pure`). Where a piece of work
+//! has a floor that no implementation can beat, the floor runs beside it in the same group:
+//! signing a certificate statement beside Ed25519 signing alone of a message of the same length.
+
+#![allow(clippy::expect_used, reason = "benchmark setup: a failure should stop the run loudly")]
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use domain::certificate::Statement;
+use domain::supervision::{Candidate, PoolMember, draw};
+use domain::{CertificateCode, InstitutionCode, Level, ResidentId, Serial};
+use ed25519_dalek::Signer as _;
+use std::hint::black_box;
+
+fn statement() -> Statement<'static> {
+    Statement {
+        code: "S000050000001264000001",
+        holder_name: "王小明",
+        gender: "男",
+        id_number: "50010120080301100X",
+        occupation_code: "6-18-01-01",
+        occupation_name: "车工",
+        work_type: "——",
+        level: "4",
+        institution_name: "重庆市第1技工学校",
+        issue_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 16).expect("date"),
+    }
+}
+
+fn signing(c: &mut Criterion) {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+    let s = statement();
+    let same_length = vec![b'x'; s.canonical().len()];
+    let mut g = c.benchmark_group("certificate signature");
+    g.bench_function("limit: Ed25519 signature of a message of the same length", |b| {
+        b.iter(|| key.sign(black_box(&same_length)))
+    });
+    g.bench_function("skillcert: canonical statement and its signature", |b| {
+        b.iter(|| key.sign(black_box(&s).canonical().as_bytes()))
+    });
+    g.finish();
+}
+
+fn codes(c: &mut Criterion) {
+    let institution = InstitutionCode::parse("S0000500000012").ok();
+    let mut g = c.benchmark_group("codes");
+    g.bench_function("certificate code: build and format", |b| {
+        b.iter(|| {
+            let code = CertificateCode::new(
+                black_box(institution.expect("institution code")),
+                2026,
+                Level::Four,
+                Serial::new(black_box(123_456)).expect("serial"),
+            )
+            .expect("code");
+            code.to_string()
+        })
+    });
+    g.bench_function("certificate code: parse and check", |b| {
+        b.iter(|| CertificateCode::parse(black_box("S000050000001264123456")))
+    });
+    g.bench_function("resident ID: parse and check", |b| {
+        b.iter(|| ResidentId::parse(black_box("50010120080301100X")))
+    });
+    g.finish();
+}
+
+fn pdf(c: &mut Criterion) {
+    let face = api::pdf::certificate::CertificateFace {
+        code: "S000050000001264000001",
+        holder_name: "王小明",
+        gender: "男",
+        id_number: "50010120080301100X",
+        occupation_name: "车工",
+        work_type: "——",
+        level_name: "四级/中级工",
+        institution_name: "重庆市第1技工学校",
+        issue_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 16).expect("date"),
+        verify_url: "https://skillcert.example.cn/verify/AAECAwQFBgcICQoLDA0ODxAR",
+        website: "https://skillcert.example.cn",
+        photo: None,
+    };
+    // The font is parsed once per process, before the first certificate.
+    api::pdf::certificate::certificate_pdf(&face).expect("pdf");
+    let mut g = c.benchmark_group("e-certificate");
+    g.sample_size(30);
+    g.bench_function("Annex 5 PDF, subset Kai font and QR code", |b| {
+        b.iter(|| api::pdf::certificate::certificate_pdf(black_box(&face)))
+    });
+    g.finish();
+}
+
+fn inspections(c: &mut Criterion) {
+    let population: Vec<Candidate<u32>> =
+        (0..1_000).map(|i| Candidate { id: i, school: 10_000 + i }).collect();
+    let pool: Vec<PoolMember<u32>> = (0..200)
+        .map(|i: u32| PoolMember { id: 20_000 + i, employer: i.is_multiple_of(4).then_some(10_000 + i) })
+        .collect();
+    c.bench_function("double-random draw: 100 of 1,000 institutions, 2 of 200 inspectors each", |b| {
+        b.iter(|| draw(black_box("5f2c9e"), &population, &pool, 100, 2))
+    });
+}
+
+criterion_group!(benches, signing, codes, pdf, inspections);
+criterion_main!(benches);

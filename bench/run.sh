@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The benchmarks of docs/PERFORMANCE.md, side by side with their limits, from a release build.
+#
+#   bench/run.sh [all|verification|replicas|import|startup|pure]    (default: all)
+#
+# Environment: CERTIFICATES (1000000), SECONDS per wrk run (10), RUNS per measurement (3),
+# PG_URL (postgres://postgres@127.0.0.1:5432/postgres; each benchmark creates and drops its own
+# database there). Needs Debian's wrk (installed here when missing and run as root). The report
+# is printed and kept in target/bench-report.md. Leave the machine otherwise idle while it runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+what=${1:-all}
+CERTIFICATES=${CERTIFICATES:-1000000}
+SECONDS_PER_RUN=${SECONDS:-10}
+RUNS=${RUNS:-3}
+PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+
+if ! command -v wrk > /dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk > /dev/null
+  else
+    echo "wrk is missing: apt-get install wrk" >&2
+    exit 1
+  fi
+fi
+
+cargo build --release -q -p api -p bench --bins
+bin=target/release/skillcert-bench
+report=target/bench-report.md
+: > "$report"
+
+machine() {
+  echo "# skillcert benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+  echo
+  echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB," \
+       "$(psql "$PG_URL" -Atc 'SHOW server_version' 2>/dev/null | sed 's/^/PostgreSQL /' || echo 'no PostgreSQL'), SQLite (bundled), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
+}
+
+sqlite() { env -u TEST_DATABASE_URL "$bin" "$@"; }
+postgres() { TEST_DATABASE_URL=$PG_URL "$bin" "$@"; }
+
+{
+  machine
+  case $what in
+    all|verification)
+      sqlite verification "$CERTIFICATES" "$SECONDS_PER_RUN" "$RUNS"
+      postgres verification "$CERTIFICATES" "$SECONDS_PER_RUN" "$RUNS" ;;
+  esac
+  case $what in all|replicas) postgres replicas "$RUNS" ;; esac
+  case $what in
+    all|import)
+      sqlite import "$RUNS"
+      postgres import "$RUNS" ;;
+  esac
+  case $what in all|startup) sqlite startup 10 ;; esac
+} 2>&1 | tee -a "$report"
+
+case $what in
+  all|pure) cargo bench -q -p bench --bench pure 2>&1 | grep -v '^$' | tee -a "$report" ;;
+esac
+echo "report: $report"

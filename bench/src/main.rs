@@ -1,0 +1,498 @@
+//! `skillcert-bench`: the whole-system benchmarks of `docs/PERFORMANCE.md`, run by `bench/run.sh`
+//! from a release build. Each prints a Markdown table. The database is `TEST_DATABASE_URL`
+//! (PostgreSQL) or a fresh SQLite file, as for the tests.
+//!
+//! - `verification [CERTIFICATES] [SECONDS] [RUNS]`: seeds CERTIFICATES (1,000,000) certificates
+//!   through the API in requests of 10,000 (timing each: the issuance benchmark), then loads public
+//!   verification with wrk at 8 and 32 connections, alternating skillcert and `verify-limit`, both
+//!   pinned to core 0 and wrk to core 1, RUNS times SECONDS each.
+//! - `replicas [ROUNDS]`: 8 institutions issue 10,000 certificates each at once through two
+//!   skillcert processes on one database; checks that serials have no gap.
+//! - `import [RUNS]`: 100,000 candidates as CSV and as XLSX into a fresh server process each;
+//!   time and the process's peak memory.
+//! - `startup [RUNS]`: first start, restart to ready, idle memory, and one certificate PDF.
+
+mod proc;
+mod seed;
+
+use proc::{Load, Server, Tools, free_port};
+use seed::{Fixture, PASSWORD};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+fn arg(n: usize, default: u64) -> u64 {
+    std::env::args().nth(n).and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 { v[m] } else { (v[m - 1] + v[m]) / 2.0 }
+}
+
+fn build() -> &'static str {
+    if cfg!(debug_assertions) { "debug" } else { "release" }
+}
+
+fn backend() -> &'static str {
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    }
+}
+
+/// The environment of a skillcert process on `app`'s database and keys.
+fn server_env(app: &tests::TestApp, port: u16, data: &Path, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let keys = app.data_dir.join("keys");
+    let url = app.db.as_ref().map(|d| d.url.clone()).unwrap_or_default();
+    let mut env: Vec<(String, String)> = [
+        ("DATABASE_URL", url),
+        ("SKILLCERT_BIND", format!("127.0.0.1:{port}")),
+        ("SKILLCERT_DATA_DIR", data.display().to_string()),
+        ("SKILLCERT_ATTACHMENT_DIR", app.data_dir.join("attachments").display().to_string()),
+        ("SKILLCERT_SIGNING_KEY", keys.join("token-signing-ed25519.pem").display().to_string()),
+        ("SKILLCERT_CERTIFICATE_KEY", keys.join("certificate-signing-ed25519.pem").display().to_string()),
+        ("SKILLCERT_CLOCK_START", app.state.clock.now().to_rfc3339()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    env
+}
+
+async fn login(client: &reqwest::Client, address: &str, username: &str) -> String {
+    let r = client
+        .post(format!("{address}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("login: {e}"));
+    let body: serde_json::Value = r.json().await.unwrap_or_default();
+    body["access_token"].as_str().unwrap_or_default().to_owned()
+}
+
+/// SQL statements a skillcert process has sent for requests so far: from one scrape of
+/// `/metrics`, all statements less those the rate limiter sent to share its counts. The scrape
+/// itself runs 2 (outbox depth and dead letters) before it reads the counter.
+async fn request_statements(client: &reqwest::Client, address: &str) -> f64 {
+    let text = match client.get(format!("{address}/metrics")).send().await {
+        Ok(r) => r.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let counter = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse::<f64>().ok()))
+            .unwrap_or(f64::NAN)
+    };
+    counter("skillcert_db_statements_total ") - counter("skillcert_rate_limit_sync_statements_total ")
+}
+
+#[tokio::main]
+async fn main() {
+    let command = std::env::args().nth(1).unwrap_or_default();
+    match command.as_str() {
+        "verification" => verification(arg(2, 1_000_000), arg(3, 10) as u32, arg(4, 3) as usize).await,
+        "replicas" => replicas(arg(2, 3) as usize).await,
+        "import" => import(arg(2, 3) as usize).await,
+        "startup" => startup(arg(2, 10) as usize).await,
+        _ => {
+            eprintln!(
+                "usage: skillcert-bench verification|replicas|import|startup [ARGS] (see bench/run.sh)"
+            );
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Seeds `total` certificates in requests of 10,000 (timed), then loads verification.
+async fn verification(total: u64, seconds: u32, runs: usize) {
+    const PER_PLAN: u64 = 10_000;
+    let tools = Tools::find();
+    let plans_needed = total.div_ceil(PER_PLAN) as usize;
+    // At most 999,999 serials per institution and year: 50 plans of 10,000 per institution.
+    let schools = plans_needed.div_ceil(50).max(1);
+    let started = Instant::now();
+    let f = Fixture::new(schools as u32, &[]).await;
+    let per_school: Vec<usize> = (0..schools).map(|i| (plans_needed - i * 50).min(50)).collect();
+    let plans = f.reviewed_plans(&per_school).await;
+    let client = reqwest::Client::new();
+    let mut issue_seconds = Vec::new();
+    for (k, (school, plan)) in plans.iter().enumerate() {
+        f.add_approved(plan, k, (PER_PLAN - 1) as u32).await;
+        let token = f.token(school).await;
+        let t = Instant::now();
+        let (status, n) = Fixture::issue(&client, &f.app.address, plan, &token).await;
+        issue_seconds.push(t.elapsed().as_secs_f64());
+        assert_eq!((status, n as u64), (201, PER_PLAN), "plan {k}");
+    }
+    let issued = f.app.count("certificates").await;
+    println!(
+        "\n## Issuing 10,000 certificates in one request ({}, in-process server, {} requests)\n",
+        backend(),
+        issue_seconds.len()
+    );
+    let mut sorted = issue_seconds.clone();
+    sorted.sort_by(f64::total_cmp);
+    println!("| requests | p50 | min | max | target p50 |\n|---|---|---|---|---|");
+    println!(
+        "| {} | {:.3} s | {:.3} s | {:.3} s | ≤ 0.4 s |",
+        sorted.len(),
+        median(issue_seconds.clone()),
+        sorted.first().copied().unwrap_or(f64::NAN),
+        sorted.last().copied().unwrap_or(f64::NAN)
+    );
+    println!("\n{issued} certificates in the database, seeded in {:.0} s.", started.elapsed().as_secs_f64());
+
+    // 100,000 random (code, name) pairs for wrk.
+    let dir = std::env::temp_dir().join(format!("skillcert-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_default();
+    let pairs = dir.join("pairs.tsv");
+    {
+        use persistence::sea_orm::{ConnectionTrait, Statement};
+        let db = &f.app.state.db;
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT code, holder_name FROM certificates ORDER BY random() LIMIT 100000",
+            ))
+            .await
+            .unwrap_or_default();
+        let mut text = String::new();
+        for r in rows {
+            let code: String = r.try_get("", "code").unwrap_or_default();
+            let name: String = r.try_get("", "holder_name").unwrap_or_default();
+            text.push_str(&format!("{code}\t{name}\n"));
+        }
+        std::fs::write(&pairs, text).unwrap_or_else(|e| panic!("pairs: {e}"));
+    }
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("verify.lua");
+    let pool = "8";
+    let (sk_port, limit_port) = (free_port(), free_port());
+    let data = dir.join("server");
+    let sk = Server::start(
+        &tools.skillcert,
+        &server_env(
+            &f.app,
+            sk_port,
+            &data,
+            &[
+                ("SKILLCERT_WORKERS", "1"),
+                ("SKILLCERT_DB_MAX_CONNECTIONS", pool),
+                ("SKILLCERT_VERIFY_LIMIT_PER_MINUTE", "10000000"),
+            ],
+        ),
+        sk_port,
+        Some(0),
+    );
+    let url = f.app.db.as_ref().map(|d| d.url.clone()).unwrap_or_default();
+    let limit = Server::start(
+        &tools.limit,
+        &[
+            ("DATABASE_URL".to_owned(), url),
+            ("BIND".to_owned(), format!("127.0.0.1:{limit_port}")),
+            ("POOL".to_owned(), pool.to_owned()),
+            ("WORKERS".to_owned(), "1".to_owned()),
+        ],
+        limit_port,
+        Some(0),
+    );
+    sk.ready(&client, "/ready").await;
+    // The limit has no GET route: any HTTP answer means it listens.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.get(format!("{}/", limit.address)).send().await.is_err() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let sk_url = format!("{}/api/v1/public/certificates/verify", sk.address);
+    let limit_url = format!("{}/verify", limit.address);
+    // Warm both (connections, caches).
+    proc::wrk(&tools, &sk_url, &script, 8, 3, 1, &pairs);
+    proc::wrk(&tools, &limit_url, &script, 8, 3, 1, &pairs);
+
+    println!(
+        "\n## Public verification by code + name, {} certificates, {} ({} runs of {seconds} s, medians)\n",
+        issued,
+        backend(),
+        runs
+    );
+    println!(
+        "| connections | server | requests/s | p50 | p99 | errors | share of the limit | SQL statements per verification |\n|---|---|---|---|---|---|---|---|"
+    );
+    for connections in [8u32, 32] {
+        let (mut mine, mut theirs, mut per_request): (Vec<Load>, Vec<Load>, Vec<f64>) = Default::default();
+        for _ in 0..runs {
+            theirs.push(proc::wrk(&tools, &limit_url, &script, connections, seconds, 1, &pairs));
+            let before = request_statements(&client, &sk.address).await;
+            let load = proc::wrk(&tools, &sk_url, &script, connections, seconds, 1, &pairs);
+            let after = request_statements(&client, &sk.address).await;
+            // Less the 2 statements of the second scrape.
+            per_request.push((after - before - 2.0) / load.requests as f64);
+            mine.push(load);
+        }
+        let m = |v: &[Load], f: fn(&Load) -> f64| median(v.iter().map(f).collect());
+        let limit_rps = m(&theirs, |l| l.per_second);
+        for (name, v) in [("verify-limit (actix-web + sqlx)", &theirs), ("skillcert", &mine)] {
+            let rps = m(v, |l| l.per_second);
+            let share =
+                if name == "skillcert" { format!("{:.0} %", rps / limit_rps * 100.0) } else { "—".into() };
+            let statements = if name == "skillcert" {
+                format!("{:.4}", median(per_request.clone()))
+            } else {
+                "1 (by design)".into()
+            };
+            println!(
+                "| {connections} | {name} | {rps:.0} | {:.2} ms | {:.2} ms | {} | {share} | {statements} |",
+                m(v, |l| l.p50_ms),
+                m(v, |l| l.p99_ms),
+                v.iter().map(|l| l.errors).sum::<u64>(),
+            );
+        }
+    }
+    drop(sk);
+    drop(limit);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// 8 institutions × 10,000 certificates at once through two replicas on one database.
+async fn replicas(rounds: usize) {
+    let tools = Tools::find();
+    let f = Fixture::new(8, &[]).await;
+    let client = reqwest::Client::new();
+    let dir = std::env::temp_dir().join(format!("skillcert-bench-{}", std::process::id()));
+    let ports = [free_port(), free_port()];
+    let servers: Vec<Server> = ports
+        .iter()
+        .enumerate()
+        .map(|(i, &port)| {
+            Server::start(
+                &tools.skillcert,
+                &server_env(&f.app, port, &dir.join(format!("r{i}")), &[]),
+                port,
+                None,
+            )
+        })
+        .collect();
+    for s in &servers {
+        s.ready(&client, "/ready").await;
+    }
+    println!(
+        "\n## 8 requests of 10,000 certificates at once, 8 institutions, 2 replicas, one {} database\n",
+        backend()
+    );
+    println!(
+        "| round | wall time | certificates | certificates/s | serial gaps | duplicate codes |\n|---|---|---|---|---|---|"
+    );
+    let mut rates = Vec::new();
+    for round in 1..=rounds {
+        let plans = f.reviewed_plans(&[1; 8]).await;
+        for (k, (_, plan)) in plans.iter().enumerate() {
+            f.add_approved(plan, round * 100 + k, 9_999).await;
+        }
+        let mut jobs = Vec::new();
+        for (k, (school, plan)) in plans.iter().enumerate() {
+            let address = servers[k % 2].address.clone();
+            let token = login(&client, &address, &school.username).await;
+            jobs.push((address, plan.clone(), token));
+        }
+        let t = Instant::now();
+        let results = futures_util::future::join_all(
+            jobs.iter().map(|(address, plan, token)| Fixture::issue(&client, address, plan, token)),
+        )
+        .await;
+        let wall = t.elapsed().as_secs_f64();
+        let issued: usize = results.iter().map(|r| r.1).sum();
+        assert!(results.iter().all(|r| r.0 == 201), "{results:?}");
+        let (gaps, duplicates) = check_serials(&f).await;
+        rates.push(issued as f64 / wall);
+        println!(
+            "| {round} | {wall:.2} s | {issued} | {:.0} | {gaps} | {duplicates} |",
+            issued as f64 / wall
+        );
+    }
+    println!("\nMedian: {:.0} certificates/s (target ≥ 35,000).", median(rates));
+    drop(servers);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// (serials missing from 1..=max per institution and year, codes present twice).
+async fn check_serials(f: &Fixture) -> (i64, i64) {
+    use persistence::sea_orm::{ConnectionTrait, Statement};
+    let db = &f.app.state.db;
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT (SELECT COALESCE(SUM(hi - n), 0) FROM (SELECT MAX(serial) AS hi, COUNT(*) AS n FROM certificates GROUP BY institution_id, issue_year) g) AS gaps, \
+                    (SELECT COUNT(*) - COUNT(DISTINCT code) FROM certificates) AS duplicates",
+        ))
+        .await
+        .ok()
+        .flatten();
+    let get = |c: &str| {
+        row.as_ref()
+            .and_then(|r| {
+                r.try_get::<i64>("", c).ok().or_else(|| r.try_get::<i32>("", c).ok().map(i64::from))
+            })
+            .unwrap_or(-1)
+    };
+    (get("gaps"), get("duplicates"))
+}
+
+/// 100,000 candidates as CSV and XLSX, each into a fresh server process.
+async fn import(runs: usize) {
+    const ROWS: u32 = 100_000;
+    let tools = Tools::find();
+    let f = Fixture::new(1, &[]).await;
+    let client = reqwest::Client::new();
+    let dir = std::env::temp_dir().join(format!("skillcert-bench-{}", std::process::id()));
+    println!("\n## Importing 100,000 candidates into a plan, {} (fresh server process per run)\n", backend());
+    println!(
+        "| format | file | runs | p50 time | max time | peak RSS (max) | target |\n|---|---|---|---|---|---|---|"
+    );
+    for (format, xlsx, content_type, target) in [
+        ("CSV", false, "text/csv", "≤ 4 s, ≤ 300 MB"),
+        (
+            "XLSX",
+            true,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "≤ 8 s, ≤ 300 MB",
+        ),
+    ] {
+        let file = seed::candidates_file(ROWS, xlsx);
+        let (mut times, mut peaks) = (Vec::new(), Vec::new());
+        for run in 0..runs {
+            let port = free_port();
+            let server = Server::start(
+                &tools.skillcert,
+                &server_env(&f.app, port, &dir.join(format!("{format}{run}")), &[]),
+                port,
+                None,
+            );
+            server.ready(&client, "/ready").await;
+            let token = login(&client, &server.address, &f.schools[0].username).await;
+            let r = client
+                .post(format!("{}/api/v1/plans", server.address))
+                .bearer_auth(&token)
+                .json(&tests::pipeline::plan_body("2026-12-15"))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("plan: {e}"));
+            let created: serde_json::Value = r.json().await.unwrap_or_default();
+            let plan = created["id"].as_str().unwrap_or_else(|| panic!("plan: {created}")).to_owned();
+            let t = Instant::now();
+            let r = client
+                .post(format!("{}/api/v1/plans/{plan}/candidates/import?mode=all_or_nothing", server.address))
+                .bearer_auth(&token)
+                .header("Content-Type", content_type)
+                .body(file.clone())
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("import: {e}"));
+            let status = r.status().as_u16();
+            let body: serde_json::Value = r.json().await.unwrap_or_default();
+            times.push(t.elapsed().as_secs_f64());
+            let shown: String = body.to_string().chars().take(400).collect();
+            assert_eq!((status, body["imported"].as_u64()), (200, Some(u64::from(ROWS))), "{shown}");
+            peaks.push(server.memory().1 as f64 / 1024.0);
+        }
+        println!(
+            "| {format} | {:.1} MB | {runs} | {:.2} s | {:.2} s | {:.0} MB | {target} |",
+            file.len() as f64 / 1e6,
+            median(times.clone()),
+            times.iter().copied().fold(0.0, f64::max),
+            peaks.iter().copied().fold(0.0, f64::max)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// First start, restarts to ready, idle memory, and certificate PDFs (SQLite).
+async fn startup(runs: usize) {
+    let tools = Tools::find();
+    let client = reqwest::Client::new();
+    let dir = std::env::temp_dir().join(format!("skillcert-bench-{}", std::process::id()));
+    // First start: empty data directory (migrations, reference data, keys, bootstrap account).
+    let mut first = Vec::new();
+    for run in 0..3 {
+        let port = free_port();
+        let data = dir.join(format!("fresh{run}"));
+        let server = Server::start(
+            &tools.skillcert,
+            &[
+                ("SKILLCERT_BIND".to_owned(), format!("127.0.0.1:{port}")),
+                ("SKILLCERT_DATA_DIR".to_owned(), data.display().to_string()),
+                ("SKILLCERT_ADMIN_PASSWORD".to_owned(), "a-long-password-1".to_owned()),
+            ],
+            port,
+            None,
+        );
+        first.push(server.ready(&client, "/ready").await.as_secs_f64() * 1000.0);
+    }
+    // A server with a certificate, restarted.
+    let f = Fixture::new(1, &[]).await;
+    let plans = f.reviewed_plans(&[1]).await;
+    let (school, plan) = &plans[0];
+    let token = f.token(school).await;
+    let (status, _) = Fixture::issue(&client, &f.app.address, plan, &token).await;
+    assert_eq!(status, 201);
+    let code = {
+        use persistence::sea_orm::{ConnectionTrait, Statement};
+        let db = &f.app.state.db;
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT code FROM certificates"))
+            .await
+            .ok()
+            .flatten();
+        row.and_then(|r| r.try_get::<String>("", "code").ok()).unwrap_or_default()
+    };
+    let mut restarts = Vec::new();
+    let mut idle = 0;
+    let (mut pdf_ms, mut pdf_bytes, mut pdf_first) = (Vec::new(), 0usize, 0.0);
+    for run in 0..runs {
+        let port = free_port();
+        let server =
+            Server::start(&tools.skillcert, &server_env(&f.app, port, &dir.join("restart"), &[]), port, None);
+        restarts.push(server.ready(&client, "/ready").await.as_secs_f64() * 1000.0);
+        if run + 1 == runs {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            idle = server.memory().0;
+            let token = login(&client, &server.address, &school.username).await;
+            for i in 0..21 {
+                let t = Instant::now();
+                let r = client
+                    .get(format!("{}/api/v1/certificates/{code}/pdf", server.address))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("pdf: {e}"));
+                assert_eq!(r.status().as_u16(), 200);
+                let bytes = r.bytes().await.map(|b| b.len()).unwrap_or(0);
+                let ms = t.elapsed().as_secs_f64() * 1000.0;
+                if i == 0 {
+                    pdf_first = ms;
+                } else {
+                    pdf_ms.push(ms);
+                }
+                pdf_bytes = bytes;
+            }
+        }
+    }
+    println!("\n## Start-up, memory and the e-certificate PDF (SQLite, {} build)\n", build());
+    println!("| measure | result | target |\n|---|---|---|");
+    println!(
+        "| restart to ready (existing data, median of {runs}) | {:.0} ms | ≤ 300 ms |",
+        median(restarts)
+    );
+    println!("| first start to ready (empty data directory, median of 3) | {:.0} ms | — |", median(first));
+    println!("| idle RSS after start | {:.1} MB | ≤ 40 MB |", idle as f64 / 1024.0);
+    println!(
+        "| one certificate PDF over HTTP (median of 20, after the first) | {:.1} ms | ≤ 50 ms |",
+        median(pdf_ms)
+    );
+    println!("| the first PDF after start | {pdf_first:.1} ms | — |");
+    println!("| PDF size | {:.0} KB | ≤ 300 KB |", pdf_bytes as f64 / 1024.0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
