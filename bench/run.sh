@@ -3,16 +3,18 @@
 #
 #   bench/run.sh [all|verification|replicas|import|startup|pure]    (default: all)
 #
-# Environment: CERTIFICATES (1000000), SECONDS per wrk run (10), RUNS per measurement (3),
+# Environment: CERTIFICATES (1000000), WRK_SECONDS per wrk run (10), RUNS per measurement (3), STARTS
+# (10 restarts),
 # PG_URL (postgres://postgres@127.0.0.1:5432/postgres; each benchmark creates and drops its own
-# database there). Needs Debian's wrk (installed here when missing and run as root). The report
+# database there), PROFILE (release; CI runs PROFILE=debug with small sizes to check the harness
+# itself, not the speed). Needs Debian's wrk (installed here when missing and run as root). The report
 # is printed and kept in target/bench-report.md. Leave the machine otherwise idle while it runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 what=${1:-all}
 CERTIFICATES=${CERTIFICATES:-1000000}
-SECONDS_PER_RUN=${SECONDS:-10}
+SECONDS_PER_RUN=${WRK_SECONDS:-10}
 RUNS=${RUNS:-3}
 PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 
@@ -25,8 +27,13 @@ if ! command -v wrk > /dev/null; then
   fi
 fi
 
-cargo build --release -q -p api -p bench --bins
-bin=target/release/skillcert-bench
+PROFILE=${PROFILE:-release}
+if [ "$PROFILE" = release ]; then
+  cargo build --release -q -p api -p bench --bins
+else
+  cargo build -q -p api -p bench --bins
+fi
+bin=target/$PROFILE/skillcert-bench
 report=target/bench-report.md
 : > "$report"
 
@@ -53,10 +60,12 @@ postgres() { TEST_DATABASE_URL=$PG_URL "$bin" "$@"; }
       sqlite import "$RUNS"
       postgres import "$RUNS" ;;
   esac
-  case $what in all|startup) sqlite startup 10 ;; esac
+  case $what in all|startup) sqlite startup "${STARTS:-10}" ;; esac
 } 2>&1 | tee -a "$report"
 
-case $what in
-  all|pure) cargo bench -q -p bench --bench pure 2>&1 | grep -v '^$' | tee -a "$report" ;;
-esac
+if [ "$PROFILE" = release ]; then
+  case $what in
+    all|pure) cargo bench -q -p bench --bench pure 2>&1 | grep -v '^$' | tee -a "$report" ;;
+  esac
+fi
 echo "report: $report"

@@ -41,7 +41,7 @@ fn signing(c: &mut Criterion) {
 }
 
 fn codes(c: &mut Criterion) {
-    let institution = InstitutionCode::parse("S0000500000012").ok();
+    let institution = Serial::new(5).map(InstitutionCode::from_serial);
     let mut g = c.benchmark_group("codes");
     g.bench_function("certificate code: build and format", |b| {
         b.iter(|| {

@@ -175,14 +175,15 @@ pub async fn issue(
             .with_name("status", Name::Code("institution_status", st.code()))
     })?;
     let scope = repo::institution::scope(&tx, inst.id).await?;
-    let issued: Vec<Uuid> =
+    let issued: std::collections::HashSet<Uuid> =
         repo::certificate::of_plan(&tx, p.id).await?.into_iter().map(|c| c.candidate_id).collect();
     let candidates = repo::results::candidates(&tx, p.id).await?;
+    let by_id: HashMap<Uuid, &_> = candidates.iter().map(|c| (c.id, c)).collect();
     let mut errors = Vec::new();
     let chosen: Vec<_> = match &request.candidate_ids {
         Some(ids) => {
             for (k, id) in ids.iter().enumerate() {
-                match candidates.iter().find(|c| c.id == *id) {
+                match by_id.get(id) {
                     None => errors.push(
                         FieldError::new(format!("candidate_ids[{k}]"), Rule::NotInPlan).with("code", id),
                     ),
@@ -195,7 +196,8 @@ pub async fn issue(
                     Some(_) => {}
                 }
             }
-            candidates.iter().filter(|c| ids.contains(&c.id)).collect()
+            let wanted: std::collections::HashSet<&Uuid> = ids.iter().collect();
+            candidates.iter().filter(|c| wanted.contains(&c.id)).collect()
         }
         None => {
             candidates.iter().filter(|c| c.review_status == "approved" && !issued.contains(&c.id)).collect()
@@ -250,19 +252,6 @@ pub async fn issue(
             .to_string();
         let occupation_name = names.get(&c.occupation_code).cloned().unwrap_or_default();
         let work_type = printed_work_type(&c.work_type).to_owned();
-        let statement = Statement {
-            code: &code,
-            holder_name: &c.name,
-            gender: &c.gender,
-            id_number: &c.id_number,
-            occupation_code: &c.occupation_code,
-            occupation_name: &occupation_name,
-            work_type: &work_type,
-            level: &c.level,
-            institution_name: &inst.name,
-            issue_date: today,
-        };
-        let signature = URL_SAFE_NO_PAD.encode(signer.key.sign(statement.canonical().as_bytes()).to_bytes());
         rows.push(certificate::Model {
             id: Uuid::now_v7(),
             code,
@@ -287,9 +276,14 @@ pub async fn issue(
             supersedes_id: None,
             verify_token: crate::auth::keys::random_token(18),
             key_id: signer.kid.clone(),
-            signature,
+            // Signed below, all at once.
+            signature: String::new(),
             created_at: now,
         });
+    }
+    let signatures = sign_all(&signer.key, &rows)?;
+    for (row, signature) in rows.iter_mut().zip(signatures) {
+        row.signature = signature;
     }
     let first_code = rows.first().map(|r| r.code.clone());
     let last_code = rows.last().map(|r| r.code.clone());
@@ -306,13 +300,55 @@ pub async fn issue(
         now,
     )
     .await?;
-    let json = serde_json::to_value(&response).map_err(ApiError::internal)?;
+    // Serialised once: 10,000 certificates make a large answer.
+    let body = serde_json::to_vec(&response).map_err(ApiError::internal)?;
     if let Some(k) = &key {
-        repo::certificate::complete(&tx, caller.id(), k, 201, &json).await?;
+        let stored: serde_json::Value = serde_json::from_slice(&body).map_err(ApiError::internal)?;
+        repo::certificate::complete(&tx, caller.id(), k, 201, &stored).await?;
     }
     tx.commit().await?;
     state.metrics.certificates_issued(n as u64);
-    Ok(HttpResponse::Created().json(json))
+    Ok(HttpResponse::Created().content_type("application/json").body(body))
+}
+
+/// The statement of a certificate record, as signed.
+fn statement_of(c: &certificate::Model) -> Statement<'_> {
+    Statement {
+        code: &c.code,
+        holder_name: &c.holder_name,
+        gender: &c.gender,
+        id_number: &c.id_number,
+        occupation_code: &c.occupation_code,
+        occupation_name: &c.occupation_name,
+        work_type: &c.work_type,
+        level: &c.level,
+        institution_name: &c.institution_name,
+        issue_date: c.issue_date,
+    }
+}
+
+/// Signs the statements of `rows` (base64url Ed25519 signatures, in order), spread over the
+/// machine's cores: signing is most of the work of a large issuance (R29).
+fn sign_all(key: &ed25519_dalek::SigningKey, rows: &[certificate::Model]) -> Result<Vec<String>, ApiError> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(8);
+    let per_thread = rows.len().div_ceil(threads).max(500);
+    let sign = |chunk: &[certificate::Model]| -> Vec<String> {
+        chunk
+            .iter()
+            .map(|c| URL_SAFE_NO_PAD.encode(key.sign(statement_of(c).canonical().as_bytes()).to_bytes()))
+            .collect()
+    };
+    if rows.len() <= per_thread {
+        return Ok(sign(rows));
+    }
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = rows.chunks(per_thread).map(|chunk| scope.spawn(move || sign(chunk))).collect();
+        let mut all = Vec::with_capacity(rows.len());
+        for w in workers {
+            all.extend(w.join().map_err(|_| ApiError::internal("a signing thread failed"))?);
+        }
+        Ok(all)
+    })
 }
 
 /// Certificates of a plan (its institution, the centre, the bureau, the plan's district).

@@ -32,6 +32,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(verify_page::verify_page)
         .service(
             scope("/api/v1")
+                // Public verification first: the router tries routes in this order, and this is
+                // the one the public calls most (docs/PERFORMANCE.md).
+                .service(certificates::verify)
                 .service(auth::login)
                 .service(clients::token)
                 .service(clients::create)
@@ -111,7 +114,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(plans::results::lodge)
                 .service(certificates::issue)
                 .service(certificates::of_plan)
-                .service(certificates::verify)
                 .service(certificates::get)
                 .service(certificates::revoke)
                 .service(certificates::reissue)

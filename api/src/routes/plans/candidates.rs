@@ -579,11 +579,14 @@ pub async fn import(
     };
     let mut existing: HashSet<(String, String, String, String)> =
         repo::plan::candidate_keys(&state.db, p.id).await?.into_iter().collect();
-    let mut good = Vec::new();
+    // Each row is freed once checked, and the keys once all are: a large file is held about
+    // once in memory, as the rows to insert (docs/PERFORMANCE.md).
+    let total = inputs.len();
+    let mut good = Vec::with_capacity(total);
     let mut bad: Vec<(usize, Vec<FieldError>)> = Vec::new();
-    for (k, input) in inputs.iter().enumerate() {
+    for (k, input) in inputs.into_iter().enumerate() {
         let row_number = k + 2;
-        match check(input, &c, "") {
+        match check(&input, &c, "") {
             Ok(row) if !existing.insert(key(&row)) => {
                 bad.push((row_number, vec![FieldError::new("id_number", Rule::Duplicate)]))
             }
@@ -591,6 +594,7 @@ pub async fn import(
             Err(errors) => bad.push((row_number, errors)),
         }
     }
+    drop(existing);
     if mode == "all_or_nothing" && !bad.is_empty() {
         let errors = bad
             .into_iter()
@@ -613,14 +617,14 @@ pub async fn import(
         &caller,
         "plan.candidates_imported",
         ("plan", p.id.to_string()),
-        serde_json::json!({"rows": inputs.len(), "imported": imported, "rejected": bad.len(), "mode": mode}),
+        serde_json::json!({"rows": total, "imported": imported, "rejected": bad.len(), "mode": mode}),
         now,
     )
     .await?;
     tx.commit().await?;
     let rejected =
         bad.into_iter().map(|(row, errors)| RejectedRow { row, errors: render(errors, ctx.lang) }).collect();
-    Ok(HttpResponse::Ok().json(ImportReport { mode, rows: inputs.len(), imported, rejected }))
+    Ok(HttpResponse::Ok().json(ImportReport { mode, rows: total, imported, rejected }))
 }
 
 fn render(errors: Vec<FieldError>, lang: Lang) -> Vec<FieldErrorBody> {
