@@ -53,6 +53,9 @@ pub struct Limiter {
     slots: Mutex<HashMap<String, Slot>>,
     /// Statements sent by [`Limiter::sync`].
     statements: AtomicU64,
+    /// Held while a sync runs: a sync waits for one in flight (the background task's), so that
+    /// when it returns, every request counted before it was called is in the database.
+    syncing: tokio::sync::Mutex<()>,
 }
 
 /// A request past the bound: retry after this many seconds.
@@ -64,7 +67,13 @@ pub struct Exceeded {
 impl Limiter {
     /// A limiter of `bound` requests per key and minute, syncing through `db`.
     pub fn new(bound: u32, db: Database) -> Limiter {
-        Limiter { bound: i64::from(bound), db, slots: Mutex::default(), statements: AtomicU64::new(0) }
+        Limiter {
+            bound: i64::from(bound),
+            db,
+            slots: Mutex::default(),
+            statements: AtomicU64::new(0),
+            syncing: tokio::sync::Mutex::new(()),
+        }
     }
 
     fn slots(&self) -> MutexGuard<'_, HashMap<String, Slot>> {
@@ -99,8 +108,9 @@ impl Limiter {
     }
 
     /// Sends the counts made since the last sync and takes back every replica's totals; drops
-    /// the keys of past windows. Returns the number of keys sent.
+    /// the keys of past windows. Returns the number of keys sent. Syncs run one at a time.
     pub async fn sync(&self, now: DateTime<Utc>) -> Result<usize, persistence::RepoError> {
+        let _one_at_a_time = self.syncing.lock().await;
         let current = now.timestamp().div_euclid(WINDOW_SECONDS);
         let batch: Vec<Increment> = {
             let mut slots = self.slots();

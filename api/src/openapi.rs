@@ -241,6 +241,11 @@ pub fn yaml(spec: &Spec) -> String {
     spec.to_yaml().unwrap_or_default()
 }
 
+/// The contract as served at `/openapi.json`.
+pub fn json(spec: &Spec) -> Vec<u8> {
+    serde_json::to_vec(spec).unwrap_or_default()
+}
+
 /// Paths and their methods, to tell 405 from 404.
 #[derive(Debug, Clone)]
 pub struct RouteTable {

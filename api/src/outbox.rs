@@ -190,20 +190,13 @@ pub async fn certificates_event(
                 })
                 .collect(),
         };
-        rows.push(outbox_event::Model {
-            id: 0,
+        rows.push(repo::outbox::NewEvent {
             delivery_id,
             event_type: event_type.into(),
             institution_id: i.id,
-            payload: serde_json::to_value(&event).map_err(ApiError::internal)?,
-            status: "pending".into(),
-            attempts: 0,
-            next_attempt_at: Utc::now(),
-            locked_until: None,
-            last_status: None,
-            last_error: None,
+            // Straight to text: a `serde_json::Value` of 500 certificates is costly to build.
+            payload: serde_json::to_string(&event).map_err(ApiError::internal)?,
             created_at: now,
-            delivered_at: None,
         });
     }
     if !rows.is_empty() {

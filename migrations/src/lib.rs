@@ -71,6 +71,12 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
         "",
     ),
     ("m20261128_000013_successor_index", include_str!("../sql/m20261128_000013_successor_index.sql"), "", ""),
+    (
+        "m20261128_000014_bulk_issuance",
+        "",
+        include_str!("../sql/m20261128_000014_bulk_issuance.postgres.sql"),
+        "",
+    ),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).
@@ -93,7 +99,9 @@ impl MigrationTrait for SqlMigration {
         let backend = manager.get_database_backend();
         let sql = render(self.sql, backend)?;
         let conn = manager.get_connection();
-        conn.execute_unprepared(&sql).await?;
+        if !sql.trim().is_empty() {
+            conn.execute_unprepared(&sql).await?;
+        }
         let specific = match backend {
             DbBackend::Postgres => self.postgres,
             _ => self.sqlite,

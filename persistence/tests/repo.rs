@@ -215,3 +215,49 @@ async fn r27_concurrent_allocation_from_two_pools_is_gapless_and_unique() {
     let expected: Vec<i32> = (0..160).map(|k| 1 + k * 100).collect();
     assert_eq!(firsts, expected, "16,000 serials in batches of 100, each batch once, no gap");
 }
+
+#[tokio::test]
+async fn a_certificate_of_an_unknown_institution_plan_or_candidate_is_refused() {
+    // SQLite checks these references with foreign keys; PostgreSQL with one set-based check per
+    // statement (migration 14), written or updated.
+    let (_t, db) = fresh().await;
+    let now = Utc::now();
+    let certificate = |serial: i32| persistence::entity::certificate::Model {
+        id: uuid::Uuid::now_v7(),
+        code: format!("S00005000000120264{serial:06}"),
+        institution_id: uuid::Uuid::now_v7(),
+        plan_id: uuid::Uuid::now_v7(),
+        candidate_id: uuid::Uuid::now_v7(),
+        issue_year: 2026,
+        serial,
+        holder_name: "王小明".into(),
+        gender: "male".into(),
+        id_number: "11010520080101001X".into(),
+        occupation_code: "6-18-01-01".into(),
+        occupation_name: "车工".into(),
+        work_type: String::new(),
+        level: "4".into(),
+        institution_name: "n".into(),
+        issue_date: now.date_naive(),
+        photo_key: None,
+        status: "valid".into(),
+        revoked_reason: None,
+        revoked_at: None,
+        supersedes_id: None,
+        verify_token: format!("token-{serial}"),
+        key_id: "k".into(),
+        signature: "s".into(),
+        created_at: now,
+    };
+    let tx = persistence::begin_write(&db).await.expect("tx");
+    let refused = repo::certificate::insert(&tx, vec![certificate(1), certificate(2)]).await;
+    let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        message.contains("FOREIGN KEY constraint failed")
+            || message.contains("certificate of an unknown institution"),
+        "a certificate pointing nowhere was written, or refused for another reason: {message}"
+    );
+    drop(tx);
+    let code = certificate(1).code;
+    assert!(repo::certificate::by_code(&db, &code).await.expect("read").is_none());
+}

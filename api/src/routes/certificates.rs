@@ -176,8 +176,8 @@ pub async fn issue(
     })?;
     let scope = repo::institution::scope(&tx, inst.id).await?;
     let issued: std::collections::HashSet<Uuid> =
-        repo::certificate::of_plan(&tx, p.id).await?.into_iter().map(|c| c.candidate_id).collect();
-    let candidates = repo::results::candidates(&tx, p.id).await?;
+        repo::certificate::issued_candidates(&tx, p.id).await?.into_iter().collect();
+    let candidates = repo::results::issuable(&tx, p.id).await?;
     let by_id: HashMap<Uuid, &_> = candidates.iter().map(|c| (c.id, c)).collect();
     let mut errors = Vec::new();
     let chosen: Vec<_> = match &request.candidate_ids {
@@ -276,20 +276,45 @@ pub async fn issue(
             supersedes_id: None,
             verify_token: crate::auth::keys::random_token(18),
             key_id: signer.kid.clone(),
-            // Signed below, all at once.
+            // Signed below, chunk by chunk.
             signature: String::new(),
             created_at: now,
         });
     }
-    let signatures = sign_all(&signer.key, &rows)?;
-    for (row, signature) in rows.iter_mut().zip(signatures) {
-        row.signature = signature;
-    }
+    // Signing is most of the CPU work of an issuance. One thread signs chunk after chunk while
+    // this one writes the outbox events and then each chunk as soon as it is signed, so that the
+    // database writes while the next chunk is signed.
+    let statements: Vec<String> = rows.iter().map(|c| statement_of(c).canonical()).collect();
+    let (signed_tx, mut signed_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<String>>();
+    let signing_key = state.certificate_key.clone();
+    let signing = tokio::task::spawn_blocking(move || {
+        for chunk in statements.chunks(SIGNED_CHUNK) {
+            let signatures = chunk
+                .iter()
+                .map(|s| URL_SAFE_NO_PAD.encode(signing_key.key.sign(s.as_bytes()).to_bytes()))
+                .collect();
+            if signed_tx.send(signatures).is_err() {
+                // The request failed meanwhile: nothing is waiting for the rest.
+                return;
+            }
+        }
+    });
     let first_code = rows.first().map(|r| r.code.clone());
     let last_code = rows.last().map(|r| r.code.clone());
-    let response = IssueResponse { items: rows.iter().cloned().map(|c| view(c, ctx.lang)).collect() };
     crate::outbox::certificates_event(&tx, "certificates.issued", &inst, &rows, None, now).await?;
-    repo::certificate::insert(&tx, rows).await?;
+    for chunk in rows.chunks_mut(SIGNED_CHUNK) {
+        let signatures =
+            signed_rx.recv().await.ok_or_else(|| ApiError::internal("the signing thread stopped"))?;
+        if signatures.len() != chunk.len() {
+            return Err(ApiError::internal("a chunk of signatures is incomplete"));
+        }
+        for (row, signature) in chunk.iter_mut().zip(signatures) {
+            row.signature = signature;
+        }
+        repo::certificate::insert(&tx, chunk.to_vec()).await?;
+    }
+    signing.await.map_err(|_| ApiError::internal("the signing thread failed"))?;
+    let response = IssueResponse { items: rows.into_iter().map(|c| view(c, ctx.lang)).collect() };
     audit::record(
         &tx,
         &ctx,
@@ -327,29 +352,9 @@ fn statement_of(c: &certificate::Model) -> Statement<'_> {
     }
 }
 
-/// Signs the statements of `rows` (base64url Ed25519 signatures, in order), spread over the
-/// machine's cores: signing is most of the work of a large issuance (R29).
-fn sign_all(key: &ed25519_dalek::SigningKey, rows: &[certificate::Model]) -> Result<Vec<String>, ApiError> {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(8);
-    let per_thread = rows.len().div_ceil(threads).max(500);
-    let sign = |chunk: &[certificate::Model]| -> Vec<String> {
-        chunk
-            .iter()
-            .map(|c| URL_SAFE_NO_PAD.encode(key.sign(statement_of(c).canonical().as_bytes()).to_bytes()))
-            .collect()
-    };
-    if rows.len() <= per_thread {
-        return Ok(sign(rows));
-    }
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = rows.chunks(per_thread).map(|chunk| scope.spawn(move || sign(chunk))).collect();
-        let mut all = Vec::with_capacity(rows.len());
-        for w in workers {
-            all.extend(w.join().map_err(|_| ApiError::internal("a signing thread failed"))?);
-        }
-        Ok(all)
-    })
-}
+/// Certificates signed and written per chunk during an issuance: a chunk is written while the
+/// next is signed.
+const SIGNED_CHUNK: usize = 1000;
 
 /// Certificates of a plan (its institution, the centre, the bureau, the plan's district).
 #[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),

@@ -5,7 +5,7 @@ use crate::error::RepoError;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -82,16 +82,18 @@ pub async fn set_counter(
 
 /// Inserts certificates (one statement per 1,000).
 pub async fn insert(db: &impl ConnectionTrait, rows: Vec<certificate::Model>) -> Result<(), RepoError> {
-    let mut rows = rows;
-    while !rows.is_empty() {
-        let rest = rows.split_off(rows.len().min(1000));
-        let chunk = std::mem::replace(&mut rows, rest);
-        certificate::Entity::insert_many(chunk.into_iter().map(IntoActiveModel::into_active_model))
-            .exec_without_returning(db)
-            .await
-            .map_err(RepoError::from_db)?;
-    }
-    Ok(())
+    super::insert_all::<certificate::Entity>(db, rows, 1000).await
+}
+
+/// The candidates of a plan that have a certificate (original or reissued).
+pub async fn issued_candidates(db: &impl ConnectionTrait, plan_id: Uuid) -> Result<Vec<Uuid>, RepoError> {
+    Ok(certificate::Entity::find()
+        .select_only()
+        .column(certificate::Column::CandidateId)
+        .filter(certificate::Column::PlanId.eq(plan_id))
+        .into_tuple()
+        .all(db)
+        .await?)
 }
 
 /// Certificates of a plan, by serial.

@@ -25,6 +25,30 @@ pub mod standard;
 pub mod supervision;
 pub mod user;
 
+/// Inserts `rows` into `E`'s table in multi-row statements of `chunk` rows. (On PostgreSQL, one
+/// statement whose only parameter is the rows as a JSON array was measured slower: parsing 8 MB of
+/// JSON costs the server more than binding the values; docs/PERFORMANCE.md.)
+pub(crate) async fn insert_all<E>(
+    db: &impl ConnectionTrait,
+    rows: Vec<E::Model>,
+    chunk: usize,
+) -> Result<(), RepoError>
+where
+    E: EntityTrait,
+    E::Model: sea_orm::IntoActiveModel<E::ActiveModel>,
+{
+    let mut rows = rows;
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(chunk));
+        let part = std::mem::replace(&mut rows, rest);
+        E::insert_many(part.into_iter().map(sea_orm::IntoActiveModel::into_active_model))
+            .exec_without_returning(db)
+            .await
+            .map_err(RepoError::from_db)?;
+    }
+    Ok(())
+}
+
 /// One page of a list: which page (1-based), how many per page, and an optional order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {

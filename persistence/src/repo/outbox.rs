@@ -7,8 +7,7 @@ use crate::error::RepoError;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Statement,
 };
 use uuid::Uuid;
 
@@ -215,16 +214,59 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<outbox_event::Model>, 
     Ok(outbox_event::Entity::find().order_by_asc(outbox_event::Column::Id).all(db).await?)
 }
 
-/// Inserts many events at once (certificates issued in one request).
-pub async fn enqueue_many(
-    db: &impl ConnectionTrait,
-    rows: Vec<outbox_event::Model>,
-) -> Result<(), RepoError> {
-    let models = rows.into_iter().map(|r| {
-        let mut m = r.into_active_model();
-        m.id = sea_orm::ActiveValue::NotSet;
-        m
-    });
-    outbox_event::Entity::insert_many(models).exec_without_returning(db).await.map_err(RepoError::from_db)?;
+/// An event to write whose payload is serialised already.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub delivery_id: Uuid,
+    pub event_type: String,
+    pub institution_id: Uuid,
+    /// The payload as JSON text.
+    pub payload: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Inserts many events in one statement (certificates issued in one request). The payloads come as
+/// JSON text, so that no `serde_json::Value` tree is built for events of up to 500 certificates.
+pub async fn enqueue_many(db: &impl ConnectionTrait, rows: Vec<NewEvent>) -> Result<(), RepoError> {
+    use std::fmt::Write as _;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let backend = db.get_database_backend();
+    let mut sql = String::from(
+        "INSERT INTO outbox (delivery_id, event_type, institution_id, payload, status, attempts, \
+         next_attempt_at, created_at) VALUES ",
+    );
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(rows.len() * 6);
+    let due = Utc::now();
+    for (k, r) in rows.into_iter().enumerate() {
+        if k > 0 {
+            sql.push_str(", ");
+        }
+        if backend == DbBackend::Postgres {
+            let n = k * 6;
+            let _ = write!(
+                sql,
+                "(${}, ${}, ${}, CAST(${} AS json), 'pending', 0, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 6
+            );
+        } else {
+            sql.push_str("(?, ?, ?, ?, 'pending', 0, ?, ?)");
+        }
+        values.extend([
+            r.delivery_id.into(),
+            r.event_type.into(),
+            r.institution_id.into(),
+            r.payload.into(),
+            due.into(),
+            r.created_at.into(),
+        ]);
+    }
+    db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await.map_err(RepoError::from_db)?;
     Ok(())
 }

@@ -131,16 +131,7 @@ pub async fn insert_candidates(
     db: &impl ConnectionTrait,
     rows: Vec<candidate::Model>,
 ) -> Result<(), RepoError> {
-    let mut rows = rows;
-    while !rows.is_empty() {
-        let rest = rows.split_off(rows.len().min(500));
-        let chunk = std::mem::replace(&mut rows, rest);
-        candidate::Entity::insert_many(chunk.into_iter().map(IntoActiveModel::into_active_model))
-            .exec_without_returning(db)
-            .await
-            .map_err(RepoError::from_db)?;
-    }
-    Ok(())
+    super::insert_all::<candidate::Entity>(db, rows, 500).await
 }
 
 /// The keys (ID number, occupation, work type, level) of a plan's candidates.

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -97,6 +98,51 @@ pub async fn candidates(
         .filter(candidate::Column::PlanId.eq(plan_id))
         .order_by_asc(candidate::Column::Name)
         .order_by_asc(candidate::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// What issuing a certificate needs of a candidate.
+#[derive(Clone, sea_orm::FromQueryResult)]
+pub struct Issuable {
+    pub id: Uuid,
+    pub name: String,
+    pub gender: String,
+    pub id_number: String,
+    pub occupation_code: String,
+    pub work_type: String,
+    pub level: String,
+    pub photo_key: Option<String>,
+    pub review_status: String,
+}
+
+/// Never prints the ID number.
+impl std::fmt::Debug for Issuable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issuable").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+/// Every candidate of a plan, by name, with only what issuance needs.
+pub async fn issuable(db: &impl ConnectionTrait, plan_id: Uuid) -> Result<Vec<Issuable>, RepoError> {
+    use candidate::Column as C;
+    Ok(candidate::Entity::find()
+        .select_only()
+        .columns([
+            C::Id,
+            C::Name,
+            C::Gender,
+            C::IdNumber,
+            C::OccupationCode,
+            C::WorkType,
+            C::Level,
+            C::PhotoKey,
+            C::ReviewStatus,
+        ])
+        .filter(C::PlanId.eq(plan_id))
+        .order_by_asc(C::Name)
+        .order_by_asc(C::Id)
+        .into_model::<Issuable>()
         .all(db)
         .await?)
 }
