@@ -42,10 +42,11 @@ pub async fn middleware(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(|k| k.trim().to_owned());
-    let route = req.match_pattern().unwrap_or_default();
     let (Some(key), true) = (key, req.method() == actix_web::http::Method::POST) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    // Only now, for a keyed POST: finding the route template walks the route table again.
+    let route = req.match_pattern().unwrap_or_default();
     if SELF_HANDLED.contains(&route.as_str()) || NOT_IDEMPOTENT.contains(&route.as_str()) {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }

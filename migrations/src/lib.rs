@@ -77,6 +77,12 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
         include_str!("../sql/m20261128_000014_bulk_issuance.postgres.sql"),
         "",
     ),
+    (
+        "m20261128_000015_bulk_import",
+        "",
+        include_str!("../sql/m20261128_000015_bulk_import.postgres.sql"),
+        "",
+    ),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

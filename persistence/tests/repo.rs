@@ -261,3 +261,38 @@ async fn a_certificate_of_an_unknown_institution_plan_or_candidate_is_refused() 
     let code = certificate(1).code;
     assert!(repo::certificate::by_code(&db, &code).await.expect("read").is_none());
 }
+
+#[tokio::test]
+async fn a_candidate_of_an_unknown_plan_is_refused() {
+    // SQLite: a foreign key; PostgreSQL: one set-based check per statement (migration 15).
+    let (_t, db) = fresh().await;
+    let candidate = persistence::entity::candidate::Model {
+        id: uuid::Uuid::now_v7(),
+        plan_id: uuid::Uuid::now_v7(),
+        name: "王小明".into(),
+        gender: "male".into(),
+        id_number: "11010520080101001X".into(),
+        school_name: "s".into(),
+        own_school: true,
+        major: "m".into(),
+        class_name: "c".into(),
+        full_time_confirmed: true,
+        consent_recorded: true,
+        phone: None,
+        occupation_code: "6-18-01-01".into(),
+        work_type: String::new(),
+        level: "4".into(),
+        created_at: Utc::now(),
+        photo_key: None,
+        photo_media_type: None,
+        photo_sha256: None,
+        review_status: "pending".into(),
+        review_note: None,
+    };
+    let refused = repo::plan::insert_candidates(&db, vec![candidate]).await;
+    let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        message.contains("FOREIGN KEY constraint failed") || message.contains("candidate of an unknown plan"),
+        "a candidate of no plan was written, or refused for another reason: {message}"
+    );
+}

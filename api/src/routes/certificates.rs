@@ -207,6 +207,8 @@ pub async fn issue(
         errors.push(FieldError::new("candidate_ids", Rule::NothingToIssue));
     }
     let mut names: HashMap<String, String> = HashMap::new();
+    // The institution's name is printed on every certificate: checked once, not once per name.
+    let institution_missing = crate::pdf::missing_glyphs(&inst.name).map_err(ApiError::internal)?;
     for (k, c) in chosen.iter().enumerate() {
         if !scope.iter().any(|s| {
             s.occupation_code == c.occupation_code && s.work_type == c.work_type && s.level == c.level
@@ -222,8 +224,12 @@ pub async fn issue(
                 repo::occupation::find(&tx, &c.occupation_code).await?.map(|o| o.name).unwrap_or_default();
             names.insert(c.occupation_code.clone(), n);
         }
-        let missing =
-            crate::pdf::missing_glyphs(&format!("{}{}", c.name, inst.name)).map_err(ApiError::internal)?;
+        let mut missing = crate::pdf::missing_glyphs(&c.name).map_err(ApiError::internal)?;
+        if !institution_missing.is_empty() {
+            missing.extend(&institution_missing);
+            missing.sort_unstable();
+            missing.dedup();
+        }
         if !missing.is_empty() {
             errors.push(
                 FieldError::new(format!("candidates[{k}].name"), Rule::MissingGlyphs)

@@ -52,15 +52,7 @@ pub async fn record(
             seq: *seq,
         });
     }
-    while !rows.is_empty() {
-        let rest = rows.split_off(rows.len().min(500));
-        let chunk = std::mem::replace(&mut rows, rest);
-        assessment_result::Entity::insert_many(chunk.into_iter().map(IntoActiveModel::into_active_model))
-            .exec_without_returning(db)
-            .await
-            .map_err(RepoError::from_db)?;
-    }
-    Ok(())
+    super::insert_all::<assessment_result::Entity>(db, rows, 500).await
 }
 
 /// Every value ever entered for a plan, in order.
