@@ -199,9 +199,7 @@ pub async fn certificates_event(
             created_at: now,
         });
     }
-    if !rows.is_empty() {
-        repo::outbox::enqueue_many(db, rows).await?;
-    }
+    repo::outbox::enqueue_many(db, rows).await?;
     Ok(())
 }
 
