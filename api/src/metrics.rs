@@ -50,6 +50,11 @@ impl Metrics {
         self.db_statements.clone()
     }
 
+    /// The same counter, for statements sent past the ORM straight to the driver's pool.
+    pub fn statements(&self) -> &AtomicU64 {
+        &self.db_statements
+    }
+
     /// SQL statements sent so far.
     pub fn db_statements(&self) -> u64 {
         self.db_statements.load(Ordering::Relaxed)

@@ -496,7 +496,9 @@ pub async fn verify(
             ]));
         }
     };
-    let c = repo::certificate::public_record(&state.db, query).await?.ok_or_else(miss)?;
+    let c = repo::certificate::public_record(&state.db, state.metrics.statements(), query)
+        .await?
+        .ok_or_else(miss)?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(public_view(c, ctx.lang)))
 }
 

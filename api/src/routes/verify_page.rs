@@ -61,7 +61,12 @@ pub async fn verify_page(
 ) -> Result<HttpResponse, ApiError> {
     super::certificates::rate_limit(&state, &req).await?;
     let found = if token.len() <= 64 {
-        repo::certificate::public_record(&state.db, repo::certificate::PublicQuery::Token(&token)).await?
+        repo::certificate::public_record(
+            &state.db,
+            state.metrics.statements(),
+            repo::certificate::PublicQuery::Token(&token),
+        )
+        .await?
     } else {
         None
     };
