@@ -207,39 +207,27 @@ async fn verification(total: u64, seconds: u32, runs: usize) {
     let pool = "8";
     let (sk_port, limit_port) = (free_port(), free_port());
     let data = dir.join("server");
-    let sk = Server::start(
-        &tools.skillcert,
-        &server_env(
-            &f.app,
-            sk_port,
-            &data,
-            &[
-                ("SKILLCERT_WORKERS", "1"),
-                ("SKILLCERT_DB_MAX_CONNECTIONS", pool),
-                ("SKILLCERT_VERIFY_LIMIT_PER_MINUTE", "10000000"),
-            ],
-        ),
+    let sk_env = server_env(
+        &f.app,
         sk_port,
-        Some(0),
+        &data,
+        &[
+            ("SKILLCERT_WORKERS", "1"),
+            ("SKILLCERT_DB_MAX_CONNECTIONS", pool),
+            ("SKILLCERT_VERIFY_LIMIT_PER_MINUTE", "10000000"),
+        ],
     );
     let url = f.app.db.as_ref().map(|d| d.url.clone()).unwrap_or_default();
-    let limit = Server::start(
-        &tools.limit,
-        &[
-            ("DATABASE_URL".to_owned(), url),
-            ("BIND".to_owned(), format!("127.0.0.1:{limit_port}")),
-            ("POOL".to_owned(), pool.to_owned()),
-            ("WORKERS".to_owned(), "1".to_owned()),
-        ],
-        limit_port,
-        Some(0),
-    );
+    let limit_env = [
+        ("DATABASE_URL".to_owned(), url),
+        ("BIND".to_owned(), format!("127.0.0.1:{limit_port}")),
+        ("POOL".to_owned(), pool.to_owned()),
+        ("WORKERS".to_owned(), "1".to_owned()),
+    ];
+    let sk = Server::start(&tools.skillcert, &sk_env, sk_port, Some(0));
+    let limit = Server::start(&tools.limit, &limit_env, limit_port, Some(0));
     sk.ready(&client, "/ready").await;
-    // The limit has no GET route: any HTTP answer means it listens.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while client.get(format!("{}/", limit.address)).send().await.is_err() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    limit_listens(&client, &limit).await;
     let sk_url = format!("{}/api/v1/public/certificates/verify", sk.address);
     let limit_url = format!("{}/verify", limit.address);
     // Warm both (connections, caches).
@@ -287,7 +275,79 @@ async fn verification(total: u64, seconds: u32, runs: usize) {
     }
     drop(sk);
     drop(limit);
+    instructions(
+        &tools,
+        &client,
+        (&sk_env, sk_port),
+        (&limit_env, limit_port),
+        &script,
+        &pairs,
+        &dir,
+        seconds,
+    )
+    .await;
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The limit has no GET route: any HTTP answer means it listens.
+async fn limit_listens(client: &reqwest::Client, limit: &Server) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while client.get(format!("{}/", limit.address)).send().await.is_err() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Instructions per verification, counted by callgrind in each server (all its threads, user
+/// space only) during one wrk run at 8 connections. Unlike requests per second, the count does
+/// not depend on what else the machine is doing, so it compares across runs and machines.
+#[allow(clippy::too_many_arguments)]
+async fn instructions(
+    tools: &Tools,
+    client: &reqwest::Client,
+    (sk_env, sk_port): (&[(String, String)], u16),
+    (limit_env, limit_port): (&[(String, String)], u16),
+    script: &Path,
+    pairs: &Path,
+    dir: &Path,
+    seconds: u32,
+) {
+    if cfg!(debug_assertions) {
+        // Under callgrind a debug build starts too slowly to be worth the wait in CI.
+        println!("\nA debug build: instructions per verification not counted.");
+        return;
+    }
+    if !proc::callgrind_available() {
+        println!("\nvalgrind is missing: instructions per verification not counted.");
+        return;
+    }
+    println!("\n### Instructions per verification (callgrind, 8 connections, {seconds} s)\n");
+    println!(
+        "| server | verifications | instructions per verification | share of the limit's |\n|---|---|---|---|"
+    );
+    let mut counted = Vec::new();
+    for (name, bin, env, port, path) in [
+        ("verify-limit (actix-web + sqlx)", &tools.limit, limit_env, limit_port, "/verify"),
+        ("skillcert", &tools.skillcert, sk_env, sk_port, "/api/v1/public/certificates/verify"),
+    ] {
+        let out = dir.join(format!("callgrind.{port}"));
+        let server = Server::start_counted(bin, env, port, &out);
+        if name == "skillcert" {
+            server.ready(client, "/ready").await;
+        } else {
+            limit_listens(client, &server).await;
+        }
+        let url = format!("{}{path}", server.address);
+        proc::wrk(tools, &url, script, 8, 3, 1, pairs);
+        let pid = server.child.id();
+        proc::callgrind_zero(pid);
+        let load = proc::wrk(tools, &url, script, 8, seconds, 1, pairs);
+        let total = proc::callgrind_dump(pid, &out);
+        drop(server);
+        let per = total as f64 / load.requests.max(1) as f64;
+        counted.push(per);
+        let share = if counted.len() == 2 { format!("{:.2}", per / counted[0]) } else { "—".into() };
+        println!("| {name} | {} | {per:.0} | {share} |", load.requests);
+    }
 }
 
 /// 8 institutions × 10,000 certificates at once through two replicas on one database.

@@ -46,7 +46,7 @@ impl Drop for Server {
 impl Server {
     /// Starts `bin` with `env` (and nothing else but `PATH`), on `cpu` if given, listening on `port`.
     pub fn start(bin: &Path, env: &[(String, String)], port: u16, cpu: Option<u32>) -> Server {
-        let mut cmd = match cpu {
+        let cmd = match cpu {
             Some(c) => {
                 let mut t = Command::new("taskset");
                 t.arg("-c").arg(c.to_string()).arg(bin);
@@ -54,6 +54,22 @@ impl Server {
             }
             None => Command::new(bin),
         };
+        Server::spawn(cmd, bin, env, port)
+    }
+
+    /// Starts `bin` under callgrind (valgrind), which counts the instructions it runs into
+    /// `out` (`%p` is the process id) from the start; see [`callgrind_zero`] and
+    /// [`callgrind_dump`].
+    pub fn start_counted(bin: &Path, env: &[(String, String)], port: u16, out: &Path) -> Server {
+        let mut cmd = Command::new("valgrind");
+        cmd.arg("--tool=callgrind")
+            .arg(format!("--callgrind-out-file={}", out.display()))
+            .arg("--separate-threads=no")
+            .arg(bin);
+        Server::spawn(cmd, bin, env, port)
+    }
+
+    fn spawn(mut cmd: Command, bin: &Path, env: &[(String, String)], port: u16) -> Server {
         cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
         for (k, v) in env {
             cmd.env(k, v);
@@ -99,6 +115,33 @@ pub fn memory(pid: u32) -> (u64, u64) {
             .unwrap_or(0)
     };
     (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Whether valgrind's callgrind can run here.
+pub fn callgrind_available() -> bool {
+    Command::new("callgrind_control").arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+/// Sets the instruction counts of the callgrind process `pid` to zero.
+pub fn callgrind_zero(pid: u32) {
+    let _ = Command::new("callgrind_control").arg("-z").arg(pid.to_string()).output();
+}
+
+/// Has the callgrind process `pid` write its counts since the last zero to `{out}.1` (the
+/// first dump), and returns the instructions counted there.
+pub fn callgrind_dump(pid: u32, out: &Path) -> u64 {
+    let _ = Command::new("callgrind_control").arg("-d").arg(pid.to_string()).output();
+    let file = PathBuf::from(format!("{}.1", out.display()));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(text) = std::fs::read_to_string(&file)
+            && let Some(n) = text.lines().find_map(|l| l.strip_prefix("summary: "))
+        {
+            return n.trim().parse().unwrap_or(0);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    0
 }
 
 /// A free TCP port on 127.0.0.1.

@@ -21,6 +21,12 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Database, DbErr>
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
+        // sqlx pings a connection on every checkout by default: one more round trip to the
+        // SQLite worker thread or to PostgreSQL per request. A connection in use within the
+        // last 30 s is handed out at once; only one idle for longer (that a server, proxy or
+        // firewall may have dropped meanwhile) is pinged first. sqlx still checks each
+        // connection when it comes back to the pool.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
             o.create_if_missing(true)

@@ -2,6 +2,9 @@
 //! sqlx pool, the same single indexed lookup by code and name as skillcert's handler (the same
 //! SQL text) and the same fields as JSON. No rate limit, no logging, no metrics, no masking.
 //!
+//! Its pools are set up as skillcert's are: a connection idle for less than 30 s is handed out
+//! without a ping first (sqlx's default pings on every checkout).
+//!
 //! `DATABASE_URL` (postgres:// or sqlite://), `BIND` (127.0.0.1:18090), `POOL` (8) and `WORKERS`
 //! (1). `POST /verify` with `{"code": ..., "name": ...}` answers 200 or 404.
 
@@ -81,6 +84,9 @@ async fn verify(pool: web::Data<Pool>, q: web::Json<Query>) -> HttpResponse {
     }
 }
 
+/// A connection idle for this long is pinged before it is handed out (as skillcert's pool does).
+const IDLE_PING: std::time::Duration = std::time::Duration::from_secs(30);
+
 fn env(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
 }
@@ -94,6 +100,15 @@ async fn main() -> std::io::Result<()> {
     let pool = if url.starts_with("postgres") {
         let p = sqlx::postgres::PgPoolOptions::new()
             .max_connections(size)
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= IDLE_PING {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect(&url)
             .await
             .map_err(std::io::Error::other)?;
@@ -102,6 +117,15 @@ async fn main() -> std::io::Result<()> {
         let options: sqlx::sqlite::SqliteConnectOptions = url.parse().map_err(std::io::Error::other)?;
         let p = sqlx::sqlite::SqlitePoolOptions::new()
             .max_connections(size)
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= IDLE_PING {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options.read_only(true))
             .await
             .map_err(std::io::Error::other)?;
