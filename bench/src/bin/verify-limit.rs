@@ -87,6 +87,19 @@ async fn verify(pool: web::Data<Pool>, q: web::Json<Query>) -> HttpResponse {
 /// A connection idle for this long is pinged before it is handed out (as skillcert's pool does).
 const IDLE_PING: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// Pings a connection before it is handed out only if it was idle for [`IDLE_PING`] or longer.
+fn ping_if_idle<DB: sqlx::Database>(
+    conn: &mut DB::Connection,
+    meta: sqlx::pool::PoolConnectionMetadata,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<bool, sqlx::Error>> + Send + '_>> {
+    Box::pin(async move {
+        if meta.idle_for >= IDLE_PING {
+            sqlx::Connection::ping(conn).await?;
+        }
+        Ok(true)
+    })
+}
+
 fn env(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
 }
@@ -101,14 +114,7 @@ async fn main() -> std::io::Result<()> {
         let p = sqlx::postgres::PgPoolOptions::new()
             .max_connections(size)
             .test_before_acquire(false)
-            .before_acquire(|conn, meta| {
-                Box::pin(async move {
-                    if meta.idle_for >= IDLE_PING {
-                        sqlx::Connection::ping(conn).await?;
-                    }
-                    Ok(true)
-                })
-            })
+            .before_acquire(ping_if_idle::<sqlx::Postgres>)
             .connect(&url)
             .await
             .map_err(std::io::Error::other)?;
@@ -118,14 +124,7 @@ async fn main() -> std::io::Result<()> {
         let p = sqlx::sqlite::SqlitePoolOptions::new()
             .max_connections(size)
             .test_before_acquire(false)
-            .before_acquire(|conn, meta| {
-                Box::pin(async move {
-                    if meta.idle_for >= IDLE_PING {
-                        sqlx::Connection::ping(conn).await?;
-                    }
-                    Ok(true)
-                })
-            })
+            .before_acquire(ping_if_idle::<sqlx::Sqlite>)
             .connect_with(options.read_only(true))
             .await
             .map_err(std::io::Error::other)?;
