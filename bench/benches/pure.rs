@@ -38,6 +38,17 @@ fn signing(c: &mut Criterion) {
         b.iter(|| key.sign(black_box(&s).canonical().as_bytes()))
     });
     g.finish();
+
+    // Issuance signs a chunk of 1,000 statements at a time (api::auth::batch).
+    let statements: Vec<String> = (0..1000).map(|_| s.canonical()).collect();
+    let mut g = c.benchmark_group("1,000 certificate signatures");
+    g.bench_function("one by one: SigningKey::sign of each", |b| {
+        b.iter(|| black_box(&statements).iter().map(|m| key.sign(m.as_bytes())).collect::<Vec<_>>())
+    });
+    g.bench_function("skillcert: as one batch (one field inversion)", |b| {
+        b.iter(|| api::auth::batch::sign_all(&key, black_box(&statements)))
+    });
+    g.finish();
 }
 
 fn codes(c: &mut Criterion) {

@@ -32,6 +32,51 @@ pub fn random_token(bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
 }
 
+/// `n` random URL-safe tokens of `bytes` random bytes each, from one read of the random source
+/// (issuance needs one per certificate; a read each was a system call per certificate).
+pub fn random_tokens(n: usize, bytes: usize) -> Vec<String> {
+    use base64::Engine as _;
+    let mut buf = vec![0u8; n * bytes];
+    if getrandom::fill(&mut buf).is_err() {
+        panic_free_abort("the operating system's random source failed");
+    }
+    let tokens = (0..n)
+        .map(|i| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&buf[i * bytes..(i + 1) * bytes]))
+        .collect();
+    zeroize::Zeroize::zeroize(&mut buf);
+    tokens
+}
+
+/// `n` UUIDv7 keys for rows created together, ordered as given: the Unix time in milliseconds, the
+/// row's place in the batch (20 bits, enough for a year's 999,999 serials) and 54 random bits, all
+/// from one read of the random source. Like `Uuid::now_v7`, whose keys sort in creation order
+/// within a process, they sort in the order of the batch.
+pub fn ordered_ids(n: usize) -> Vec<uuid::Uuid> {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64 & 0xFFFF_FFFF_FFFF);
+    let mut buf = vec![0u8; n * 8];
+    if getrandom::fill(&mut buf).is_err() {
+        panic_free_abort("the operating system's random source failed");
+    }
+    buf.chunks_exact(8)
+        .enumerate()
+        .map(|(k, random)| {
+            let place = (k as u128) & 0xF_FFFF;
+            let random =
+                u128::from(u64::from_le_bytes(random.try_into().unwrap_or([0; 8]))) & ((1 << 54) - 1);
+            // 48 bits of time | version 7 | 12 bits of place | variant 0b10 | 8 bits of place | 54 random
+            let v = (u128::from(millis) << 80)
+                | (0x7 << 76)
+                | ((place >> 8) << 64)
+                | (0b10 << 62)
+                | ((place & 0xFF) << 54)
+                | random;
+            uuid::Uuid::from_u128(v)
+        })
+        .collect()
+}
+
 /// Loads the key at `path`, or creates it there (with its directory) if there is none.
 /// Returns the key and whether it was created now.
 pub fn load_or_create(path: &Path) -> Result<(SigningKey, bool), String> {
@@ -92,6 +137,28 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_in_bulk_are_distinct_and_of_the_asked_length() {
+        let tokens = random_tokens(1000, 18);
+        assert_eq!(tokens.len(), 1000);
+        assert!(tokens.iter().all(|t| t.len() == 24));
+        assert_eq!(tokens.iter().collect::<std::collections::HashSet<_>>().len(), 1000);
+    }
+
+    #[test]
+    fn ordered_ids_are_version_7_distinct_and_sorted_in_batch_order() {
+        let ids = ordered_ids(5000);
+        assert_eq!(ids.len(), 5000);
+        assert!(ids.iter().all(|id| id.get_version_num() == 7 && id.get_variant() == uuid::Variant::RFC4122));
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "sorted in the order of the batch");
+        let ms = ids[0].get_timestamp().map(|t| t.to_unix()).unwrap_or_default();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        assert!(now.abs_diff(ms.0) <= 2, "the time in the key is now");
+    }
 
     #[test]
     fn a_key_is_created_once_with_mode_0600_and_then_reused() {

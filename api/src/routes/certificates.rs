@@ -249,6 +249,8 @@ pub async fn issue(
         .map_err(|e| ApiError::internal(format!("stored institution code: {e}")))?;
     let signer = &state.certificate_key;
     let mut rows = Vec::with_capacity(chosen.len());
+    let mut ids = crate::auth::keys::ordered_ids(chosen.len()).into_iter();
+    let mut tokens = crate::auth::keys::random_tokens(chosen.len(), 18).into_iter();
     for (k, c) in chosen.iter().enumerate() {
         let serial = Serial::new(u32::try_from(first + k as i32).map_err(ApiError::internal)?)
             .ok_or_else(|| ApiError::new(Problem::CertificateSerialsExhausted).with("year", year))?;
@@ -259,7 +261,7 @@ pub async fn issue(
         let occupation_name = names.get(&c.occupation_code).cloned().unwrap_or_default();
         let work_type = printed_work_type(&c.work_type).to_owned();
         rows.push(certificate::Model {
-            id: Uuid::now_v7(),
+            id: ids.next().ok_or_else(|| ApiError::internal("too few keys"))?,
             code,
             institution_id: inst.id,
             plan_id: p.id,
@@ -280,24 +282,25 @@ pub async fn issue(
             revoked_reason: None,
             revoked_at: None,
             supersedes_id: None,
-            verify_token: crate::auth::keys::random_token(18),
+            verify_token: tokens.next().ok_or_else(|| ApiError::internal("too few tokens"))?,
             key_id: signer.kid.clone(),
             // Signed below, chunk by chunk.
             signature: String::new(),
             created_at: now,
         });
     }
-    // Signing is most of the CPU work of an issuance. One thread signs chunk after chunk while
-    // this one writes the outbox events and then each chunk as soon as it is signed, so that the
-    // database writes while the next chunk is signed.
+    // Signing is most of the CPU work of an issuance. One thread signs chunk after chunk (a chunk
+    // at a time, sharing one field inversion: `auth::batch`) while this one writes the outbox
+    // events and then each chunk as soon as it is signed, so that the database writes while the
+    // next chunk is signed.
     let statements: Vec<String> = rows.iter().map(|c| statement_of(c).canonical()).collect();
     let (signed_tx, mut signed_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<String>>();
     let signing_key = state.certificate_key.clone();
     let signing = tokio::task::spawn_blocking(move || {
         for chunk in statements.chunks(SIGNED_CHUNK) {
-            let signatures = chunk
+            let signatures = crate::auth::batch::sign_all(&signing_key.key, chunk)
                 .iter()
-                .map(|s| URL_SAFE_NO_PAD.encode(signing_key.key.sign(s.as_bytes()).to_bytes()))
+                .map(|s| URL_SAFE_NO_PAD.encode(s.to_bytes()))
                 .collect();
             if signed_tx.send(signatures).is_err() {
                 // The request failed meanwhile: nothing is waiting for the rest.
