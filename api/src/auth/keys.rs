@@ -10,11 +10,16 @@ use std::path::Path;
 /// Random bytes from the operating system.
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut buf = [0u8; N];
-    // The OS random source failing is unrecoverable; without it nothing secret can be made.
-    if getrandom::fill(&mut buf).is_err() {
+    fill(&mut buf);
+    buf
+}
+
+/// Fills `buf` from the operating system's random source. Its failing is unrecoverable: without
+/// it nothing secret can be made.
+fn fill(buf: &mut [u8]) {
+    if getrandom::fill(buf).is_err() {
         panic_free_abort("the operating system's random source failed");
     }
-    buf
 }
 
 fn panic_free_abort(msg: &str) -> ! {
@@ -26,9 +31,7 @@ fn panic_free_abort(msg: &str) -> ! {
 pub fn random_token(bytes: usize) -> String {
     use base64::Engine as _;
     let mut buf = vec![0u8; bytes];
-    if getrandom::fill(&mut buf).is_err() {
-        panic_free_abort("the operating system's random source failed");
-    }
+    fill(&mut buf);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
 }
 
@@ -37,9 +40,7 @@ pub fn random_token(bytes: usize) -> String {
 pub fn random_tokens(n: usize, bytes: usize) -> Vec<String> {
     use base64::Engine as _;
     let mut buf = vec![0u8; n * bytes];
-    if getrandom::fill(&mut buf).is_err() {
-        panic_free_abort("the operating system's random source failed");
-    }
+    fill(&mut buf);
     let tokens = (0..n)
         .map(|i| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&buf[i * bytes..(i + 1) * bytes]))
         .collect();
@@ -56,9 +57,7 @@ pub fn ordered_ids(n: usize) -> Vec<uuid::Uuid> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64 & 0xFFFF_FFFF_FFFF);
     let mut buf = vec![0u8; n * 8];
-    if getrandom::fill(&mut buf).is_err() {
-        panic_free_abort("the operating system's random source failed");
-    }
+    fill(&mut buf);
     buf.chunks_exact(8)
         .enumerate()
         .map(|(k, random)| {

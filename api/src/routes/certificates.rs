@@ -249,9 +249,9 @@ pub async fn issue(
         .map_err(|e| ApiError::internal(format!("stored institution code: {e}")))?;
     let signer = &state.certificate_key;
     let mut rows = Vec::with_capacity(chosen.len());
-    let mut ids = crate::auth::keys::ordered_ids(chosen.len()).into_iter();
-    let mut tokens = crate::auth::keys::random_tokens(chosen.len(), 18).into_iter();
-    for (k, c) in chosen.iter().enumerate() {
+    let ids = crate::auth::keys::ordered_ids(chosen.len());
+    let tokens = crate::auth::keys::random_tokens(chosen.len(), 18);
+    for ((k, c), (id, verify_token)) in chosen.iter().enumerate().zip(ids.into_iter().zip(tokens)) {
         let serial = Serial::new(u32::try_from(first + k as i32).map_err(ApiError::internal)?)
             .ok_or_else(|| ApiError::new(Problem::CertificateSerialsExhausted).with("year", year))?;
         let level = c.level.parse::<Level>().map_err(|()| ApiError::internal("stored level"))?;
@@ -261,7 +261,7 @@ pub async fn issue(
         let occupation_name = names.get(&c.occupation_code).cloned().unwrap_or_default();
         let work_type = printed_work_type(&c.work_type).to_owned();
         rows.push(certificate::Model {
-            id: ids.next().ok_or_else(|| ApiError::internal("too few keys"))?,
+            id,
             code,
             institution_id: inst.id,
             plan_id: p.id,
@@ -282,7 +282,7 @@ pub async fn issue(
             revoked_reason: None,
             revoked_at: None,
             supersedes_id: None,
-            verify_token: tokens.next().ok_or_else(|| ApiError::internal("too few tokens"))?,
+            verify_token,
             key_id: signer.kid.clone(),
             // Signed below, chunk by chunk.
             signature: String::new(),
