@@ -103,6 +103,7 @@ impl Application {
         }
 
         crate::limiter::spawn_sync(&state.limiter, state.clock.clone());
+        persistence::spawn_wal_checkpoints(&state.db, Arc::downgrade(&state.metrics));
         if let Some(webhook) = config.webhook.clone() {
             crate::outbox::spawn_worker(state.clone(), webhook);
         }

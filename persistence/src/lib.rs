@@ -10,6 +10,7 @@ pub mod test_support;
 
 pub use db::{
     Database, backup_sqlite, begin_write, connect, count_statements, lock_key, lock_row, pool_stats,
+    spawn_wal_checkpoints,
 };
 pub use error::RepoError;
 pub use sea_orm;

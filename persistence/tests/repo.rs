@@ -250,7 +250,7 @@ async fn a_certificate_of_an_unknown_institution_plan_or_candidate_is_refused() 
         created_at: now,
     };
     let tx = persistence::begin_write(&db).await.expect("tx");
-    let refused = repo::certificate::insert(&tx, vec![certificate(1), certificate(2)]).await;
+    let refused = repo::certificate::insert(&tx, &[certificate(1), certificate(2)]).await;
     let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(
         message.contains("FOREIGN KEY constraint failed")

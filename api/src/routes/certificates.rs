@@ -311,7 +311,15 @@ pub async fn issue(
     let first_code = rows.first().map(|r| r.code.clone());
     let last_code = rows.last().map(|r| r.code.clone());
     crate::outbox::certificates_event(&tx, "certificates.issued", &inst, &rows, None, now).await?;
-    for chunk in rows.chunks_mut(SIGNED_CHUNK) {
+    // The answer ({"items":[...]}, as `IssueResponse` serialises) is written chunk by chunk, each
+    // while the database writes the chunk: one core would otherwise idle once signing is done.
+    const OPEN: &[u8] = b"{\"items\":[";
+    let backend = persistence::ConnectionTrait::get_database_backend(&tx);
+    let mut body: Vec<u8> = Vec::with_capacity(rows.len() * 640 + 16);
+    body.extend_from_slice(OPEN);
+    let mut pending = rows.into_iter().peekable();
+    while pending.peek().is_some() {
+        let mut chunk: Vec<certificate::Model> = pending.by_ref().take(SIGNED_CHUNK).collect();
         let signatures =
             signed_rx.recv().await.ok_or_else(|| ApiError::internal("the signing thread stopped"))?;
         if signatures.len() != chunk.len() {
@@ -320,10 +328,24 @@ pub async fn issue(
         for (row, signature) in chunk.iter_mut().zip(signatures) {
             row.signature = signature;
         }
-        repo::certificate::insert(&tx, chunk.to_vec()).await?;
+        let write =
+            repo::certificate::execute_all(&tx, repo::certificate::insert_statements(backend, &chunk));
+        // Polled first, the write is on its way to the database before this thread serialises.
+        let (written, serialised) = futures_util::future::join(write, async {
+            for c in chunk {
+                if body.len() > OPEN.len() {
+                    body.push(b',');
+                }
+                serde_json::to_writer(&mut body, &view(c, ctx.lang))?;
+            }
+            Ok::<(), serde_json::Error>(())
+        })
+        .await;
+        written?;
+        serialised.map_err(ApiError::internal)?;
     }
+    body.extend_from_slice(b"]}");
     signing.await.map_err(|_| ApiError::internal("the signing thread failed"))?;
-    let response = IssueResponse { items: rows.into_iter().map(|c| view(c, ctx.lang)).collect() };
     audit::record(
         &tx,
         &ctx,
@@ -334,8 +356,6 @@ pub async fn issue(
         now,
     )
     .await?;
-    // Serialised once: 10,000 certificates make a large answer.
-    let body = serde_json::to_vec(&response).map_err(ApiError::internal)?;
     if let Some(k) = &key {
         let stored: serde_json::Value = serde_json::from_slice(&body).map_err(ApiError::internal)?;
         repo::certificate::complete(&tx, caller.id(), k, 201, &stored).await?;
@@ -753,7 +773,7 @@ pub async fn reissue(
         signature,
         created_at: now,
     };
-    repo::certificate::insert(&tx, vec![new.clone()]).await?;
+    repo::certificate::insert(&tx, std::slice::from_ref(&new)).await?;
     repo::certificate::supersede(&tx, old.id).await?;
     let superseded = repo::certificate::by_code(&tx, &old.code).await?.ok_or_else(ApiError::not_found)?;
     crate::outbox::certificates_event(&tx, "certificate.superseded", &inst, &[superseded], None, now).await?;
