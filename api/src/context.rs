@@ -2,7 +2,9 @@
 
 use crate::i18n::Lang;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
-use std::future::{Ready, ready};
+use std::future::{Future, Ready, ready};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The request id (from `X-Request-Id` when well formed, else generated) and the language.
 #[derive(Debug, Clone)]
@@ -11,13 +13,56 @@ pub struct RequestContext {
     pub lang: Lang,
 }
 
+tokio::task_local! {
+    /// The id of the request whose handler runs on this task (set by the middleware).
+    static REQUEST_ID: String;
+}
+
+/// Runs `f` as the request `id`: what is logged meanwhile on its task names the id
+/// ([`with_request_id`]).
+pub async fn in_request<F: Future>(id: String, f: F) -> F::Output {
+    REQUEST_ID.scope(id, f).await
+}
+
+/// Calls `f` with the id of the request being handled on this task, or `-` outside one.
+pub fn with_request_id<R>(f: impl FnOnce(&str) -> R) -> R {
+    let mut f = Some(f);
+    match REQUEST_ID.try_with(|id| f.take().map(|f| f(id))) {
+        Ok(Some(r)) => r,
+        _ => match f.take() {
+            Some(f) => f("-"),
+            None => unreachable!("the closure runs in one branch only"),
+        },
+    }
+}
+
+/// A new request id: a UUIDv7 in 32 hex digits, its time the current millisecond and its other
+/// bits a random number drawn once per process plus a counter, so that no request asks the
+/// operating system for random bytes (a system call per request, on the public verification's
+/// path; docs/PERFORMANCE.md). Unique within the process; across processes and replicas, as
+/// likely as two random 64-bit starts differing.
+pub fn new_request_id() -> String {
+    static START: OnceLock<[u8; 10]> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let start = START.get_or_init(crate::auth::keys::random_bytes::<10>);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut bits = *start;
+    let low = u64::from_le_bytes([bits[2], bits[3], bits[4], bits[5], bits[6], bits[7], bits[8], bits[9]]);
+    // An odd multiplier maps distinct counters to distinct numbers.
+    bits[2..].copy_from_slice(&low.wrapping_add(n.wrapping_mul(0x9E37_79B9_7F4A_7C15)).to_le_bytes());
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    uuid::Builder::from_unix_timestamp_millis(millis, &bits).into_uuid().simple().to_string()
+}
+
 impl RequestContext {
     /// The context of `req` (a fresh default when the middleware did not run, e.g. in unit tests).
     pub fn of(req: &HttpRequest) -> RequestContext {
-        req.extensions().get::<RequestContext>().cloned().unwrap_or_else(|| RequestContext {
-            request_id: uuid::Uuid::now_v7().simple().to_string(),
-            lang: Lang::default(),
-        })
+        req.extensions()
+            .get::<RequestContext>()
+            .cloned()
+            .unwrap_or_else(|| RequestContext { request_id: new_request_id(), lang: Lang::default() })
     }
 }
 

@@ -107,10 +107,12 @@ impl ApiError {
         ApiError::new(Problem::Forbidden)
     }
 
-    /// 500: logs the cause once (inside the request span, so with its request id) and answers
-    /// a generic problem.
+    /// 500: logs the cause once, with the id of the request being handled, and answers a generic
+    /// problem.
     pub fn internal(cause: impl fmt::Display) -> ApiError {
-        tracing::error!(error = %cause, "internal error");
+        crate::context::with_request_id(
+            |id| tracing::error!(request_id = %id, error = %cause, "internal error"),
+        );
         ApiError::new(Problem::InternalError)
     }
 
@@ -150,7 +152,9 @@ impl From<persistence::RepoError> for ApiError {
     fn from(e: persistence::RepoError) -> ApiError {
         match e {
             persistence::RepoError::Conflict(name) => {
-                tracing::info!(constraint = %name, "concurrent change refused");
+                crate::context::with_request_id(
+                    |id| tracing::info!(request_id = %id, constraint = %name, "concurrent change refused"),
+                );
                 ApiError::new(Problem::ConcurrentChange)
             }
             other => ApiError::internal(other),

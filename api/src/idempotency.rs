@@ -186,7 +186,9 @@ pub async fn middleware(
                     )
                     .await
                     {
-                        tracing::warn!(error = %e, "could not store an idempotent answer");
+                        crate::context::with_request_id(
+                            |id| tracing::warn!(request_id = %id, error = %e, "could not store an idempotent answer"),
+                        );
                     }
                 }
                 None => {

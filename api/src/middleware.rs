@@ -11,7 +11,6 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse};
 use std::time::Instant;
-use tracing::Instrument as _;
 
 /// The header carrying the request id, in both directions.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -31,12 +30,11 @@ pub async fn request_context(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let started = Instant::now();
-    let request_id = client_request_id(&req).unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
+    let request_id = client_request_id(&req).unwrap_or_else(crate::context::new_request_id);
     let lang = Lang::negotiate(req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
     let method = req.method().clone();
     let metrics = req.app_data::<actix_web::web::Data<crate::state::AppState>>().map(|s| s.metrics.clone());
     req.extensions_mut().insert(RequestContext { request_id: request_id.clone(), lang });
-    let span = tracing::info_span!("request", request_id = %request_id, method = %method);
 
     // Errors raised by inner middleware come back as `Err` without the request; they are
     // rendered by actix itself. Handler and extractor errors come back inside the response.
@@ -44,7 +42,10 @@ pub async fn request_context(
     let res = if req.path().contains("%00") || req.path().contains('\0') {
         req.error_response(ApiError::new(Problem::BadRequest)).map_into_boxed_body()
     } else {
-        next.call(req).instrument(span.clone()).await?.map_into_boxed_body()
+        // No tracing span per request: its creation, entries and exits cost more than the access
+        // line itself (docs/PERFORMANCE.md). What a handler logs names the request through the
+        // task-local id instead (`context::with_request_id`).
+        crate::context::in_request(request_id.clone(), next.call(req)).await?.map_into_boxed_body()
     };
     let mut res = render_problem(res, lang, &request_id);
 
@@ -67,9 +68,7 @@ pub async fn request_context(
         m.observe(label, &route, status, elapsed);
     }
     let latency_ms = elapsed * 1000.0;
-    span.in_scope(|| {
-        tracing::info!(target: "access", route = %route, status, latency_ms = format_args!("{latency_ms:.2}"), "request");
-    });
+    tracing::info!(target: "access", request_id = %request_id, method = %method, route = %route, status, latency_ms = format_args!("{latency_ms:.2}"), "request");
     Ok(res)
 }
 

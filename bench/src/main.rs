@@ -343,6 +343,20 @@ async fn instructions(
         let load = proc::wrk(tools, &url, script, 8, seconds, 1, pairs);
         let total = proc::callgrind_dump(pid, &out);
         drop(server);
+        // CALLGRIND_KEEP=DIR keeps the profiles (callgrind_annotate reads them): the temporary
+        // directory goes at the end of the run.
+        if let Some(keep) = std::env::var_os("CALLGRIND_KEEP").map(PathBuf::from) {
+            let _ = std::fs::create_dir_all(&keep);
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let name = entry.file_name();
+                if name.to_string_lossy().starts_with(&format!("callgrind.{port}")) {
+                    let _ = std::fs::copy(
+                        entry.path(),
+                        keep.join(format!("{}-{}", backend(), name.to_string_lossy())),
+                    );
+                }
+            }
+        }
         let per = total as f64 / load.requests.max(1) as f64;
         counted.push(per);
         let share = if counted.len() == 2 { format!("{:.2}", per / counted[0]) } else { "—".into() };

@@ -236,12 +236,18 @@ pub fn group_code(group: &str, code: &str) -> Option<(&'static str, &'static str
 impl Name {
     /// The catalogue key, e.g. `level.3`.
     pub fn key(self) -> String {
+        let (group, code) = self.parts();
+        format!("{group}.{code}")
+    }
+
+    /// The two halves of the catalogue key: the group and the code.
+    pub fn parts(self) -> (&'static str, &'static str) {
         match self {
-            Name::Role(r) => format!("role.{}", r.code()),
-            Name::Level(l) => format!("level.{}", l.code()),
-            Name::SchoolType(t) => format!("school_type.{}", t.code()),
-            Name::DistrictKind(k) => format!("district_kind.{k}"),
-            Name::Code(group, code) => format!("{group}.{code}"),
+            Name::Role(r) => ("role", r.code()),
+            Name::Level(l) => ("level", l.code()),
+            Name::SchoolType(t) => ("school_type", t.code()),
+            Name::DistrictKind(k) => ("district_kind", k),
+            Name::Code(group, code) => (group, code),
         }
     }
 

@@ -139,9 +139,25 @@ pub fn level_name(lang: Lang, code: &str) -> String {
     code.parse::<domain::Level>().map_or_else(|()| code.to_owned(), |l| name(lang, Name::Level(l)))
 }
 
-/// The display name of an enumeration value in `lang`.
+/// The display name of an enumeration value in `lang`. The key is put together on the stack: the
+/// public verification looks up two names per request.
 pub fn name(lang: Lang, n: Name) -> String {
-    catalogue(lang).names.get(&n.key()).cloned().unwrap_or_else(|| n.key())
+    let (group, code) = n.parts();
+    let mut buf = [0u8; 64];
+    let len = group.len() + 1 + code.len();
+    let key = buf.get_mut(..len).and_then(|key| {
+        key[..group.len()].copy_from_slice(group.as_bytes());
+        key[group.len()] = b'.';
+        key[group.len() + 1..].copy_from_slice(code.as_bytes());
+        std::str::from_utf8(key).ok()
+    });
+    match key {
+        Some(key) => catalogue(lang).names.get(key).cloned().unwrap_or_else(|| key.to_owned()),
+        None => {
+            let key = n.key();
+            catalogue(lang).names.get(&key).cloned().unwrap_or(key)
+        }
+    }
 }
 
 #[cfg(test)]

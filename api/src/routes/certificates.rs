@@ -467,8 +467,8 @@ pub fn public_view(c: repo::certificate::PublicRecord, lang: Lang) -> PublicCert
 pub async fn rate_limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
     // The peer address: behind a proxy, configure it to connect from the client's address or
     // rate-limit there (X-Forwarded-For is not trusted, since any client can send it).
-    let ip = req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
-    state.limiter.hit(&format!("verify:{ip}"), state.clock.now()).map_err(|e| {
+    let key = req.peer_addr().map_or_else(|| "verify:unknown".to_owned(), |a| format!("verify:{}", a.ip()));
+    state.limiter.hit(&key, state.clock.now()).map_err(|e| {
         let mut err = ApiError::new(Problem::RateLimited).with("seconds", e.retry_after);
         err.retry_after = Some(e.retry_after as u64);
         err
