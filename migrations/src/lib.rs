@@ -83,6 +83,12 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
         include_str!("../sql/m20261128_000015_bulk_import.postgres.sql"),
         "",
     ),
+    (
+        "m20261128_000016_reference_checks",
+        "",
+        include_str!("../sql/m20261128_000016_reference_checks.postgres.sql"),
+        "",
+    ),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

@@ -216,13 +216,9 @@ async fn r27_concurrent_allocation_from_two_pools_is_gapless_and_unique() {
     assert_eq!(firsts, expected, "16,000 serials in batches of 100, each batch once, no gap");
 }
 
-#[tokio::test]
-async fn a_certificate_of_an_unknown_institution_plan_or_candidate_is_refused() {
-    // SQLite checks these references with foreign keys; PostgreSQL with one set-based check per
-    // statement (migration 14), written or updated.
-    let (_t, db) = fresh().await;
-    let now = Utc::now();
-    let certificate = |serial: i32| persistence::entity::certificate::Model {
+/// A certificate row of serial `serial` whose institution, plan and candidate exist nowhere.
+fn certificate(serial: i32, now: chrono::DateTime<Utc>) -> persistence::entity::certificate::Model {
+    persistence::entity::certificate::Model {
         id: uuid::Uuid::now_v7(),
         code: format!("S00005000000120264{serial:06}"),
         institution_id: uuid::Uuid::now_v7(),
@@ -248,7 +244,16 @@ async fn a_certificate_of_an_unknown_institution_plan_or_candidate_is_refused() 
         key_id: "k".into(),
         signature: "s".into(),
         created_at: now,
-    };
+    }
+}
+
+#[tokio::test]
+async fn a_certificate_of_an_unknown_institution_plan_or_candidate_is_refused() {
+    // SQLite checks these references with foreign keys; PostgreSQL with one set-based check per
+    // statement (migration 14), written or updated.
+    let (_t, db) = fresh().await;
+    let now = Utc::now();
+    let certificate = |serial: i32| certificate(serial, now);
     let tx = persistence::begin_write(&db).await.expect("tx");
     let refused = repo::certificate::insert(&tx, &[certificate(1), certificate(2)]).await;
     let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
@@ -295,4 +300,55 @@ async fn a_candidate_of_an_unknown_plan_is_refused() {
         message.contains("FOREIGN KEY constraint failed") || message.contains("candidate of an unknown plan"),
         "a candidate of no plan was written, or refused for another reason: {message}"
     );
+}
+
+#[tokio::test]
+async fn certificates_are_written_and_read_back_as_they_were_with_and_without_their_optional_values() {
+    // The insert sends one array per column on PostgreSQL (NULLs as presence flags) and a
+    // multi-row statement on SQLite: every column must come back where it was put. The reference
+    // checks are held off inside this transaction, which is rolled back.
+    let (_t, db) = fresh().await;
+    let now = Utc::now();
+    let rows: Vec<persistence::entity::certificate::Model> = (1..=3)
+        .map(|serial: i32| persistence::entity::certificate::Model {
+            holder_name: format!("王小明{serial}"),
+            gender: if serial % 2 == 0 { "female" } else { "male" }.into(),
+            occupation_code: format!("6-18-01-0{serial}"),
+            occupation_name: format!("车工{serial}"),
+            work_type: if serial == 2 { "——".into() } else { String::new() },
+            level: serial.to_string(),
+            institution_name: "重庆市第1技工学校".into(),
+            issue_date: now.date_naive() - Duration::days(i64::from(serial)),
+            photo_key: (serial != 1).then(|| format!("photos/{serial}.jpg")),
+            status: if serial == 3 { "revoked" } else { "valid" }.into(),
+            revoked_reason: (serial == 3).then(|| "撤销".to_owned()),
+            revoked_at: (serial == 3).then(|| now - Duration::hours(1)),
+            supersedes_id: (serial == 2).then(uuid::Uuid::now_v7),
+            key_id: format!("k{serial}"),
+            signature: format!("s{serial}"),
+            created_at: now - Duration::minutes(i64::from(serial)),
+            ..certificate(serial, now)
+        })
+        .collect();
+    let tx = persistence::begin_write(&db).await.expect("tx");
+    let hold_off = match db.get_database_backend() {
+        persistence::DbBackend::Postgres => "SET LOCAL session_replication_role = replica",
+        _ => "PRAGMA defer_foreign_keys = ON",
+    };
+    persistence::ConnectionTrait::execute_unprepared(&tx, hold_off).await.expect(hold_off);
+    repo::certificate::insert(&tx, &rows).await.expect("insert");
+    for written in &rows {
+        let read = repo::certificate::by_code(&tx, &written.code).await.expect("read").expect("found");
+        // Time stamps come back at the databases' precision (microseconds).
+        let micros = |t: chrono::DateTime<Utc>| t.timestamp_micros();
+        assert_eq!(micros(read.created_at), micros(written.created_at));
+        assert_eq!(read.revoked_at.map(micros), written.revoked_at.map(micros));
+        let same_times = persistence::entity::certificate::Model {
+            created_at: written.created_at,
+            revoked_at: written.revoked_at,
+            ..read
+        };
+        assert!(same_times == *written, "certificate {} came back changed", written.code);
+    }
+    tx.rollback().await.expect("rollback");
 }
