@@ -24,16 +24,11 @@ pub async fn in_request<F: Future>(id: String, f: F) -> F::Output {
     REQUEST_ID.scope(id, f).await
 }
 
-/// Calls `f` with the id of the request being handled on this task, or `-` outside one.
+/// Calls `f` with the id of the request being handled on this task, or `-` outside one. (For
+/// what is logged: errors and refusals, not every request.)
 pub fn with_request_id<R>(f: impl FnOnce(&str) -> R) -> R {
-    let mut f = Some(f);
-    match REQUEST_ID.try_with(|id| f.take().map(|f| f(id))) {
-        Ok(Some(r)) => r,
-        _ => match f.take() {
-            Some(f) => f("-"),
-            None => unreachable!("the closure runs in one branch only"),
-        },
-    }
+    let id = REQUEST_ID.try_with(String::clone).ok();
+    f(id.as_deref().unwrap_or("-"))
 }
 
 /// A new request id: a UUIDv7 in 32 hex digits, its time the current millisecond and its other
@@ -82,5 +77,30 @@ impl FromRequest for Lang {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Ok(RequestContext::of(req).lang))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_distinct_version_7_uuids_in_32_hex_digits() {
+        let ids: Vec<String> = (0..10_000).map(|_| new_request_id()).collect();
+        let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len());
+        for id in &ids[..10] {
+            assert_eq!(id.len(), 32);
+            let parsed = uuid::Uuid::parse_str(id).unwrap_or_default();
+            assert_eq!(parsed.get_version_num(), 7, "{id}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_request_id_is_known_inside_its_request_only() {
+        assert_eq!(with_request_id(str::to_owned), "-");
+        let inside = in_request("abc".to_owned(), async { with_request_id(str::to_owned) }).await;
+        assert_eq!(inside, "abc");
+        assert_eq!(with_request_id(str::to_owned), "-");
     }
 }
