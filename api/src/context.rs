@@ -76,7 +76,7 @@ impl FromRequest for Lang {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(RequestContext::of(req).lang))
+        ready(Ok(req.extensions().get::<RequestContext>().map_or_else(Lang::default, |c| c.lang)))
     }
 }
 

@@ -25,9 +25,16 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let content_type_ok = req.mime_type().ok().flatten().is_some_and(|m| {
-            m.type_() == "application" && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"))
-        });
+        // The usual `application/json` is recognised without parsing it as a media type.
+        let plain = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"application/json"));
+        let content_type_ok = plain
+            || req.mime_type().ok().flatten().is_some_and(|m| {
+                m.type_() == "application"
+                    && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"))
+            });
         let declared_len = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -88,7 +95,8 @@ fn nul_path(v: &serde_json::Value, path: &mut String) -> bool {
 /// Deserialises a JSON document, classifying failures.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     // Only an escaped NUL (`\u0000`) can reach a string; look closer when one is there.
-    if body.windows(6).any(|w| w == b"\\u0000")
+    if body.contains(&b'\\')
+        && body.windows(6).any(|w| w == b"\\u0000")
         && let Ok(v) = serde_json::from_slice::<serde_json::Value>(body)
     {
         let mut path = String::new();
@@ -96,6 +104,10 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             let field = if path.is_empty() { "body".to_owned() } else { path };
             return Err(ApiError::validation(vec![FieldError::new(field, Rule::ControlCharacter)]));
         }
+    }
+    // Most bodies are valid: read them without tracking the path, which only an error needs.
+    if let Ok(v) = serde_json::from_slice(body) {
+        return Ok(v);
     }
     let mut de = serde_json::Deserializer::from_slice(body);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);

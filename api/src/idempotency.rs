@@ -10,14 +10,19 @@ use crate::error::{ApiError, FieldError};
 use crate::i18n::{Problem, Rule};
 use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::middleware::Next;
 use actix_web::{HttpMessage as _, HttpResponse, web};
-use futures_util::StreamExt as _;
+use futures_util::future::{Either, LocalBoxFuture, MapOk};
+use futures_util::{StreamExt as _, TryFutureExt as _};
 use persistence::repo::idempotency::{self, Stored};
 use sha2::{Digest, Sha256};
+use std::future::{Ready, ready};
+use std::rc::Rc;
 
+/// The header naming a creating request.
+const IDEMPOTENCY_KEY: header::HeaderName = header::HeaderName::from_static("idempotency-key");
 /// Routes that keep their own record inside their transaction (certificate issuance).
 const SELF_HANDLED: [&str; 1] = ["/api/v1/plans/{id}/certificates"];
 /// Sign-in routes create nothing and answer tokens, which are never stored: no idempotency.
@@ -36,13 +41,71 @@ fn problem(req: ServiceRequest, e: ApiError) -> ServiceResponse<BoxBody> {
     req.error_response(e).map_into_boxed_body()
 }
 
-/// The middleware.
-pub async fn middleware(
+/// The middleware: `App::wrap(Idempotency)`.
+#[derive(Debug, Clone, Copy)]
+pub struct Idempotency;
+
+impl<S, B> Transform<S, ServiceRequest> for Idempotency
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<BoxBody>;
+    type Error = actix_web::Error;
+    type Transform = IdempotencyService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(IdempotencyService { service: Rc::new(service) }))
+    }
+}
+
+/// [`Idempotency`] around the service it wraps.
+#[derive(Debug)]
+pub struct IdempotencyService<S> {
+    service: Rc<S>,
+}
+
+/// A response of the wrapped service with its body boxed.
+type Boxed<B> = fn(ServiceResponse<B>) -> ServiceResponse<BoxBody>;
+
+impl<S, B> Service<ServiceRequest> for IdempotencyService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<BoxBody>;
+    type Error = actix_web::Error;
+    type Future =
+        Either<MapOk<S::Future, Boxed<B>>, LocalBoxFuture<'static, Result<Self::Response, Self::Error>>>;
+
+    actix_web::dev::forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        // Every request but a POST with the header goes straight on, without a future of its own
+        // (most requests: public verification among them).
+        if req.method() != Method::POST || !req.headers().contains_key(IDEMPOTENCY_KEY) {
+            return Either::Left(
+                self.service.call(req).map_ok(ServiceResponse::map_into_boxed_body as Boxed<B>),
+            );
+        }
+        Either::Right(Box::pin(keyed(req, Rc::clone(&self.service))))
+    }
+}
+
+/// A POST with an `Idempotency-Key`.
+async fn keyed<S, B>(
     mut req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(|k| k.trim().to_owned());
-    let (Some(key), true) = (key, req.method() == actix_web::http::Method::POST) else {
+    next: Rc<S>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody + 'static,
+{
+    let key = req.headers().get(IDEMPOTENCY_KEY).and_then(|v| v.to_str().ok()).map(|k| k.trim().to_owned());
+    let Some(key) = key else {
+        // Not text at all: as if there were none.
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     // Only now, for a keyed POST: finding the route template walks the route table again.

@@ -6,10 +6,16 @@ use crate::context::RequestContext;
 use crate::error::{ApiError, PROBLEM_JSON};
 use crate::i18n::{Lang, Problem};
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse};
+use futures_util::future::LocalBoxFuture;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::{Future, Ready, ready};
+use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// The header carrying the request id, in both directions.
@@ -24,29 +30,118 @@ fn client_request_id(req: &ServiceRequest) -> Option<String> {
     ok.then(|| v.to_owned())
 }
 
-/// Request id, language, access log and problem rendering.
-pub async fn request_context(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let started = Instant::now();
-    let request_id = client_request_id(&req).unwrap_or_else(crate::context::new_request_id);
-    let lang = Lang::negotiate(req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
-    let method = req.method().clone();
-    let metrics = req.app_data::<actix_web::web::Data<crate::state::AppState>>().map(|s| s.metrics.clone());
-    req.extensions_mut().insert(RequestContext { request_id: request_id.clone(), lang });
+/// The outermost middleware (`App::wrap(RequestScope)`): request id, language, access log and
+/// problem rendering. A `Transform` of its own rather than `from_fn`, which boxes the future of
+/// every layer below it once more on every request.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestScope;
 
+impl<S, B> Transform<S, ServiceRequest> for RequestScope
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    S::Future: 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<BoxBody>;
+    type Error = actix_web::Error;
+    type Transform = RequestScopeService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(RequestScopeService { service, routes: Rc::default() }))
+    }
+}
+
+/// [`RequestScope`] around the service it wraps.
+#[derive(Debug)]
+pub struct RequestScopeService<S> {
+    service: S,
+    routes: Rc<Routes>,
+}
+
+/// The route templates of the paths that are a template themselves (routes without parameters,
+/// such as public verification's), per worker: finding a request's template walks the route
+/// table again, which for these is done once. At most one entry per such route.
+#[derive(Debug, Default)]
+struct Routes(RefCell<HashMap<Box<str>, Arc<str>>>);
+
+impl Routes {
+    /// The route template `req` matched, or `(unmatched)`.
+    fn of(&self, req: &actix_web::HttpRequest) -> Arc<str> {
+        let path = req.path();
+        if let Some(route) = self.0.borrow().get(path) {
+            return Arc::clone(route);
+        }
+        let Some(route) = req.match_pattern() else { return Arc::from("(unmatched)") };
+        let route = Arc::<str>::from(route);
+        if *route == *path {
+            self.0.borrow_mut().insert(path.into(), Arc::clone(&route));
+        }
+        route
+    }
+}
+
+impl<S, B> Service<ServiceRequest> for RequestScopeService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S::Future: 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<BoxBody>;
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    actix_web::dev::forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let started = Instant::now();
+        let request_id = client_request_id(&req).unwrap_or_else(crate::context::new_request_id);
+        let lang = Lang::negotiate(req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+        let method = req.method().clone();
+        let metrics =
+            req.app_data::<actix_web::web::Data<crate::state::AppState>>().map(|s| s.metrics.clone());
+        req.extensions_mut().insert(RequestContext { request_id: request_id.clone(), lang });
+        // A NUL character in the path (`%00`) is refused before routing: no identifier holds one.
+        let inner = if req.path().contains("%00") || req.path().contains('\0') {
+            Err(req)
+        } else {
+            Ok(self.service.call(req))
+        };
+        let routes = Rc::clone(&self.routes);
+        Box::pin(respond(inner, Request { started, request_id, lang, method, metrics, routes }))
+    }
+}
+
+/// What the middleware knows of a request before it is handled.
+struct Request {
+    started: Instant,
+    request_id: String,
+    lang: Lang,
+    method: Method,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
+    routes: Rc<Routes>,
+}
+
+/// Awaits the answer (or refuses the request), then renders problems, sets the common headers,
+/// logs the access line and counts the request.
+async fn respond<F, B>(
+    inner: Result<F, ServiceRequest>,
+    Request { started, request_id, lang, method, metrics, routes }: Request,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error>
+where
+    F: Future<Output = Result<ServiceResponse<B>, actix_web::Error>>,
+    B: MessageBody + 'static,
+{
     // Errors raised by inner middleware come back as `Err` without the request; they are
     // rendered by actix itself. Handler and extractor errors come back inside the response.
-    // A NUL character in the path (`%00`) is refused before routing: no identifier holds one.
-    let res = if req.path().contains("%00") || req.path().contains('\0') {
-        req.error_response(ApiError::new(Problem::BadRequest)).map_into_boxed_body()
-    } else {
+    let res = match inner {
+        Err(req) => req.error_response(ApiError::new(Problem::BadRequest)).map_into_boxed_body(),
         // No tracing span per request: creating, entering, leaving and closing one was, with the
         // random request id, about 7,000 instructions of a public verification's 148,000
         // (docs/PERFORMANCE.md). What a handler logs names the request through the task-local
         // id instead (`context::with_request_id`).
-        crate::context::in_request(request_id.clone(), next.call(req)).await?.map_into_boxed_body()
+        Ok(answer) => crate::context::in_request(request_id.clone(), answer).await?.map_into_boxed_body(),
     };
     let mut res = render_problem(res, lang, &request_id);
 
@@ -57,19 +152,25 @@ pub async fn request_context(
     headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
 
-    let route = res.request().match_pattern().unwrap_or_else(|| "(unmatched)".to_owned());
+    let route = routes.of(res.request());
     let status = res.status().as_u16();
-    let elapsed = started.elapsed().as_secs_f64();
+    let elapsed = started.elapsed();
+    let latency_ms = crate::telemetry::milliseconds(elapsed);
+    tracing::info!(target: "access", request_id = request_id.as_str(), method = method.as_str(), route = &*route, status, latency_ms = latency_ms.as_str(), "request");
     if let Some(m) = metrics {
         // Only the standard methods become labels, so odd requests cannot grow the metrics.
-        let label = match method.as_str() {
-            "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method.as_str(),
+        let label = match method {
+            Method::GET => "GET",
+            Method::HEAD => "HEAD",
+            Method::POST => "POST",
+            Method::PUT => "PUT",
+            Method::PATCH => "PATCH",
+            Method::DELETE => "DELETE",
+            Method::OPTIONS => "OPTIONS",
             _ => "OTHER",
         };
-        m.observe(label, &route, status, elapsed);
+        m.observe(label, route, status, elapsed.as_secs_f64());
     }
-    let latency_ms = elapsed * 1000.0;
-    tracing::info!(target: "access", request_id = %request_id, method = %method, route = %route, status, latency_ms = format_args!("{latency_ms:.2}"), "request");
     Ok(res)
 }
 

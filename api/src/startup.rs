@@ -9,7 +9,6 @@ use crate::state::AppState;
 use crate::{middleware, routes};
 use actix_cors::Cors;
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use persistence::repo::{self, audit::NewEvent};
 use std::net::TcpListener;
@@ -183,9 +182,9 @@ fn serve(listener: TcpListener, state: AppState, config: &Config) -> Result<Serv
                 }),
             )
             .default_service(web::to(middleware::fallback))
-            .wrap(from_fn(crate::idempotency::middleware))
+            .wrap(crate::idempotency::Idempotency)
             .wrap(cors)
-            .wrap(from_fn(middleware::request_context))
+            .wrap(middleware::RequestScope)
     })
     .listen(listener)
     .map_err(|e| StartupError::Bind("listener".into(), e))?

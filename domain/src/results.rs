@@ -63,7 +63,10 @@ pub fn mask_name(name: &str) -> String {
     match chars.next() {
         Some(first) => {
             let rest = chars.count().max(1);
-            format!("{first}{}", "*".repeat(rest))
+            let mut masked = String::with_capacity(first.len_utf8() + rest);
+            masked.push(first);
+            masked.extend(std::iter::repeat_n('*', rest));
+            masked
         }
         None => String::new(),
     }

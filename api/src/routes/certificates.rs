@@ -10,6 +10,7 @@ use crate::i18n::{self, Lang, Name, Problem, Rule};
 use crate::routes::institutions::status_on;
 use crate::routes::plans;
 use crate::state::AppState;
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -462,12 +463,31 @@ pub fn public_view(c: repo::certificate::PublicRecord, lang: Lang) -> PublicCert
     }
 }
 
+/// Answers that hold a certificate's details are not kept by caches on the way.
+const NO_STORE: (header::HeaderName, header::HeaderValue) =
+    (header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+
 /// Counts a public request of the client address; 429 past the configured bound (see
 /// [`crate::limiter`]: counted in memory, shared through the database once a second).
 pub async fn rate_limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
     // The peer address: behind a proxy, configure it to connect from the client's address or
     // rate-limit there (X-Forwarded-For is not trusted, since any client can send it).
-    let key = req.peer_addr().map_or_else(|| "verify:unknown".to_owned(), |a| format!("verify:{}", a.ip()));
+    let key = match req.peer_addr().map(|a| a.ip()) {
+        // An IPv4 address without core::fmt, whose Display of one costs more than the count.
+        Some(std::net::IpAddr::V4(ip)) => {
+            let mut key = String::with_capacity(22);
+            key.push_str("verify:");
+            for (i, octet) in ip.octets().into_iter().enumerate() {
+                if i > 0 {
+                    key.push('.');
+                }
+                crate::telemetry::push_u64(&mut key, u64::from(octet));
+            }
+            key
+        }
+        Some(ip) => format!("verify:{ip}"),
+        None => "verify:unknown".to_owned(),
+    };
     state.limiter.hit(&key, state.clock.now()).map_err(|e| {
         let mut err = ApiError::new(Problem::RateLimited).with("seconds", e.retry_after);
         err.retry_after = Some(e.retry_after as u64);
@@ -486,7 +506,7 @@ pub async fn rate_limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiEr
 #[post("/public/certificates/verify")]
 pub async fn verify(
     state: web::Data<AppState>,
-    ctx: RequestContext,
+    lang: Lang,
     req: HttpRequest,
     who: MaybePrincipal,
     body: ApiJson<VerifyRequest>,
@@ -522,7 +542,7 @@ pub async fn verify(
     let c = repo::certificate::public_record(&state.db, state.metrics.statements(), query)
         .await?
         .ok_or_else(miss)?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(public_view(c, ctx.lang)))
+    Ok(HttpResponse::Ok().insert_header(NO_STORE).json(public_view(c, lang)))
 }
 
 /// A published verification key.
