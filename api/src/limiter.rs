@@ -8,6 +8,11 @@
 //! `n` replicas gets at most the bound plus what the other replicas counted in the last second.
 //! A verification therefore costs exactly one SQL statement, the lookup itself.
 //!
+//! The server syncs on PostgreSQL only. One process serves an SQLite database, so there is no
+//! other replica to agree with, and SQLite makes every connection drop its page cache at its next
+//! read after any write: a sync each second under steady public load re-read the index pages of
+//! a million certificates again and again (docs/PERFORMANCE.md).
+//!
 //! Windows are fixed minutes (`unix time / 60`); `Retry-After` is the time left in the current one.
 
 use chrono::{DateTime, Utc};

@@ -101,7 +101,11 @@ impl Application {
             .map_err(StartupError::Reference)?;
         }
 
-        crate::limiter::spawn_sync(&state.limiter, state.clock.clone());
+        // One process per SQLite database: the counts have no other replica to reach, and a
+        // write a second would empty every connection's page cache (crate::limiter).
+        if state.db.get_database_backend() == persistence::DbBackend::Postgres {
+            crate::limiter::spawn_sync(&state.limiter, state.clock.clone());
+        }
         persistence::spawn_wal_checkpoints(&state.db, Arc::downgrade(&state.metrics));
         if let Some(webhook) = config.webhook.clone() {
             crate::outbox::spawn_worker(state.clone(), webhook);

@@ -35,7 +35,6 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Database, DbErr>
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
                 .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
-                .pragma("mmap_size", MMAP_BYTES)
                 // Rows a query may hand over from SQLite's thread before it waits for the
                 // request's thread to take them: sqlx's default of 50 made loading the 10,000
                 // candidates of an issuance a few hundred hand-overs between the two threads.
@@ -53,14 +52,6 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Database, DbErr>
 /// ([`spawn_wal_checkpoints`]); this bound is the fallback where nothing does, or while a
 /// checkpoint cannot keep up.
 const WAL_AUTOCHECKPOINT_PAGES: &str = "10000";
-
-/// SQLite: how much of the database file a connection reads through memory mapping instead of
-/// copying pages into its own cache with a system call each. Every write by anyone (a rate-limit
-/// count shared once a second, a checkpoint) empties each connection's page cache at its next
-/// read, so under steady reads with occasional writes, cached pages were read again and again:
-/// mapped pages are only looked up. Address space, not memory: what is read stays in the
-/// operating system's page cache, shared by all connections.
-const MMAP_BYTES: &str = "1073741824";
 
 /// How often [`spawn_wal_checkpoints`] checkpoints.
 const WAL_CHECKPOINT_EVERY: Duration = Duration::from_secs(1);

@@ -3,9 +3,7 @@
 //! SQL text) and the same fields as JSON. No rate limit, no logging, no metrics, no masking.
 //!
 //! Its pools are set up as skillcert's are: a connection idle for less than 30 s is handed out
-//! without a ping first (sqlx's default pings on every checkout), and SQLite reads the database
-//! file through memory mapping (`mmap_size`), which makes a page cheaper to find than in
-//! SQLite's own page cache.
+//! without a ping first (sqlx's default pings on every checkout).
 //!
 //! `DATABASE_URL` (postgres:// or sqlite://), `BIND` (127.0.0.1:18090), `POOL` (8) and `WORKERS`
 //! (1). `POST /verify` with `{"code": ..., "name": ...}` answers 200 or 404.
@@ -127,7 +125,7 @@ async fn main() -> std::io::Result<()> {
             .max_connections(size)
             .test_before_acquire(false)
             .before_acquire(ping_if_idle::<sqlx::Sqlite>)
-            .connect_with(options.read_only(true).pragma("mmap_size", "1073741824"))
+            .connect_with(options.read_only(true))
             .await
             .map_err(std::io::Error::other)?;
         Pool::Sqlite(p, format!("{COLUMNS}WHERE c.code = ?1 AND c.holder_name = ?2").leak())
