@@ -167,6 +167,18 @@ impl Limiter {
     }
 }
 
+impl Limiter {
+    /// Forgets the keys of past windows, counted or not: what keeps the map small where the
+    /// counts are not shared ([`spawn_forget`]), since a sync drops them only once they are sent.
+    /// Returns the number of keys kept.
+    pub fn forget_past_windows(&self, now: DateTime<Utc>) -> usize {
+        let current = now.timestamp().div_euclid(WINDOW_SECONDS);
+        let mut slots = self.slots();
+        slots.retain(|_, s| s.window >= current);
+        slots.len()
+    }
+}
+
 fn window_start(window: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(window * WINDOW_SECONDS, 0).unwrap_or_default()
 }
@@ -187,12 +199,45 @@ pub fn spawn_sync(limiter: &Arc<Limiter>, clock: Arc<crate::clock::Clock>) {
     });
 }
 
+/// Where the counts stay in memory (SQLite): forgets past windows once a minute until `limiter`
+/// is dropped, so that the addresses seen do not pile up.
+pub fn spawn_forget(limiter: &Arc<Limiter>, clock: Arc<crate::clock::Clock>) {
+    let weak: Weak<Limiter> = Arc::downgrade(limiter);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(WINDOW_SECONDS.unsigned_abs()));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(limiter) = weak.upgrade() else { return };
+            limiter.forget_past_windows(clock.now());
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn at(s: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(s, 0).unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn past_windows_are_forgotten_without_a_sync() {
+        let db = persistence::connect("sqlite::memory:", 1).await.expect("db");
+        let l = Limiter::new(3, db);
+        let t = 1_800_000_000 + 15;
+        for i in 0..1000 {
+            assert_eq!(l.hit(&format!("verify:10.0.{}.{}", i / 256, i % 256), at(t)), Ok(()));
+        }
+        assert_eq!(l.hit("verify:a", at(t + 60)), Ok(()));
+        // The minute of the thousand addresses is over: only the new one stays.
+        assert_eq!(l.forget_past_windows(at(t + 60)), 1);
+        // Forgetting keeps the count of the current window.
+        for _ in 0..2 {
+            assert_eq!(l.hit("verify:a", at(t + 61)), Ok(()));
+        }
+        assert!(l.hit("verify:a", at(t + 62)).is_err());
     }
 
     #[tokio::test]

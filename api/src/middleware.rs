@@ -61,24 +61,45 @@ pub struct RequestScopeService<S> {
 }
 
 /// The route templates of the paths that are a template themselves (routes without parameters,
-/// such as public verification's), per worker: finding a request's template walks the route
-/// table again, which for these is done once. At most one entry per such route.
+/// such as public verification's), by method and path, per worker: finding a request's template
+/// walks the route table again, which for these is done once. By method too, since the route a
+/// path reaches depends on it (`GET /institutions/mergers` is `/institutions/{id}`, its `POST`
+/// the route of that name). At most one entry per such route and standard method.
 #[derive(Debug, Default)]
-struct Routes(RefCell<HashMap<Box<str>, Arc<str>>>);
+struct Routes(RefCell<HashMap<&'static str, Templates>>);
+
+/// Route templates by path.
+type Templates = HashMap<Box<str>, Arc<str>>;
 
 impl Routes {
-    /// The route template `req` matched, or `(unmatched)`.
-    fn of(&self, req: &actix_web::HttpRequest) -> Arc<str> {
+    /// The route template `req` (of method `label`, see [`method_label`]) matched, or
+    /// `(unmatched)`.
+    fn of(&self, label: &'static str, req: &actix_web::HttpRequest) -> Arc<str> {
         let path = req.path();
-        if let Some(route) = self.0.borrow().get(path) {
+        if let Some(route) = self.0.borrow().get(label).and_then(|paths| paths.get(path)) {
             return Arc::clone(route);
         }
         let Some(route) = req.match_pattern() else { return Arc::from("(unmatched)") };
         let route = Arc::<str>::from(route);
-        if *route == *path {
-            self.0.borrow_mut().insert(path.into(), Arc::clone(&route));
+        if *route == *path && label != "OTHER" {
+            self.0.borrow_mut().entry(label).or_default().insert(path.into(), Arc::clone(&route));
         }
         route
+    }
+}
+
+/// The method as a metrics label: only the standard methods, so that odd requests cannot grow
+/// the metrics (or the route cache).
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
     }
 }
 
@@ -152,23 +173,13 @@ where
     headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.tag()));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
 
-    let route = routes.of(res.request());
+    let label = method_label(&method);
+    let route = routes.of(label, res.request());
     let status = res.status().as_u16();
     let elapsed = started.elapsed();
     let latency_ms = crate::telemetry::milliseconds(elapsed);
     tracing::info!(target: "access", request_id = request_id.as_str(), method = method.as_str(), route = &*route, status, latency_ms = latency_ms.as_str(), "request");
     if let Some(m) = metrics {
-        // Only the standard methods become labels, so odd requests cannot grow the metrics.
-        let label = match method {
-            Method::GET => "GET",
-            Method::HEAD => "HEAD",
-            Method::POST => "POST",
-            Method::PUT => "PUT",
-            Method::PATCH => "PATCH",
-            Method::DELETE => "DELETE",
-            Method::OPTIONS => "OPTIONS",
-            _ => "OTHER",
-        };
         m.observe(label, route, status, elapsed.as_secs_f64());
     }
     Ok(res)

@@ -100,13 +100,25 @@ fn bare(value: &str) -> bool {
     !value.is_empty() && value.bytes().all(|b| b.is_ascii_graphic() && !matches!(b, b'"' | b'=' | b'\\'))
 }
 
+/// Whether text may be written as it is in a message: no control character (line breaks, escape
+/// sequences for the terminal), and none of the Unicode line separators and direction overrides
+/// that could make a line look like another. Anything else is quoted with escapes.
+fn plain(text: &str) -> bool {
+    !text.chars().any(tricky)
+}
+
+/// A character a message or quoted value must not carry as it is.
+fn tricky(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Whether a value is already a quoted literal as `Debug` writes a string: in quotes, every quote
 /// inside escaped, no control character.
 fn quoted(value: &str) -> bool {
     let Some(inner) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) else { return false };
     let mut escaped = false;
     for c in inner.chars() {
-        if c.is_control() || (c == '"' && !escaped) {
+        if tricky(c) || (c == '"' && !escaped) {
             return false;
         }
         escaped = !escaped && c == '\\';
@@ -117,7 +129,7 @@ fn quoted(value: &str) -> bool {
 impl Visit for Fields {
     fn record_str(&mut self, field: &Field, value: &str) {
         self.name(field);
-        if bare(value) || (field.name() == "message" && !value.contains(['\n', '\r'])) {
+        if bare(value) || (field.name() == "message" && plain(value)) {
             self.line.push_str(value);
         } else {
             let _ = write!(self.line, "{value:?}");
@@ -149,9 +161,7 @@ impl Visit for Fields {
         let start = self.line.len();
         let _ = write!(self.line, "{value:?}");
         let written = &self.line[start..];
-        let keep = bare(written)
-            || quoted(written)
-            || (field.name() == "message" && !written.contains(['\n', '\r']));
+        let keep = bare(written) || quoted(written) || (field.name() == "message" && plain(written));
         if !keep {
             let quoted = format!("{written:?}");
             self.line.truncate(start);
@@ -280,6 +290,11 @@ mod tests {
         );
         let forged = lines(|| tracing::error!(error = %"boom\n2026-01-01T00:00:00Z  INFO forged", "failed"));
         assert_eq!(forged.lines().count(), 1, "{forged}");
+        // A message with a control character or a Unicode line separator is quoted and escaped.
+        let message = lines(|| tracing::info!("{}", "red \u{1b}[31m and\u{2028}next"));
+        assert_eq!(&message[27..], "  INFO \"red \\u{1b}[31m and\\u{2028}next\"\n");
+        let value = lines(|| tracing::info!(v = ?"a\u{202e}b", "m"));
+        assert_eq!(&value[27..], "  INFO m v=\"a\\u{202e}b\"\n");
     }
 
     #[test]

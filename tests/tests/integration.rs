@@ -353,13 +353,21 @@ async fn metrics_count_requests_by_route_template() {
     let s = setup_with("2026-11-02", &[("SKILLCERT_METRICS_TOKEN", "scrape-secret-1")]).await;
     s.app.get(&format!("/api/v1/institutions/{}", s.institution), Some(&s.admin)).await;
     s.app.get("/api/v1/institutions/01a22119-0000-7000-8000-000000000000", Some(&s.admin)).await;
+    // The same path reaches another route by another method: POST is the mergers' own route,
+    // GET the institution by id (and no such id). Each is counted under its own template.
+    let merge =
+        s.app.request(Method::POST, "/api/v1/institutions/mergers").bearer_auth(&s.admin).json(&json!({}));
+    s.app.send(merge).await;
+    s.app.get("/api/v1/institutions/mergers", Some(&s.admin)).await.problem(404, "not_found");
     s.app.get("/metrics", None).await.problem(401, "unauthenticated");
     let m = s.app.send(s.app.request(Method::GET, "/metrics").bearer_auth("scrape-secret-1")).await;
     assert_eq!(m.status.as_u16(), 200, "{}", m.text);
     assert!(m.header("content-type").is_some_and(|c| c.starts_with("text/plain; version=0.0.4")));
     let t = &m.text;
     assert!(t.contains("skillcert_http_requests_total{method=\"GET\",route=\"/api/v1/institutions/{id}\",status=\"200\"} 1"), "{t}");
-    assert!(t.contains("skillcert_http_requests_total{method=\"GET\",route=\"/api/v1/institutions/{id}\",status=\"404\"} 1"), "{t}");
+    assert!(t.contains("skillcert_http_requests_total{method=\"GET\",route=\"/api/v1/institutions/{id}\",status=\"404\"} 2"), "{t}");
+    assert!(t.contains("skillcert_http_requests_total{method=\"POST\",route=\"/api/v1/institutions/mergers\",status=\"422\"} 1"), "{t}");
+    assert!(!t.contains("method=\"GET\",route=\"/api/v1/institutions/mergers\""), "{t}");
     assert!(!t.contains(&s.institution), "no raw paths or ids");
     assert!(t.contains("skillcert_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/institutions/{id}\",status=\"200\",le=\"+Inf\"} 1"));
     assert!(t.contains("skillcert_db_pool_max_connections 5"), "{t}");
