@@ -165,11 +165,15 @@ impl Limiter {
         }
         Ok(batch.len())
     }
-}
 
-impl Limiter {
+    /// Holds every sync off while the guard lives (one running is waited for): for a test that
+    /// counts the statements of requests.
+    pub async fn hold_syncs(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.syncing.lock().await
+    }
+
     /// Forgets the keys of past windows, counted or not: what keeps the map small where the
-    /// counts are not shared ([`spawn_forget`]), since a sync drops them only once they are sent.
+    /// counts are not shared ([`spawn_upkeep`]), since a sync drops them only once they are sent.
     /// Returns the number of keys kept.
     pub fn forget_past_windows(&self, now: DateTime<Utc>) -> usize {
         let current = now.timestamp().div_euclid(WINDOW_SECONDS);
@@ -183,33 +187,23 @@ fn window_start(window: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(window * WINDOW_SECONDS, 0).unwrap_or_default()
 }
 
-/// Syncs `limiter` once a second until it is dropped (with the last replica state holding it).
-pub fn spawn_sync(limiter: &Arc<Limiter>, clock: Arc<crate::clock::Clock>) {
+/// Keeps `limiter` until it is dropped (with the last replica state holding it): where the counts
+/// are shared (`share`: PostgreSQL), syncs them once a second; where they stay in memory
+/// (SQLite), forgets past windows once a minute, so that the addresses seen do not pile up.
+pub fn spawn_upkeep(limiter: &Arc<Limiter>, clock: Arc<crate::clock::Clock>, share: bool) {
     let weak: Weak<Limiter> = Arc::downgrade(limiter);
+    let every = if share { SYNC_EVERY } else { Duration::from_secs(WINDOW_SECONDS.unsigned_abs()) };
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(SYNC_EVERY);
+        let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
             let Some(limiter) = weak.upgrade() else { return };
-            if let Err(e) = limiter.sync(clock.now()).await {
+            if !share {
+                limiter.forget_past_windows(clock.now());
+            } else if let Err(e) = limiter.sync(clock.now()).await {
                 tracing::warn!(error = %e, "rate limit counts not shared yet; retrying");
             }
-        }
-    });
-}
-
-/// Where the counts stay in memory (SQLite): forgets past windows once a minute until `limiter`
-/// is dropped, so that the addresses seen do not pile up.
-pub fn spawn_forget(limiter: &Arc<Limiter>, clock: Arc<crate::clock::Clock>) {
-    let weak: Weak<Limiter> = Arc::downgrade(limiter);
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(WINDOW_SECONDS.unsigned_abs()));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            let Some(limiter) = weak.upgrade() else { return };
-            limiter.forget_past_windows(clock.now());
         }
     });
 }

@@ -104,11 +104,8 @@ impl Application {
         // One process per SQLite database: the counts have no other replica to reach, and a
         // write a second would empty every connection's page cache (crate::limiter). They stay
         // in memory, and past windows are forgotten there.
-        if state.db.get_database_backend() == persistence::DbBackend::Postgres {
-            crate::limiter::spawn_sync(&state.limiter, state.clock.clone());
-        } else {
-            crate::limiter::spawn_forget(&state.limiter, state.clock.clone());
-        }
+        let share = state.db.get_database_backend() == persistence::DbBackend::Postgres;
+        crate::limiter::spawn_upkeep(&state.limiter, state.clock.clone(), share);
         persistence::spawn_wal_checkpoints(&state.db, Arc::downgrade(&state.metrics));
         if let Some(webhook) = config.webhook.clone() {
             crate::outbox::spawn_worker(state.clone(), webhook);
