@@ -22,4 +22,5 @@ pub mod schemas;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod upload;
 pub mod validate;

@@ -3,6 +3,7 @@
 
 #![allow(clippy::expect_used, reason = "test code: a failed setup step should fail the test loudly")]
 
+pub mod hostile;
 pub mod pipeline;
 pub mod receiver;
 

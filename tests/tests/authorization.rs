@@ -160,10 +160,7 @@ async fn world() -> (Setup, World) {
         s.app.file_institution(&s.admin, &school2, &expert, &[("4-03-02-01", "4", &standard)]).await;
     let plan = draft_plan(&s, 2).await;
     let candidate = candidate_ids(&s, &plan).await.remove(0);
-    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    png.extend_from_slice(&413u32.to_be_bytes());
-    png.extend_from_slice(&579u32.to_be_bytes());
-    png.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+    let png = tests::hostile::two_inch_png();
     let photo = s
         .app
         .send(

@@ -659,14 +659,7 @@ fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
 async fn r32_statistics_retention_and_the_archive() {
     let s = setup("2026-11-02").await;
     let plan = draft_plan(&s, 3).await;
-    let png = {
-        let mut v = Vec::new();
-        v.extend_from_slice(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
-        v.extend_from_slice(&413u32.to_be_bytes());
-        v.extend_from_slice(&579u32.to_be_bytes());
-        v.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
-        v
-    };
+    let png = tests::hostile::two_inch_png();
     let ids = candidate_ids(&s, &plan).await;
     let a = s
         .app

@@ -85,6 +85,7 @@ problems! {
     StillPending = "still_pending", 409, [];
     InvalidClient = "invalid_client", 401, [];
     IdempotencyInProgress = "idempotency_in_progress", 409, [];
+    UploadLimit = "upload_limit", 413, [];
 }
 
 rules! {
@@ -172,6 +173,18 @@ rules! {
     EmptyPopulation = "empty_population", [];
     TooFewInspectors = "too_few_inspectors", ["eligible", "needed"];
     NotDrawn = "not_drawn", [];
+    TooManyRows = "too_many_rows", ["max"];
+    TooManyColumns = "too_many_columns", ["max"];
+    CellTooLong = "cell_too_long", ["max"];
+    LineTooLong = "line_too_long", ["max"];
+    TooMuchText = "too_much_text", ["max"];
+    TooManyParts = "too_many_parts", ["max"];
+    InflatedTooLarge = "inflated_too_large", ["max"];
+    TooManyPixels = "too_many_pixels", ["width", "height", "max"];
+    FileUnreadable = "file_unreadable", ["format"];
+    NotUtf8 = "not_utf8", [];
+    ImageMismatch = "image_mismatch", ["width", "height"];
+    PhotoFormat = "photo_format", [];
 }
 
 /// An enumeration value users see, answered with its display name.

@@ -10,11 +10,11 @@ use crate::error::{ApiError, FieldError};
 use crate::extract::ApiQuery;
 use crate::i18n::{Problem, Rule};
 use crate::state::AppState;
+use crate::upload::{self as uploads, image};
 use crate::validate::Errors;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use domain::Role;
 use domain::filing::FilingAction;
-use futures_util::StreamExt as _;
 use persistence::entity::attachment;
 use persistence::repo;
 use serde::Deserialize;
@@ -23,20 +23,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 /// Largest attachment accepted.
-pub const MAX_BYTES: usize = 10 * 1024 * 1024;
-
-/// The media type a file's first bytes show, if it is one we accept.
-pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-        Some("image/png")
-    } else {
-        None
-    }
-}
+pub const MAX_BYTES: usize = uploads::ATTACHMENT_BYTES;
 
 /// What the upload is.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -70,7 +57,7 @@ pub async fn upload(
     req: HttpRequest,
     id: web::Path<Uuid>,
     query: ApiQuery<UploadQuery>,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let (f, s) = load(&state.db, &caller, *id).await?;
     if caller.role != Role::School {
@@ -93,23 +80,38 @@ pub async fn upload(
     if !matches!(declared.as_str(), "application/pdf" | "image/jpeg" | "image/png") {
         return Err(ApiError::new(Problem::UnsupportedFileType).with("allowed", allowed));
     }
-    let too_large = || ApiError::new(Problem::PayloadTooLarge).with("limit_kib", MAX_BYTES / 1024);
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::new(Problem::BadRequest))?;
-        if body.len() + chunk.len() > MAX_BYTES {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    if sniff(&body) != Some(declared.as_str()) {
+    let body = uploads::read_body(payload, MAX_BYTES).await?;
+    if uploads::sniff(&body) != Some(declared.as_str()) {
         return Err(ApiError::new(Problem::UnsupportedFileType).with("allowed", allowed));
+    }
+    // Images are not decoded here (nothing renders them), but their header must be readable and
+    // within the pixel limit, so that whoever opens them later is not handed a decompression bomb.
+    if declared.starts_with("image/") {
+        match image::bounded(&body, uploads::ATTACHMENT_PIXELS) {
+            Ok(_) => {}
+            Err(image::ImageError::TooManyPixels { width, height }) => {
+                return Err(ApiError {
+                    errors: vec![
+                        FieldError::new("file", Rule::TooManyPixels)
+                            .with("width", width)
+                            .with("height", height)
+                            .with("max", uploads::ATTACHMENT_PIXELS),
+                    ],
+                    ..ApiError::new(Problem::UploadLimit)
+                });
+            }
+            Err(_) => {
+                return Err(ApiError::validation(vec![
+                    FieldError::new("file", Rule::FileUnreadable).with("format", declared.as_str()),
+                ]));
+            }
+        }
     }
     let sha256: String = Sha256::digest(&body).iter().map(|b| format!("{b:02x}")).collect();
     let attachment_id = Uuid::now_v7();
     let storage_key = format!("{}/{}", f.id, attachment_id);
     let path = state.attachments_dir.join(&storage_key);
-    let bytes = body.freeze();
+    let bytes = body;
     let write_path = path.clone();
     web::block(move || -> std::io::Result<()> {
         if let Some(dir) = write_path.parent() {
@@ -219,18 +221,4 @@ pub async fn download(
         .insert_header(("Content-Disposition", format!("attachment; filename*=UTF-8''{encoded}")))
         .insert_header(("X-Content-SHA256", a.sha256))
         .body(bytes))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sniff;
-
-    #[test]
-    fn file_types_come_from_the_bytes() {
-        assert_eq!(sniff(b"%PDF-1.7\n..."), Some("application/pdf"));
-        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
-        assert_eq!(sniff(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0]), Some("image/png"));
-        assert_eq!(sniff(b"MZ\x90\x00"), None);
-        assert_eq!(sniff(b""), None);
-    }
 }

@@ -9,10 +9,10 @@ use crate::error::{ApiError, FieldError, FieldErrorBody};
 use crate::extract::{ApiJson, ApiQuery, ListBody};
 use crate::i18n::{Lang, Problem, Rule};
 use crate::state::AppState;
+use crate::upload::{self, sheet, sheet::Projection};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{Gender, Level, ResidentId, Role};
-use futures_util::StreamExt as _;
 use persistence::entity::{candidate, plan, plan_occupation};
 use persistence::repo;
 use serde::{Deserialize, Serialize};
@@ -23,10 +23,6 @@ use uuid::Uuid;
 /// Youngest and oldest age accepted for a full-time technical-school student on the day they are
 /// added (a decision: the notice says only "全日制在校学生").
 pub const STUDENT_AGE: std::ops::RangeInclusive<i32> = 14..=40;
-/// Largest import, in rows.
-pub const MAX_ROWS: usize = 100_000;
-/// Largest import file.
-pub const MAX_IMPORT_BYTES: usize = 32 * 1024 * 1024;
 
 /// A candidate to add.
 #[derive(Clone, Default, Deserialize, ToSchema)]
@@ -408,110 +404,63 @@ fn yes(v: &str) -> bool {
     matches!(v.trim().to_lowercase().as_str(), "是" | "true" | "yes" | "y" | "1")
 }
 
-/// Turns header + rows of text into inputs, or the list of unknown/missing columns.
-fn to_inputs(header: &[String], rows: Vec<Vec<String>>) -> Result<Vec<CandidateInput>, Vec<FieldError>> {
-    let mut index = std::collections::HashMap::new();
+/// Maps the header row onto [`COLUMNS`] (slot = the column's place there), or lists the unknown
+/// and missing columns.
+fn project(header: &[String]) -> Result<Projection, ApiError> {
+    let mut columns = Vec::with_capacity(header.len());
+    let mut found = [false; COLUMNS.len()];
     let mut errors = Vec::new();
     for (i, h) in header.iter().enumerate() {
         let h = h.trim().trim_start_matches('\u{feff}');
-        match COLUMNS.iter().find(|(_, names)| names.contains(&h)) {
-            Some((field, _)) => {
-                index.insert(*field, i);
+        match COLUMNS.iter().position(|(_, names)| names.contains(&h)) {
+            Some(slot) => {
+                found[slot] = true;
+                columns.push(Some(slot));
             }
-            None if h.is_empty() => {}
-            None => errors.push(FieldError::new(format!("columns[{i}]"), Rule::UnknownField)),
+            None if h.is_empty() => columns.push(None),
+            None => {
+                errors.push(FieldError::new(format!("columns[{i}]"), Rule::UnknownField));
+                columns.push(None);
+            }
         }
     }
-    for (field, _) in COLUMNS.iter().filter(|(f, _)| !matches!(*f, "phone" | "work_type")) {
-        if !index.contains_key(field) {
+    for ((field, _), found) in COLUMNS.iter().zip(found) {
+        if !found && !matches!(*field, "phone" | "work_type") {
             errors.push(FieldError::new(format!("columns.{field}"), Rule::Required));
         }
     }
     if !errors.is_empty() {
-        return Err(errors);
+        return Err(ApiError::validation(errors));
     }
-    let get = |row: &[String], f: &str| index.get(f).and_then(|i| row.get(*i)).cloned().unwrap_or_default();
-    Ok(rows
-        .into_iter()
-        .map(|r| CandidateInput {
-            name: get(&r, "name"),
-            gender: get(&r, "gender"),
-            id_number: get(&r, "id_number"),
-            school_name: get(&r, "school_name"),
-            major: get(&r, "major"),
-            class_name: get(&r, "class_name"),
-            full_time_confirmed: yes(&get(&r, "full_time_confirmed")),
-            consent_recorded: yes(&get(&r, "consent_recorded")),
-            phone: Some(get(&r, "phone")),
-            occupation_code: get(&r, "occupation_code"),
-            work_type: Some(get(&r, "work_type")),
-            level: get(&r, "level"),
-        })
-        .collect())
+    Ok(Projection { slots: COLUMNS.len(), columns })
 }
 
-fn parse_csv(bytes: &[u8]) -> Result<(Vec<String>, Vec<Vec<String>>), ApiError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-    let header: Vec<String> =
-        reader.headers().map_err(|_| ApiError::new(Problem::BadRequest))?.iter().map(str::to_owned).collect();
-    let mut rows = Vec::new();
-    for r in reader.records() {
-        let r = r.map_err(|_| ApiError::new(Problem::BadRequest))?;
-        rows.push(r.iter().map(str::to_owned).collect());
-        if rows.len() > MAX_ROWS {
-            break;
-        }
+/// A row's cells (in [`COLUMNS`] order) as an input.
+fn to_input(cells: Vec<String>) -> CandidateInput {
+    let mut cells = cells.into_iter();
+    let mut next = || cells.next().unwrap_or_default();
+    let (name, gender, id_number, school_name, major, class_name) =
+        (next(), next(), next(), next(), next(), next());
+    let (full_time, consent, phone, occupation_code, work_type, level) =
+        (next(), next(), next(), next(), next(), next());
+    CandidateInput {
+        name,
+        gender,
+        id_number,
+        school_name,
+        major,
+        class_name,
+        full_time_confirmed: yes(&full_time),
+        consent_recorded: yes(&consent),
+        phone: Some(phone),
+        occupation_code,
+        work_type: Some(work_type),
+        level,
     }
-    Ok((header, rows))
-}
-
-fn cell(d: &calamine::Data) -> String {
-    use calamine::Data;
-    match d {
-        Data::String(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(dt) => dt.to_string(),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(_) | Data::Empty => String::new(),
-    }
-}
-
-/// Largest total uncompressed size of an XLSX file's parts (a guard against zip bombs).
-const MAX_XLSX_EXPANDED: u64 = 512 * 1024 * 1024;
-
-fn parse_xlsx(bytes: &[u8]) -> Result<(Vec<String>, Vec<Vec<String>>), ApiError> {
-    use calamine::Reader;
-    let mut archive =
-        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| ApiError::new(Problem::BadRequest))?;
-    let mut expanded = 0u64;
-    for i in 0..archive.len() {
-        let entry = archive.by_index_raw(i).map_err(|_| ApiError::new(Problem::BadRequest))?;
-        expanded = expanded.saturating_add(entry.size());
-    }
-    if expanded > MAX_XLSX_EXPANDED {
-        return Err(ApiError::new(Problem::PayloadTooLarge).with("limit_kib", MAX_XLSX_EXPANDED / 1024));
-    }
-    let mut book =
-        calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|_| ApiError::new(Problem::BadRequest))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| ApiError::new(Problem::BadRequest))?
-        .map_err(|_| ApiError::new(Problem::BadRequest))?;
-    let mut rows = range.rows();
-    let header: Vec<String> = rows.next().map(|r| r.iter().map(cell).collect()).unwrap_or_default();
-    let data: Vec<Vec<String>> = rows
-        .take(MAX_ROWS + 1)
-        .map(|r| r.iter().map(cell).collect::<Vec<String>>())
-        .filter(|r| r.iter().any(|c| !c.trim().is_empty()))
-        .collect();
-    Ok((header, data))
 }
 
 /// The XLSX media type.
-pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub const XLSX: &str = upload::XLSX;
 
 /// Import candidates from a CSV (`text/csv`, UTF-8) or XLSX file (first sheet), header in the
 /// first row (English or Chinese column names: 姓名, 性别, 身份证号, 学校, 专业, 班级, 全日制, 自愿,
@@ -529,7 +478,7 @@ pub async fn import(
     req: HttpRequest,
     id: web::Path<Uuid>,
     query: ApiQuery<ImportQuery>,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let mode = query.0.mode;
     if !matches!(mode.as_str(), "all_or_nothing" | "valid_rows_only") {
@@ -550,22 +499,12 @@ pub async fn import(
             ApiError::new(Problem::UnsupportedMediaType).with("expected", format!("text/csv, {XLSX}"))
         );
     }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::new(Problem::BadRequest))?;
-        if body.len() + chunk.len() > MAX_IMPORT_BYTES {
-            return Err(ApiError::new(Problem::PayloadTooLarge).with("limit_kib", MAX_IMPORT_BYTES / 1024));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let bytes = body.freeze();
-    let (header, rows) = web::block(move || if is_xlsx { parse_xlsx(&bytes) } else { parse_csv(&bytes) })
-        .await
-        .map_err(ApiError::internal)??;
-    if rows.len() > MAX_ROWS {
-        return Err(ApiError::validation(vec![FieldError::new("rows", Rule::TooLong).with("max", MAX_ROWS)]));
-    }
-    let inputs = to_inputs(&header, rows).map_err(ApiError::validation)?;
+    let bytes = upload::read_body(payload, upload::IMPORT_BYTES).await?;
+    let rows = web::block(move || {
+        if is_xlsx { sheet::read_xlsx(&bytes, project) } else { sheet::read_csv(&bytes, project) }
+    })
+    .await
+    .map_err(ApiError::internal)??;
     let school =
         repo::school::find(&state.db, i.school_id).await?.ok_or_else(|| ApiError::internal("no school"))?;
     let occupations = repo::plan::occupations(&state.db, p.id).await?;
@@ -581,12 +520,12 @@ pub async fn import(
         repo::plan::candidate_keys(&state.db, p.id).await?.into_iter().collect();
     // Each row is freed once checked, and the keys once all are: a large file is held about
     // once in memory, as the rows to insert (docs/PERFORMANCE.md).
-    let total = inputs.len();
+    let total = rows.len();
     let mut good = Vec::with_capacity(total);
     let mut bad: Vec<(usize, Vec<FieldError>)> = Vec::new();
-    for (k, input) in inputs.into_iter().enumerate() {
-        let row_number = k + 2;
-        match check(&input, &c, "") {
+    for row in rows {
+        let row_number = row.number;
+        match check(&to_input(row.cells), &c, "") {
             Ok(row) if !existing.insert(key(&row)) => {
                 bad.push((row_number, vec![FieldError::new("id_number", Rule::Duplicate)]))
             }

@@ -9,6 +9,7 @@ use crate::error::{ApiError, FieldError};
 use crate::extract::ApiJson;
 use crate::i18n::{Name, Problem, Rule};
 use crate::state::AppState;
+use crate::upload::{self, image, image::ImageError};
 use crate::validate::Errors;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -16,7 +17,6 @@ use domain::Role;
 use domain::results::{
     ComponentResult, DEFAULT_PASS_MARK, ReportBlock, mask_name, may_report, passed, publicity_end,
 };
-use futures_util::StreamExt as _;
 use persistence::entity::{assessment_result, candidate, objection, plan, plan_report};
 use persistence::repo;
 use persistence::repo::results::NewResult;
@@ -844,45 +844,38 @@ pub async fn review(
     Ok(HttpResponse::Ok().json(v))
 }
 
-/// Pixel size of a PNG or JPEG, read from its header.
-pub fn image_size(bytes: &[u8]) -> Option<(u32, u32)> {
-    if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) && bytes.len() >= 24 {
-        let w = u32::from_be_bytes(bytes[16..20].try_into().ok()?);
-        let h = u32::from_be_bytes(bytes[20..24].try_into().ok()?);
-        return Some((w, h));
-    }
-    if bytes.starts_with(&[0xFF, 0xD8]) {
-        let mut i = 2;
-        while i + 9 < bytes.len() {
-            if bytes[i] != 0xFF {
-                i += 1;
-                continue;
-            }
-            let marker = bytes[i + 1];
-            let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
-            if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) {
-                let h = u32::from(u16::from_be_bytes([bytes[i + 5], bytes[i + 6]]));
-                let w = u32::from(u16::from_be_bytes([bytes[i + 7], bytes[i + 8]]));
-                return Some((w, h));
-            }
-            i += 2 + len;
-        }
-    }
-    None
-}
-
 /// A 2-inch photo: 35 × 49 mm, so width/height between 0.65 and 0.78, at least 260 × 364 pixels
-/// (about 190 dpi), at most 2 MiB.
-pub fn check_photo(bytes: &[u8]) -> Result<(), Rule> {
-    if bytes.len() > 2 * 1024 * 1024 {
-        return Err(Rule::PhotoTooLarge);
+/// (about 190 dpi), at most [`upload::PHOTO_BYTES`] and [`upload::PHOTO_PIXELS`], a kind of JPEG
+/// or PNG the e-certificate can show, and data that decode to the size the header declares.
+pub async fn check_photo(bytes: web::Bytes) -> Result<image::Format, ApiError> {
+    let field = |rule| ApiError::validation(vec![FieldError::new("photo", rule)]);
+    if bytes.len() > upload::PHOTO_BYTES {
+        return Err(field(Rule::PhotoTooLarge));
     }
-    let (w, h) = image_size(bytes).ok_or(Rule::PhotoUnreadable)?;
-    let ratio = f64::from(w) / f64::from(h.max(1));
-    if w < 260 || h < 364 || !(0.65..=0.78).contains(&ratio) {
-        return Err(Rule::PhotoShape);
+    let h = image::header(&bytes).map_err(|_| field(Rule::PhotoUnreadable))?;
+    let ratio = f64::from(h.width) / f64::from(h.height.max(1));
+    if h.pixels() <= upload::PHOTO_PIXELS
+        && (h.width < 260 || h.height < 364 || !(0.65..=0.78).contains(&ratio))
+    {
+        return Err(field(Rule::PhotoShape));
     }
-    Ok(())
+    match image::decode_checked(bytes, upload::PHOTO_PIXELS).await {
+        Ok(h) => Ok(h.format),
+        Err(ImageError::TooManyPixels { width, height }) => Err(ApiError {
+            errors: vec![
+                FieldError::new("photo", Rule::TooManyPixels)
+                    .with("width", width)
+                    .with("height", height)
+                    .with("max", upload::PHOTO_PIXELS),
+            ],
+            ..ApiError::new(Problem::UploadLimit)
+        }),
+        Err(ImageError::Format) => Err(field(Rule::PhotoFormat)),
+        Err(ImageError::Unreadable) => Err(field(Rule::PhotoUnreadable)),
+        Err(ImageError::Mismatch { width, height }) => Err(ApiError::validation(vec![
+            FieldError::new("photo", Rule::ImageMismatch).with("width", width).with("height", height),
+        ])),
+    }
 }
 
 /// Upload a candidate's 2-inch photo (institution, while the plan is a draft or returned): the
@@ -900,7 +893,7 @@ pub async fn put_photo(
     ctx: RequestContext,
     req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
     let (plan_id, candidate_id) = path.into_inner();
@@ -916,25 +909,17 @@ pub async fn put_photo(
     if let Some(sha) = &c.photo_sha256 {
         crate::precondition::check_if_match(&req, &format!("\"{sha}\""))?;
     }
-    let declared =
-        req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::new(Problem::BadRequest))?;
-        if body.len() + chunk.len() > 2 * 1024 * 1024 {
-            return Err(ApiError::new(Problem::PayloadTooLarge).with("limit_kib", 2048));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let sniffed = crate::routes::filings::attachments::sniff(&body);
-    if !matches!(sniffed, Some("image/jpeg" | "image/png")) || !declared.starts_with(sniffed.unwrap_or("-")) {
+    let declared = upload::media_type(&req);
+    let body = upload::read_body(payload, upload::PHOTO_BYTES).await?;
+    let sniffed = upload::sniff(&body);
+    if !matches!(sniffed, Some("image/jpeg" | "image/png")) || sniffed != Some(declared.as_str()) {
         return Err(ApiError::new(Problem::UnsupportedFileType).with("allowed", "image/jpeg, image/png"));
     }
-    check_photo(&body).map_err(|rule| ApiError::validation(vec![FieldError::new("photo", rule)]))?;
+    let format = check_photo(body.clone()).await?;
     let sha: String = Sha256::digest(&body).iter().map(|b| format!("{b:02x}")).collect();
     let key = format!("photos/{}/{}", p.id, c.id);
     let path = state.attachments_dir.join(&key);
-    let bytes = body.freeze();
+    let bytes = body;
     web::block(move || -> std::io::Result<()> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
@@ -949,7 +934,7 @@ pub async fn put_photo(
     let now = state.clock.now();
     let tx = persistence::begin_write(&state.db).await?;
     super::candidates::touch(&tx, p.id, now).await?;
-    repo::results::set_photo(&tx, c.id, &key, sniffed.unwrap_or("image/jpeg"), &sha).await?;
+    repo::results::set_photo(&tx, c.id, &key, format.media_type(), &sha).await?;
     audit::record(
         &tx,
         &ctx,
