@@ -19,6 +19,7 @@ pub mod pdf;
 pub mod precondition;
 pub mod routes;
 pub mod schemas;
+pub mod spreadsheet;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

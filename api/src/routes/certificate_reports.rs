@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::i18n::{Name, Problem};
 use crate::routes::plans;
+use crate::spreadsheet;
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
@@ -176,45 +177,6 @@ fn row(c: &certificate::Model, institution_code: &str) -> [String; 13] {
     ]
 }
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-/// A one-sheet XLSX with inline strings.
-pub fn xlsx(rows: &[Vec<String>]) -> Result<Vec<u8>, std::io::Error> {
-    let mut sheet = String::from(
-        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
-    );
-    for (r, cells) in rows.iter().enumerate() {
-        sheet.push_str(&format!(r#"<row r="{}">"#, r + 1));
-        for v in cells {
-            sheet.push_str(&format!(
-                r#"<c t="inlineStr"><is><t xml:space="preserve">{}</t></is></c>"#,
-                xml_escape(v)
-            ));
-        }
-        sheet.push_str("</row>");
-    }
-    sheet.push_str("</sheetData></worksheet>");
-    let parts = [
-        ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_owned()),
-        ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_owned()),
-        ("xl/workbook.xml", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="证书" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_owned()),
-        ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_owned()),
-        ("xl/worksheets/sheet1.xml", sheet),
-    ];
-    let mut out = std::io::Cursor::new(Vec::new());
-    {
-        let mut z = zip::ZipWriter::new(&mut out);
-        for (name, content) in parts {
-            z.start_file(name, zip::write::SimpleFileOptions::default()).map_err(std::io::Error::other)?;
-            z.write_all(content.as_bytes())?;
-        }
-        z.finish().map_err(std::io::Error::other)?;
-    }
-    Ok(out.into_inner())
-}
-
 /// Export a batch's certificates in the national platform's columns (institution, centre,
 /// bureau): CSV or XLSX.
 #[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path), ExportQuery),
@@ -233,11 +195,7 @@ pub async fn export(
     rows.extend(certs.iter().map(|c| row(c, &i.code).to_vec()));
     match query.0.format.as_str() {
         "csv" => {
-            let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-            for r in &rows {
-                w.write_record(r).map_err(ApiError::internal)?;
-            }
-            let bytes = w.into_inner().map_err(ApiError::internal)?;
+            let bytes = spreadsheet::csv(&rows).map_err(ApiError::internal)?;
             Ok(HttpResponse::Ok()
                 .content_type("text/csv; charset=utf-8")
                 .insert_header((
@@ -247,12 +205,12 @@ pub async fn export(
                 .body(bytes))
         }
         "xlsx" => {
-            let bytes = web::block(move || xlsx(&rows))
+            let bytes = web::block(move || spreadsheet::xlsx("证书", &rows))
                 .await
                 .map_err(ApiError::internal)?
                 .map_err(ApiError::internal)?;
             Ok(HttpResponse::Ok()
-                .content_type(super::plans::candidates::XLSX)
+                .content_type(spreadsheet::XLSX)
                 .insert_header((
                     "Content-Disposition",
                     format!("attachment; filename=\"certificates-{}.xlsx\"", p.id),

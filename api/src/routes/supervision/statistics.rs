@@ -8,8 +8,7 @@ use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::ApiQuery;
 use crate::i18n::{self, Lang, Rule};
-use crate::routes::certificate_reports::xlsx;
-use crate::routes::plans::candidates::XLSX;
+use crate::spreadsheet::{self, XLSX};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, web};
 use chrono::Datelike;
@@ -120,20 +119,14 @@ fn respond(
     let mut table = vec![header];
     table.extend(rows);
     match format {
-        "csv" => {
-            let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-            for r in &table {
-                w.write_record(r).map_err(ApiError::internal)?;
-            }
-            Ok(HttpResponse::Ok()
-                .content_type("text/csv; charset=utf-8")
-                .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}.csv\"")))
-                .body(w.into_inner().map_err(ApiError::internal)?))
-        }
+        "csv" => Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}.csv\"")))
+            .body(spreadsheet::csv(&table).map_err(ApiError::internal)?)),
         "xlsx" => Ok(HttpResponse::Ok()
             .content_type(XLSX)
             .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}.xlsx\"")))
-            .body(xlsx(&table).map_err(ApiError::internal)?)),
+            .body(spreadsheet::xlsx("统计", &table).map_err(ApiError::internal)?)),
         _ => Ok(HttpResponse::Ok().json(json)),
     }
 }
