@@ -89,6 +89,7 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
         include_str!("../sql/m20261128_000016_reference_checks.postgres.sql"),
         "",
     ),
+    ("m20261128_000017_only_once", include_str!("../sql/m20261128_000017_only_once.sql"), "", ""),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

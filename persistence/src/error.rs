@@ -40,6 +40,8 @@ const SQLITE_UNIQUE: &[(&str, &str)] = &[
     ("certificates.verify_token", "certificates_token_key"),
     ("certificates.candidate_id", "certificates_candidate_once"),
     ("filings.school_id", "filings_one_open_per_school"),
+    ("certificates.supersedes_id", "certificates_supersedes_key"),
+    ("standard_levels.occupation_code, standard_levels.level", "standard_levels_one_norm"),
 ];
 
 impl RepoError {

@@ -672,7 +672,10 @@ pub async fn revoke(
     if current.status != "valid" {
         return Err(not_valid(&current, "revoke"));
     }
-    repo::certificate::revoke(&tx, current.id, &reason, now).await?;
+    if !repo::certificate::revoke(&tx, current.id, &reason, now).await? {
+        let now_is = repo::certificate::by_code(&tx, &c.code).await?.ok_or_else(ApiError::not_found)?;
+        return Err(not_valid(&now_is, "revoke"));
+    }
     let revoked = repo::certificate::by_code(&tx, &current.code).await?.ok_or_else(ApiError::not_found)?;
     let inst = repo::institution::find(&tx, revoked.institution_id).await?.ok_or_else(ApiError::not_found)?;
     crate::outbox::certificates_event(&tx, "certificate.revoked", &inst, &[revoked], None, now).await?;
@@ -735,6 +738,12 @@ pub async fn reissue(
     if old.status != "valid" {
         return Err(not_valid(&old, "reissue"));
     }
+    // The check that counts: only a still valid certificate is superseded, and its row stays
+    // locked until this transaction ends (a concurrent revocation or reissue waits, then fails).
+    if !repo::certificate::supersede(&tx, old.id).await? {
+        let now_is = repo::certificate::by_code(&tx, &c.code).await?.ok_or_else(ApiError::not_found)?;
+        return Err(not_valid(&now_is, "reissue"));
+    }
     let inst = repo::institution::find(&tx, old.institution_id).await?.ok_or_else(ApiError::not_found)?;
     status_on(&inst, today)?.may_act().map_err(|st| {
         ApiError::new(Problem::InstitutionNotActive)
@@ -794,7 +803,6 @@ pub async fn reissue(
         created_at: now,
     };
     repo::certificate::insert(&tx, std::slice::from_ref(&new)).await?;
-    repo::certificate::supersede(&tx, old.id).await?;
     let superseded = repo::certificate::by_code(&tx, &old.code).await?.ok_or_else(ApiError::not_found)?;
     crate::outbox::certificates_event(&tx, "certificate.superseded", &inst, &[superseded], None, now).await?;
     crate::outbox::certificates_event(

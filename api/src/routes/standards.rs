@@ -144,17 +144,23 @@ pub async fn create(
     errors.finish()?;
     let now = state.clock.now();
     let tx = persistence::begin_write(&state.db).await?;
+    // R6: one norm per occupation and level. This read gives the friendly answer; the unique
+    // index `standard_levels_one_norm` is the check that holds when two requests race.
+    let norm_exists = |existing: &[persistence::entity::standard_level::Model]| -> ApiError {
+        match existing.first().map(|n| n.level.parse::<Level>()) {
+            Some(Ok(level)) => ApiError::new(Problem::NormExists)
+                .with("occupation", &s.occupation_code)
+                .with_name("level", Name::Level(level)),
+            _ => ApiError::internal("bad level in database"),
+        }
+    };
     if s.kind == "evaluation_norm" && override_reason.is_none() {
         let existing = repo::standard::norms_covering(&tx, &s.occupation_code, &levels).await?;
-        if let Some(first) = existing.first() {
-            let level =
-                first.level.parse::<Level>().map_err(|()| ApiError::internal("bad level in database"))?;
-            return Err(ApiError::new(Problem::NormExists)
-                .with("occupation", &s.occupation_code)
-                .with_name("level", Name::Level(level)));
+        if !existing.is_empty() {
+            return Err(norm_exists(&existing));
         }
     }
-    let saved = repo::standard::insert(
+    let inserted = repo::standard::insert(
         &tx,
         repo::standard::NewStandard {
             occupation_code: s.occupation_code.clone(),
@@ -167,7 +173,16 @@ pub async fn create(
         },
         now,
     )
-    .await?;
+    .await;
+    let saved = match inserted {
+        Ok(saved) => saved,
+        Err(e) if e.is_conflict("standard_levels_one_norm") => {
+            tx.rollback().await?;
+            let existing = repo::standard::norms_covering(&state.db, &s.occupation_code, &levels).await?;
+            return Err(norm_exists(&existing));
+        }
+        Err(e) => return Err(e.into()),
+    };
     audit::record(
         &tx,
         &ctx,

@@ -11,6 +11,9 @@ pub struct Model {
     pub level: String,
     pub occupation_code: String,
     pub kind: String,
+    /// Registered by the bureau with an override reason: exempt from "one norm per occupation
+    /// and level" (R6), which a unique index keeps for the others.
+    pub overridden: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

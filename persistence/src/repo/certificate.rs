@@ -447,29 +447,33 @@ pub async fn complete(
     Ok(())
 }
 
-/// Revokes a certificate.
+/// Revokes a certificate if it is still valid; `false` when it is not (a concurrent revocation or
+/// reissue won: the conditional update is the check, so two requests cannot both pass it).
 pub async fn revoke(
     db: &impl ConnectionTrait,
     id: Uuid,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<(), RepoError> {
-    certificate::Entity::update_many()
+) -> Result<bool, RepoError> {
+    let done = certificate::Entity::update_many()
         .col_expr(certificate::Column::Status, Expr::val("revoked"))
         .col_expr(certificate::Column::RevokedReason, Expr::val(reason))
         .col_expr(certificate::Column::RevokedAt, Expr::val(now))
         .filter(certificate::Column::Id.eq(id))
+        .filter(certificate::Column::Status.eq("valid"))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(done.rows_affected == 1)
 }
 
-/// Marks a certificate superseded by a reissue.
-pub async fn supersede(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
-    certificate::Entity::update_many()
+/// Marks a certificate superseded by a reissue, if it is still valid; `false` when it is not (a
+/// concurrent revocation or reissue won). The row stays locked until the transaction ends.
+pub async fn supersede(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, RepoError> {
+    let done = certificate::Entity::update_many()
         .col_expr(certificate::Column::Status, Expr::val("superseded"))
         .filter(certificate::Column::Id.eq(id))
+        .filter(certificate::Column::Status.eq("valid"))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(done.rows_affected == 1)
 }

@@ -155,22 +155,29 @@ pub async fn set_review(
     Ok(())
 }
 
-/// Records a candidate's photo.
+/// Records a candidate's photo if the one it replaces (`None`: none yet) is still the current one;
+/// `false` when another upload came first (the conditional update is the If-Match check).
 pub async fn set_photo(
     db: &impl ConnectionTrait,
     id: Uuid,
     key: &str,
     media_type: &str,
     sha256: &str,
-) -> Result<(), RepoError> {
-    candidate::Entity::update_many()
+    replacing: Option<&str>,
+) -> Result<bool, RepoError> {
+    let current = match replacing {
+        Some(sha) => candidate::Column::PhotoSha256.eq(sha),
+        None => candidate::Column::PhotoSha256.is_null(),
+    };
+    let done = candidate::Entity::update_many()
         .col_expr(candidate::Column::PhotoKey, Expr::val(key))
         .col_expr(candidate::Column::PhotoMediaType, Expr::val(media_type))
         .col_expr(candidate::Column::PhotoSha256, Expr::val(sha256))
         .filter(candidate::Column::Id.eq(id))
+        .filter(current)
         .exec(db)
         .await?;
-    Ok(())
+    Ok(done.rows_affected == 1)
 }
 
 /// One candidate.

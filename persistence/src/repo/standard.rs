@@ -32,7 +32,7 @@ pub async fn insert(
         title: Set(s.title),
         filing_reference: Set(s.filing_reference),
         filing_date: Set(s.filing_date),
-        override_reason: Set(s.override_reason),
+        override_reason: Set(s.override_reason.clone()),
         created_at: Set(now),
     })
     .exec_with_returning(db)
@@ -46,6 +46,7 @@ pub async fn insert(
             level: Set(l.clone()),
             occupation_code: Set(s.occupation_code.clone()),
             kind: Set(s.kind.clone()),
+            overridden: Set(s.override_reason.is_some()),
         })
         .collect();
     standard_level::Entity::insert_many(levels)

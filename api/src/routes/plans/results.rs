@@ -917,14 +917,19 @@ pub async fn put_photo(
     }
     let format = check_photo(body.clone()).await?;
     let sha: String = Sha256::digest(&body).iter().map(|b| format!("{b:02x}")).collect();
-    let key = format!("photos/{}/{}", p.id, c.id);
+    // Named by content: a photo file is never overwritten, so a concurrent upload that loses the
+    // race below cannot replace the winner's file, and certificates keep the photo they were
+    // issued with.
+    let key = format!("photos/{}/{}.{}", p.id, c.id, &sha[..16]);
     let path = state.attachments_dir.join(&key);
     let bytes = body;
     web::block(move || -> std::io::Result<()> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let tmp = path.with_extension("part");
+        // A temporary name of this request's own: concurrent uploads never write the same file.
+        let mut tmp = path.clone().into_os_string();
+        tmp.push(format!(".{}.part", Uuid::now_v7().simple()));
         std::fs::write(&tmp, &bytes)?;
         std::fs::rename(&tmp, &path)
     })
@@ -934,7 +939,11 @@ pub async fn put_photo(
     let now = state.clock.now();
     let tx = persistence::begin_write(&state.db).await?;
     super::candidates::touch(&tx, p.id, now).await?;
-    repo::results::set_photo(&tx, c.id, &key, format.media_type(), &sha).await?;
+    if !repo::results::set_photo(&tx, c.id, &key, format.media_type(), &sha, c.photo_sha256.as_deref())
+        .await?
+    {
+        return Err(ApiError::new(Problem::PreconditionFailed));
+    }
     audit::record(
         &tx,
         &ctx,
