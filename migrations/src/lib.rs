@@ -90,6 +90,12 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
         "",
     ),
     ("m20261128_000017_only_once", include_str!("../sql/m20261128_000017_only_once.sql"), "", ""),
+    (
+        "m20261128_000018_sign_in_throttle",
+        include_str!("../sql/m20261128_000018_sign_in_throttle.sql"),
+        "",
+        "",
+    ),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

@@ -63,31 +63,36 @@ async fn r38_the_database_enforces_district_bindings() {
 }
 
 #[tokio::test]
-async fn concurrent_failed_logins_are_all_counted_and_lock_once() {
+async fn concurrent_failed_sign_ins_are_all_counted_and_forgotten_after_a_day() {
     let (_t, db) = fresh().await;
     let now = Utc::now();
-    let u = user::insert(&db, new_user("target", "expert", None), now).await.expect("user");
+    let day_ago = now - Duration::hours(24);
     let mut tasks = Vec::new();
-    for _ in 0..4 {
+    for _ in 0..8 {
         let db = db.clone();
         tasks.push(tokio::spawn(async move {
             let tx = persistence::begin_write(&db).await.expect("tx");
-            let r =
-                user::record_failed_login(&tx, u.id, now, 5, Duration::minutes(15)).await.expect("update");
+            let n = repo::throttle::record_failure(&tx, "user:admin@203.0.113.9", now, day_ago)
+                .await
+                .expect("count");
             tx.commit().await.expect("commit");
-            r
+            n
         }));
     }
+    let mut counts = Vec::new();
     for t in tasks {
-        assert!(!t.await.expect("task").locked);
+        counts.push(t.await.expect("task"));
     }
-    assert_eq!(user::find(&db, u.id).await.expect("read").expect("exists").failed_logins, 4);
-    let fifth = user::record_failed_login(&db, u.id, now, 5, Duration::minutes(15)).await.expect("update");
-    assert!(fifth.locked);
-    let after = user::find(&db, u.id).await.expect("read").expect("exists");
-    assert_eq!(after.failed_logins, 0);
-    let lock = after.locked_until.map(|t| (t - now).num_milliseconds()).expect("locked");
-    assert!((lock - 15 * 60 * 1000).abs() < 5, "{lock}");
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=8).collect::<Vec<i32>>(), "each failure counted once");
+    repo::throttle::block(&db, "user:admin@203.0.113.9", now + Duration::seconds(30)).await.expect("block");
+    let keys = ["user:admin@203.0.113.9".to_owned(), "address:203.0.113.9".to_owned()];
+    let until = repo::throttle::blocked_until(&db, &keys, now).await.expect("read");
+    assert!(until.is_some_and(|t| (t - now - Duration::seconds(30)).num_milliseconds().abs() < 5));
+    // A day later the count starts again, and the key is purged.
+    let later = now + Duration::hours(25);
+    assert_eq!(repo::throttle::purge(&db, later - Duration::hours(24)).await.expect("purge"), 1);
+    assert_eq!(repo::throttle::blocked_until(&db, &keys, now).await.expect("read"), None);
 }
 
 fn event(target: &str) -> audit::NewEvent {

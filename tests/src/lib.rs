@@ -178,6 +178,18 @@ impl TestApp {
         Answer::read(req.send().await.expect("request sent")).await
     }
 
+    /// A request to `path` sent from another loopback address (`127.0.0.2`, …), as a client
+    /// elsewhere would: the server sees it as the peer address.
+    pub fn request_from(&self, from: &str, method: Method, path: &str) -> RequestBuilder {
+        let ip: std::net::IpAddr = from.parse().expect("a loopback address");
+        let client = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(ip)
+            .build()
+            .expect("client");
+        client.request(method, format!("{}{path}", self.address))
+    }
+
     /// GET with an optional token.
     pub async fn get(&self, path: &str, token: Option<&str>) -> Answer {
         let mut r = self.request(Method::GET, path);

@@ -5,6 +5,7 @@ pub mod batch;
 pub mod caller;
 pub mod keys;
 pub mod password;
+pub mod throttle;
 pub mod token;
 
 pub use caller::{Caller, MaybePrincipal, Principal};

@@ -65,7 +65,7 @@ problems! {
     InvalidQuery = "invalid_query", 400, [];
     Unauthenticated = "unauthenticated", 401, [];
     InvalidToken = "invalid_token", 401, [];
-    InvalidCredentials = "invalid_credentials", 401, ["lock_minutes"];
+    InvalidCredentials = "invalid_credentials", 401, [];
     Forbidden = "forbidden", 403, [];
     NotFound = "not_found", 404, [];
     MethodNotAllowed = "method_not_allowed", 405, ["method", "allowed"];

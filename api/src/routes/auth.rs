@@ -1,22 +1,18 @@
 //! Sign-in, the current user, and changing one's own password.
 
 use super::users::UserView;
-use crate::auth::{Caller, password};
+use crate::auth::{Caller, password, throttle};
+use crate::client_address::ClientAddress;
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::ApiJson;
 use crate::i18n::{Problem, Rule};
 use crate::state::AppState;
 use crate::validate::Errors;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use persistence::repo::{self, audit::NewEvent};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-/// Failed sign-ins that lock an account.
-pub const MAX_FAILED_LOGINS: i32 = 5;
-/// How long a locked account stays locked.
-pub const LOCK_MINUTES: i64 = 15;
 
 /// Credentials.
 #[derive(Deserialize, ToSchema)]
@@ -45,40 +41,49 @@ pub struct TokenResponse {
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::new(Problem::InvalidCredentials).with("lock_minutes", LOCK_MINUTES)
+    ApiError::new(Problem::InvalidCredentials)
 }
 
 /// Sign in with username and password.
 ///
-/// Unknown users, wrong passwords, disabled and locked accounts all get the same 401 answer in
-/// about the same time. Five failures in a row lock the account for 15 minutes (the counter is in
-/// the database, so every replica agrees).
+/// Unknown users, wrong passwords and disabled accounts all get the same 401 answer in about the
+/// same time. Failures slow down the address they come from, not the account: past three
+/// failures of one account from one address (or twenty from one address over all accounts) each
+/// failure doubles the wait before the next try, answered 429 with `Retry-After` (docs/SECURITY.md).
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
-        (status = 401, description = "Wrong credentials or locked account", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong credentials", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failures from this address: wait Retry-After seconds", body = crate::error::ProblemBody, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
     ctx: RequestContext,
+    req: HttpRequest,
     body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { username, password: given } = body.0;
     let username = username.trim().to_ascii_lowercase();
     let now = state.clock.now();
+    let attempt = throttle::Attempt::new("user", &username, ClientAddress::of(&req));
+    throttle::check(&state.db, &attempt, now).await?;
     let user =
         if username.len() <= 64 { repo::user::find_by_username(&state.db, &username).await? } else { None };
-    let usable = user.filter(|u| !u.disabled && u.locked_until.is_none_or(|t| t <= now));
+    let usable = user.filter(|u| !u.disabled);
     let too_long = given.chars().count() > crate::config::PASSWORD_MAX;
     let hash = if too_long { None } else { usable.as_ref().map(|u| u.password_hash.clone()) };
     let matches = password::verify(if too_long { String::new() } else { given }, hash).await?;
 
-    let Some(user) = usable else { return Err(invalid_credentials()) };
     let tx = persistence::begin_write(&state.db).await?;
+    let Some(user) = usable else {
+        throttle::failed(&tx, &attempt, now).await?;
+        tx.commit().await?;
+        return Err(invalid_credentials());
+    };
     let actor = repo::audit::Actor {
         id: Some(user.id),
         username: Some(user.username.clone()),
@@ -94,24 +99,14 @@ pub async fn login(
         summary,
     };
     if !matches {
-        let outcome = repo::user::record_failed_login(
-            &tx,
-            user.id,
-            now,
-            MAX_FAILED_LOGINS,
-            chrono::Duration::minutes(LOCK_MINUTES),
-        )
-        .await?;
-        let action = if outcome.locked { "auth.locked" } else { "auth.login_failed" };
-        repo::audit::append(&tx, event(action, serde_json::json!({}))).await?;
+        throttle::failed(&tx, &attempt, now).await?;
+        repo::audit::append(&tx, event("auth.login_failed", serde_json::json!({}))).await?;
         tx.commit().await?;
         return Err(invalid_credentials());
     }
     let role =
         domain::Role::from_code(&user.role).ok_or_else(|| ApiError::internal("unknown role in database"))?;
-    if user.failed_logins > 0 || user.locked_until.is_some() {
-        repo::user::clear_failed_logins(&tx, user.id).await?;
-    }
+    throttle::succeeded(&tx, &attempt).await?;
     repo::audit::append(&tx, event("auth.login", serde_json::json!({}))).await?;
     tx.commit().await?;
     let issued = state.tokens.issue(user.id, role, user.auth_generation, now);
@@ -163,33 +158,28 @@ pub async fn change_own_password(
     state: web::Data<AppState>,
     caller: Caller,
     ctx: RequestContext,
+    req: HttpRequest,
     body: ApiJson<ChangePassword>,
 ) -> Result<HttpResponse, ApiError> {
     let ChangePassword { current_password, new_password } = body.0;
     let mut errors = Errors::default();
     errors.password("new_password", &new_password);
+    // A stolen token must not allow unlimited guessing: failures count like failed sign-ins.
+    let attempt = throttle::Attempt::new("user", &caller.user.username, ClientAddress::of(&req));
+    throttle::check(&state.db, &attempt, state.clock.now()).await?;
     let current_ok = current_password.chars().count() <= crate::config::PASSWORD_MAX
         && password::verify(current_password, Some(caller.user.password_hash.clone())).await?;
     if !current_ok {
-        // A stolen token must not allow unlimited guessing: failures count towards the lock.
         let tx = persistence::begin_write(&state.db).await?;
         let now = state.clock.now();
-        let outcome = repo::user::record_failed_login(
-            &tx,
-            caller.id(),
-            now,
-            MAX_FAILED_LOGINS,
-            chrono::Duration::minutes(LOCK_MINUTES),
-        )
-        .await?;
-        let action = if outcome.locked { "auth.locked" } else { "auth.login_failed" };
+        throttle::failed(&tx, &attempt, now).await?;
         repo::audit::append(
             &tx,
             NewEvent {
                 occurred_at: now,
                 request_id: ctx.request_id.clone(),
                 actor: caller.actor(),
-                action,
+                action: "auth.login_failed",
                 target_type: "user",
                 target_id: caller.id().to_string(),
                 summary: serde_json::json!({"via": "password_change"}),

@@ -5,9 +5,10 @@
 
 use super::auth::TokenResponse;
 use crate::audit;
-use crate::auth::Caller;
 use crate::auth::caller::SCOPES;
 use crate::auth::keys::{constant_time_eq, sha256_hex};
+use crate::auth::{Caller, throttle};
+use crate::client_address::ClientAddress;
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::ApiJson;
@@ -226,7 +227,8 @@ fn basic(req: &HttpRequest) -> Option<(String, String)> {
 #[utoipa::path(tag = "auth",
     request_body(content((ClientCredentials = "application/x-www-form-urlencoded"), (ClientCredentials = "application/json"))),
     responses((status = 200, description = "A token", body = TokenResponse),
-        (status = 401, description = "Unknown, revoked or wrong client", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+        (status = 401, description = "Unknown, revoked or wrong client", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong secrets from this address: wait Retry-After seconds", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/auth/token")]
 pub async fn token(
     state: web::Data<AppState>,
@@ -253,12 +255,20 @@ pub async fn token(
         (_, _, Some(pair)) => pair,
         _ => return Err(invalid_client()),
     };
+    // Wrong secrets slow down the address they come from, as failed sign-ins do.
+    let attempt = throttle::Attempt::new("client", &id, ClientAddress::of(&req));
+    throttle::check(&state.db, &attempt, state.clock.now()).await?;
     let usable = id.len() <= 64 && !id.contains('\0') && !secret.contains('\0');
     let client = if usable { repo::api_client::by_client_id(&state.db, &id).await? } else { None };
     let client = client
         .filter(|c| c.revoked_at.is_none())
-        .filter(|c| constant_time_eq(&sha256_hex(&secret), &c.secret_hash))
-        .ok_or_else(invalid_client)?;
+        .filter(|c| constant_time_eq(&sha256_hex(&secret), &c.secret_hash));
+    let Some(client) = client else {
+        let tx = persistence::begin_write(&state.db).await?;
+        throttle::failed(&tx, &attempt, state.clock.now()).await?;
+        tx.commit().await?;
+        return Err(invalid_client());
+    };
     let held: Vec<String> = serde_json::from_value(client.scopes.clone()).unwrap_or_default();
     let asked: Vec<String> = match &form.scope {
         Some(s) => s.split_whitespace().map(str::to_owned).collect(),
@@ -272,6 +282,7 @@ pub async fn token(
     let scope = asked.join(" ");
     let now = state.clock.now();
     let tx = persistence::begin_write(&state.db).await?;
+    throttle::succeeded(&tx, &attempt).await?;
     repo::api_client::used(&tx, client.id, now).await?;
     persistence::repo::audit::append(
         &tx,

@@ -45,7 +45,8 @@ pub struct UserView {
     /// For `school` accounts: their school.
     pub school_id: Option<Uuid>,
     pub disabled: bool,
-    /// Locked after repeated failed sign-ins, until `locked_until`.
+    /// No longer set: failed sign-ins slow down the address they come from instead of locking the
+    /// account (docs/SECURITY.md). Kept so that existing clients still read it.
     pub locked: bool,
     pub locked_until: Option<DateTime<Utc>>,
     /// Increases with every change; the `ETag` is derived from it.
@@ -453,6 +454,8 @@ pub async fn update(
     if let Some(disabled) = change.disabled {
         summary.insert("disabled".into(), serde_json::json!(disabled));
         model.disabled = sea_orm_set(disabled);
+        // Its tokens end now and stay dead: enabling the account again does not revive them.
+        end_tokens |= disabled && !current.disabled;
     }
     if let Some(hash) = hash {
         summary.insert("password_reset".into(), serde_json::json!(true));

@@ -23,6 +23,7 @@ pub mod results;
 pub mod school;
 pub mod standard;
 pub mod supervision;
+pub mod throttle;
 pub mod user;
 
 /// Inserts `rows` into `E`'s table in multi-row statements of `chunk` rows. (On PostgreSQL, one

@@ -130,56 +130,6 @@ pub async fn update(
     model.update(db).await.map_err(RepoError::from_db)
 }
 
-/// Outcome of recording a failed login.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FailedLogin {
-    /// Whether this failure locked the account.
-    pub locked: bool,
-}
-
-/// Records a failed login atomically (one UPDATE, so replicas never lose a count): the counter
-/// goes up by one, and on reaching `max_failures` it is reset and the account locked until
-/// `now + lock`.
-pub async fn record_failed_login(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    now: DateTime<Utc>,
-    max_failures: i32,
-    lock: chrono::Duration,
-) -> Result<FailedLogin, RepoError> {
-    let reaches = Expr::col(Column::FailedLogins).add(1).gte(max_failures);
-    let result = user::Entity::update_many()
-        .col_expr(
-            Column::LockedUntil,
-            Expr::case(reaches.clone(), Expr::val(now + lock)).finally(Expr::col(Column::LockedUntil)).into(),
-        )
-        .col_expr(
-            Column::FailedLogins,
-            Expr::case(reaches, Expr::val(0)).finally(Expr::col(Column::FailedLogins).add(1)).into(),
-        )
-        .filter(Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 0 {
-        return Ok(FailedLogin { locked: false });
-    }
-    let after = find(db, id).await?;
-    Ok(FailedLogin {
-        locked: after.is_some_and(|u| u.failed_logins == 0 && u.locked_until.is_some_and(|t| t > now)),
-    })
-}
-
-/// Clears the failure counter after a successful login.
-pub async fn clear_failed_logins(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
-    user::Entity::update_many()
-        .col_expr(Column::FailedLogins, Expr::val(0))
-        .col_expr(Column::LockedUntil, Expr::val(Option::<DateTime<Utc>>::None))
-        .filter(Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 /// Converts a loaded model for editing.
 pub fn editable(model: user::Model) -> user::ActiveModel {
     model.into_active_model()

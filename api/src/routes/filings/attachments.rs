@@ -46,6 +46,7 @@ pub struct UploadQuery {
     request_body(content = Vec<u8>, content_type = "application/pdf", description = "The file (also image/jpeg or image/png)"),
     responses(
         (status = 201, description = "Stored; the application", body = FilingView),
+        (status = 413, description = "Over 10 MiB, or an image over the pixel limit", body = crate::error::ProblemBody, content_type = "application/problem+json"),
         (status = 415, description = "Not a PDF, JPEG or PNG", body = crate::error::ProblemBody, content_type = "application/problem+json"),
     )
 )]

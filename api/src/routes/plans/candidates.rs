@@ -469,7 +469,9 @@ pub const XLSX: &str = upload::XLSX;
 #[utoipa::path(tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path), ImportQuery),
     request_body(content = Vec<u8>, content_type = "text/csv", description = "CSV, or XLSX with its media type"),
     responses((status = 200, description = "Imported; rejected rows listed", body = ImportReport),
-        (status = 422, description = "all_or_nothing and some row is bad: nothing imported", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+        (status = 413, description = "Over an upload limit (bytes, rows, columns, cell, inflated size; docs/SECURITY.md): nothing imported", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 415, description = "Not a CSV or XLSX, or not what its Content-Type says", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "all_or_nothing and some row is bad, or the file cannot be read: nothing imported", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/plans/{id}/candidates/import")]
 pub async fn import(
     state: web::Data<AppState>,

@@ -885,7 +885,10 @@ pub async fn check_photo(bytes: web::Bytes) -> Result<image::Format, ApiError> {
         ("If-Match" = Option<String>, Header, description = "The current photo's ETag, to replace it")),
     request_body(content = Vec<u8>, content_type = "image/jpeg", description = "JPEG or PNG"),
     responses((status = 204, description = "Stored"),
-        (status = 415, description = "Not a JPEG or PNG", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+        (status = 412, description = "The photo changed since the ETag sent", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 413, description = "Over 2 MiB or over the pixel limit", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 415, description = "Not a JPEG or PNG", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "Not a 2-inch photo, or its data do not decode to its declared size", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[put("/plans/{id}/candidates/{candidate_id}/photo")]
 pub async fn put_photo(
     state: web::Data<AppState>,
