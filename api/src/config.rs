@@ -79,6 +79,10 @@ pub struct Config {
     pub webhook: Option<crate::outbox::WebhookConfig>,
     /// `SKILLCERT_METRICS_TOKEN`: when set, `/metrics` requires it as a bearer token.
     pub metrics_token: Option<Secret>,
+    /// `SKILLCERT_TRUSTED_PROXIES`: proxies whose `Forwarded`/`X-Forwarded-For` are believed.
+    pub trusted_proxies: Vec<crate::client_address::Cidr>,
+    /// `SKILLCERT_BODY_IDLE_SECONDS`: the longest pause within a request body.
+    pub body_idle: Duration,
 }
 
 /// A configuration variable with a bad value.
@@ -252,7 +256,25 @@ impl Config {
             None => None,
         };
         let metrics_token = var("SKILLCERT_METRICS_TOKEN").map(|t| Secret::new(t.trim().to_owned()));
+        let mut trusted_proxies = Vec::new();
+        for entry in var("SKILLCERT_TRUSTED_PROXIES").unwrap_or_default().split(',') {
+            if entry.trim().is_empty() {
+                continue;
+            }
+            let cidr = crate::client_address::Cidr::parse(entry).ok_or_else(|| {
+                err(
+                    "SKILLCERT_TRUSTED_PROXIES",
+                    format!("\"{}\" is not an address or network like 10.0.0.0/8", entry.trim()),
+                )
+            })?;
+            trusted_proxies.push(cidr);
+        }
+
+        let body_idle = Duration::from_secs(int(&var, "SKILLCERT_BODY_IDLE_SECONDS", 15, 1, 300)?);
+
         Ok(Config {
+            body_idle,
+            trusted_proxies,
             metrics_token,
             webhook,
             clock_start,

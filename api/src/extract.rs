@@ -4,7 +4,6 @@
 use crate::error::{ApiError, FieldError};
 use crate::i18n::{Problem, Rule};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
-use futures_util::StreamExt as _;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::future::Future;
@@ -41,6 +40,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
+        let deadline = crate::upload::BodyDeadline::of(req);
         Box::pin(async move {
             if !content_type_ok {
                 return Err(ApiError::new(Problem::UnsupportedMediaType).with("expected", "application/json"));
@@ -50,8 +50,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                 return Err(too_large());
             }
             let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|_| ApiError::new(Problem::BadRequest))?;
+            while let Some(chunk) = deadline.next(&mut payload).await? {
                 if body.len() + chunk.len() > JSON_LIMIT {
                     return Err(too_large());
                 }

@@ -14,8 +14,8 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpMessage as _, HttpResponse, web};
+use futures_util::TryFutureExt as _;
 use futures_util::future::{Either, LocalBoxFuture, MapOk};
-use futures_util::{StreamExt as _, TryFutureExt as _};
 use persistence::repo::idempotency::{self, Stored};
 use sha2::{Digest, Sha256};
 use std::future::{Ready, ready};
@@ -31,6 +31,11 @@ pub const NOT_IDEMPOTENT: [&str; 2] = ["/api/v1/auth/login", "/api/v1/auth/token
 const SECRET_FIELDS: [&str; 3] = ["client_secret", "secret", "access_token"];
 /// Bodies larger than this are not buffered for idempotency (uploads are at most 10 MiB).
 const MAX_BODY: usize = 12 * 1024 * 1024;
+/// The public forms that keep idempotency keys without a token (by client address).
+const PUBLIC_IDEMPOTENT: [&str; 2] =
+    ["/api/v1/public/complaints", "/api/v1/public/publicity/{id}/objections"];
+/// The largest body of a public form buffered for its key.
+const MAX_PUBLIC_BODY: usize = 64 * 1024;
 /// A claim older than this with no answer belongs to a crashed request and may be taken over
 /// (longer than any request runs).
 const STALE_SECONDS: i64 = 900;
@@ -135,20 +140,26 @@ where
                 Err(_) => return Ok(next.call(req).await?.map_into_boxed_body()),
             }
         }
-        None => {
-            format!("public:{}", req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string()))
+        // Without a token, only the public forms keep keys (by client address), and only for
+        // bodies of a form's size: anyone else's key is ignored, never buffered or stored.
+        None if PUBLIC_IDEMPOTENT.contains(&route.as_str()) => {
+            format!("public:{}", crate::client_address::ClientAddress::of(req.request()))
         }
+        None => return Ok(next.call(req).await?.map_into_boxed_body()),
     };
+    let max = if principal.starts_with("public:") { MAX_PUBLIC_BODY } else { MAX_BODY };
     // Buffer the body to hash it, then hand it on unchanged.
+    let deadline = crate::upload::BodyDeadline::of(req.request());
     let mut payload = req.take_payload();
     let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk?;
-        if body.len() + chunk.len() > MAX_BODY {
-            return Ok(problem(
-                req,
-                ApiError::new(Problem::PayloadTooLarge).with("limit_kib", MAX_BODY / 1024),
-            ));
+    loop {
+        let chunk = match deadline.next(&mut payload).await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => break,
+            Err(e) => return Ok(problem(req, e)),
+        };
+        if body.len() + chunk.len() > max {
+            return Ok(problem(req, ApiError::new(Problem::PayloadTooLarge).with("limit_kib", max / 1024)));
         }
         body.extend_from_slice(&chunk);
     }

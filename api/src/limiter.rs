@@ -183,6 +183,16 @@ impl Limiter {
     }
 }
 
+impl Limiter {
+    /// Deletes the shared rows of windows that ended over a minute ago (once a minute, from the
+    /// upkeep task), so that the table holds about the addresses of the last two minutes instead
+    /// of every address ever seen. Returns how many went.
+    pub async fn purge_past_windows(&self, now: DateTime<Utc>) -> Result<u64, persistence::RepoError> {
+        let current = now.timestamp().div_euclid(WINDOW_SECONDS);
+        limits::purge(&self.db, window_start(current - 1)).await
+    }
+}
+
 fn window_start(window: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(window * WINDOW_SECONDS, 0).unwrap_or_default()
 }
@@ -196,13 +206,19 @@ pub fn spawn_upkeep(limiter: &Arc<Limiter>, clock: Arc<crate::clock::Clock>, sha
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut ticks: u64 = 0;
         loop {
             tick.tick().await;
             let Some(limiter) = weak.upgrade() else { return };
+            ticks += 1;
             if !share {
                 limiter.forget_past_windows(clock.now());
             } else if let Err(e) = limiter.sync(clock.now()).await {
                 tracing::warn!(error = %e, "rate limit counts not shared yet; retrying");
+            } else if ticks.is_multiple_of(WINDOW_SECONDS.unsigned_abs())
+                && let Err(e) = limiter.purge_past_windows(clock.now()).await
+            {
+                tracing::warn!(error = %e, "past rate limit windows not deleted yet; retrying");
             }
         }
     });
@@ -214,6 +230,19 @@ mod tests {
 
     fn at(s: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(s, 0).unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn shared_rows_of_past_windows_are_deleted() {
+        let db = persistence::connect("sqlite::memory:", 1).await.expect("db");
+        let l = Limiter::new(3, db);
+        let t = 1_800_000_000 + 15;
+        for i in 0..10 {
+            assert_eq!(l.hit(&format!("verify:10.0.0.{i}"), at(t)), Ok(()));
+        }
+        assert_eq!(l.sync(at(t)).await.expect("sync"), 10);
+        assert_eq!(l.purge_past_windows(at(t + 60)).await.expect("purge"), 0, "the last minute's rows stay");
+        assert_eq!(l.purge_past_windows(at(t + 120)).await.expect("purge"), 10);
     }
 
     #[tokio::test]

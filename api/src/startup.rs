@@ -85,6 +85,8 @@ impl Application {
             limiter: Arc::new(crate::limiter::Limiter::new(config.verify_limit_per_minute, db.clone())),
             metrics,
             metrics_token: config.metrics_token.clone(),
+            trusted_proxies: Arc::new(config.trusted_proxies.clone()),
+            body_idle: config.body_idle,
         };
         {
             use base64::Engine as _;

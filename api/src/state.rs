@@ -24,6 +24,11 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// `SKILLCERT_METRICS_TOKEN`: when set, `/metrics` wants it as a bearer token.
     pub metrics_token: Option<crate::config::Secret>,
+    /// `SKILLCERT_TRUSTED_PROXIES` (see [`crate::client_address`]).
+    pub trusted_proxies: Arc<Vec<crate::client_address::Cidr>>,
+    /// `SKILLCERT_BODY_IDLE_SECONDS`: the longest pause within a request body (see
+    /// [`crate::upload::BodyDeadline`]).
+    pub body_idle: std::time::Duration,
 }
 
 /// The Ed25519 key that signs certificate statements, with its published id.

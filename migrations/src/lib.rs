@@ -96,6 +96,12 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
         "",
         "",
     ),
+    (
+        "m20261128_000019_idempotency_purge_index",
+        include_str!("../sql/m20261128_000019_idempotency_purge_index.sql"),
+        "",
+        "",
+    ),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

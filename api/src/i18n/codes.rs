@@ -86,6 +86,7 @@ problems! {
     InvalidClient = "invalid_client", 401, [];
     IdempotencyInProgress = "idempotency_in_progress", 409, [];
     UploadLimit = "upload_limit", 413, [];
+    RequestTimeout = "request_timeout", 408, ["seconds"];
 }
 
 rules! {

@@ -151,7 +151,9 @@ pub struct ChangePassword {
     tag = "auth",
     security(("bearer" = [])),
     request_body = ChangePassword,
-    responses((status = 204, description = "Changed"))
+    responses((status = 204, description = "Changed"),
+        (status = 422, description = "Wrong current password or a new password out of bounds", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong current passwords from this address: wait Retry-After seconds", body = crate::error::ProblemBody, content_type = "application/problem+json"))
 )]
 #[post("/me/password")]
 pub async fn change_own_password(

@@ -470,9 +470,9 @@ const NO_STORE: (header::HeaderName, header::HeaderValue) =
 /// Counts a public request of the client address; 429 past the configured bound (see
 /// [`crate::limiter`]: counted in memory, shared through the database once a second).
 pub async fn rate_limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
-    // The peer address: behind a proxy, configure it to connect from the client's address or
-    // rate-limit there (X-Forwarded-For is not trusted, since any client can send it).
-    let key = match req.peer_addr().map(|a| a.ip()) {
+    // The client's address: the peer, or behind a trusted proxy the address it forwards
+    // (crate::client_address; SKILLCERT_TRUSTED_PROXIES).
+    let key = match crate::client_address::ClientAddress::of(req).ip() {
         // An IPv4 address without core::fmt, whose Display of one costs more than the count.
         Some(std::net::IpAddr::V4(ip)) => {
             let mut key = String::with_capacity(22);
@@ -485,7 +485,7 @@ pub async fn rate_limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiEr
             }
             key
         }
-        Some(ip) => format!("verify:{ip}"),
+        Some(ip) => format!("verify:{ip}/64"),
         None => "verify:unknown".to_owned(),
     };
     state.limiter.hit(&key, state.clock.now()).map_err(|e| {

@@ -57,12 +57,71 @@ pub fn limit(field: impl Into<String>, rule: Rule, max: impl ToString) -> ApiErr
     ApiError { errors, ..ApiError::new(Problem::UploadLimit) }
 }
 
+/// The longest a request body may take to arrive, whatever its pace.
+pub const BODY_SECONDS: u64 = 120;
+
+/// When a request body must have arrived, and how long it may pause between two chunks
+/// (`SKILLCERT_BODY_IDLE_SECONDS`): a client that trickles a large body, or stops before its end,
+/// is answered 408 and its connection's buffer freed, instead of pinning it for ever.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyDeadline {
+    at: tokio::time::Instant,
+    idle: std::time::Duration,
+}
+
+impl BodyDeadline {
+    /// From now, with the given longest pause.
+    pub fn new(idle: std::time::Duration) -> BodyDeadline {
+        BodyDeadline { at: tokio::time::Instant::now() + std::time::Duration::from_secs(BODY_SECONDS), idle }
+    }
+
+    /// The one of the request's application.
+    pub fn of(req: &actix_web::HttpRequest) -> BodyDeadline {
+        let idle = req
+            .app_data::<web::Data<crate::state::AppState>>()
+            .map_or(std::time::Duration::from_secs(15), |s| s.body_idle);
+        BodyDeadline::new(idle)
+    }
+
+    /// The next chunk of a body, or 408 when the body is late. A chunk that is already there
+    /// (most small bodies arrive with their headers) is taken without a timer.
+    pub async fn next<S>(&self, stream: &mut S) -> Result<Option<web::Bytes>, ApiError>
+    where
+        S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+    {
+        use futures_util::FutureExt as _;
+        let item = match stream.next().now_or_never() {
+            Some(item) => item,
+            None => {
+                let until = self.at.min(tokio::time::Instant::now() + self.idle);
+                match tokio::time::timeout_at(until, stream.next()).await {
+                    Ok(item) => item,
+                    Err(_) => {
+                        return Err(
+                            ApiError::new(Problem::RequestTimeout).with("seconds", self.idle.as_secs())
+                        );
+                    }
+                }
+            }
+        };
+        match item {
+            None => Ok(None),
+            Some(Ok(chunk)) => Ok(Some(chunk)),
+            Some(Err(_)) => Err(ApiError::new(Problem::BadRequest)),
+        }
+    }
+}
+
 /// Reads a request body of at most `max` bytes; a longer one is refused (413) as soon as it
-/// passes the limit, without reading the rest.
-pub async fn read_body(mut payload: web::Payload, max: usize) -> Result<web::Bytes, ApiError> {
+/// passes the limit, without reading the rest; a late one 408.
+pub async fn read_body(
+    req: &actix_web::HttpRequest,
+    mut payload: web::Payload,
+    max: usize,
+) -> Result<web::Bytes, ApiError> {
+    let deadline = BodyDeadline::of(req);
     let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::new(Problem::BadRequest))?;
+    while let Some(chunk) = deadline.next(&mut payload).await? {
         if body.len() + chunk.len() > max {
             return Err(ApiError::new(Problem::PayloadTooLarge).with("limit_kib", max / 1024));
         }

@@ -65,6 +65,18 @@ pub async fn add(db: &impl ConnectionTrait, increments: &[Increment]) -> Result<
         .collect()
 }
 
+/// Deletes the rows of windows that started before `before`.
+pub async fn purge(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, RepoError> {
+    let backend = db.get_database_backend();
+    let sql = if backend == DbBackend::Postgres {
+        "DELETE FROM rate_limits WHERE window_start < $1"
+    } else {
+        "DELETE FROM rate_limits WHERE window_start < ?1"
+    };
+    let done = db.execute_raw(Statement::from_sql_and_values(backend, sql, [before.into()])).await?;
+    Ok(done.rows_affected())
+}
+
 /// A published key.
 #[derive(Debug, Clone)]
 pub struct PublishedKey {

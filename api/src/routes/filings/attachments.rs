@@ -81,7 +81,7 @@ pub async fn upload(
     if !matches!(declared.as_str(), "application/pdf" | "image/jpeg" | "image/png") {
         return Err(ApiError::new(Problem::UnsupportedFileType).with("allowed", allowed));
     }
-    let body = uploads::read_body(payload, MAX_BYTES).await?;
+    let body = uploads::read_body(&req, payload, MAX_BYTES).await?;
     if uploads::sniff(&body) != Some(declared.as_str()) {
         return Err(ApiError::new(Problem::UnsupportedFileType).with("allowed", allowed));
     }

@@ -501,7 +501,7 @@ pub async fn import(
             ApiError::new(Problem::UnsupportedMediaType).with("expected", format!("text/csv, {XLSX}"))
         );
     }
-    let bytes = upload::read_body(payload, upload::IMPORT_BYTES).await?;
+    let bytes = upload::read_body(&req, payload, upload::IMPORT_BYTES).await?;
     let rows = web::block(move || {
         if is_xlsx { sheet::read_xlsx(&bytes, project) } else { sheet::read_csv(&bytes, project) }
     })

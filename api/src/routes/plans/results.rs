@@ -913,7 +913,7 @@ pub async fn put_photo(
         crate::precondition::check_if_match(&req, &format!("\"{sha}\""))?;
     }
     let declared = upload::media_type(&req);
-    let body = upload::read_body(payload, upload::PHOTO_BYTES).await?;
+    let body = upload::read_body(&req, payload, upload::PHOTO_BYTES).await?;
     let sniffed = upload::sniff(&body);
     if !matches!(sniffed, Some("image/jpeg" | "image/png")) || sniffed != Some(declared.as_str()) {
         return Err(ApiError::new(Problem::UnsupportedFileType).with("allowed", "image/jpeg, image/png"));
