@@ -102,6 +102,18 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
         "",
         "",
     ),
+    (
+        "m20261128_000020_honest_records",
+        "",
+        include_str!("../sql/m20261128_000020_honest_records.postgres.sql"),
+        include_str!("../sql/m20261128_000020_honest_records.sqlite.sql"),
+    ),
+    (
+        "m20261128_000021_objection_limits",
+        include_str!("../sql/m20261128_000021_objection_limits.sql"),
+        "",
+        "",
+    ),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

@@ -94,6 +94,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/plans/{id}/publicity", "S"),
     ("GET", "/api/v1/plans/{id}/objections", "BCDS"),
     ("POST", "/api/v1/plans/{id}/objections/{objection_id}/answer", "S"),
+    ("POST", "/api/v1/plans/{id}/objections/answers", "S"),
     ("POST", "/api/v1/plans/{id}/report", "S"),
     ("POST", "/api/v1/plans/{id}/review", "C"),
     ("GET", "/api/v1/public/publicity/{id}", "ABCDdSsEM"),

@@ -87,6 +87,7 @@ problems! {
     IdempotencyInProgress = "idempotency_in_progress", 409, [];
     UploadLimit = "upload_limit", 413, [];
     RequestTimeout = "request_timeout", 408, ["seconds"];
+    ObjectionLimit = "objection_limit", 429, ["max"];
 }
 
 rules! {
@@ -186,6 +187,8 @@ rules! {
     NotUtf8 = "not_utf8", [];
     ImageMismatch = "image_mismatch", ["width", "height"];
     PhotoFormat = "photo_format", [];
+    TooShort = "too_short", ["min"];
+    InvalidContact = "invalid_contact", [];
 }
 
 /// An enumeration value users see, answered with its display name.

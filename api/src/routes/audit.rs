@@ -173,7 +173,9 @@ pub struct VerifyQuery {
 pub struct BrokenLink {
     pub seq: i64,
     /// `link`: its `prev_hash` is not the previous event's hash (an event was removed or replaced);
-    /// `hash`: its own content was changed.
+    /// `hash`: its own content was changed; `unhashed`: an event without hashes was inserted;
+    /// `missing`: the chain holds fewer events than the head has counted (events were removed);
+    /// `head`: the chain does not end at the head's hash (its newest events are gone).
     pub problem: String,
 }
 

@@ -103,6 +103,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(plans::results::start_publicity)
             .service(plans::results::objections)
             .service(plans::results::answer)
+            .service(plans::results::answer_many)
             .service(plans::results::report)
             .service(plans::results::review)
             .service(plans::results::public_notice)

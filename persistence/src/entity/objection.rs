@@ -16,6 +16,14 @@ pub struct Model {
     pub upheld: Option<bool>,
     pub answered_at: Option<DateTimeUtc>,
     pub answered_by: Option<Uuid>,
+    /// The client address it came from (see the api's `client_address`); personal data.
+    pub client_key: Option<String>,
+    /// Its place among that address's objections to the plan (unique, bounded by the api).
+    pub address_slot: Option<i32>,
+    /// SHA-256 of the candidate and the normalised content: identical objections are merged.
+    pub content_key: Option<String>,
+    /// How many identical objections were merged into this one.
+    pub merged: i32,
 }
 
 /// Never prints the objector's contact.

@@ -142,7 +142,9 @@ pub async fn append(db: &impl ConnectionTrait, e: NewEvent) -> Result<audit_even
 pub struct Broken {
     pub seq: i64,
     /// `link` (its `prev_hash` is not the previous event's hash: an event is missing or was
-    /// replaced) or `hash` (its own content was changed).
+    /// replaced), `hash` (its own content was changed), `unhashed` (an event without hashes was
+    /// inserted), `missing` (the chain holds fewer events than the head has counted: events were
+    /// removed) or `head` (the chain does not end at the head's hash: its newest events are gone).
     pub problem: &'static str,
 }
 
@@ -178,7 +180,11 @@ pub async fn verify(
         for r in &rows {
             after = r.seq;
             let (Some(prev), Some(hash)) = (&r.prev_hash, &r.hash) else {
-                // Events written before the chain existed are skipped.
+                // Events written before the chain existed are skipped; one without hashes after
+                // the chain began was inserted around it.
+                if previous.is_some() {
+                    return Ok(broken(checked, r.seq, "unhashed", head.as_ref()));
+                }
                 continue;
             };
             checked += 1;
@@ -205,8 +211,35 @@ pub async fn verify(
             previous = Some(hash.clone());
         }
     }
+    // A check of the whole chain also holds it against the head, which counts every append: events
+    // lost at the end (or anywhere, with their links rewritten) show as a shorter chain, and a
+    // chain that does not end at the head's hash was cut.
+    let whole = from.is_none_or(|f| f <= 1) && to.is_none();
+    if whole && let Some(h) = &head {
+        if i64::try_from(checked).unwrap_or(i64::MAX) != h.count {
+            return Ok(broken(checked, after + 1, "missing", head.as_ref()));
+        }
+        if h.count > 0 && previous.as_deref() != Some(h.hash.as_str()) {
+            return Ok(broken(checked, after + 1, "head", head.as_ref()));
+        }
+    }
     Ok(ChainCheck { checked, first_broken: None, head_hash: String::new(), head_count: 0 }
         .with_head(head.as_ref()))
+}
+
+fn broken(
+    checked: u64,
+    seq: i64,
+    problem: &'static str,
+    head: Option<&crate::entity::audit_head::Model>,
+) -> ChainCheck {
+    ChainCheck {
+        checked,
+        first_broken: Some(Broken { seq, problem }),
+        head_hash: String::new(),
+        head_count: 0,
+    }
+    .with_head(head)
 }
 
 impl ChainCheck {

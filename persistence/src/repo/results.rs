@@ -190,6 +190,49 @@ pub async fn lodge(db: &impl ConnectionTrait, m: objection::Model) -> Result<obj
     objection::Entity::insert(m.into_active_model()).exec_with_returning(db).await.map_err(RepoError::from_db)
 }
 
+/// The objection to `plan_id` with this content key, if one was lodged.
+pub async fn objection_by_content(
+    db: &impl ConnectionTrait,
+    plan_id: Uuid,
+    content_key: &str,
+) -> Result<Option<objection::Model>, RepoError> {
+    Ok(objection::Entity::find()
+        .filter(objection::Column::PlanId.eq(plan_id))
+        .filter(objection::Column::ContentKey.eq(content_key))
+        .one(db)
+        .await?)
+}
+
+/// Counts one more identical objection merged into `id`.
+pub async fn merge_objection(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+    objection::Entity::update_many()
+        .col_expr(
+            objection::Column::Merged,
+            sea_orm::sea_query::ExprTrait::add(Expr::col(objection::Column::Merged), 1),
+        )
+        .filter(objection::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The next slot of `client_key` among its objections to `plan_id` (1 for the first).
+pub async fn next_address_slot(
+    db: &impl ConnectionTrait,
+    plan_id: Uuid,
+    client_key: &str,
+) -> Result<i32, RepoError> {
+    let last = objection::Entity::find()
+        .filter(objection::Column::PlanId.eq(plan_id))
+        .filter(objection::Column::ClientKey.eq(client_key))
+        .order_by_desc(objection::Column::AddressSlot)
+        .one(db)
+        .await?
+        .and_then(|o| o.address_slot)
+        .unwrap_or(0);
+    Ok(last + 1)
+}
+
 /// Objections of a plan, oldest first.
 pub async fn objections(
     db: &impl ConnectionTrait,

@@ -466,14 +466,23 @@ pub async fn public_notice(
     }))
 }
 
+/// Objections one client address may lodge against one plan's publicity.
+pub const OBJECTIONS_PER_ADDRESS: i32 = 5;
+/// The shortest reason for an objection, in characters.
+pub const OBJECTION_MIN_CHARS: usize = 10;
+/// The longest reason for an objection, in characters.
+pub const OBJECTION_MAX_CHARS: usize = 2000;
+
 /// An objection.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewObjection {
     /// The published candidate concerned, if any.
     pub candidate_id: Option<Uuid>,
+    /// The reason, 10–2,000 characters.
     pub content: String,
-    /// How the institution can reach the objector (phone or email); never published.
+    /// How the institution can reach the objector: a mobile number or an e-mail address;
+    /// required, never published.
     pub contact: String,
 }
 
@@ -482,19 +491,56 @@ pub struct NewObjection {
 pub struct ObjectionReceipt {
     pub id: Uuid,
     pub lodged_at: DateTime<Utc>,
+    /// The same objection (same candidate, same reason) was already lodged: this one was merged
+    /// into it, and its receipt is answered.
+    pub merged: bool,
 }
 
-/// Lodge an objection during the publicity (anyone, no account).
+/// A mobile number (11 digits from 1, `+86` allowed) or an e-mail address.
+fn contact_ok(c: &str) -> bool {
+    let digits: String =
+        c.strip_prefix("+86").unwrap_or(c).chars().filter(|ch| !matches!(ch, ' ' | '-')).collect();
+    let mobile = digits.len() == 11 && digits.starts_with('1') && digits.bytes().all(|b| b.is_ascii_digit());
+    let email = c.split_once('@').is_some_and(|(user, host)| {
+        !user.is_empty()
+            && host.contains('.')
+            && !host.starts_with('.')
+            && !host.ends_with('.')
+            && !c.contains(' ')
+    });
+    mobile || email
+}
+
+/// The key identical objections share: the candidate and the reason with its spacing normalised.
+fn content_key(candidate: Option<Uuid>, content: &str) -> String {
+    let normal: Vec<&str> = content.split_whitespace().collect();
+    let mut h = Sha256::new();
+    h.update(candidate.map(|c| c.to_string()).unwrap_or_default());
+    h.update(b"\n");
+    h.update(normal.join(" "));
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Lodge an objection during the publicity (anyone, no account). A reason of 10–2,000 characters
+/// and a contact (mobile or e-mail) are required; one client address may lodge at most five
+/// objections against one publicity (429 after that), within the per-address limit of public
+/// requests; an objection identical to one already lodged (same candidate, same reason) is merged
+/// into it and its receipt answered (200, `merged`).
 #[utoipa::path(tag = "public", params(("id" = Uuid, Path)), request_body = NewObjection,
     responses((status = 201, description = "Lodged", body = ObjectionReceipt),
-        (status = 409, description = "The publicity is not running", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+        (status = 200, description = "Identical to one already lodged: merged into it", body = ObjectionReceipt),
+        (status = 409, description = "The publicity is not running", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "Reason or contact missing or out of bounds", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many objections from this address", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/public/publicity/{id}/objections")]
 pub async fn lodge(
     state: web::Data<AppState>,
     ctx: RequestContext,
+    req: HttpRequest,
     id: web::Path<Uuid>,
     body: ApiJson<NewObjection>,
 ) -> Result<HttpResponse, ApiError> {
+    crate::routes::certificates::rate_limit(&state, &req).await?;
     let p = repo::plan::find(&state.db, *id).await?.ok_or_else(ApiError::not_found)?;
     let (Some(start), Some(end)) = (p.publicity_started_on, p.publicity_ends_on) else {
         return Err(ApiError::not_found());
@@ -505,25 +551,69 @@ pub async fn lodge(
     }
     let b = body.0;
     let mut e = Errors::default();
-    let content = match domain::text::multi_line(&b.content, 2000) {
-        Ok(t) => Some(t.to_owned()),
+    let content = match domain::text::multi_line(&b.content, OBJECTION_MAX_CHARS) {
+        Ok(t) if t.chars().filter(|c| !c.is_whitespace()).count() >= OBJECTION_MIN_CHARS => {
+            Some(t.to_owned())
+        }
+        Ok(_) => {
+            e.push(FieldError::new("content", Rule::TooShort).with("min", OBJECTION_MIN_CHARS));
+            None
+        }
+        Err(_) if b.content.chars().count() > OBJECTION_MAX_CHARS => {
+            e.push(FieldError::new("content", Rule::TooLong).with("max", OBJECTION_MAX_CHARS));
+            None
+        }
         Err(_) => {
             e.push(FieldError::new("content", Rule::Blank));
             None
         }
     };
     let contact = e.single_line("contact", &b.contact, 100);
+    if let Some(c) = &contact
+        && !contact_ok(c)
+    {
+        e.push(FieldError::new("contact", Rule::InvalidContact));
+    }
     if let Some(c) = b.candidate_id
         && repo::results::candidate(&state.db, c).await?.is_none_or(|x| x.plan_id != p.id)
     {
         e.push(FieldError::new("candidate_id", Rule::NotInPlan).with("code", c));
     }
     e.finish()?;
+    let content = content.unwrap_or_default();
+    let key = content_key(b.candidate_id, &content);
+    let client = crate::client_address::ClientAddress::of(&req).to_string();
     let now = state.clock.now();
     let tx = persistence::begin_write(&state.db).await?;
     let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
     if current.phase != "publicity" {
         return Err(ApiError::new(Problem::PublicityClosed).with("ends_on", end));
+    }
+    if let Some(first) = repo::results::objection_by_content(&tx, p.id, &key).await? {
+        repo::results::merge_objection(&tx, first.id).await?;
+        crate::audit::record_public(
+            &tx,
+            &ctx,
+            "plan.objection_merged",
+            ("plan", p.id.to_string()),
+            serde_json::json!({"objection_id": first.id}),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(HttpResponse::Ok().json(ObjectionReceipt {
+            id: first.id,
+            lodged_at: first.lodged_at,
+            merged: true,
+        }));
+    }
+    // The slot is the check: unique per plan and address, so concurrent objections cannot both
+    // take the last one.
+    let slot = repo::results::next_address_slot(&tx, p.id, &client).await?;
+    if slot > OBJECTIONS_PER_ADDRESS {
+        let mut err = ApiError::new(Problem::ObjectionLimit).with("max", OBJECTIONS_PER_ADDRESS);
+        err.retry_after = Some(u64::try_from((end - today).num_days().max(1) * 86_400).unwrap_or(86_400));
+        return Err(err);
     }
     let saved = repo::results::lodge(
         &tx,
@@ -531,13 +621,17 @@ pub async fn lodge(
             id: Uuid::now_v7(),
             plan_id: p.id,
             candidate_id: b.candidate_id,
-            content: content.unwrap_or_default(),
+            content,
             contact: contact.unwrap_or_default(),
             lodged_at: now,
             answer: None,
             upheld: None,
             answered_at: None,
             answered_by: None,
+            client_key: Some(client),
+            address_slot: Some(slot),
+            content_key: Some(key),
+            merged: 0,
         },
     )
     .await?;
@@ -551,7 +645,11 @@ pub async fn lodge(
     )
     .await?;
     tx.commit().await?;
-    Ok(HttpResponse::Created().json(ObjectionReceipt { id: saved.id, lodged_at: saved.lodged_at }))
+    Ok(HttpResponse::Created().json(ObjectionReceipt {
+        id: saved.id,
+        lodged_at: saved.lodged_at,
+        merged: false,
+    }))
 }
 
 /// An objection as the institution and supervisors see it.
@@ -606,6 +704,115 @@ pub struct AnswerObjection {
     /// For an upheld objection: the changed results (the answer is recorded as their reason).
     #[serde(default)]
     pub corrections: Vec<ResultInput>,
+}
+
+/// One answer of many.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OneAnswer {
+    pub objection_id: Uuid,
+    pub answer: String,
+    /// Whether the objection is upheld (results are corrected one objection at a time, with
+    /// `POST /plans/{id}/objections/{objection_id}/answer`).
+    pub upheld: bool,
+}
+
+/// Answers to many objections at once.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerMany {
+    /// 1–500 answers, each to an open objection of the plan.
+    pub answers: Vec<OneAnswer>,
+}
+
+/// What answering many did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnsweredMany {
+    pub answered: usize,
+    /// Objections of the plan still open.
+    pub open: u64,
+}
+
+/// Most answers in one request.
+const MAX_ANSWERS: usize = 500;
+
+/// Answer many objections at once (the institution), in one change: all are answered or none.
+#[utoipa::path(tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    request_body = AnswerMany, responses((status = 200, description = "Answered", body = AnsweredMany),
+        (status = 409, description = "Not in publicity, or one of them was answered meanwhile", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "An answer is blank, an objection unknown, open twice or already answered", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/plans/{id}/objections/answers")]
+pub async fn answer_many(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+    body: ApiJson<AnswerMany>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::School])?;
+    let (p, _) = load(&state.db, &caller, *id).await?;
+    if p.phase != "publicity" {
+        return Err(wrong_phase(&p, "answer"));
+    }
+    let answers = body.0.answers;
+    if answers.is_empty() || answers.len() > MAX_ANSWERS {
+        return Err(ApiError::validation(vec![
+            FieldError::new("answers", Rule::OutOfRange).with("min", 1).with("max", MAX_ANSWERS),
+        ]));
+    }
+    let mut e = Errors::default();
+    let open: HashMap<Uuid, objection::Model> = repo::results::objections(&state.db, p.id)
+        .await?
+        .into_iter()
+        .filter(|o| o.answered_at.is_none())
+        .map(|o| (o.id, o))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut texts = Vec::with_capacity(answers.len());
+    for (k, a) in answers.iter().enumerate() {
+        if !seen.insert(a.objection_id) {
+            e.push(FieldError::new(format!("answers[{k}].objection_id"), Rule::Duplicate));
+        } else if !open.contains_key(&a.objection_id) {
+            e.push(
+                FieldError::new(format!("answers[{k}].objection_id"), Rule::NotInPlan)
+                    .with("code", a.objection_id),
+            );
+        }
+        match domain::text::multi_line(&a.answer, 2000) {
+            Ok(t) => texts.push(t.to_owned()),
+            Err(_) => {
+                e.push(FieldError::new(format!("answers[{k}].answer"), Rule::Blank));
+                texts.push(String::new());
+            }
+        }
+    }
+    e.finish()?;
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
+    if current.phase != "publicity" {
+        return Err(wrong_phase(&current, "answer"));
+    }
+    for (a, text) in answers.iter().zip(&texts) {
+        // Conditional on still being open: a concurrent answer makes this whole change fail.
+        if !repo::results::answer(&tx, a.objection_id, text, a.upheld, caller.id(), now).await? {
+            return Err(ApiError::new(Problem::ConcurrentChange));
+        }
+    }
+    let upheld = answers.iter().filter(|a| a.upheld).count();
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "plan.objections_answered",
+        ("plan", p.id.to_string()),
+        serde_json::json!({"answered": answers.len(), "upheld": upheld}),
+        now,
+    )
+    .await?;
+    let still_open = repo::results::open_objections(&tx, p.id).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(AnsweredMany { answered: answers.len(), open: still_open }))
 }
 
 /// Answer an objection (the institution). An upheld objection may change results; each change is
