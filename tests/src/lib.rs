@@ -14,6 +14,37 @@ use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
+/// Standalone tokens that look like a resident ID number (17 digits and a digit or X) or a
+/// mainland mobile number (11 digits starting 13–19). "Standalone": not part of a longer run of
+/// letters or digits (certificate codes such as S000050000001264000001 are not ID numbers).
+pub fn personal_data(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && chars[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        let token: String = chars[start..i].iter().collect();
+        let id_number = token.len() == 18
+            && token[..17].bytes().all(|b| b.is_ascii_digit())
+            && matches!(token.as_bytes()[17], b'0'..=b'9' | b'X' | b'x');
+        let phone = token.len() == 11
+            && token.bytes().all(|b| b.is_ascii_digit())
+            && token.starts_with('1')
+            && (b'3'..=b'9').contains(&token.as_bytes()[1]);
+        if id_number || phone {
+            found.push(token);
+        }
+    }
+    found
+}
+
 /// The bootstrap admin's password in tests.
 pub const ADMIN_PASSWORD: &str = "test-admin-password-1";
 

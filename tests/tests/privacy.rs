@@ -3,36 +3,7 @@
 
 #![allow(clippy::expect_used, reason = "test code: a failed setup step should fail the test loudly")]
 
-/// Standalone tokens that look like a resident ID number (17 digits and a digit or X) or a
-/// mainland mobile number (11 digits starting 13–19). "Standalone": not part of a longer run of
-/// letters or digits (certificate codes such as S000050000001264000001 are not ID numbers).
-fn personal_data(text: &str) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut found = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if !chars[i].is_ascii_alphanumeric() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < chars.len() && chars[i].is_ascii_alphanumeric() {
-            i += 1;
-        }
-        let token: String = chars[start..i].iter().collect();
-        let id_number = token.len() == 18
-            && token[..17].bytes().all(|b| b.is_ascii_digit())
-            && matches!(token.as_bytes()[17], b'0'..=b'9' | b'X' | b'x');
-        let phone = token.len() == 11
-            && token.bytes().all(|b| b.is_ascii_digit())
-            && token.starts_with('1')
-            && (b'3'..=b'9').contains(&token.as_bytes()[1]);
-        if id_number || phone {
-            found.push(token);
-        }
-    }
-    found
-}
+use tests::personal_data;
 
 #[test]
 fn the_scanner_finds_what_it_looks_for() {

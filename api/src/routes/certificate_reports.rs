@@ -185,12 +185,17 @@ fn row(c: &certificate::Model, institution_code: &str) -> [String; 13] {
 pub async fn export(
     state: web::Data<AppState>,
     caller: Caller,
+    ctx: RequestContext,
     id: web::Path<Uuid>,
     query: ApiQuery<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School, Role::Centre, Role::Bureau])?;
     let (p, i) = plans::load(&state.db, &caller, *id).await?;
     let certs = repo::certificate::of_plan(&state.db, p.id).await?;
+    if matches!(query.0.format.as_str(), "csv" | "xlsx") {
+        // It holds full ID numbers: who took which, in the audit log.
+        exported(&state, &caller, &ctx, p.id, &query.0.format, certs.len()).await?;
+    }
     let mut rows: Vec<Vec<String>> = vec![COLUMNS.iter().map(|c| (*c).to_owned()).collect()];
     rows.extend(certs.iter().map(|c| row(c, &i.code).to_vec()));
     match query.0.format.as_str() {
@@ -227,6 +232,31 @@ pub async fn export(
     }
 }
 
+/// Records who exported a batch's certificates (with full ID numbers) in which form.
+async fn exported(
+    state: &AppState,
+    caller: &Caller,
+    ctx: &RequestContext,
+    plan: Uuid,
+    format: &str,
+    certificates: usize,
+) -> Result<(), ApiError> {
+    let now = state.clock.now();
+    let tx = persistence::begin_write(&state.db).await?;
+    audit::record(
+        &tx,
+        ctx,
+        caller,
+        "certificates.exported",
+        ("plan", plan.to_string()),
+        serde_json::json!({"format": format, "certificates": certificates, "full_id_numbers": true}),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Every e-certificate of a batch as PDFs in one ZIP (institution, centre, bureau).
 #[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The ZIP", content_type = "application/zip", body = Vec<u8>)))]
@@ -234,11 +264,14 @@ pub async fn export(
 pub async fn zip_batch(
     state: web::Data<AppState>,
     caller: Caller,
+    ctx: RequestContext,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School, Role::Centre, Role::Bureau])?;
     let (p, _) = plans::load(&state.db, &caller, *id).await?;
     let certs = repo::certificate::of_plan(&state.db, p.id).await?;
+    // The PDFs show full ID numbers: who took which, in the audit log.
+    exported(&state, &caller, &ctx, p.id, "pdf_zip", certs.len()).await?;
     let public_url = state.public_url.clone();
     let dir = state.attachments_dir.clone();
     let bytes = web::block(move || -> Result<Vec<u8>, String> {

@@ -67,6 +67,31 @@ async fn events_of(
     Ok(out)
 }
 
+/// Removes these keys from every object of a list.
+fn strip(list: &mut serde_json::Value, keys: &[&str]) {
+    if let serde_json::Value::Array(items) = list {
+        for item in items {
+            if let serde_json::Value::Object(map) = item {
+                for k in keys {
+                    map.remove(*k);
+                }
+            }
+        }
+    }
+}
+
+/// Masks one text field of every object of a list (a contact: its first and last two
+/// characters kept).
+fn mask_field(list: &mut serde_json::Value, key: &str) {
+    if let serde_json::Value::Array(items) = list {
+        for item in items {
+            if let Some(serde_json::Value::String(s)) = item.get_mut(key) {
+                *s = crate::routes::schools::mask_phone(s);
+            }
+        }
+    }
+}
+
 const README: &str = "skillcert 归档 / archive\n\n\
 本归档包含一个评价机构一个年度全部批次的电子记录（渝人社发〔2020〕83号：电子资料保存不少于5年）。\n\
 This archive holds every electronic record of one institution's batches of one year (R32).\n\n\
@@ -74,12 +99,12 @@ institution.json              机构及其备案范围 / the institution and its
 filing/filing.json            备案申请、各轮次与专家评估 / the filing, its rounds and evaluations\n\
 filing/attachments.json       备案附件记录 / filing attachments (files under filing/files/)\n\
 plans/<id>/plan.json          批次计划、职业、场次 / the plan, its occupations and sessions\n\
-plans/<id>/candidates.json    考生（含身份证号，敏感个人信息）/ candidates (sensitive personal data)\n\
+plans/<id>/candidates.json    考生（含身份证号，敏感个人信息；区县下载时脱敏）/ candidates (sensitive personal data; masked for district offices)\n\
 plans/<id>/results.json       全部成绩录入记录（只增不改）/ every entered result (append-only)\n\
 plans/<id>/objections.json    公示异议及答复 / objections and answers\n\
 plans/<id>/reviews.json       上报与审核 / reports and reviews\n\
 plans/<id>/certificates.json  证书（含签名）/ certificates with their signatures\n\
-plans/<id>/photos/            考生照片 / candidate photos\n\
+plans/<id>/photos/            考生照片（区县下载时不含）/ candidate photos (not for district offices)\n\
 audit.json                    机构、备案、批次与证书的审计事件（哈希链）/ audit events of the institution, filing, batches, certificates\n\
 manifest.json, SHA256SUMS     每个文件的SHA-256 / every file's SHA-256: `sha256sum -c SHA256SUMS`\n";
 
@@ -113,13 +138,21 @@ pub async fn archive(
         "institution.json".into(),
         json_bytes(&serde_json::json!({"institution": i, "scope": scope}))?,
     ));
+    // Personal data as each role sees it in the JSON API (docs/SECURITY.md): the filing's people
+    // in full for the bureau and the school only; candidates' ID and phone numbers, certificate
+    // holders' ID numbers, objectors' contacts and photos not for district offices.
+    let district = caller.role == Role::District;
+    let mut full_id_numbers = false;
     if let Some(filing) = repo::filing::find(db, i.filing_id).await? {
         let rounds = repo::filing::rounds(db, filing.id).await?;
         let evaluations = repo::filing::evaluations(db, filing.id).await?;
-        files.push((
-            "filing/filing.json".into(),
-            json_bytes(&serde_json::json!({"filing": filing, "rounds": rounds, "evaluations": evaluations}))?,
-        ));
+        let personal = crate::routes::filings::view::sees_personal_data(&caller, &filing);
+        let mut filing_json =
+            serde_json::json!({"filing": filing, "rounds": rounds, "evaluations": evaluations});
+        if !personal {
+            crate::routes::filings::document::mask_personal(&mut filing_json);
+        }
+        files.push(("filing/filing.json".into(), json_bytes(&filing_json)?));
     }
     let attachments = repo::filing::attachments(db, i.filing_id).await?;
     for a in &attachments {
@@ -146,23 +179,32 @@ pub async fn archive(
             json_bytes(&serde_json::json!({"plan": p, "occupations": occupations, "sessions": sessions}))?,
         ));
         let candidates = repo::results::candidates(db, p.id).await?;
-        for c in &candidates {
-            if let (Some(key), Some(mt)) = (&c.photo_key, &c.photo_media_type) {
-                let ext = if mt == "image/png" { "png" } else { "jpg" };
-                disk.push((format!("{dir}/photos/{}.{ext}", c.id), key.clone()));
+        if !district {
+            for c in &candidates {
+                if let (Some(key), Some(mt)) = (&c.photo_key, &c.photo_media_type) {
+                    let ext = if mt == "image/png" { "png" } else { "jpg" };
+                    disk.push((format!("{dir}/photos/{}.{ext}", c.id), key.clone()));
+                }
             }
+        }
+        full_id_numbers |= !district && !candidates.is_empty();
+        let mut candidates = serde_json::to_value(&candidates).map_err(ApiError::internal)?;
+        let mut objections =
+            serde_json::to_value(repo::results::objections(db, p.id).await?).map_err(ApiError::internal)?;
+        let mut certificates =
+            serde_json::to_value(repo::certificate::of_plan(db, p.id).await?).map_err(ApiError::internal)?;
+        // Where an objection came from is for the limits only: no role sees it.
+        strip(&mut objections, &["client_key", "content_key", "address_slot"]);
+        if district {
+            crate::routes::filings::document::mask_personal(&mut candidates);
+            crate::routes::filings::document::mask_personal(&mut certificates);
+            mask_field(&mut objections, "contact");
         }
         files.push((format!("{dir}/candidates.json"), json_bytes(&candidates)?));
         files.push((format!("{dir}/results.json"), json_bytes(&repo::results::all(db, p.id).await?)?));
-        files.push((
-            format!("{dir}/objections.json"),
-            json_bytes(&repo::results::objections(db, p.id).await?)?,
-        ));
+        files.push((format!("{dir}/objections.json"), json_bytes(&objections)?));
         files.push((format!("{dir}/reviews.json"), json_bytes(&repo::results::reports(db, p.id).await?)?));
-        files.push((
-            format!("{dir}/certificates.json"),
-            json_bytes(&repo::certificate::of_plan(db, p.id).await?)?,
-        ));
+        files.push((format!("{dir}/certificates.json"), json_bytes(&certificates)?));
         audit_events.extend(
             repo::audit::list(
                 db,
@@ -233,7 +275,7 @@ pub async fn archive(
         &caller,
         "archive.exported",
         ("institution", i.id.to_string()),
-        serde_json::json!({"year": year, "plans": plans_in_year, "bytes": bytes.len()}),
+        serde_json::json!({"year": year, "plans": plans_in_year, "bytes": bytes.len(), "full_id_numbers": full_id_numbers}),
         now,
     )
     .await?;
