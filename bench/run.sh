@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmarks of docs/PERFORMANCE.md, side by side with their limits, from a release build.
 #
-#   bench/run.sh [all|verification|issue|replicas|import|startup|pure]    (default: all)
+#   bench/run.sh [all|verification|issue|replicas|import|startup|zip|pure]    (default: all)
 #
 # Environment: CERTIFICATES (1000000), WRK_SECONDS per wrk run (10), RUNS per measurement (3), STARTS
 # (10 restarts), ISSUES (20 issuances of 10,000 into a fresh database),
@@ -66,6 +66,7 @@ postgres() { TEST_DATABASE_URL=$PG_URL "$bin" "$@"; }
       postgres import "$RUNS" ;;
   esac
   case $what in all|startup) sqlite startup "${STARTS:-10}" ;; esac
+  case $what in all|zip) sqlite zip "${ZIP_CERTIFICATES:-10000}" ;; esac
 } 2>&1 | tee -a "$report"
 
 if [ "$PROFILE" = release ]; then

@@ -26,3 +26,4 @@ pub mod state;
 pub mod telemetry;
 pub mod upload;
 pub mod validate;
+pub mod zip_stream;

@@ -101,9 +101,10 @@ async fn main() {
         "issue" => issue(arg(2, 10) as usize).await,
         "import" => import(arg(2, 3) as usize).await,
         "startup" => startup(arg(2, 10) as usize).await,
+        "zip" => zip_download(arg(2, 10_000) as u32).await,
         _ => {
             eprintln!(
-                "usage: skillcert-bench verification|issue|replicas|import|startup [ARGS] (see bench/run.sh)"
+                "usage: skillcert-bench verification|issue|replicas|import|startup|zip [ARGS] (see bench/run.sh)"
             );
             std::process::exit(2);
         }
@@ -142,6 +143,55 @@ async fn issue(plans: usize) {
         sorted.first().copied().unwrap_or(f64::NAN),
         sorted.last().copied().unwrap_or(f64::NAN)
     );
+}
+
+/// The batch's PDFs as one ZIP (issue 22, point 9): `n` certificates issued in-process, then
+/// downloaded from a fresh server process whose resident memory is sampled while it streams.
+async fn zip_download(n: u32) {
+    let tools = Tools::find();
+    let f = Fixture::new(1, &[]).await;
+    let list = f.reviewed_plans(&[1]).await;
+    let (school, plan) = &list[0];
+    f.add_approved(plan, 0, n - 1).await;
+    let client = reqwest::Client::new();
+    let token = f.token(school).await;
+    let (status, issued, _) = Fixture::issue(&client, &f.app.address, plan, &token).await;
+    assert_eq!((status, issued), (201, n as usize));
+    settle(&f.app.state.db).await;
+    let dir = std::env::temp_dir().join(format!("skillcert-bench-zip-{}", std::process::id()));
+    let port = free_port();
+    let server = Server::start(&tools.skillcert, &server_env(&f.app, port, &dir, &[]), port, None);
+    server.ready(&client, "/ready").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle = server.memory().0;
+    let token = login(&client, &server.address, &school.username).await;
+    let t = Instant::now();
+    let mut r = client
+        .get(format!("{}/api/v1/plans/{plan}/certificates.zip", server.address))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("zip: {e}"));
+    assert_eq!(r.status().as_u16(), 200);
+    let (mut bytes, mut peak) = (0usize, idle);
+    while let Some(chunk) = r.chunk().await.unwrap_or_else(|e| panic!("zip body: {e}")) {
+        bytes += chunk.len();
+        peak = peak.max(server.memory().0);
+    }
+    let took = t.elapsed().as_secs_f64();
+    println!("\n## The batch's PDFs as one ZIP ({}, fresh server process)\n", backend());
+    println!(
+        "| certificates | ZIP | time | idle RSS | peak RSS while streaming | above idle | target |\n|---|---|---|---|---|---|---|"
+    );
+    println!(
+        "| {n} | {:.1} MB | {took:.1} s | {:.1} MB | {:.1} MB | {:.1} MB | ≤ 150 MB above idle |",
+        bytes as f64 / 1e6,
+        idle as f64 / 1024.0,
+        peak as f64 / 1024.0,
+        (peak.saturating_sub(idle)) as f64 / 1024.0
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Seeds `total` certificates in requests of 10,000 (timed), then loads verification.

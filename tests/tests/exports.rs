@@ -183,6 +183,12 @@ async fn archives_and_exports_hold_personal_data_only_for_the_roles_that_see_it(
         )
         .await;
     assert_eq!(zip.status.as_u16(), 200);
+    // Written as it is read (issue 22, point 9): no length known in advance, and a whole ZIP.
+    assert_eq!(zip.header("content-length"), None, "streamed, not built whole first");
+    assert_eq!(zip.header("transfer-encoding"), Some("chunked"));
+    let pdfs = unzip(&zip.bytes);
+    assert_eq!(pdfs.len(), 2);
+    assert!(pdfs.iter().all(|(n, d)| n.ends_with(".pdf") && d.starts_with(b"%PDF-")));
     let events = s.app.get("/api/v1/audit-events?action=certificates.exported", Some(&admin)).await;
     let items = events.body["items"].as_array().expect("items");
     let who: Vec<(String, String)> = items

@@ -10,6 +10,7 @@ use crate::i18n::{Name, Problem};
 use crate::routes::plans;
 use crate::spreadsheet;
 use crate::state::AppState;
+use crate::zip_stream;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use domain::Role;
@@ -274,25 +275,13 @@ pub async fn zip_batch(
     exported(&state, &caller, &ctx, p.id, "pdf_zip", certs.len()).await?;
     let public_url = state.public_url.clone();
     let dir = state.attachments_dir.clone();
-    let bytes = web::block(move || -> Result<Vec<u8>, String> {
-        let mut out = std::io::Cursor::new(Vec::new());
-        {
-            let mut z = zip::ZipWriter::new(&mut out);
-            for c in &certs {
-                let pdf = super::certificates::render_pdf(c, &public_url, &dir).map_err(|e| e.to_string())?;
-                z.start_file(format!("{}.pdf", c.code), zip::write::SimpleFileOptions::default())
-                    .map_err(|e| e.to_string())?;
-                z.write_all(&pdf).map_err(|e| e.to_string())?;
-            }
-            z.finish().map_err(|e| e.to_string())?;
+    // Written as it is read: one PDF at a time, through a bounded queue (crate::zip_stream).
+    Ok(zip_stream::respond(&format!("certificates-{}.zip", p.id), move |z| {
+        for c in &certs {
+            let pdf = super::certificates::render_pdf(c, &public_url, &dir).map_err(|e| e.to_string())?;
+            z.start_file(format!("{}.pdf", c.code), zip_stream::options(false)).map_err(|e| e.to_string())?;
+            z.write_all(&pdf).map_err(|e| e.to_string())?;
         }
-        Ok(out.into_inner())
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/zip")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"certificates-{}.zip\"", p.id)))
-        .body(bytes))
+        Ok(())
+    }))
 }

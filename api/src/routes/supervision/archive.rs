@@ -11,6 +11,7 @@ use crate::extract::ApiQuery;
 use crate::i18n::Rule;
 use crate::routes::institutions;
 use crate::state::AppState;
+use crate::zip_stream;
 use actix_web::{HttpResponse, get, web};
 use chrono::Datelike;
 use domain::Role;
@@ -222,52 +223,7 @@ pub async fn archive(
     audit_events.sort_by_key(|e| e.seq);
     files.push(("audit.json".into(), json_bytes(&audit_events)?));
     let now = state.clock.now();
-    let dir = state.attachments_dir.clone();
-    let code = i.code.clone();
-    let generated_at = now;
-    let bytes = web::block(move || -> Result<Vec<u8>, String> {
-        for (path, key) in disk {
-            let data = std::fs::read(dir.join(&key)).map_err(|e| format!("{key}: {e}"))?;
-            files.push((path, data));
-        }
-        let manifest: Vec<ManifestEntry> = files
-            .iter()
-            .map(|(path, data)| ManifestEntry {
-                path: path.clone(),
-                bytes: data.len(),
-                sha256: Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect(),
-            })
-            .collect();
-        let manifest_json = serde_json::to_vec_pretty(&serde_json::json!({
-            "institution_code": code, "year": year, "generated_at": generated_at, "files": manifest,
-        }))
-        .map_err(|e| e.to_string())?;
-        files.push(("manifest.json".into(), manifest_json));
-        // SHA256SUMS covers every file, the manifest included.
-        let sums: String = files
-            .iter()
-            .map(|(path, data)| {
-                let sum: String = Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect();
-                format!("{sum}  {path}\n")
-            })
-            .collect();
-        files.push(("SHA256SUMS".into(), sums.into_bytes()));
-        let mut out = std::io::Cursor::new(Vec::new());
-        {
-            let mut z = zip::ZipWriter::new(&mut out);
-            for (path, data) in &files {
-                z.start_file(path.as_str(), zip::write::SimpleFileOptions::default())
-                    .map_err(|e| e.to_string())?;
-                z.write_all(data).map_err(|e| e.to_string())?;
-            }
-            z.finish().map_err(|e| e.to_string())?;
-        }
-        Ok(out.into_inner())
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
-    // Recorded once the archive is built: an export that failed is not in the log.
+    // Recorded before the first byte leaves: once the ZIP streams, it cannot be taken back.
     let tx = persistence::begin_write(&state.db).await?;
     audit::record(
         &tx,
@@ -275,16 +231,55 @@ pub async fn archive(
         &caller,
         "archive.exported",
         ("institution", i.id.to_string()),
-        serde_json::json!({"year": year, "plans": plans_in_year, "bytes": bytes.len(), "full_id_numbers": full_id_numbers}),
+        serde_json::json!({"year": year, "plans": plans_in_year, "files": files.len() + disk.len() + 2, "full_id_numbers": full_id_numbers}),
         now,
     )
     .await?;
     tx.commit().await?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/zip")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"archive-{}-{year}.zip\"", i.code),
-        ))
-        .body(bytes))
+    let dir = state.attachments_dir.clone();
+    let code = i.code.clone();
+    let generated_at = now;
+    // Written as it is read (crate::zip_stream): the JSON files, then each stored file read from
+    // disk one at a time, hashed as it goes; the manifest and SHA256SUMS last.
+    Ok(zip_stream::respond(&format!("archive-{}-{year}.zip", i.code), move |z| {
+        let mut sums: Vec<(String, usize, String)> = Vec::new();
+        for (path, data) in &files {
+            put(z, &mut sums, path, data, true)?;
+        }
+        for (path, key) in &disk {
+            let data = std::fs::read(dir.join(key)).map_err(|e| format!("{key}: {e}"))?;
+            put(z, &mut sums, path, &data, false)?;
+        }
+        let manifest: Vec<ManifestEntry> = sums
+            .iter()
+            .map(|(path, bytes, sha256)| ManifestEntry {
+                path: path.clone(),
+                bytes: *bytes,
+                sha256: sha256.clone(),
+            })
+            .collect();
+        let manifest_json = serde_json::to_vec_pretty(&serde_json::json!({
+            "institution_code": code, "year": year, "generated_at": generated_at, "files": manifest,
+        }))
+        .map_err(|e| e.to_string())?;
+        put(z, &mut sums, "manifest.json", &manifest_json, true)?;
+        // SHA256SUMS covers every file, the manifest included.
+        let text: String = sums.iter().map(|(path, _, sum)| format!("{sum}  {path}\n")).collect();
+        put(z, &mut sums, "SHA256SUMS", text.as_bytes(), true)
+    }))
+}
+
+/// Writes one file into the archive and notes its size and SHA-256.
+fn put(
+    z: &mut zip_stream::Zip,
+    sums: &mut Vec<(String, usize, String)>,
+    path: &str,
+    data: &[u8],
+    deflate: bool,
+) -> Result<(), String> {
+    z.start_file(path, zip_stream::options(deflate)).map_err(|e| e.to_string())?;
+    z.write_all(data).map_err(|e| e.to_string())?;
+    let sum: String = Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect();
+    sums.push((path.to_owned(), data.len(), sum));
+    Ok(())
 }
