@@ -7,8 +7,7 @@
 use std::borrow::Cow;
 use std::io::Write as _;
 
-/// The XLSX media type.
-pub const XLSX: &str = crate::upload::XLSX;
+pub use crate::upload::XLSX;
 
 /// Whether `s` is a plain decimal number such as `-5` or `12.50`.
 fn plain_number(s: &str) -> bool {

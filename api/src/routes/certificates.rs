@@ -472,7 +472,7 @@ const NO_STORE: (header::HeaderName, header::HeaderValue) =
 pub async fn rate_limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
     // The client's address: the peer, or behind a trusted proxy the address it forwards
     // (crate::client_address; SKILLCERT_TRUSTED_PROXIES).
-    let key = match crate::client_address::ClientAddress::of(req).ip() {
+    let key = match crate::client_address::ClientAddress::behind(req, &state.trusted_proxies).ip() {
         // An IPv4 address without core::fmt, whose Display of one costs more than the count.
         Some(std::net::IpAddr::V4(ip)) => {
             let mut key = String::with_capacity(22);

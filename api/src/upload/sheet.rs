@@ -125,8 +125,7 @@ pub fn read_csv(
         match rows.as_mut() {
             None => {
                 let header: Vec<String> = text.iter().map(|t| (*t).to_owned()).collect();
-                let project = project.take().ok_or_else(|| unreadable("CSV"))?;
-                rows = Some(Rows::new(project(&header)?));
+                rows = Some(Rows::new(call(&mut project, &header)?));
             }
             Some(rows) => {
                 let mut cells = rows.blank();

@@ -76,8 +76,7 @@ pub async fn upload(
     let file_name = errors.single_line("file_name", &q.file_name, 200);
     errors.finish()?;
     let allowed = "application/pdf, image/jpeg, image/png";
-    let declared = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    let declared = declared.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let declared = uploads::media_type(&req);
     if !matches!(declared.as_str(), "application/pdf" | "image/jpeg" | "image/png") {
         return Err(ApiError::new(Problem::UnsupportedFileType).with("allowed", allowed));
     }

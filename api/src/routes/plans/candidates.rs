@@ -459,9 +459,6 @@ fn to_input(cells: Vec<String>) -> CandidateInput {
     }
 }
 
-/// The XLSX media type.
-pub const XLSX: &str = upload::XLSX;
-
 /// Import candidates from a CSV (`text/csv`, UTF-8) or XLSX file (first sheet), header in the
 /// first row (English or Chinese column names: 姓名, 性别, 身份证号, 学校, 专业, 班级, 全日制, 自愿,
 /// 联系电话, 职业编码, 工种, 等级). Every row is checked like a single candidate; duplicates within
@@ -495,11 +492,10 @@ pub async fn import(
     let content_type =
         req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     let is_csv = content_type.starts_with("text/csv");
-    let is_xlsx = content_type.starts_with(XLSX);
+    let is_xlsx = content_type.starts_with(upload::XLSX);
     if !is_csv && !is_xlsx {
-        return Err(
-            ApiError::new(Problem::UnsupportedMediaType).with("expected", format!("text/csv, {XLSX}"))
-        );
+        return Err(ApiError::new(Problem::UnsupportedMediaType)
+            .with("expected", format!("text/csv, {}", upload::XLSX)));
     }
     let bytes = upload::read_body(&req, payload, upload::IMPORT_BYTES).await?;
     let rows = web::block(move || {
