@@ -83,6 +83,9 @@ pub struct Config {
     pub trusted_proxies: Vec<crate::client_address::Cidr>,
     /// `SKILLCERT_BODY_IDLE_SECONDS`: the longest pause within a request body.
     pub body_idle: Duration,
+    /// `SKILLCERT_BODY_BUDGET_MIB`: how many MiB of request bodies the process holds while they
+    /// arrive, all requests together (see [`crate::upload::BodyDeadline`]).
+    pub body_budget_mib: u64,
 }
 
 /// A configuration variable with a bad value.
@@ -271,9 +274,11 @@ impl Config {
         }
 
         let body_idle = Duration::from_secs(int(&var, "SKILLCERT_BODY_IDLE_SECONDS", 15, 1, 300)?);
+        let body_budget_mib = int(&var, "SKILLCERT_BODY_BUDGET_MIB", 256, 16, 16_384)?;
 
         Ok(Config {
             body_idle,
+            body_budget_mib,
             trusted_proxies,
             metrics_token,
             webhook,

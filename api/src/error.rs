@@ -34,6 +34,12 @@ impl FieldError {
         self
     }
 
+    /// The 1-based position of the first wrong character.
+    pub fn at(mut self, position: usize) -> FieldError {
+        self.position = Some(position);
+        self
+    }
+
     /// Adds an enumeration value, shown by its display name in the caller's language.
     pub fn with_name(mut self, key: &'static str, name: Name) -> FieldError {
         self.params.push((key, Param::Name(name)));

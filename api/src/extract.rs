@@ -40,7 +40,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
-        let deadline = crate::upload::BodyDeadline::of(req);
+        let mut deadline = crate::upload::BodyDeadline::of(req);
         Box::pin(async move {
             if !content_type_ok {
                 return Err(ApiError::new(Problem::UnsupportedMediaType).with("expected", "application/json"));

@@ -149,7 +149,7 @@ where
     };
     let max = if principal.starts_with("public:") { MAX_PUBLIC_BODY } else { MAX_BODY };
     // Buffer the body to hash it, then hand it on unchanged.
-    let deadline = crate::upload::BodyDeadline::of(req.request());
+    let mut deadline = crate::upload::BodyDeadline::of(req.request());
     let mut payload = req.take_payload();
     let mut body = web::BytesMut::new();
     loop {
@@ -163,6 +163,8 @@ where
         }
         body.extend_from_slice(&chunk);
     }
+    // The handler reads the body again (and counts it again): this read's share goes back now.
+    drop(deadline);
     let body = body.freeze();
     // Keyed with the server's secret key: the hash of a body that holds a password cannot be
     // searched offline by someone who reads the database.

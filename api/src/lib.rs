@@ -6,6 +6,7 @@ pub mod auth;
 pub mod client_address;
 pub mod clock;
 pub mod config;
+pub mod connection;
 pub mod context;
 pub mod error;
 pub mod extract;

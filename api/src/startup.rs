@@ -9,7 +9,7 @@ use crate::state::AppState;
 use crate::{middleware, routes};
 use actix_cors::Cors;
 use actix_web::dev::Server;
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpResponse, web};
 use persistence::repo::{self, audit::NewEvent};
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -87,6 +87,9 @@ impl Application {
             metrics_token: config.metrics_token.clone(),
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             body_idle: config.body_idle,
+            body_budget: Arc::new(tokio::sync::Semaphore::new(
+                usize::try_from(config.body_budget_mib * 1024).unwrap_or(usize::MAX >> 4),
+            )),
         };
         {
             use base64::Engine as _;
@@ -142,7 +145,7 @@ fn serve(listener: TcpListener, state: AppState, config: &Config) -> Result<Serv
     drop(spec);
     let state = web::Data::new(state);
     let origins = config.cors_origins.clone();
-    let mut server = HttpServer::new(move || {
+    let app = move || {
         let (yaml, json) = (yaml.clone(), json.clone());
         let mut cors = Cors::default()
             .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
@@ -191,14 +194,45 @@ fn serve(listener: TcpListener, state: AppState, config: &Config) -> Result<Serv
             .wrap(crate::idempotency::Idempotency)
             .wrap(cors)
             .wrap(middleware::RequestScope)
-    })
-    .listen(listener)
-    .map_err(|e| StartupError::Bind("listener".into(), e))?
-    .shutdown_timeout(30);
+    };
+
+    // actix-web's HttpServer, built by hand so that each connection can be wrapped
+    // (crate::connection: the dispatcher's own bare error answers become problem documents).
+    // The settings are HttpServer's defaults.
+    use actix_service::ServiceFactoryExt as _;
+    let mut builder = actix_server::Server::build();
+    let shutdown = builder.graceful_shutdown_signal();
+    let local = listener.local_addr().map_err(|e| StartupError::Bind("listener".into(), e))?;
+    builder = builder
+        .listen("skillcert", listener, move || {
+            let shutdown = shutdown.clone();
+            let http = actix_http::HttpService::build()
+                .graceful_shutdown_signal(move || {
+                    let signal = shutdown.clone();
+                    async move { signal.notified().await }
+                })
+                .keep_alive(actix_http::KeepAlive::default())
+                .client_request_timeout(std::time::Duration::from_secs(
+                    crate::connection::HEAD_TIMEOUT_SECONDS,
+                ))
+                .client_disconnect_timeout(std::time::Duration::from_secs(1))
+                .local_addr(local)
+                .h1(actix_service::map_config(
+                    actix_service::IntoServiceFactory::into_factory(app()).map_err(|e| e.error_response()),
+                    |()| actix_web::dev::AppConfig::default(),
+                ));
+            actix_service::fn_service(|io: actix_web::rt::net::TcpStream| async move {
+                let peer = io.peer_addr().ok();
+                Ok::<_, actix_http::error::DispatchError>((crate::connection::Guarded::new(io), peer))
+            })
+            .and_then(http)
+        })
+        .map_err(|e| StartupError::Bind("listener".into(), e))?
+        .shutdown_timeout(30);
     if let Some(n) = config.workers {
-        server = server.workers(n);
+        builder = builder.workers(n);
     }
-    Ok(server.run())
+    Ok(builder.run())
 }
 
 /// Creates the bureau account `admin` on first start. With no password configured, a random one

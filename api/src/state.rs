@@ -29,6 +29,9 @@ pub struct AppState {
     /// `SKILLCERT_BODY_IDLE_SECONDS`: the longest pause within a request body (see
     /// [`crate::upload::BodyDeadline`]).
     pub body_idle: std::time::Duration,
+    /// `SKILLCERT_BODY_BUDGET_MIB`, in KiB permits: the bytes of request bodies being received,
+    /// all requests together (see [`crate::upload::BodyDeadline`]).
+    pub body_budget: Arc<tokio::sync::Semaphore>,
 }
 
 /// The Ed25519 key that signs certificate statements, with its published id.

@@ -114,6 +114,12 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
         "",
         "",
     ),
+    (
+        "m20261128_000022_checkpoints_and_one_live",
+        include_str!("../sql/m20261128_000022_checkpoints_and_one_live.sql"),
+        include_str!("../sql/m20261128_000022_checkpoints_and_one_live.postgres.sql"),
+        include_str!("../sql/m20261128_000022_checkpoints_and_one_live.sqlite.sql"),
+    ),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

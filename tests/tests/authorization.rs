@@ -35,6 +35,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/audit-events", "BC"),
     ("GET", "/api/v1/audit-events/verify", "BC"),
     ("GET", "/api/v1/audit-events/checkpoint", "B"),
+    ("POST", "/api/v1/audit-events/checkpoints", "B"),
     ("GET", "/api/v1/certificate-codes/{code}", "ABCDdSsEM"),
     ("GET", "/api/v1/districts", "ABCDdSsEM"),
     ("GET", "/api/v1/calendar/working-days", "ABCDdSsEM"),

@@ -115,3 +115,68 @@ async fn nul_characters_in_paths_are_refused() {
         .await;
     t.problem(401, "invalid_client");
 }
+
+/// Sends raw bytes on a fresh connection and reads the answer until the server closes it.
+async fn raw(app: &TestApp, bytes: &[u8]) -> (String, serde_json::Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let authority = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(authority).await.expect("connects");
+    stream.write_all(bytes).await.expect("sends");
+    // Read until the server closes; a server closing with part of a large head unread resets
+    // the connection, which ends the answer too.
+    let mut answer = Vec::new();
+    let read = async {
+        let mut chunk = [0u8; 4096];
+        while let Ok(n @ 1..) = stream.read(&mut chunk).await {
+            answer.extend_from_slice(&chunk[..n]);
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(15), read)
+        .await
+        .expect("the server answers and closes");
+    let text = String::from_utf8(answer).expect("the answer is UTF-8");
+    let (head, body) = text.split_once("\r\n\r\n").expect("a head and a body");
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .and_then(|n| n.parse::<usize>().ok())
+        .expect("content-length");
+    assert_eq!(length, body.len(), "{text}");
+    assert!(head.contains("content-type: application/problem+json"), "{head}");
+    (head.to_owned(), serde_json::from_str(body).expect("a problem document"))
+}
+
+/// What actix-http refuses before any handler sees it (a control character in a header, a head
+/// over its buffer, a head that never ends) is answered with a problem document too, naming the
+/// header and the rule: before, each was a bare 400, 431 or 408 with an empty body.
+#[tokio::test]
+async fn requests_refused_by_the_http_parser_get_problems_naming_the_header() {
+    let app = TestApp::spawn().await;
+    for control in [0x00u8, 0x01, 0x0b, 0x1f, 0x7f] {
+        let mut request = b"PUT /api/v1/calendar/2027 HTTP/1.1\r\nHost: x\r\nIf-Match: \"a".to_vec();
+        request.extend_from_slice(&[control, b'b', b'"']);
+        request.extend_from_slice(b"\r\nContent-Length: 2\r\n\r\n{}");
+        let (head, p) = raw(&app, &request).await;
+        assert!(head.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{head}");
+        assert_eq!(p["code"], "bad_request");
+        assert_eq!(p["errors"][0]["field"], "header:If-Match");
+        assert_eq!(p["errors"][0]["code"], "control_character");
+        assert_eq!(p["errors"][0]["position"], 3);
+        assert_eq!(p["request_id"].as_str().map(str::len), Some(32));
+    }
+
+    let mut big = b"GET /api/v1/occupations HTTP/1.1\r\nHost: x\r\nX-Padding: ".to_vec();
+    big.resize(big.len() + 200_000, b'a');
+    big.extend_from_slice(b"\r\n\r\n");
+    let (head, p) = raw(&app, &big).await;
+    assert!(head.starts_with("HTTP/1.1 431 "), "{head}");
+    assert_eq!(p["code"], "request_head_too_large");
+
+    let (head, p) = raw(&app, b"GET /api/v1/occupations HTTP/1.1\r\nHost: x\r\n").await;
+    assert!(head.starts_with("HTTP/1.1 408 "), "{head}");
+    assert_eq!(p["code"], "request_head_timeout");
+
+    // The server is still up, and an ordinary request on the same port is unchanged.
+    let a = app.send(app.request(Method::GET, "/api/v1/occupations")).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+}

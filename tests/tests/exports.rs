@@ -210,4 +210,21 @@ async fn archives_and_exports_hold_personal_data_only_for_the_roles_that_see_it(
         .map(|e| e["summary"]["full_id_numbers"].as_bool().unwrap_or(true))
         .collect();
     assert!(full.contains(&false) && full.contains(&true), "{full:?}");
+
+    // One e-certificate's PDF shows the full ID number: its download is recorded too.
+    let listed = s.app.get(&format!("/api/v1/plans/{plan}/certificates"), Some(&school)).await;
+    let code = listed.body["items"][0]["code"].as_str().expect("a certificate code").to_owned();
+    let pdf = s
+        .app
+        .send(s.app.request(Method::GET, &format!("/api/v1/certificates/{code}/pdf")).bearer_auth(&school))
+        .await;
+    assert_eq!(pdf.status.as_u16(), 200);
+    let events = s
+        .app
+        .get(&format!("/api/v1/audit-events?action=certificate.downloaded&target_id={code}"), Some(&admin))
+        .await;
+    let items = events.body["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1, "{}", events.text);
+    assert_eq!(items[0]["actor"]["username"], "school1");
+    assert_eq!(items[0]["summary"]["full_id_numbers"], true);
 }

@@ -640,9 +640,14 @@ async fn attachments_are_typed_from_their_bytes_and_hashed() {
             .header("Content-Type", ct)
             .body(bytes.to_vec())
     };
-    app.send(upload("application/pdf", b"MZ\x90\x00 an exe")).await.problem(415, "unsupported_file_type");
+    // An accepted Content-Type with other content: 422 naming both; a type not accepted: 415.
+    let a = app.send(upload("application/pdf", b"MZ\x90\x00 an exe")).await;
+    a.problem(422, "validation_failed");
+    assert_eq!(a.violations(), [("file".to_owned(), "content_type_mismatch".to_owned())]);
     app.send(upload("text/html", b"<html>")).await.problem(415, "unsupported_file_type");
-    app.send(upload("image/png", tests::PDF)).await.problem(415, "unsupported_file_type");
+    let a = app.send(upload("image/png", tests::PDF)).await;
+    assert_eq!(a.violations(), [("file".to_owned(), "content_type_mismatch".to_owned())]);
+    assert!(a.text.contains("application/pdf"), "{}", a.text);
     let id = app.upload_pdf(&school, &filing, "commitment").await;
     let f = app.get(&format!("/api/v1/filings/{filing}"), Some(&school.token)).await;
     let sha = f.body["attachments"][0]["sha256"].as_str().expect("sha");

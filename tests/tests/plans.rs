@@ -379,7 +379,8 @@ async fn xlsx_import_reads_the_first_sheet() {
         )
         .await;
     // Not what its Content-Type says (issue 22).
-    a.problem(415, "unsupported_file_type");
+    a.problem(422, "validation_failed");
+    assert_eq!(a.violations(), [("body".to_owned(), "content_type_mismatch".to_owned())]);
 }
 
 // R20: every component ≥ 60; values are appended, changes need reasons and are kept.
@@ -666,7 +667,8 @@ async fn candidate_photos_are_two_inch_jpeg_or_png() {
             .body(body)
     };
     s.app.send(put("image/png", png(600, 400))).await.problem(422, "validation_failed");
-    s.app.send(put("image/png", b"%PDF-1.4".to_vec())).await.problem(415, "unsupported_file_type");
+    let a = s.app.send(put("image/png", b"%PDF-1.4".to_vec())).await;
+    assert_eq!(a.violations(), [("photo".to_owned(), "content_type_mismatch".to_owned())]);
     let a = s.app.send(put("image/png", png(413, 579))).await;
     assert_eq!(a.status.as_u16(), 204, "{}", a.text);
     let photo =

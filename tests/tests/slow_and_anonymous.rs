@@ -89,3 +89,65 @@ async fn a_body_that_stops_is_answered_408_after_the_idle_time() {
     // The server still answers.
     assert_eq!(app.get("/health", None).await.status.as_u16(), 200);
 }
+
+/// Sends the head of a request and `sent` bytes of a body that claims more (a write the server
+/// cuts short is fine), and reads the answer.
+async fn send_part(address: &str, auth: &str, claimed: usize, sent: usize) -> (Duration, String) {
+    let host = address.trim_start_matches("http://");
+    let s = tokio::net::TcpStream::connect(host).await.expect("connect");
+    let (mut reader, mut writer) = s.into_split();
+    let head = format!(
+        "POST /api/v1/users HTTP/1.1\r\nHost: {host}\r\nContent-Length: {claimed}\r\n{auth}Connection: close\r\n\r\n"
+    );
+    let started = Instant::now();
+    let writing = tokio::spawn(async move {
+        if writer.write_all(head.as_bytes()).await.is_ok() {
+            let _ = writer.write_all(&vec![b'{'; sent]).await;
+        }
+        // Keep the connection open (the body unfinished) until the answer has been read.
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop(writer);
+    });
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(20), reader.read_to_end(&mut answer)).await;
+    writing.abort();
+    (started.elapsed(), String::from_utf8_lossy(&answer).into_owned())
+}
+
+/// Bodies being received share one budget: uploads stalled just under the idle time cannot hold
+/// more than `SKILLCERT_BODY_BUDGET_MIB` together, the next is refused at once with 503 and
+/// `Retry-After`, and the budget comes back when the stalled ones are cut.
+#[tokio::test]
+async fn bodies_being_received_share_one_budget() {
+    let app =
+        TestApp::spawn_with(&[("SKILLCERT_BODY_IDLE_SECONDS", "2"), ("SKILLCERT_BODY_BUDGET_MIB", "16")])
+            .await;
+    let token = app.admin_token().await;
+    let auth = format!(
+        "Authorization: Bearer {token}\r\nContent-Type: application/json\r\nIdempotency-Key: b-1\r\n"
+    );
+    let mib = 1024 * 1024;
+    // Two stalled uploads hold 14 of the 16 MiB.
+    let stalled: Vec<_> = (0..2)
+        .map(|_| {
+            let (address, auth) = (app.address.clone(), auth.clone());
+            tokio::spawn(async move { send_part(&address, &auth, 11 * mib, 7 * mib).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    // A third that needs 4 MiB more is refused at once.
+    let (waited, answer) = send_part(&app.address, &auth, 11 * mib, 4 * mib).await;
+    assert!(answer.starts_with("HTTP/1.1 503"), "{}", &answer[..answer.len().min(400)]);
+    assert!(
+        answer.contains("server_busy") && answer.to_ascii_lowercase().contains("retry-after: 5"),
+        "{answer}"
+    );
+    assert!(waited < Duration::from_secs(2), "refused before the idle time: {waited:?}");
+    for s in stalled {
+        let (_, answer) = s.await.expect("stalled upload");
+        assert!(answer.starts_with("HTTP/1.1 408"), "{}", &answer[..answer.len().min(300)]);
+    }
+    // The budget is back: the same 4 MiB is read whole (and then refused for what it is).
+    let (_, answer) = send_part(&app.address, &auth, 4 * mib, 4 * mib).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{}", &answer[..answer.len().min(400)]);
+}

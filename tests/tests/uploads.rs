@@ -1,5 +1,5 @@
 //! Issue 22, point 1: hostile uploads cannot take the process down. Each file is sent to the real
-//! endpoint; each gets a 413 or 422 (415 where the content is not what its Content-Type says)
+//! endpoint; each gets a 413 or 422 (422 `content_type_mismatch` where the content is not what its Content-Type says)
 //! problem naming the limit, in both languages; nothing is written; the server keeps answering;
 //! and the process's memory stays within 200 MB of what it was before the request.
 
@@ -231,9 +231,14 @@ async fn files_that_are_not_what_their_content_type_says_are_refused() {
     let plan = plan_with_nothing(&s).await;
     let xlsx = hostile::workbook(sheet(hostile::sheet_xml(None, "")), vec![]);
     let a = bounded(&s, import(&s, &plan, "text/csv", xlsx)).await;
-    a.problem(415, "unsupported_file_type");
+    a.problem(422, "validation_failed");
+    assert_eq!(a.violations(), [("body".to_owned(), "content_type_mismatch".to_owned())]);
+    assert!(a.text.contains("application/zip"), "the content found is named: {}", a.text);
     let a = bounded(&s, import(&s, &plan, XLSX, "姓名,性别\n".as_bytes().to_vec())).await;
-    a.problem(415, "unsupported_file_type");
+    assert_eq!(a.violations(), [("body".to_owned(), "content_type_mismatch".to_owned())]);
+    // A Content-Type the import does not take at all is 415.
+    let a = bounded(&s, import(&s, &plan, "application/pdf", tests::PDF.to_vec())).await;
+    a.problem(415, "unsupported_media_type");
     // A ZIP that is not a workbook, and one that is cut short.
     let not_a_workbook = hostile::zip(&[Entry::stored("hello.txt", b"hello")]);
     let a = bounded(&s, import(&s, &plan, XLSX, not_a_workbook)).await;
@@ -299,7 +304,7 @@ async fn photos_must_decode_to_the_size_their_header_declares() {
     assert_eq!(a.violations(), [("photo".to_owned(), "image_mismatch".to_owned())], "{}", a.text);
     // A PNG sent as a JPEG.
     let a = bounded(&s, put_photo(&s, &plan, &id, "image/jpeg", hostile::two_inch_png())).await;
-    a.problem(415, "unsupported_file_type");
+    assert_eq!(a.violations(), [("photo".to_owned(), "content_type_mismatch".to_owned())], "{}", a.text);
     no_photo(&s, &plan, &id).await;
     // An honest photo is stored.
     let a = s.app.send(put_photo(&s, &plan, &id, "image/png", hostile::two_inch_png())).await;

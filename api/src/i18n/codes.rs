@@ -88,6 +88,9 @@ problems! {
     UploadLimit = "upload_limit", 413, [];
     RequestTimeout = "request_timeout", 408, ["seconds"];
     ObjectionLimit = "objection_limit", 429, ["max"];
+    HeadTooLarge = "request_head_too_large", 431, ["limit_kib"];
+    ServerBusy = "server_busy", 503, ["seconds"];
+    HeadTimeout = "request_head_timeout", 408, ["seconds"];
 }
 
 rules! {
@@ -97,6 +100,8 @@ rules! {
     Blank = "blank", [];
     TooLong = "too_long", ["max"];
     ControlCharacter = "control_character", [];
+    InvalidHeaderName = "invalid_header_name", [];
+    ContentTypeMismatch = "content_type_mismatch", ["declared", "found"];
     OutOfRange = "out_of_range", ["min", "max"];
     NotOneOf = "not_one_of", ["allowed"];
     InvalidUuid = "invalid_uuid", [];

@@ -130,7 +130,7 @@ pub async fn me(
     caller: Caller,
     ctx: RequestContext,
 ) -> Result<HttpResponse, ApiError> {
-    let view = UserView::load(&state.db, caller.user, ctx.lang, state.clock.now()).await?;
+    let view = UserView::load(&state.db, caller.user, ctx.lang).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 

@@ -830,25 +830,40 @@ pub async fn reissue(
 }
 
 /// The e-certificate as a PDF (Annex 5 layout, Kai typeface, photo, QR code to the verification
-/// page): the issuing institution, the centre and the bureau.
+/// page): the issuing institution, the centre and the bureau. It shows the holder's full ID
+/// number, so each download is an audit event (`certificate.downloaded`).
 #[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("code" = String, Path)),
     responses((status = 200, description = "The certificate", content_type = "application/pdf", body = Vec<u8>)))]
 #[get("/certificates/{code}/pdf")]
 pub async fn pdf(
     state: web::Data<AppState>,
     caller: Caller,
+    ctx: RequestContext,
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     if caller.role == Role::District {
         return Err(ApiError::not_found());
     }
     let c = load(&state.db, &caller, &code).await?;
+    let target = ("certificate", c.code.clone());
     let public_url = state.public_url.clone();
     let dir = state.attachments_dir.clone();
     let bytes = web::block(move || render_pdf(&c, &public_url, &dir))
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
+    let tx = persistence::begin_write(&state.db).await?;
+    audit::record(
+        &tx,
+        &ctx,
+        &caller,
+        "certificate.downloaded",
+        target,
+        serde_json::json!({"format": "pdf", "full_id_numbers": true}),
+        state.clock.now(),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header(("Content-Disposition", format!("inline; filename=\"{}.pdf\"", code.as_str())))

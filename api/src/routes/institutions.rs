@@ -575,7 +575,18 @@ pub async fn merge(
             }
         }
     }
-    let first = &merged[0];
+    // The merged institutions are cancelled before the new one is inserted: the receiving
+    // school's own institution may be among them, and a school has one live institution
+    // (institutions_one_live_per_school).
+    let first_filing = merged[0].filing_id;
+    let mut cancelled = Vec::new();
+    for i in merged {
+        let version = i.version;
+        let mut m: institution::ActiveModel = i.into();
+        m.status = Set(StoredStatus::Cancelled.code().into());
+        m.status_reason = Set(Some(format!("merged into {code}")));
+        cancelled.push(repo::institution::save(&tx, m, version, now).await?);
+    }
     let created = repo::institution::insert(
         &tx,
         institution::Model {
@@ -592,7 +603,7 @@ pub async fn merge(
             status_reason: None,
             valid_from: today,
             valid_until: req.valid_until,
-            filing_id: first.filing_id,
+            filing_id: first_filing,
             bureau_opinion: opinion.clone(),
             decided_on: today,
             version: 1,
@@ -605,15 +616,10 @@ pub async fn merge(
     // Rows first, audit events last: the audit chain head is locked by each append, so taking it
     // before other row locks could deadlock with a concurrent change of one of these rows.
     let mut merged_codes = Vec::new();
-    for i in merged {
-        repo::institution::retire_code(&tx, &i.code, "merger", Some(&code), now).await?;
-        repo::institution::record_merger(&tx, i.id, new_id, now).await?;
-        let version = i.version;
-        merged_codes.push((i.id, i.code.clone()));
-        let mut m: institution::ActiveModel = i.into();
-        m.status = Set(StoredStatus::Cancelled.code().into());
-        m.status_reason = Set(Some(format!("merged into {code}")));
-        let saved = repo::institution::save(&tx, m, version, now).await?;
+    for saved in cancelled {
+        repo::institution::retire_code(&tx, &saved.code, "merger", Some(&code), now).await?;
+        repo::institution::record_merger(&tx, saved.id, new_id, now).await?;
+        merged_codes.push((saved.id, saved.code.clone()));
         crate::outbox::institution_event(&tx, "institution.merged", &saved, Some(code.clone()), now).await?;
     }
     crate::outbox::institution_event(&tx, "institution.filed", &created, None, now).await?;

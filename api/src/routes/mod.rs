@@ -44,6 +44,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(audit::list)
             .service(audit::verify)
             .service(audit::checkpoint)
+            .service(audit::store_checkpoint)
             .service(codes::decode)
             .service(districts::list)
             .service(calendar::working_days)

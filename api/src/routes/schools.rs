@@ -424,7 +424,7 @@ pub async fn create_account(
         now,
     )
     .await?;
-    let v = UserView::load(&tx, created, ctx.lang, now).await?;
+    let v = UserView::load(&tx, created, ctx.lang).await?;
     tx.commit().await?;
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/users/{}", v.id))).json(v))
 }

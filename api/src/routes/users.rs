@@ -45,10 +45,6 @@ pub struct UserView {
     /// For `school` accounts: their school.
     pub school_id: Option<Uuid>,
     pub disabled: bool,
-    /// No longer set: failed sign-ins slow down the address they come from instead of locking the
-    /// account (docs/SECURITY.md). Kept so that existing clients still read it.
-    pub locked: bool,
-    pub locked_until: Option<DateTime<Utc>>,
     /// Increases with every change; the `ETag` is derived from it.
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -57,12 +53,7 @@ pub struct UserView {
 
 impl UserView {
     /// The view of `u`, with display names in `lang`.
-    pub async fn load(
-        db: &impl ConnectionTrait,
-        u: user::Model,
-        lang: Lang,
-        now: DateTime<Utc>,
-    ) -> Result<UserView, ApiError> {
+    pub async fn load(db: &impl ConnectionTrait, u: user::Model, lang: Lang) -> Result<UserView, ApiError> {
         let district_name = match &u.district_code {
             Some(code) => repo::district::find(db, code).await?.map(|d| d.name),
             None => None,
@@ -78,8 +69,6 @@ impl UserView {
             district_name,
             school_id: u.school_id,
             disabled: u.disabled,
-            locked: u.locked_until.is_some_and(|t| t > now),
-            locked_until: u.locked_until.filter(|t| *t > now),
             version: u.version,
             created_at: u.created_at,
             updated_at: u.updated_at,
@@ -238,7 +227,7 @@ pub async fn create(
     let summary =
         serde_json::json!({"username": username, "role": role.code(), "district_code": district_code});
     repo::audit::append(&tx, event(&ctx, &caller, "user.created", created.id, summary, now)).await?;
-    let view = UserView::load(&tx, created, ctx.lang, state.clock.now()).await?;
+    let view = UserView::load(&tx, created, ctx.lang).await?;
     tx.commit().await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/users/{}", view.id)))
@@ -310,7 +299,7 @@ pub async fn list(
     let found = repo::user::list(&state.db, &filter, page).await?;
     let mut items = Vec::with_capacity(found.items.len());
     for u in found.items {
-        items.push(UserView::load(&state.db, u, ctx.lang, state.clock.now()).await?);
+        items.push(UserView::load(&state.db, u, ctx.lang).await?);
     }
     Ok(HttpResponse::Ok().json(ListBody {
         items,
@@ -339,7 +328,7 @@ pub async fn get(
         return Err(ApiError::not_found());
     }
     let u = repo::user::find(&state.db, id).await?.ok_or_else(ApiError::not_found)?;
-    let view = UserView::load(&state.db, u, ctx.lang, state.clock.now()).await?;
+    let view = UserView::load(&state.db, u, ctx.lang).await?;
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(view.version))).json(view))
 }
 
@@ -460,8 +449,6 @@ pub async fn update(
     if let Some(hash) = hash {
         summary.insert("password_reset".into(), serde_json::json!(true));
         model.password_hash = sea_orm_set(hash);
-        model.failed_logins = sea_orm_set(0);
-        model.locked_until = sea_orm_set(None);
         end_tokens = true;
     }
     if let Some((role, district)) = binding
@@ -484,7 +471,7 @@ pub async fn update(
         event(&ctx, &caller, "user.updated", id, serde_json::Value::Object(summary), now),
     )
     .await?;
-    let view = UserView::load(&tx, saved, ctx.lang, state.clock.now()).await?;
+    let view = UserView::load(&tx, saved, ctx.lang).await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(view.version))).json(view))
 }

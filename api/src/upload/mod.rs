@@ -60,32 +60,76 @@ pub fn limit(field: impl Into<String>, rule: Rule, max: impl ToString) -> ApiErr
 /// The longest a request body may take to arrive, whatever its pace.
 pub const BODY_SECONDS: u64 = 120;
 
-/// When a request body must have arrived, and how long it may pause between two chunks
-/// (`SKILLCERT_BODY_IDLE_SECONDS`): a client that trickles a large body, or stops before its end,
-/// is answered 408 and its connection's buffer freed, instead of pinning it for ever.
-#[derive(Debug, Clone, Copy)]
+/// How long a client refused for the body budget is asked to wait.
+const BUSY_RETRY_SECONDS: u64 = 5;
+
+/// When a request body must have arrived, how long it may pause between two chunks
+/// (`SKILLCERT_BODY_IDLE_SECONDS`), and its share of the bytes all bodies being received may
+/// hold together (`SKILLCERT_BODY_BUDGET_MIB`): a client that trickles a large body, or stops
+/// before its end, is answered 408 and its buffer freed, instead of pinning it for ever; while
+/// the budget is spent, a new chunk is answered 503 `server_busy` with `Retry-After` at once.
+/// The budget taken is given back when this is dropped, as the body has been read.
+#[derive(Debug)]
 pub struct BodyDeadline {
     at: tokio::time::Instant,
     idle: std::time::Duration,
+    budget: Option<std::sync::Arc<tokio::sync::Semaphore>>,
+    /// KiB permits taken so far, and the bytes they cover.
+    held: Option<tokio::sync::OwnedSemaphorePermit>,
+    covered: usize,
 }
 
 impl BodyDeadline {
-    /// From now, with the given longest pause.
-    pub fn new(idle: std::time::Duration) -> BodyDeadline {
-        BodyDeadline { at: tokio::time::Instant::now() + std::time::Duration::from_secs(BODY_SECONDS), idle }
+    /// From now, with the given longest pause and budget (none: unbounded).
+    pub fn new(
+        idle: std::time::Duration,
+        budget: Option<std::sync::Arc<tokio::sync::Semaphore>>,
+    ) -> BodyDeadline {
+        BodyDeadline {
+            at: tokio::time::Instant::now() + std::time::Duration::from_secs(BODY_SECONDS),
+            idle,
+            budget,
+            held: None,
+            covered: 0,
+        }
     }
 
     /// The one of the request's application.
     pub fn of(req: &actix_web::HttpRequest) -> BodyDeadline {
-        let idle = req
-            .app_data::<web::Data<crate::state::AppState>>()
-            .map_or(std::time::Duration::from_secs(15), |s| s.body_idle);
-        BodyDeadline::new(idle)
+        match req.app_data::<web::Data<crate::state::AppState>>() {
+            Some(s) => BodyDeadline::new(s.body_idle, Some(s.body_budget.clone())),
+            None => BodyDeadline::new(std::time::Duration::from_secs(15), None),
+        }
     }
 
-    /// The next chunk of a body, or 408 when the body is late. A chunk that is already there
-    /// (most small bodies arrive with their headers) is taken without a timer.
-    pub async fn next<S>(&self, stream: &mut S) -> Result<Option<web::Bytes>, ApiError>
+    /// Takes budget for `len` more bytes of body (whole KiB), or refuses with 503.
+    fn take(&mut self, len: usize) -> Result<(), ApiError> {
+        let Some(budget) = &self.budget else { return Ok(()) };
+        let total = self.covered + len;
+        let needed = total.div_ceil(1024) - self.covered.div_ceil(1024);
+        if needed > 0 {
+            let permits = u32::try_from(needed).unwrap_or(u32::MAX);
+            let Ok(more) = budget.clone().try_acquire_many_owned(permits) else {
+                crate::context::with_request_id(
+                    |id| tracing::warn!(request_id = %id, "request body refused: the body budget is spent"),
+                );
+                let mut busy = ApiError::new(Problem::ServerBusy).with("seconds", BUSY_RETRY_SECONDS);
+                busy.retry_after = Some(BUSY_RETRY_SECONDS);
+                return Err(busy);
+            };
+            match &mut self.held {
+                Some(held) => held.merge(more),
+                None => self.held = Some(more),
+            }
+        }
+        self.covered = total;
+        Ok(())
+    }
+
+    /// The next chunk of a body, or 408 when the body is late (503 when the process holds as
+    /// many body bytes as it may). A chunk that is already there (most small bodies arrive with
+    /// their headers) is taken without a timer.
+    pub async fn next<S>(&mut self, stream: &mut S) -> Result<Option<web::Bytes>, ApiError>
     where
         S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
     {
@@ -106,7 +150,10 @@ impl BodyDeadline {
         };
         match item {
             None => Ok(None),
-            Some(Ok(chunk)) => Ok(Some(chunk)),
+            Some(Ok(chunk)) => {
+                self.take(chunk.len())?;
+                Ok(Some(chunk))
+            }
             Some(Err(_)) => Err(ApiError::new(Problem::BadRequest)),
         }
     }
@@ -119,7 +166,7 @@ pub async fn read_body(
     mut payload: web::Payload,
     max: usize,
 ) -> Result<web::Bytes, ApiError> {
-    let deadline = BodyDeadline::of(req);
+    let mut deadline = BodyDeadline::of(req);
     let mut body = web::BytesMut::new();
     while let Some(chunk) = deadline.next(&mut payload).await? {
         if body.len() + chunk.len() > max {
@@ -134,6 +181,16 @@ pub async fn read_body(
 pub fn media_type(req: &actix_web::HttpRequest) -> String {
     let raw = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
     raw.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+}
+
+/// 422 for a file whose bytes are not what its (acceptable) Content-Type says: the header was
+/// fine, the content is not (a 415 is for a Content-Type that is not accepted at all).
+pub fn content_mismatch(field: &str, declared: &str, bytes: &[u8]) -> ApiError {
+    let found =
+        sniff(bytes).unwrap_or(if bytes.contains(&0) { "application/octet-stream" } else { "text/plain" });
+    ApiError::validation(vec![
+        FieldError::new(field, Rule::ContentTypeMismatch).with("declared", declared).with("found", found),
+    ])
 }
 
 /// The media type a file's first bytes show, if it is one we accept anywhere.

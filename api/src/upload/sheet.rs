@@ -91,7 +91,7 @@ pub fn read_csv(
     project: impl FnOnce(&[String]) -> Result<Projection, ApiError>,
 ) -> Result<Vec<Row>, ApiError> {
     if bytes.contains(&0) || super::sniff(bytes).is_some() {
-        return Err(not_csv());
+        return Err(super::content_mismatch("body", "text/csv", bytes));
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(bytes);
@@ -140,10 +140,6 @@ pub fn read_csv(
         Some(rows) => Ok(rows.rows),
         None => call(&mut project, &[]).map(|_| Vec::new()),
     }
-}
-
-fn not_csv() -> ApiError {
-    ApiError::new(crate::i18n::Problem::UnsupportedFileType).with("allowed", "text/csv (UTF-8)")
 }
 
 /// Counts what it is given, and the longest run of bytes between XML angle brackets (the
@@ -259,7 +255,7 @@ pub fn read_xlsx(
     project: impl FnOnce(&[String]) -> Result<Projection, ApiError>,
 ) -> Result<Vec<Row>, ApiError> {
     if !bytes.starts_with(b"PK\x03\x04") {
-        return Err(ApiError::new(crate::i18n::Problem::UnsupportedFileType).with("allowed", super::XLSX));
+        return Err(super::content_mismatch("body", super::XLSX, bytes));
     }
     check_archive(bytes)?;
     use calamine::Reader as _;

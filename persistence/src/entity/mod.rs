@@ -4,6 +4,7 @@ pub mod access_type_entry;
 pub mod api_client;
 pub mod assessment_result;
 pub mod attachment;
+pub mod audit_checkpoint;
 pub mod audit_event;
 pub mod audit_head;
 pub mod calendar_day;

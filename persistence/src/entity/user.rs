@@ -14,8 +14,6 @@ pub struct Model {
     pub school_id: Option<Uuid>,
     pub password_hash: String,
     pub disabled: bool,
-    pub failed_logins: i32,
-    pub locked_until: Option<DateTimeUtc>,
     pub auth_generation: i32,
     pub version: i32,
     pub created_at: DateTimeUtc,

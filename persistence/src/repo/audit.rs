@@ -155,6 +155,35 @@ pub struct ChainCheck {
     pub first_broken: Option<Broken>,
     pub head_hash: String,
     pub head_count: i64,
+    /// For a whole-chain check: the latest checkpoint the chain was held against.
+    pub checkpoint: Option<crate::entity::audit_checkpoint::Model>,
+}
+
+/// The head of the chain: how many events it counts and the last one's hash.
+pub async fn head(db: &impl ConnectionTrait) -> Result<crate::entity::audit_head::Model, RepoError> {
+    crate::entity::audit_head::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .ok_or_else(|| RepoError::Db(sea_orm::DbErr::RecordNotFound("audit_head".into())))
+}
+
+/// The latest signed checkpoint, if any was taken.
+pub async fn latest_checkpoint(
+    db: &impl ConnectionTrait,
+) -> Result<Option<crate::entity::audit_checkpoint::Model>, RepoError> {
+    use crate::entity::audit_checkpoint;
+    Ok(audit_checkpoint::Entity::find().order_by_desc(audit_checkpoint::Column::Count).one(db).await?)
+}
+
+/// Stores a checkpoint (the database refuses one beyond the head or not after the latest).
+pub async fn add_checkpoint(
+    db: &impl ConnectionTrait,
+    checkpoint: crate::entity::audit_checkpoint::Model,
+) -> Result<(), RepoError> {
+    use crate::entity::audit_checkpoint;
+    let m: audit_checkpoint::ActiveModel = checkpoint.into();
+    audit_checkpoint::Entity::insert(m).exec_without_returning(db).await?;
+    Ok(())
 }
 
 /// Checks the chain over `seq` in `from..=to` (all when `None`), in pages of 1,000.
@@ -165,6 +194,10 @@ pub async fn verify(
 ) -> Result<ChainCheck, RepoError> {
     use crate::entity::audit_head;
     let head = audit_head::Entity::find_by_id(1).one(db).await?;
+    let whole = from.is_none_or(|f| f <= 1) && to.is_none();
+    let checkpoint = if whole { latest_checkpoint(db).await? } else { None };
+    // The hash of the event the checkpoint counted last, once the walk reaches it.
+    let mut at_checkpoint: Option<String> = None;
     let mut previous: Option<String> = None;
     let mut checked = 0u64;
     let mut after = from.map_or(0, |f| f - 1);
@@ -196,6 +229,7 @@ pub async fn verify(
                     first_broken: Some(Broken { seq: r.seq, problem: "link" }),
                     head_hash: String::new(),
                     head_count: 0,
+                    checkpoint: None,
                 }
                 .with_head(head.as_ref()));
             }
@@ -205,8 +239,12 @@ pub async fn verify(
                     first_broken: Some(Broken { seq: r.seq, problem: "hash" }),
                     head_hash: String::new(),
                     head_count: 0,
+                    checkpoint: None,
                 }
                 .with_head(head.as_ref()));
+            }
+            if checkpoint.as_ref().is_some_and(|c| u64::try_from(c.count).is_ok_and(|n| n == checked)) {
+                at_checkpoint = Some(hash.clone());
             }
             previous = Some(hash.clone());
         }
@@ -214,7 +252,6 @@ pub async fn verify(
     // A check of the whole chain also holds it against the head, which counts every append: events
     // lost at the end (or anywhere, with their links rewritten) show as a shorter chain, and a
     // chain that does not end at the head's hash was cut.
-    let whole = from.is_none_or(|f| f <= 1) && to.is_none();
     if whole && let Some(h) = &head {
         if i64::try_from(checked).unwrap_or(i64::MAX) != h.count {
             return Ok(broken(checked, after + 1, "missing", head.as_ref()));
@@ -223,7 +260,17 @@ pub async fn verify(
             return Ok(broken(checked, after + 1, "head", head.as_ref()));
         }
     }
-    Ok(ChainCheck { checked, first_broken: None, head_hash: String::new(), head_count: 0 }
+    // The chain must still hold the latest checkpoint's events, ending at its hash: a chain
+    // rewritten from an earlier point (and its head with it) no longer does.
+    if let Some(c) = &checkpoint
+        && c.count > 0
+        && at_checkpoint.as_deref() != Some(c.head_hash.as_str())
+    {
+        let mut check = broken(checked, c.count, "checkpoint", head.as_ref());
+        check.checkpoint = checkpoint;
+        return Ok(check);
+    }
+    Ok(ChainCheck { checked, first_broken: None, head_hash: String::new(), head_count: 0, checkpoint }
         .with_head(head.as_ref()))
 }
 
@@ -238,6 +285,7 @@ fn broken(
         first_broken: Some(Broken { seq, problem }),
         head_hash: String::new(),
         head_count: 0,
+        checkpoint: None,
     }
     .with_head(head)
 }

@@ -40,8 +40,6 @@ pub async fn insert(
         school_id: Set(new.school_id),
         password_hash: Set(new.password_hash),
         disabled: Set(false),
-        failed_logins: Set(0),
-        locked_until: Set(None),
         auth_generation: Set(0),
         version: Set(1),
         created_at: Set(now),

@@ -82,7 +82,7 @@ pub async fn upload(
     }
     let body = uploads::read_body(&req, payload, MAX_BYTES).await?;
     if uploads::sniff(&body) != Some(declared.as_str()) {
-        return Err(ApiError::new(Problem::UnsupportedFileType).with("allowed", allowed));
+        return Err(uploads::content_mismatch("file", &declared, &body));
     }
     // Images are not decoded here (nothing renders them), but their header must be readable and
     // within the pixel limit, so that whoever opens them later is not handed a decompression bomb.

@@ -1120,10 +1120,12 @@ pub async fn put_photo(
         crate::precondition::check_if_match(&req, &format!("\"{sha}\""))?;
     }
     let declared = upload::media_type(&req);
-    let body = upload::read_body(&req, payload, upload::PHOTO_BYTES).await?;
-    let sniffed = upload::sniff(&body);
-    if !matches!(sniffed, Some("image/jpeg" | "image/png")) || sniffed != Some(declared.as_str()) {
+    if !matches!(declared.as_str(), "image/jpeg" | "image/png") {
         return Err(ApiError::new(Problem::UnsupportedFileType).with("allowed", "image/jpeg, image/png"));
+    }
+    let body = upload::read_body(&req, payload, upload::PHOTO_BYTES).await?;
+    if upload::sniff(&body) != Some(declared.as_str()) {
+        return Err(upload::content_mismatch("photo", &declared, &body));
     }
     let format = check_photo(body.clone()).await?;
     let sha: String = Sha256::digest(&body).iter().map(|b| format!("{b:02x}")).collect();
