@@ -56,61 +56,44 @@ pub struct Image {
 }
 
 impl Image {
-    /// Prepares a JPEG or PNG photo; `None` for anything else (also PNGs with alpha or interlacing).
+    /// Prepares a JPEG or PNG photo; `None` for anything else (also PNGs with alpha or
+    /// interlacing, and anything over the photo pixel limit). The header is read by the same
+    /// reader that checked the photo at upload ([`crate::upload::image`]).
     pub fn prepare(bytes: &[u8]) -> Option<Image> {
-        if bytes.starts_with(&[0xFF, 0xD8]) {
-            let (width, height, components) = jpeg_info(bytes)?;
-            return Some(Image { width, height, components, png: false, data: bytes.to_vec() });
-        }
-        if !bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        use crate::upload::image::{self, Format};
+        let h = image::bounded(bytes, crate::upload::PHOTO_PIXELS).ok()?;
+        if !h.plain || !matches!(h.components, 1 | 3) {
             return None;
         }
-        let mut i = 8;
-        let (mut width, mut height, mut components) = (0, 0, 0);
-        let mut data = Vec::new();
-        while i + 8 <= bytes.len() {
-            let len = u32::from_be_bytes(bytes[i..i + 4].try_into().ok()?) as usize;
-            let kind = &bytes[i + 4..i + 8];
-            let body = bytes.get(i + 8..i + 8 + len)?;
-            match kind {
-                b"IHDR" => {
-                    width = i32::try_from(u32::from_be_bytes(body.get(0..4)?.try_into().ok()?)).ok()?;
-                    height = i32::try_from(u32::from_be_bytes(body.get(4..8)?.try_into().ok()?)).ok()?;
-                    let (depth, color, interlace) = (*body.get(8)?, *body.get(9)?, *body.get(12)?);
-                    components = match (depth, color, interlace) {
-                        (8, 0, 0) => 1,
-                        (8, 2, 0) => 3,
-                        _ => return None,
-                    };
-                }
-                b"IDAT" => data.extend_from_slice(body),
-                b"IEND" => break,
-                _ => {}
-            }
-            i += 12 + len;
-        }
-        (components > 0 && !data.is_empty()).then_some(Image { width, height, components, png: true, data })
+        let data = match h.format {
+            Format::Jpeg => bytes.to_vec(),
+            Format::Png => png_image_data(bytes)?,
+        };
+        Some(Image {
+            width: i32::try_from(h.width).ok()?,
+            height: i32::try_from(h.height).ok()?,
+            components: i32::from(h.components),
+            png: h.format == Format::Png,
+            data,
+        })
     }
 }
 
-fn jpeg_info(bytes: &[u8]) -> Option<(i32, i32, i32)> {
-    let mut i = 2;
-    while i + 9 < bytes.len() {
-        if bytes[i] != 0xFF {
-            i += 1;
-            continue;
+/// The zlib stream of a PNG: its IDAT chunks, joined.
+fn png_image_data(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut i = 8;
+    let mut data = Vec::new();
+    while i + 8 <= bytes.len() {
+        let len = usize::try_from(u32::from_be_bytes(bytes[i..i + 4].try_into().ok()?)).ok()?;
+        let body = bytes.get(i + 8..(i + 8).checked_add(len)?)?;
+        match &bytes[i + 4..i + 8] {
+            b"IDAT" => data.extend_from_slice(body),
+            b"IEND" => break,
+            _ => {}
         }
-        let marker = bytes[i + 1];
-        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
-        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) {
-            let h = i32::from(u16::from_be_bytes([bytes[i + 5], bytes[i + 6]]));
-            let w = i32::from(u16::from_be_bytes([bytes[i + 7], bytes[i + 8]]));
-            let c = i32::from(bytes[i + 9]);
-            return matches!(c, 1 | 3).then_some((w, h, c));
-        }
-        i += 2 + len;
+        i += 12 + len;
     }
-    None
+    (!data.is_empty()).then_some(data)
 }
 
 /// A page of `width` × `height` mm.
@@ -357,6 +340,45 @@ pub fn wrap(text: &str, size: f32, max_mm: f32) -> Result<Vec<String>, PdfError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A PNG chunk: length, kind, body, and a CRC the reader does not check.
+    fn chunk(kind: &[u8], body: &[u8]) -> Vec<u8> {
+        let mut c = u32::try_from(body.len()).expect("small").to_be_bytes().to_vec();
+        c.extend_from_slice(kind);
+        c.extend_from_slice(body);
+        c.extend_from_slice(&[0; 4]);
+        c
+    }
+
+    fn png(width: u32, height: u32, colour: u8, idat: &[&[u8]]) -> Vec<u8> {
+        let mut ihdr = width.to_be_bytes().to_vec();
+        ihdr.extend_from_slice(&height.to_be_bytes());
+        ihdr.extend_from_slice(&[8, colour, 0, 0, 0]);
+        let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+        png.extend(chunk(b"IHDR", &ihdr));
+        for data in idat {
+            png.extend(chunk(b"IDAT", data));
+        }
+        png.extend(chunk(b"IEND", b""));
+        png
+    }
+
+    #[test]
+    fn photos_are_prepared_from_the_header_the_upload_checked() {
+        let image = Image::prepare(&png(413, 579, 2, &[b"ab", b"cd"])).expect("an RGB PNG");
+        assert_eq!((image.width, image.height, image.components, image.png), (413, 579, 3, true));
+        assert_eq!(image.data, b"abcd", "the IDAT chunks joined");
+        assert_eq!(Image::prepare(&png(10, 10, 0, &[b"x"])).map(|i| i.components), Some(1));
+        // Alpha, a palette, no data, or more pixels than a photo may have: not embedded.
+        assert!(Image::prepare(&png(10, 10, 6, &[b"x"])).is_none());
+        assert!(Image::prepare(&png(10, 10, 3, &[b"x"])).is_none());
+        assert!(Image::prepare(&png(10, 10, 2, &[])).is_none());
+        assert!(Image::prepare(&png(100_000, 140_000, 2, &[b"x"])).is_none());
+        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0];
+        jpeg.extend_from_slice(&[0xFF, 0xC0, 0, 11, 8, 0x02, 0x43, 0x01, 0x9D, 3, 0, 0, 0, 0]);
+        let image = Image::prepare(&jpeg).expect("a JPEG");
+        assert_eq!((image.width, image.height, image.components, image.png), (413, 579, 3, false));
+    }
 
     #[test]
     fn the_font_covers_common_and_rare_name_characters() {
