@@ -67,12 +67,11 @@ fn mask(ip: IpAddr, prefix: u8) -> IpAddr {
 pub struct ClientAddress(Option<IpAddr>);
 
 impl ClientAddress {
-    /// The client of `req`, with the trusted proxies of the application's state.
+    /// The client of `req`, with the trusted proxies the application holds (registered by
+    /// `startup` as `web::Data<Vec<Cidr>>`, the same list as `AppState::trusted_proxies`).
     pub fn of(req: &HttpRequest) -> ClientAddress {
-        let trusted = req
-            .app_data::<actix_web::web::Data<crate::state::AppState>>()
-            .map(|s| s.trusted_proxies.as_slice())
-            .unwrap_or_default();
+        let trusted =
+            req.app_data::<actix_web::web::Data<Vec<Cidr>>>().map(|t| t.as_slice()).unwrap_or_default();
         ClientAddress::behind(req, trusted)
     }
 

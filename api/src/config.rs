@@ -76,7 +76,7 @@ pub struct Config {
     pub clock_start: Option<chrono::DateTime<chrono::Utc>>,
     /// `SKILLCERT_WEBHOOK_URL` and its tuning: where events for the national platform go (no
     /// delivery when absent; events wait in the outbox).
-    pub webhook: Option<crate::outbox::WebhookConfig>,
+    pub webhook: Option<WebhookConfig>,
     /// `SKILLCERT_METRICS_TOKEN`: when set, `/metrics` requires it as a bearer token.
     pub metrics_token: Option<Secret>,
     /// `SKILLCERT_TRUSTED_PROXIES`: proxies whose `Forwarded`/`X-Forwarded-For` are believed.
@@ -230,7 +230,7 @@ impl Config {
                 if !(url.starts_with("http://") || url.starts_with("https://")) {
                     return Err(err("SKILLCERT_WEBHOOK_URL", "must be an http:// or https:// URL"));
                 }
-                Some(crate::outbox::WebhookConfig {
+                Some(WebhookConfig {
                     url,
                     max_attempts: int(&var, "SKILLCERT_WEBHOOK_MAX_ATTEMPTS", 12, 1, 100)? as i32,
                     timeout: Duration::from_millis(int(
@@ -323,6 +323,21 @@ fn int(
             .filter(|n| (min..=max).contains(n))
             .ok_or_else(|| err(name, format!("\"{v}\" is not a whole number from {min} to {max}"))),
     }
+}
+
+/// How the outbox worker delivers events to the national platform (`SKILLCERT_WEBHOOK_*`).
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// `SKILLCERT_WEBHOOK_URL`.
+    pub url: String,
+    /// `SKILLCERT_WEBHOOK_MAX_ATTEMPTS`: tries before a row is dead-lettered.
+    pub max_attempts: i32,
+    /// `SKILLCERT_WEBHOOK_TIMEOUT_MS`: per request.
+    pub timeout: std::time::Duration,
+    /// `SKILLCERT_WEBHOOK_RETRY_BASE_MS`: the first retry's delay; it doubles per attempt.
+    pub retry_base: std::time::Duration,
+    /// `SKILLCERT_WEBHOOK_RETRY_MAX_SECONDS`: the longest delay.
+    pub retry_max: std::time::Duration,
 }
 
 #[cfg(test)]

@@ -27,4 +27,5 @@ pub mod state;
 pub mod telemetry;
 pub mod upload;
 pub mod validate;
+pub mod views;
 pub mod zip_stream;

@@ -9,6 +9,7 @@
 //! API lists, shows and replays rows). `docs/INTEGRATION.md` tells receivers how to check a
 //! delivery.
 
+use crate::config::WebhookConfig;
 use crate::error::ApiError;
 use crate::state::AppState;
 use base64::Engine as _;
@@ -201,21 +202,6 @@ pub async fn certificates_event(
     }
     repo::outbox::enqueue_many(db, rows).await?;
     Ok(())
-}
-
-/// How the worker delivers.
-#[derive(Debug, Clone)]
-pub struct WebhookConfig {
-    /// `SKILLCERT_WEBHOOK_URL`.
-    pub url: String,
-    /// `SKILLCERT_WEBHOOK_MAX_ATTEMPTS`: tries before a row is dead-lettered.
-    pub max_attempts: i32,
-    /// `SKILLCERT_WEBHOOK_TIMEOUT_MS`: per request.
-    pub timeout: std::time::Duration,
-    /// `SKILLCERT_WEBHOOK_RETRY_BASE_MS`: the first retry's delay; it doubles per attempt.
-    pub retry_base: std::time::Duration,
-    /// `SKILLCERT_WEBHOOK_RETRY_MAX_SECONDS`: the longest delay.
-    pub retry_max: std::time::Duration,
 }
 
 /// The signed text: `skillcert-webhook-v1`, the Unix time, the delivery id and the body, joined by

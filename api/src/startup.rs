@@ -143,6 +143,7 @@ fn serve(listener: TcpListener, state: AppState, config: &Config) -> Result<Serv
     let json = web::Bytes::from(openapi::json(&spec));
     let routes = web::Data::new(RouteTable::from_spec(&spec));
     drop(spec);
+    let trusted_proxies = web::Data::from(state.trusted_proxies.clone());
     let state = web::Data::new(state);
     let origins = config.cors_origins.clone();
     let app = move || {
@@ -167,6 +168,7 @@ fn serve(listener: TcpListener, state: AppState, config: &Config) -> Result<Serv
         // document served is the one built once by `openapi::spec()`, byte-equal to openapi.yaml.
         let (app, _) = App::new().into_utoipa_app().configure(routes::configure).split_for_parts();
         app.app_data(state.clone())
+            .app_data(trusted_proxies.clone())
             .app_data(routes.clone())
             .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
             .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")))

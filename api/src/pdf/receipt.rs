@@ -1,7 +1,7 @@
 //! The filing receipt (备案回执, Annex 4) as a PDF: A4 portrait, Kai typeface.
 
 use super::{Op, Page, PdfError, render, wrap};
-use crate::routes::institutions::Receipt;
+use crate::views::institution::Receipt;
 
 /// Renders a receipt.
 pub fn receipt_pdf(r: &Receipt) -> Result<Vec<u8>, PdfError> {

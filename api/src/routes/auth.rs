@@ -1,6 +1,5 @@
 //! Sign-in, the current user, and changing one's own password.
 
-use super::users::UserView;
 use crate::auth::{Caller, password, throttle};
 use crate::client_address::ClientAddress;
 use crate::context::RequestContext;
@@ -9,6 +8,7 @@ use crate::extract::ApiJson;
 use crate::i18n::{Problem, Rule};
 use crate::state::AppState;
 use crate::validate::Errors;
+use crate::views::user::UserView;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use persistence::repo::{self, audit::NewEvent};
 use serde::{Deserialize, Serialize};
@@ -197,8 +197,8 @@ pub async fn change_own_password(
     let tx = persistence::begin_write(&state.db).await?;
     let generation = caller.user.auth_generation + 1;
     let mut model = repo::user::editable(caller.user.clone());
-    model.password_hash = sea_orm_set(hash);
-    model.auth_generation = sea_orm_set(generation);
+    model.password_hash = persistence::sea_orm::ActiveValue::Set(hash);
+    model.auth_generation = persistence::sea_orm::ActiveValue::Set(generation);
     repo::user::update(&tx, model, now).await?;
     repo::audit::append(
         &tx,
@@ -215,9 +215,4 @@ pub async fn change_own_password(
     .await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Sets an active-model field.
-pub fn sea_orm_set<T: Into<persistence::sea_orm::Value>>(v: T) -> persistence::sea_orm::ActiveValue<T> {
-    persistence::sea_orm::ActiveValue::Set(v)
 }

@@ -1,6 +1,5 @@
 //! Technical schools (技工院校) and their accounts.
 
-use super::users::UserView;
 use crate::audit;
 use crate::auth::{Caller, password};
 use crate::context::RequestContext;
@@ -9,6 +8,7 @@ use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
 use crate::i18n::{self, Lang, Name, Problem, Rule};
 use crate::state::AppState;
 use crate::validate::Errors;
+use crate::views::user::UserView;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use domain::{CreditCode, Role, SchoolType};

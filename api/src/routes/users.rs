@@ -1,6 +1,5 @@
 //! User accounts, managed by the bureau.
 
-use super::auth::sea_orm_set;
 use crate::auth::{Caller, password};
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
@@ -8,73 +7,21 @@ use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
 use crate::i18n::{self, Lang, Name, Problem, Rule};
 use crate::state::AppState;
 use crate::validate::Errors;
+pub use crate::views::user::UserView;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use domain::Role;
 use domain::role::RoleBinding;
-use persistence::entity::user;
+use persistence::Database;
 use persistence::repo::{self, audit::NewEvent};
-use persistence::{ConnectionTrait, Database};
-use serde::{Deserialize, Serialize};
+use persistence::sea_orm::ActiveValue::Set;
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// Fields a list here can be sorted by (`sort`).
 const SORTABLE: &[&str] = &["username", "role", "created_at"];
-
-/// A user account as the API shows it (never the password hash).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserView {
-    pub id: Uuid,
-    #[schema(example = "li.lei")]
-    pub username: String,
-    #[schema(example = "李雷")]
-    pub display_name: String,
-    /// Stable role code.
-    #[schema(value_type = crate::schemas::RoleCodeSchema, example = "district")]
-    pub role: Role,
-    /// The role's display name in the negotiated language.
-    #[schema(example = "区县人力社保部门")]
-    pub role_name: String,
-    /// For `district` accounts: the district they supervise (R38).
-    #[schema(example = "500157")]
-    pub district_code: Option<String>,
-    #[schema(example = "两江新区")]
-    pub district_name: Option<String>,
-    /// For `school` accounts: their school.
-    pub school_id: Option<Uuid>,
-    pub disabled: bool,
-    /// Increases with every change; the `ETag` is derived from it.
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl UserView {
-    /// The view of `u`, with display names in `lang`.
-    pub async fn load(db: &impl ConnectionTrait, u: user::Model, lang: Lang) -> Result<UserView, ApiError> {
-        let district_name = match &u.district_code {
-            Some(code) => repo::district::find(db, code).await?.map(|d| d.name),
-            None => None,
-        };
-        let role = Role::from_code(&u.role).ok_or_else(|| ApiError::internal("unknown role in database"))?;
-        Ok(UserView {
-            id: u.id,
-            username: u.username,
-            display_name: u.display_name,
-            role,
-            role_name: i18n::name(lang, Name::Role(role)),
-            district_code: u.district_code,
-            district_name,
-            school_id: u.school_id,
-            disabled: u.disabled,
-            version: u.version,
-            created_at: u.created_at,
-            updated_at: u.updated_at,
-        })
-    }
-}
 
 /// The `ETag` of a user version.
 fn etag(version: i32) -> String {
@@ -438,17 +385,17 @@ pub async fn update(
     let mut end_tokens = false;
     if let Some(name) = display_name {
         summary.insert("display_name".into(), serde_json::json!(name));
-        model.display_name = sea_orm_set(name);
+        model.display_name = Set(name);
     }
     if let Some(disabled) = change.disabled {
         summary.insert("disabled".into(), serde_json::json!(disabled));
-        model.disabled = sea_orm_set(disabled);
+        model.disabled = Set(disabled);
         // Its tokens end now and stay dead: enabling the account again does not revive them.
         end_tokens |= disabled && !current.disabled;
     }
     if let Some(hash) = hash {
         summary.insert("password_reset".into(), serde_json::json!(true));
-        model.password_hash = sea_orm_set(hash);
+        model.password_hash = Set(hash);
         end_tokens = true;
     }
     if let Some((role, district)) = binding
@@ -458,12 +405,12 @@ pub async fn update(
             "role".into(),
             serde_json::json!({"from": current.role, "to": role.code(), "district_from": current.district_code, "district_to": district}),
         );
-        model.role = sea_orm_set(role.code().to_owned());
-        model.district_code = sea_orm_set(district);
+        model.role = Set(role.code().to_owned());
+        model.district_code = Set(district);
         end_tokens = true;
     }
     if end_tokens {
-        model.auth_generation = sea_orm_set(current.auth_generation + 1);
+        model.auth_generation = Set(current.auth_generation + 1);
     }
     let saved = repo::user::update(&tx, model, now).await?;
     repo::audit::append(

@@ -7,9 +7,10 @@ use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{ApiJson, ApiQuery, ListBody};
 use crate::i18n::{self, Lang, Rule};
-use crate::routes::institutions::{self, InstitutionView};
+use crate::routes::institutions;
 use crate::state::AppState;
 use crate::validate::Errors;
+use crate::views::institution::InstitutionView;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::Role;
@@ -158,7 +159,7 @@ pub async fn record(
         now,
     )
     .await?;
-    let inst = institutions::view(&tx, institution, today, ctx.lang).await?;
+    let inst = crate::views::institution::view(&tx, institution, today, ctx.lang).await?;
     tx.commit().await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/institutions/{}/violations", inst.id)))

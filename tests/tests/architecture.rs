@@ -1,0 +1,222 @@
+//! Issue 23: the api crate's modules depend one way. Read from the source: every `crate::…` and
+//! `super::…` path outside comments is an edge from the file's module to the module it names.
+//! No module may reach itself again (no import circle, at the granularity of files); the PDF
+//! renderers, the outbox, config and the views import no route module; and route modules that
+//! still borrow from one another are listed here exactly, so the list can only shrink as they
+//! move to the application layer, and a new borrowing fails.
+
+#![allow(clippy::expect_used, reason = "test code: a failed setup step should fail the test loudly")]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+type Module = Vec<String>;
+
+/// Every module of `api/src` by the file that holds it (`lib.rs` is the crate root, `[]`).
+fn modules() -> BTreeMap<Module, PathBuf> {
+    fn walk(dir: &Path, root: &Path, out: &mut BTreeMap<Module, PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let rel = path.strip_prefix(root).expect("under root").with_extension("");
+                let mut module: Module = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+                if module.last().is_some_and(|l| l == "mod") {
+                    module.pop();
+                }
+                if module == ["lib"] || module == ["main"] {
+                    module.clear();
+                }
+                out.insert(module, path);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../api/src");
+    let mut out = BTreeMap::new();
+    walk(&root, &root, &mut out);
+    out
+}
+
+/// The identifiers of a path written after `crate::` or `super::`s, as far as they go.
+fn path_at(text: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    loop {
+        let end = rest
+            .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+            .unwrap_or(rest.len());
+        if end == 0 {
+            break;
+        }
+        parts.push(rest[..end].to_owned());
+        match rest[end..].strip_prefix("::") {
+            Some(r) => rest = r,
+            None => break,
+        }
+    }
+    parts
+}
+
+/// Edges from each module to the modules it names (the longest known prefix of each path).
+fn edges(modules: &BTreeMap<Module, PathBuf>) -> BTreeSet<(Module, Module)> {
+    let resolve = |path: &[String]| {
+        (1..=path.len()).rev().map(|n| path[..n].to_vec()).find(|m| modules.contains_key(m))
+    };
+    let mut out = BTreeSet::new();
+    for (module, file) in modules {
+        let text = std::fs::read_to_string(file).expect("read source");
+        for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            let mut named = Vec::new();
+            for (at, _) in line.match_indices("crate::") {
+                if !line[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+                    named.push(path_at(&line[at + 7..]));
+                }
+            }
+            let mut at = 0;
+            while let Some(found) = line[at..].find("super::") {
+                let start = at + found;
+                if line[..start].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':') {
+                    at = start + 7;
+                    continue;
+                }
+                let mut ups = 0;
+                let mut rest = &line[start..];
+                while let Some(r) = rest.strip_prefix("super::") {
+                    ups += 1;
+                    rest = r;
+                }
+                let mut base = module.clone();
+                base.truncate(base.len().saturating_sub(ups));
+                base.extend(path_at(rest));
+                named.push(base);
+                at = start + 7 * ups;
+            }
+            for path in named {
+                if let Some(target) = resolve(&path)
+                    && !target.starts_with(module)
+                {
+                    out.insert((module.clone(), target));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn name(m: &Module) -> String {
+    if m.is_empty() { "crate".into() } else { m.join("::") }
+}
+
+#[test]
+fn no_module_of_the_api_reaches_itself_again() {
+    let modules = modules();
+    let edges = edges(&modules);
+    let next = |m: &Module| -> Vec<Module> {
+        edges.iter().filter(|(a, _)| a == m).map(|(_, b)| b.clone()).collect()
+    };
+    for start in modules.keys() {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<(Module, Vec<Module>)> =
+            next(start).into_iter().map(|m| (m.clone(), vec![m])).collect();
+        while let Some((m, trail)) = stack.pop() {
+            assert!(
+                &m != start,
+                "import circle: {} -> {}",
+                name(start),
+                trail.iter().map(name).collect::<Vec<_>>().join(" -> ")
+            );
+            if seen.insert(m.clone()) {
+                for n in next(&m) {
+                    let mut t = trail.clone();
+                    t.push(n.clone());
+                    stack.push((n, t));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn renderers_outbox_config_and_views_import_no_route() {
+    let edges = edges(&modules());
+    let offending: Vec<String> = edges
+        .iter()
+        .filter(|(a, b)| {
+            a.first()
+                .is_some_and(|f| ["pdf", "outbox", "config", "views", "zip_stream"].contains(&f.as_str()))
+                && b.first().is_some_and(|f| f == "routes")
+        })
+        .map(|(a, b)| format!("{} -> {}", name(a), name(b)))
+        .collect();
+    assert!(offending.is_empty(), "{offending:#?}");
+}
+
+/// Route modules that still borrow from another route module (helpers and views that belong in
+/// the application layer or `views/`). Remove a line when its borrowing goes; never add one.
+const STILL_BORROWING: &[&str] = &[
+    "routes::certificate_reports -> routes::certificates",
+    "routes::certificate_reports -> routes::plans",
+    "routes::certificates -> routes::plans",
+    "routes::clients -> routes::auth",
+    "routes::filings::attachments -> routes::filings",
+    "routes::filings::decision -> routes::filings",
+    "routes::filings::decision -> routes::filings::document",
+    "routes::filings::view -> routes::filings",
+    "routes::filings::view -> routes::filings::document",
+    "routes::filings::workflow -> routes::filings",
+    "routes::filings::workflow -> routes::filings::document",
+    "routes::plans::candidates -> routes::plans",
+    "routes::plans::candidates -> routes::schools",
+    "routes::plans::results -> routes::certificates",
+    "routes::plans::results -> routes::plans",
+    "routes::plans::results -> routes::plans::candidates",
+    "routes::plans::results -> routes::schools",
+    "routes::plans::roster -> routes::filings::document",
+    "routes::plans::roster -> routes::institutions",
+    "routes::supervision::archive -> routes::filings::document",
+    "routes::supervision::archive -> routes::filings::view",
+    "routes::supervision::archive -> routes::institutions",
+    "routes::supervision::archive -> routes::schools",
+    "routes::supervision::complaints -> routes::certificates",
+    "routes::supervision::complaints -> routes::schools",
+    "routes::supervision::complaints -> routes::supervision",
+    "routes::supervision::fees -> routes::institutions",
+    "routes::supervision::fees -> routes::supervision",
+    "routes::supervision::inspections -> routes::supervision",
+    "routes::supervision::statistics -> routes::plans::results",
+    "routes::supervision::statistics -> routes::supervision",
+    "routes::supervision::violations -> routes::institutions",
+    "routes::supervision::violations -> routes::supervision",
+    "routes::verify_page -> routes::certificates",
+];
+
+#[test]
+fn route_modules_borrow_from_each_other_no_more_than_listed() {
+    let edges = edges(&modules());
+    let found: BTreeSet<String> = edges
+        .iter()
+        .filter(|(a, b)| a.len() > 1 && b.len() > 1 && a[0] == "routes" && b[0] == "routes")
+        .map(|(a, b)| format!("{} -> {}", name(a), name(b)))
+        .collect();
+    let listed: BTreeSet<String> = STILL_BORROWING.iter().map(|s| (*s).to_owned()).collect();
+    let new: Vec<_> = found.difference(&listed).collect();
+    let gone: Vec<_> = listed.difference(&found).collect();
+    assert!(new.is_empty(), "a route module borrows from another (move it to use_case/ or views/): {new:#?}");
+    assert!(gone.is_empty(), "no longer borrowed: remove from STILL_BORROWING: {gone:#?}");
+}
+
+/// The cycles the issue named are gone, and the checker sees a cycle where there is one.
+#[test]
+fn the_checker_finds_a_planted_circle() {
+    let mut modules = BTreeMap::new();
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (m, text) in [("a", "use crate::b::X;"), ("b", "fn f() { super::a::g() }")] {
+        let path = dir.path().join(format!("{m}.rs"));
+        std::fs::write(&path, text).expect("write");
+        modules.insert(vec![m.to_owned()], path);
+    }
+    let edges = edges(&modules);
+    assert!(edges.contains(&(vec!["a".to_owned()], vec!["b".to_owned()])));
+    assert!(edges.contains(&(vec!["b".to_owned()], vec!["a".to_owned()])));
+}
