@@ -26,6 +26,7 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod upload;
+pub mod use_case;
 pub mod validate;
 pub mod views;
 pub mod zip_stream;

@@ -5,8 +5,10 @@ use crate::error::{ApiError, FieldError};
 use crate::extract::{ApiQuery, ListBody, Pagination};
 use crate::i18n::{Problem, Rule};
 use crate::state::AppState;
+use crate::use_case::{self, audit};
+pub use crate::views::audit::Checkpoint;
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, SubsecRound as _, Utc};
+use chrono::{DateTime, Utc};
 use domain::Role;
 use persistence::repo;
 use serde::{Deserialize, Serialize};
@@ -217,7 +219,7 @@ pub async fn verify(
     let held_against = check.checkpoint.map(Checkpoint::from);
     if let Some(c) = &held_against
         && first_broken.is_none()
-        && !signed_by_published_key(&state.db, c).await?
+        && !audit::signed_by_published_key(&state.db, c).await?
     {
         first_broken = Some(BrokenLink { seq: c.count, problem: "signature".into() });
     }
@@ -231,81 +233,12 @@ pub async fn verify(
     }))
 }
 
-/// The text a checkpoint's signature covers.
-fn checkpoint_text(head_hash: &str, count: i64, at: DateTime<Utc>) -> String {
-    format!(
-        "skillcert-audit-checkpoint-v1\n{head_hash}\n{count}\n{}",
-        at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-    )
-}
-
-/// Whether `c` is signed by the published key it names (current or earlier).
-async fn signed_by_published_key(db: &persistence::Database, c: &Checkpoint) -> Result<bool, ApiError> {
-    use base64::Engine as _;
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let Some(key) = repo::limits::keys(db).await?.into_iter().find(|k| k.kid == c.kid) else {
-        return Ok(false);
-    };
-    let key = b64.decode(&key.public_key).ok().and_then(|k| <[u8; 32]>::try_from(k).ok());
-    let signature = b64.decode(&c.signature).ok().and_then(|s| <[u8; 64]>::try_from(s).ok());
-    let (Some(key), Some(signature)) = (key, signature) else { return Ok(false) };
-    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&key) else { return Ok(false) };
-    let text = checkpoint_text(&c.head_hash, c.count, c.at);
-    Ok(key.verify_strict(text.as_bytes(), &ed25519_dalek::Signature::from_bytes(&signature)).is_ok())
-}
-
-/// Signs the chain's head as it stands in `db`.
-async fn sign_head(state: &AppState, db: &impl persistence::ConnectionTrait) -> Result<Checkpoint, ApiError> {
-    use base64::Engine as _;
-    use ed25519_dalek::Signer as _;
-    let head = repo::audit::head(db).await?;
-    // Stored timestamps keep microseconds: the signed text must be what is read back.
-    let at = state.clock.now().trunc_subsecs(6);
-    let text = checkpoint_text(&head.hash, head.count, at);
-    let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(state.certificate_key.key.sign(text.as_bytes()).to_bytes());
-    Ok(Checkpoint {
-        head_hash: head.hash,
-        count: head.count,
-        at,
-        kid: state.certificate_key.kid.clone(),
-        signature,
-    })
-}
-
-/// A signed checkpoint of the chain: truncation or a rewrite of the log later no longer matches
-/// it. Stored ones are held against the chain by every whole-chain verification; keep copies
-/// outside skillcert too.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Checkpoint {
-    pub head_hash: String,
-    pub count: i64,
-    pub at: DateTime<Utc>,
-    /// The signing key (see `/.well-known/skillcert-keys.json`).
-    pub kid: String,
-    /// Ed25519 signature (base64url) over `skillcert-audit-checkpoint-v1\n{head_hash}\n{count}\n{at}`
-    /// with `at` in RFC 3339 (UTC, microseconds).
-    pub signature: String,
-}
-
-impl From<persistence::entity::audit_checkpoint::Model> for Checkpoint {
-    fn from(c: persistence::entity::audit_checkpoint::Model) -> Checkpoint {
-        Checkpoint {
-            head_hash: c.head_hash,
-            count: c.count,
-            at: c.taken_at,
-            kid: c.kid,
-            signature: c.signature,
-        }
-    }
-}
-
 /// Export a signed checkpoint of the audit chain (bureau).
 #[utoipa::path(tag = "audit", security(("bearer" = [])), responses((status = 200, description = "The checkpoint", body = Checkpoint)))]
 #[get("/audit-events/checkpoint")]
 pub async fn checkpoint(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
-    Ok(HttpResponse::Ok().json(sign_head(&state, &state.db).await?))
+    Ok(HttpResponse::Ok().json(audit::sign_head(&state.db, &state.certificate_key, state.clock.now()).await?))
 }
 
 /// Store a signed checkpoint of the audit chain (bureau): from now on every whole-chain
@@ -314,35 +247,11 @@ pub async fn checkpoint(state: web::Data<AppState>, caller: Caller) -> Result<Ht
 #[utoipa::path(tag = "audit", security(("bearer" = [])), responses(
     (status = 201, description = "The stored checkpoint", body = Checkpoint)))]
 #[post("/audit-events/checkpoints")]
-pub async fn store_checkpoint(
-    state: web::Data<AppState>,
-    caller: Caller,
-    ctx: crate::context::RequestContext,
-) -> Result<HttpResponse, ApiError> {
+pub async fn store_checkpoint(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
-    let tx = persistence::begin_write(&state.db).await?;
-    let c = sign_head(&state, &tx).await?;
-    repo::audit::add_checkpoint(
-        &tx,
-        persistence::entity::audit_checkpoint::Model {
-            count: c.count,
-            head_hash: c.head_hash.clone(),
-            taken_at: c.at,
-            kid: c.kid.clone(),
-            signature: c.signature.clone(),
-        },
-    )
-    .await?;
-    crate::audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "audit.checkpoint_stored",
-        ("audit_checkpoint", c.count.to_string()),
-        serde_json::json!({"count": c.count, "head_hash": c.head_hash, "kid": c.kid}),
-        state.clock.now(),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(HttpResponse::Created().json(c))
+    let key = state.certificate_key.clone();
+    let stored =
+        use_case::run(&state, caller.actor(), async |change| audit::store_checkpoint(change, &key).await)
+            .await?;
+    Ok(HttpResponse::Created().json(stored))
 }

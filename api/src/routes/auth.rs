@@ -7,10 +7,11 @@ use crate::error::{ApiError, FieldError};
 use crate::extract::ApiJson;
 use crate::i18n::{Problem, Rule};
 use crate::state::AppState;
+use crate::use_case;
 use crate::validate::Errors;
 use crate::views::user::UserView;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use persistence::repo::{self, audit::NewEvent};
+use persistence::repo;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -62,7 +63,6 @@ fn invalid_credentials() -> ApiError {
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
-    ctx: RequestContext,
     req: HttpRequest,
     body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -78,37 +78,21 @@ pub async fn login(
     let hash = if too_long { None } else { usable.as_ref().map(|u| u.password_hash.clone()) };
     let matches = password::verify(if too_long { String::new() } else { given }, hash).await?;
 
-    let tx = persistence::begin_write(&state.db).await?;
-    let Some(user) = usable else {
-        throttle::failed(&tx, &attempt, now).await?;
-        tx.commit().await?;
+    let actor = match &usable {
+        Some(u) => repo::audit::Actor {
+            id: Some(u.id),
+            username: Some(u.username.clone()),
+            role: Some(u.role.clone()),
+        },
+        None => repo::audit::Actor { id: None, username: None, role: None },
+    };
+    let outcome = use_case::run(&state, actor, async |change| {
+        use_case::auth::sign_in(change, &attempt, usable.as_ref(), matches).await
+    })
+    .await?;
+    let (use_case::auth::SignIn::Granted(role), Some(user)) = (outcome, usable) else {
         return Err(invalid_credentials());
     };
-    let actor = repo::audit::Actor {
-        id: Some(user.id),
-        username: Some(user.username.clone()),
-        role: Some(user.role.clone()),
-    };
-    let event = |action: &'static str, summary: serde_json::Value| NewEvent {
-        occurred_at: now,
-        request_id: ctx.request_id.clone(),
-        actor: actor.clone(),
-        action,
-        target_type: "user",
-        target_id: user.id.to_string(),
-        summary,
-    };
-    if !matches {
-        throttle::failed(&tx, &attempt, now).await?;
-        repo::audit::append(&tx, event("auth.login_failed", serde_json::json!({}))).await?;
-        tx.commit().await?;
-        return Err(invalid_credentials());
-    }
-    let role =
-        domain::Role::from_code(&user.role).ok_or_else(|| ApiError::internal("unknown role in database"))?;
-    throttle::succeeded(&tx, &attempt).await?;
-    repo::audit::append(&tx, event("auth.login", serde_json::json!({}))).await?;
-    tx.commit().await?;
     let issued = state.tokens.issue(user.id, role, user.auth_generation, now);
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(TokenResponse {
         access_token: issued.token,
@@ -159,7 +143,6 @@ pub struct ChangePassword {
 pub async fn change_own_password(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
     req: HttpRequest,
     body: ApiJson<ChangePassword>,
 ) -> Result<HttpResponse, ApiError> {
@@ -172,47 +155,17 @@ pub async fn change_own_password(
     let current_ok = current_password.chars().count() <= crate::config::PASSWORD_MAX
         && password::verify(current_password, Some(caller.user.password_hash.clone())).await?;
     if !current_ok {
-        let tx = persistence::begin_write(&state.db).await?;
-        let now = state.clock.now();
-        throttle::failed(&tx, &attempt, now).await?;
-        repo::audit::append(
-            &tx,
-            NewEvent {
-                occurred_at: now,
-                request_id: ctx.request_id.clone(),
-                actor: caller.actor(),
-                action: "auth.login_failed",
-                target_type: "user",
-                target_id: caller.id().to_string(),
-                summary: serde_json::json!({"via": "password_change"}),
-            },
-        )
+        use_case::run(&state, caller.actor(), async |change| {
+            use_case::auth::wrong_current_password(change, &attempt, &caller.user).await
+        })
         .await?;
-        tx.commit().await?;
         errors.push(FieldError::new("current_password", Rule::WrongPassword));
     }
     errors.finish()?;
     let hash = password::hash(new_password).await?;
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let generation = caller.user.auth_generation + 1;
-    let mut model = repo::user::editable(caller.user.clone());
-    model.password_hash = persistence::sea_orm::ActiveValue::Set(hash);
-    model.auth_generation = persistence::sea_orm::ActiveValue::Set(generation);
-    repo::user::update(&tx, model, now).await?;
-    repo::audit::append(
-        &tx,
-        NewEvent {
-            occurred_at: now,
-            request_id: ctx.request_id,
-            actor: caller.actor(),
-            action: "auth.password_changed",
-            target_type: "user",
-            target_id: caller.id().to_string(),
-            summary: serde_json::json!({}),
-        },
-    )
+    use_case::run(&state, caller.actor(), async |change| {
+        use_case::auth::change_password(change, &caller.user, hash).await
+    })
     .await?;
-    tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

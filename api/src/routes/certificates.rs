@@ -9,6 +9,7 @@ use crate::extract::ApiJson;
 use crate::i18n::{self, Lang, Name, Problem, Rule};
 use crate::routes::plans;
 use crate::state::AppState;
+use crate::use_case;
 use crate::views::institution::status_on;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -838,32 +839,20 @@ pub async fn reissue(
 pub async fn pdf(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     if caller.role == Role::District {
         return Err(ApiError::not_found());
     }
     let c = load(&state.db, &caller, &code).await?;
-    let target = ("certificate", c.code.clone());
     let public_url = state.public_url.clone();
     let dir = state.attachments_dir.clone();
     let bytes = web::block(move || render_pdf(&c, &public_url, &dir))
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
-    let tx = persistence::begin_write(&state.db).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "certificate.downloaded",
-        target,
-        serde_json::json!({"format": "pdf", "full_id_numbers": true}),
-        state.clock.now(),
-    )
-    .await?;
-    tx.commit().await?;
+    use_case::run(&state, caller.actor(), async |change| use_case::certificates::downloaded(change, &code))
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header(("Content-Disposition", format!("inline; filename=\"{}.pdf\"", code.as_str())))

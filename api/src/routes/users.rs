@@ -6,16 +6,15 @@ use crate::error::{ApiError, FieldError};
 use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
 use crate::i18n::{self, Lang, Name, Problem, Rule};
 use crate::state::AppState;
+use crate::use_case;
 use crate::validate::Errors;
 pub use crate::views::user::UserView;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use chrono::{DateTime, Utc};
 use domain::Role;
 use domain::role::RoleBinding;
 use persistence::Database;
-use persistence::repo::{self, audit::NewEvent};
-use persistence::sea_orm::ActiveValue::Set;
+use persistence::repo;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -98,25 +97,6 @@ async fn check_binding(
     }
 }
 
-fn event(
-    ctx: &RequestContext,
-    caller: &Caller,
-    action: &'static str,
-    target: Uuid,
-    summary: serde_json::Value,
-    now: DateTime<Utc>,
-) -> NewEvent {
-    NewEvent {
-        occurred_at: now,
-        request_id: ctx.request_id.clone(),
-        actor: caller.actor(),
-        action,
-        target_type: "user",
-        target_id: target.to_string(),
-        summary,
-    }
-}
-
 /// Create an account (bureau only).
 #[utoipa::path(
     tag = "users",
@@ -148,34 +128,12 @@ pub async fn create(
     else {
         return Err(ApiError::internal("validation passed without values"));
     };
-    let hash = password::hash(req.password).await?;
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let created = repo::user::insert(
-        &tx,
-        repo::user::NewUser {
-            username: username.clone(),
-            display_name,
-            role: role.code().to_owned(),
-            district_code: district_code.clone(),
-            school_id: None,
-            password_hash: hash,
-        },
-        now,
-    )
-    .await
-    .map_err(|e| {
-        if e.is_conflict(repo::user::USERNAME_TAKEN) {
-            ApiError::new(Problem::UsernameTaken).with("username", &username)
-        } else {
-            ApiError::from(e)
-        }
-    })?;
-    let summary =
-        serde_json::json!({"username": username, "role": role.code(), "district_code": district_code});
-    repo::audit::append(&tx, event(&ctx, &caller, "user.created", created.id, summary, now)).await?;
-    let view = UserView::load(&tx, created, ctx.lang).await?;
-    tx.commit().await?;
+    let password_hash = password::hash(req.password).await?;
+    let account = use_case::users::NewAccount { username, display_name, role, district_code, password_hash };
+    let created =
+        use_case::run(&state, caller.actor(), async |change| use_case::users::open(change, account).await)
+            .await?;
+    let view = UserView::load(&state.db, created, ctx.lang).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/users/{}", view.id)))
         .insert_header((header::ETAG, etag(view.version)))
@@ -373,52 +331,26 @@ pub async fn update(
         None => None,
     };
 
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    // Re-read inside the transaction: the version check and the write see the same row.
-    let current = repo::user::find(&tx, id).await?.ok_or_else(ApiError::not_found)?;
-    if if_match.trim() != "*" && if_match.trim() != etag(current.version) {
-        return Err(ApiError::new(Problem::PreconditionFailed));
-    }
-    let mut summary = serde_json::Map::new();
-    let mut model = repo::user::editable(current.clone());
-    let mut end_tokens = false;
-    if let Some(name) = display_name {
-        summary.insert("display_name".into(), serde_json::json!(name));
-        model.display_name = Set(name);
-    }
-    if let Some(disabled) = change.disabled {
-        summary.insert("disabled".into(), serde_json::json!(disabled));
-        model.disabled = Set(disabled);
-        // Its tokens end now and stay dead: enabling the account again does not revive them.
-        end_tokens |= disabled && !current.disabled;
-    }
-    if let Some(hash) = hash {
-        summary.insert("password_reset".into(), serde_json::json!(true));
-        model.password_hash = Set(hash);
-        end_tokens = true;
-    }
-    if let Some((role, district)) = binding
-        && (role.code() != current.role || district != current.district_code)
-    {
-        summary.insert(
-            "role".into(),
-            serde_json::json!({"from": current.role, "to": role.code(), "district_from": current.district_code, "district_to": district}),
-        );
-        model.role = Set(role.code().to_owned());
-        model.district_code = Set(district);
-        end_tokens = true;
-    }
-    if end_tokens {
-        model.auth_generation = Set(current.auth_generation + 1);
-    }
-    let saved = repo::user::update(&tx, model, now).await?;
-    repo::audit::append(
-        &tx,
-        event(&ctx, &caller, "user.updated", id, serde_json::Value::Object(summary), now),
-    )
+    let version = match if_match.trim() {
+        "*" => None,
+        given => Some(
+            given
+                .strip_prefix("\"u")
+                .and_then(|v| v.strip_suffix('"'))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(-1),
+        ),
+    };
+    let account = use_case::users::AccountChange {
+        display_name,
+        disabled: change.disabled,
+        password_hash: hash,
+        binding,
+    };
+    let saved = use_case::run(&state, caller.actor(), async |c| {
+        use_case::users::change(c, id, version, account).await
+    })
     .await?;
-    let view = UserView::load(&tx, saved, ctx.lang).await?;
-    tx.commit().await?;
+    let view = UserView::load(&state.db, saved, ctx.lang).await?;
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(view.version))).json(view))
 }

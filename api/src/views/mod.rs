@@ -1,5 +1,6 @@
 //! What the API answers: response types and their builders, shared by the routes, the PDF
 //! renderers and the outbox. A view imports no route module.
 
+pub mod audit;
 pub mod institution;
 pub mod user;

@@ -1,0 +1,125 @@
+//! The application layer: every state change of the system, one module per area, named after the
+//! notice's terms (docs/GLOSSARY.md), each a plain async function of (change, caller, command)
+//! returning a result or a typed problem ([`ApiError`]). A use case knows no actix types: it is
+//! called from a handler, a worker or a test alike.
+//!
+//! [`Change`] is the unit of work and owns the recipe every change repeats, written once here:
+//! begin the write transaction (`IMMEDIATE` on SQLite), let the use case load, re-check, apply
+//! the domain's transition and save through [`Change::db`], collect the audit events it
+//! [`record`](Change::record)s, then append them (rows first, audit events last: the chain's
+//! head is locked by each append, so taking it before other row locks could deadlock with a
+//! concurrent change of one of those rows) and commit. Any error rolls everything back, audit
+//! events included. See docs/ARCHITECTURE.md for a worked example.
+
+pub mod audit;
+pub mod auth;
+pub mod certificates;
+pub mod users;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use chrono::{DateTime, NaiveDate, Utc};
+use persistence::DatabaseTransaction;
+use persistence::repo::audit::{Actor, NewEvent};
+
+/// One change of the system: its transaction, its time, who makes it and the audit events it
+/// will leave.
+pub struct Change {
+    tx: DatabaseTransaction,
+    now: DateTime<Utc>,
+    actor: Actor,
+    request_id: String,
+    events: Vec<Event>,
+}
+
+/// An audit event waiting for the commit.
+struct Event {
+    actor: Option<Actor>,
+    action: &'static str,
+    target: (&'static str, String),
+    summary: serde_json::Value,
+}
+
+impl Change {
+    /// Begins a change made by `actor`, as part of the request being handled on this task (its
+    /// id goes into the audit events; `-` outside a request).
+    pub async fn begin(state: &AppState, actor: Actor) -> Result<Change, ApiError> {
+        let tx = persistence::begin_write(&state.db).await?;
+        Ok(Change {
+            tx,
+            now: state.clock.now(),
+            actor,
+            request_id: crate::context::with_request_id(str::to_owned),
+            events: Vec::new(),
+        })
+    }
+
+    /// The transaction, for repository calls.
+    pub fn db(&self) -> &DatabaseTransaction {
+        &self.tx
+    }
+
+    /// The time of the change (one instant for all it writes).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// The business date of the change (China Standard Time, of [`Change::now`]).
+    pub fn today(&self) -> NaiveDate {
+        self.now.with_timezone(&crate::clock::china_standard_time()).date_naive()
+    }
+
+    /// Records `action` on `target` by the change's actor, appended when the change commits.
+    /// `summary` must hold no secrets, ID numbers or phone numbers.
+    pub fn record(
+        &mut self,
+        action: &'static str,
+        target: (&'static str, String),
+        summary: serde_json::Value,
+    ) {
+        self.events.push(Event { actor: None, action, target, summary });
+    }
+
+    /// Records `action` by someone else than the change's actor (an anonymous member of the
+    /// public, the system).
+    pub fn record_as(
+        &mut self,
+        actor: Actor,
+        action: &'static str,
+        target: (&'static str, String),
+        summary: serde_json::Value,
+    ) {
+        self.events.push(Event { actor: Some(actor), action, target, summary });
+    }
+
+    /// Appends the recorded audit events and commits.
+    pub async fn commit(self) -> Result<(), ApiError> {
+        for e in self.events {
+            let event = NewEvent {
+                occurred_at: self.now,
+                request_id: self.request_id.clone(),
+                actor: e.actor.unwrap_or_else(|| self.actor.clone()),
+                action: e.action,
+                target_type: e.target.0,
+                target_id: e.target.1,
+                summary: e.summary,
+            };
+            persistence::repo::audit::append(&self.tx, event).await?;
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Runs `change` as one change by `actor`: begins it, commits it when `change` succeeds, rolls it
+/// back (audit events included) when it fails.
+pub async fn run<T>(
+    state: &AppState,
+    actor: Actor,
+    change: impl AsyncFnOnce(&mut Change) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let mut c = Change::begin(state, actor).await?;
+    let out = change(&mut c).await?;
+    c.commit().await?;
+    Ok(out)
+}
