@@ -19,7 +19,13 @@ pub fn content_etag(v: &impl serde::Serialize) -> String {
 
 /// Checks `If-Match` against the current ETag: 428 when missing, 412 when stale.
 pub fn check_if_match(req: &HttpRequest, current: &str) -> Result<(), ApiError> {
-    let Some(given) = req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else {
+    matches(req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()), current)
+}
+
+/// Checks a given `If-Match` value against the current ETag: 428 when there is none, 412 when
+/// stale.
+pub fn matches(given: Option<&str>, current: &str) -> Result<(), ApiError> {
+    let Some(given) = given else {
         return Err(ApiError::new(Problem::PreconditionRequired));
     };
     let ok = given

@@ -18,6 +18,7 @@ async fn a_change_commits_its_rows_and_audit_events_together_or_neither() {
         display_name: "uow".into(),
         role: domain::Role::Expert,
         district_code: None,
+        school_id: None,
         password_hash: "not-a-hash".into(),
     };
 

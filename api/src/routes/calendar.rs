@@ -1,15 +1,16 @@
 //! The working-day calendar (工作日): State Council arrangements, published per year.
 
-use crate::audit;
 use crate::auth::Caller;
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::i18n::{self, Lang, Problem, Rule};
 use crate::state::AppState;
+use crate::use_case;
 use crate::validate::Errors;
+pub use crate::views::calendar::{CalendarDay, CalendarYear, year_view};
 use actix_web::{HttpResponse, get, put, web};
-use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
+use chrono::{Datelike, NaiveDate, Weekday};
 use domain::Role;
 use persistence::repo;
 use serde::{Deserialize, Serialize};
@@ -145,29 +146,6 @@ pub async fn working_days(
     Ok(HttpResponse::Ok().json(answer))
 }
 
-/// A listed day.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CalendarDay {
-    #[schema(value_type = String, format = Date, example = "2027-10-01")]
-    pub date: NaiveDate,
-    /// `holiday` (rest day) or `workday` (a weekend day worked, 调休).
-    #[schema(example = "holiday")]
-    pub kind: String,
-    #[schema(example = "国庆节")]
-    pub name: String,
-}
-
-/// A year's arrangement.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CalendarYear {
-    pub year: i32,
-    pub published: bool,
-    pub source: Option<String>,
-    pub published_at: Option<DateTime<Utc>>,
-    pub days: Vec<CalendarDay>,
-}
-
 /// A year's arrangement: its holidays and make-up working days (public).
 #[utoipa::path(tag = "calendar", params(("year" = i32, Path, example = 2024)), responses((status = 200, description = "The year", body = CalendarYear)))]
 #[get("/calendar/years/{year}")]
@@ -179,23 +157,6 @@ pub async fn get_year(state: web::Data<AppState>, year: web::Path<i32>) -> Resul
     let v = year_view(&state.db, year).await?;
     let etag = crate::precondition::content_etag(&v);
     Ok(HttpResponse::Ok().insert_header(("ETag", etag)).json(v))
-}
-
-/// A year as stored.
-async fn year_view(db: &impl persistence::ConnectionTrait, year: i32) -> Result<CalendarYear, ApiError> {
-    let published = repo::calendar::years(db).await?.into_iter().find(|y| y.year == year);
-    let days = repo::calendar::days_of(db, year)
-        .await?
-        .into_iter()
-        .map(|d| CalendarDay { date: d.day, kind: d.kind, name: d.name })
-        .collect();
-    Ok(CalendarYear {
-        year,
-        published: published.is_some(),
-        source: published.as_ref().map(|p| p.source.clone()),
-        published_at: published.map(|p| p.published_at),
-        days,
-    })
 }
 
 /// A year's arrangement to publish.
@@ -219,7 +180,6 @@ pub struct PublishYear {
 pub async fn publish(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
     req: actix_web::HttpRequest,
     year: web::Path<i32>,
     body: ApiJson<PublishYear>,
@@ -268,27 +228,12 @@ pub async fn publish(
             name: d.name.trim().to_owned(),
         })
         .collect();
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    // A correction of a published year needs the ETag read (If-Match); a first publication not.
-    // Publications of one year are serialised, so the comparison holds until commit.
-    persistence::lock_key(&tx, 0x5343_0000_0000 + i64::from(year)).await?;
-    let current = year_view(&tx, year).await?;
-    if current.published {
-        crate::precondition::check_if_match(&req, &crate::precondition::content_etag(&current))?;
-    }
-    repo::calendar::publish_year(&tx, year, &rows, source.as_deref().unwrap_or_default(), now).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "calendar.published",
-        ("calendar_year", year.to_string()),
-        serde_json::json!({"days": rows.len(), "source": source}),
-        now,
-    )
+    let if_match =
+        req.headers().get(actix_web::http::header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let source = source.unwrap_or_default();
+    let v = use_case::run(&state, caller.actor(), async |change| {
+        use_case::calendar::publish(change, year, rows, source, if_match.as_deref()).await
+    })
     .await?;
-    let v = year_view(&tx, year).await?;
-    tx.commit().await?;
     Ok(HttpResponse::Ok().insert_header(("ETag", crate::precondition::content_etag(&v))).json(v))
 }

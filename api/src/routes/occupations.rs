@@ -1,13 +1,14 @@
 //! The occupation catalogue (职业分类大典 2022), work types and the access-type list (R3).
 
-use crate::audit;
 use crate::auth::Caller;
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
-use crate::i18n::{self, Lang, Name, Problem, Rule};
+use crate::i18n::{Problem, Rule};
 use crate::state::AppState;
+use crate::use_case;
 use crate::validate::Errors;
+pub use crate::views::occupation::{AccessTypeView, OccupationView, access_view, occupation_etag, views};
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use domain::Role;
 use domain::occupation::OccupationCode;
@@ -17,82 +18,6 @@ use utoipa::{IntoParams, ToSchema};
 
 /// Fields a list here can be sorted by (`sort`).
 const SORTABLE: &[&str] = &["code", "name"];
-
-/// An occupation with its work types and access-type status.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OccupationView {
-    #[schema(example = "6-18-01-01")]
-    pub code: String,
-    #[schema(example = "车工")]
-    pub name: String,
-    /// Major group (大类) 1–8.
-    pub major_group: i32,
-    /// Work types (工种) the bureau has added.
-    pub work_types: Vec<String>,
-    /// Whether a confirmed access-type (准入类) entry names it: such occupations cannot be filed (R3).
-    pub access_type: bool,
-    /// Access-type entries naming this occupation, confirmed or not.
-    pub access_type_entries: Vec<AccessTypeView>,
-}
-
-/// An entry of the access-type (准入类) list.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AccessTypeView {
-    pub name: String,
-    pub occupation_code: Option<String>,
-    pub source: String,
-    /// `confirmed` entries block filings; `unverified` ones are shown for information only.
-    #[schema(example = "confirmed")]
-    pub verification: String,
-    pub verification_name: String,
-    pub note: Option<String>,
-}
-
-fn access_view(e: persistence::entity::access_type_entry::Model, lang: i18n::Lang) -> AccessTypeView {
-    let verification_name = i18n::group_code("access_verification", &e.verification)
-        .map_or_else(|| e.verification.clone(), |(g, c)| i18n::name(lang, Name::Code(g, c)));
-    AccessTypeView {
-        name: e.name,
-        occupation_code: e.occupation_code,
-        source: e.source,
-        verification: e.verification,
-        verification_name,
-        note: e.note,
-    }
-}
-
-async fn views(
-    db: &impl persistence::ConnectionTrait,
-    rows: Vec<persistence::entity::occupation::Model>,
-    lang: i18n::Lang,
-) -> Result<Vec<OccupationView>, ApiError> {
-    let codes: Vec<String> = rows.iter().map(|o| o.code.clone()).collect();
-    let work_types = repo::occupation::work_types(db, &codes).await?;
-    let access = repo::occupation::access_types_of(db, &codes).await?;
-    Ok(rows
-        .into_iter()
-        .map(|o| {
-            let entries: Vec<AccessTypeView> = access
-                .iter()
-                .filter(|e| e.occupation_code.as_deref() == Some(o.code.as_str()))
-                .cloned()
-                .map(|e| access_view(e, lang))
-                .collect();
-            OccupationView {
-                work_types: work_types
-                    .iter()
-                    .filter(|w| w.occupation_code == o.code)
-                    .map(|w| w.name.clone())
-                    .collect(),
-                access_type: entries.iter().any(|e| e.verification == "confirmed"),
-                access_type_entries: entries,
-                code: o.code,
-                name: o.name,
-                major_group: o.major_group,
-            }
-        })
-        .collect())
-}
 
 /// Search parameters.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -165,15 +90,6 @@ pub async fn get(
     Ok(HttpResponse::Ok().insert_header(("ETag", etag)).json(v.pop()))
 }
 
-/// The ETag of an occupation: its stored content, whatever the caller's language.
-async fn occupation_etag(
-    db: &impl persistence::ConnectionTrait,
-    o: &persistence::entity::occupation::Model,
-) -> Result<String, ApiError> {
-    let v = views(db, vec![o.clone()], Lang::ZhCn).await?;
-    Ok(crate::precondition::content_etag(&v))
-}
-
 /// A work type to add.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -207,27 +123,11 @@ pub async fn add_work_type(
     let name = errors.single_line("name", &body.0.name, 50);
     errors.finish()?;
     let name = name.unwrap_or_default();
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    repo::occupation::add_work_type(&tx, &o.code, &name, now).await.map_err(|e| {
-        if e.is_conflict(repo::occupation::WORK_TYPE_TAKEN) {
-            ApiError::new(Problem::AlreadyExists).with("what", format!("{} / {name}", o.name))
-        } else {
-            e.into()
-        }
-    })?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "occupation.work_type_added",
-        ("occupation", o.code.clone()),
-        serde_json::json!({"work_type": name}),
-        now,
-    )
+    let o = use_case::run(&state, caller.actor(), async |change| {
+        use_case::occupations::add_work_type(change, o, name).await
+    })
     .await?;
-    let mut v = views(&tx, vec![o], ctx.lang).await?;
-    tx.commit().await?;
+    let mut v = views(&state.db, vec![o], ctx.lang).await?;
     Ok(HttpResponse::Created().json(v.pop()))
 }
 
@@ -275,26 +175,12 @@ pub async fn set_access_type(
         (None, false) => None,
     };
     errors.finish()?;
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    // Checked again under a lock of the occupation: a change committed meanwhile is a 412.
-    persistence::lock_row(&tx, "occupations", "code", o.code.clone().into()).await?;
-    if occupation_etag(&tx, &o).await? != checked_etag {
-        return Err(ApiError::new(Problem::PreconditionFailed));
-    }
-    repo::occupation::set_access_type(&tx, &o, change.access_type, source.clone(), now).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "occupation.access_type_set",
-        ("occupation", o.code.clone()),
-        serde_json::json!({"access_type": change.access_type, "source": source}),
-        now,
-    )
+    let marked = change.access_type;
+    let o = use_case::run(&state, caller.actor(), async |c| {
+        use_case::occupations::set_access_type(c, o, &checked_etag, marked, source).await
+    })
     .await?;
-    let mut v = views(&tx, vec![o], ctx.lang).await?;
-    tx.commit().await?;
+    let mut v = views(&state.db, vec![o], ctx.lang).await?;
     Ok(HttpResponse::Ok().json(v.pop()))
 }
 
@@ -328,7 +214,6 @@ pub struct ImportResult {
 pub async fn import(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -354,27 +239,9 @@ pub async fn import(
         }
     }
     errors.finish()?;
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let (added, renamed) = repo::occupation::upsert(&tx, &rows, now).await?;
-    for r in rows.iter().filter(|r| !r.work_type.is_empty()) {
-        // Checked first: on PostgreSQL a failed insert would abort the whole transaction.
-        let existing = repo::occupation::work_types(&tx, std::slice::from_ref(&r.code)).await?;
-        if !existing.iter().any(|w| w.name == r.work_type) {
-            repo::occupation::add_work_type(&tx, &r.code, &r.work_type, now).await?;
-        }
-    }
-    let unchanged = rows.len() as u64 - added - renamed;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "occupation.imported",
-        ("occupation_catalogue", "2022".into()),
-        serde_json::json!({"rows": rows.len(), "added": added, "renamed": renamed}),
-        now,
-    )
+    let (added, renamed, unchanged) = use_case::run(&state, caller.actor(), async |change| {
+        use_case::occupations::import(change, &rows).await
+    })
     .await?;
-    tx.commit().await?;
     Ok(HttpResponse::Ok().json(ImportResult { added, renamed, unchanged }))
 }

@@ -1,12 +1,12 @@
 //! Technical schools (技工院校) and their accounts.
 
-use crate::audit;
 use crate::auth::{Caller, password};
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
 use crate::i18n::{self, Lang, Name, Problem, Rule};
 use crate::state::AppState;
+use crate::use_case;
 use crate::validate::Errors;
 use crate::views::user::UserView;
 use actix_web::{HttpResponse, get, post, web};
@@ -221,49 +221,31 @@ pub async fn create(
         return Err(ApiError::internal("validation passed without values"));
     };
     let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let saved = repo::school::insert(
-        &tx,
-        school::Model {
-            id: Uuid::now_v7(),
-            name,
-            school_type: school_type.code().to_owned(),
-            credit_code: credit.as_str().to_owned(),
-            needs_manual_review: !credit.check_passes(),
-            district_code: s.district_code.clone(),
-            registered_address,
-            office_address,
-            legal_representative: legal,
-            legal_representative_position: position,
-            contact_name: contact,
-            contact_phone: phone,
-            email,
-            old_station_code: station,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        },
-    )
-    .await
-    .map_err(|err| {
-        if err.is_conflict(repo::school::CREDIT_CODE_TAKEN) {
-            ApiError::new(Problem::AlreadyExists).with("what", credit_text(&s.credit_code))
-        } else {
-            err.into()
-        }
-    })?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "school.registered",
-        ("school", saved.id.to_string()),
-        serde_json::json!({"name": saved.name, "school_type": saved.school_type, "district_code": saved.district_code, "needs_manual_review": saved.needs_manual_review}),
-        now,
-    )
+    let school = school::Model {
+        id: Uuid::now_v7(),
+        name,
+        school_type: school_type.code().to_owned(),
+        credit_code: credit.as_str().to_owned(),
+        needs_manual_review: !credit.check_passes(),
+        district_code: s.district_code.clone(),
+        registered_address,
+        office_address,
+        legal_representative: legal,
+        legal_representative_position: position,
+        contact_name: contact,
+        contact_phone: phone,
+        email,
+        old_station_code: station,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let taken = credit_text(&s.credit_code);
+    let saved = use_case::run(&state, caller.actor(), async |change| {
+        use_case::schools::register(change, school, taken).await
+    })
     .await?;
-    let v = view(&tx, saved, &caller, ctx.lang).await?;
-    tx.commit().await?;
+    let v = view(&state.db, saved, &caller, ctx.lang).await?;
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/schools/{}", v.id))).json(v))
 }
 
@@ -391,40 +373,17 @@ pub async fn create_account(
     let (Some(username), Some(display_name)) = (username, display_name) else {
         return Err(ApiError::internal("validation passed without values"));
     };
-    let hash = password::hash(a.password).await?;
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let created = repo::user::insert(
-        &tx,
-        repo::user::NewUser {
-            username: username.clone(),
-            display_name,
-            role: Role::School.code().into(),
-            district_code: None,
-            school_id: Some(s.id),
-            password_hash: hash,
-        },
-        now,
-    )
-    .await
-    .map_err(|err| {
-        if err.is_conflict(repo::user::USERNAME_TAKEN) {
-            ApiError::new(Problem::UsernameTaken).with("username", &username)
-        } else {
-            err.into()
-        }
-    })?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "user.created",
-        ("user", created.id.to_string()),
-        serde_json::json!({"username": username, "role": "school", "school_id": s.id}),
-        now,
-    )
-    .await?;
-    let v = UserView::load(&tx, created, ctx.lang).await?;
-    tx.commit().await?;
+    let account = use_case::users::NewAccount {
+        username,
+        display_name,
+        role: Role::School,
+        district_code: None,
+        school_id: Some(s.id),
+        password_hash: password::hash(a.password).await?,
+    };
+    let created =
+        use_case::run(&state, caller.actor(), async |change| use_case::users::open(change, account).await)
+            .await?;
+    let v = UserView::load(&state.db, created, ctx.lang).await?;
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/users/{}", v.id))).json(v))
 }

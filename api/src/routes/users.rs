@@ -129,7 +129,14 @@ pub async fn create(
         return Err(ApiError::internal("validation passed without values"));
     };
     let password_hash = password::hash(req.password).await?;
-    let account = use_case::users::NewAccount { username, display_name, role, district_code, password_hash };
+    let account = use_case::users::NewAccount {
+        username,
+        display_name,
+        role,
+        district_code,
+        school_id: None,
+        password_hash,
+    };
     let created =
         use_case::run(&state, caller.actor(), async |change| use_case::users::open(change, account).await)
             .await?;

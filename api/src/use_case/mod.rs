@@ -13,7 +13,10 @@
 
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod certificates;
+pub mod occupations;
+pub mod schools;
 pub mod users;
 
 use crate::error::ApiError;

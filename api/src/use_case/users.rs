@@ -16,6 +16,8 @@ pub struct NewAccount {
     pub display_name: String,
     pub role: Role,
     pub district_code: Option<String>,
+    /// For a school account: its school.
+    pub school_id: Option<Uuid>,
     pub password_hash: String,
 }
 
@@ -28,7 +30,7 @@ pub async fn open(change: &mut Change, a: NewAccount) -> Result<user::Model, Api
             display_name: a.display_name,
             role: a.role.code().to_owned(),
             district_code: a.district_code.clone(),
-            school_id: None,
+            school_id: a.school_id,
             password_hash: a.password_hash,
         },
         change.now(),
@@ -41,11 +43,15 @@ pub async fn open(change: &mut Change, a: NewAccount) -> Result<user::Model, Api
             ApiError::from(e)
         }
     })?;
-    change.record(
-        "user.created",
-        ("user", created.id.to_string()),
-        serde_json::json!({"username": a.username, "role": a.role.code(), "district_code": a.district_code}),
-    );
+    let summary = match a.school_id {
+        Some(school) => {
+            serde_json::json!({"username": a.username, "role": a.role.code(), "school_id": school})
+        }
+        None => {
+            serde_json::json!({"username": a.username, "role": a.role.code(), "district_code": a.district_code})
+        }
+    };
+    change.record("user.created", ("user", created.id.to_string()), summary);
     Ok(created)
 }
 

@@ -2,5 +2,7 @@
 //! renderers and the outbox. A view imports no route module.
 
 pub mod audit;
+pub mod calendar;
 pub mod institution;
+pub mod occupation;
 pub mod user;
