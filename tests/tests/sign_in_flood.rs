@@ -13,8 +13,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tests::TestApp;
 
+/// The Argon2 queue is one per process: while the flood fills it, another test's sign-ins in the
+/// same process would be answered 429 (busy). The tests here run one at a time.
+static ONE_AT_A_TIME: std::sync::LazyLock<tokio::sync::Mutex<()>> =
+    std::sync::LazyLock::new(|| tokio::sync::Mutex::new(()));
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_hundred_wrong_sign_ins_leave_memory_bounded_and_verification_answering() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let app = Arc::new(TestApp::spawn_with(&[("SKILLCERT_VERIFY_LIMIT_PER_MINUTE", "1000000")]).await);
     // Warm up: one sign-in starts the hashing threads and their work areas.
     let _ = app.admin_token().await;
@@ -103,6 +109,7 @@ async fn five_hundred_wrong_sign_ins_leave_memory_bounded_and_verification_answe
 
 #[tokio::test]
 async fn wrong_client_secrets_slow_down_their_address_not_the_client() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
     let a = app

@@ -4,16 +4,15 @@
 //! stored as SHA-256; a revoked client's tokens stop at once.
 
 use super::auth::TokenResponse;
-use crate::audit;
 use crate::auth::caller::SCOPES;
 use crate::auth::keys::{constant_time_eq, sha256_hex};
 use crate::auth::{Caller, throttle};
 use crate::client_address::ClientAddress;
-use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::ApiJson;
 use crate::i18n::{Problem, Rule};
 use crate::state::AppState;
+use crate::use_case;
 use crate::validate::Errors;
 use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
 use chrono::{DateTime, Utc};
@@ -77,7 +76,6 @@ fn view(c: api_client::Model) -> ClientView {
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
     body: ApiJson<NewClient>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
@@ -111,19 +109,10 @@ pub async fn create(
         revoked_at: None,
         last_used_at: None,
     };
-    let tx = persistence::begin_write(&state.db).await?;
-    repo::api_client::insert(&tx, c.clone()).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "api_client.created",
-        ("api_client", c.id.to_string()),
-        serde_json::json!({"client_id": c.client_id, "name": c.name, "scopes": scopes}),
-        now,
-    )
+    use_case::run(&state, caller.actor(), async |change| {
+        use_case::integration::register(change, c.clone(), &scopes).await
+    })
     .await?;
-    tx.commit().await?;
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
         .json(CreatedClient { client: view(c), client_secret: secret }))
@@ -166,27 +155,14 @@ pub async fn list(
 pub async fn revoke(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
     repo::api_client::find(&state.db, *id).await?.ok_or_else(ApiError::not_found)?;
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    if repo::api_client::revoke(&tx, *id, now).await? {
-        audit::record(
-            &tx,
-            &ctx,
-            &caller,
-            "api_client.revoked",
-            ("api_client", id.to_string()),
-            serde_json::json!({}),
-            now,
-        )
-        .await?;
-    }
-    let c = repo::api_client::find(&tx, *id).await?.ok_or_else(ApiError::not_found)?;
-    tx.commit().await?;
+    let c = use_case::run(&state, caller.actor(), async |change| {
+        use_case::integration::revoke(change, *id).await
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(view(c)))
 }
 
@@ -202,6 +178,11 @@ pub struct ClientCredentials {
     pub client_secret: Option<String>,
     /// Space-separated scopes to ask for (a subset of the client's; all of them when absent).
     pub scope: Option<String>,
+}
+
+/// A token request is made by no account (the client, once known, is named in the event).
+fn nobody() -> persistence::repo::audit::Actor {
+    persistence::repo::audit::Actor { id: None, username: None, role: None }
 }
 
 fn invalid_client() -> ApiError {
@@ -232,7 +213,6 @@ fn basic(req: &HttpRequest) -> Option<(String, String)> {
 #[post("/auth/token")]
 pub async fn token(
     state: web::Data<AppState>,
-    ctx: RequestContext,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -264,9 +244,10 @@ pub async fn token(
         .filter(|c| c.revoked_at.is_none())
         .filter(|c| constant_time_eq(&sha256_hex(&secret), &c.secret_hash));
     let Some(client) = client else {
-        let tx = persistence::begin_write(&state.db).await?;
-        throttle::failed(&tx, &attempt, state.clock.now()).await?;
-        tx.commit().await?;
+        use_case::run(&state, nobody(), async |change| {
+            use_case::integration::refused_token(change, &attempt).await
+        })
+        .await?;
         return Err(invalid_client());
     };
     let held: Vec<String> = serde_json::from_value(client.scopes.clone()).unwrap_or_default();
@@ -281,27 +262,10 @@ pub async fn token(
     }
     let scope = asked.join(" ");
     let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    throttle::succeeded(&tx, &attempt).await?;
-    repo::api_client::used(&tx, client.id, now).await?;
-    persistence::repo::audit::append(
-        &tx,
-        persistence::repo::audit::NewEvent {
-            occurred_at: now,
-            request_id: ctx.request_id.clone(),
-            actor: persistence::repo::audit::Actor {
-                id: Some(client.id),
-                username: Some(client.client_id.clone()),
-                role: Some("api_client".into()),
-            },
-            action: "auth.client_token",
-            target_type: "api_client",
-            target_id: client.id.to_string(),
-            summary: serde_json::json!({"scope": scope}),
-        },
-    )
+    use_case::run(&state, nobody(), async |change| {
+        use_case::integration::granted_token(change, &attempt, &client, &scope).await
+    })
     .await?;
-    tx.commit().await?;
     let issued = state.tokens.issue_client(client.id, &scope, now);
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(TokenResponse {
         access_token: issued.token,

@@ -1,22 +1,21 @@
 //! Evaluation institutions (评价机构): lists, the public directory, receipts and the lifecycle
 //! (suspension, reinstatement, cancellation, merger; renewal goes through a filing).
 
-use crate::audit;
 use crate::auth::{Caller, Principal};
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
-use crate::i18n::{Lang, Name, Problem, Rule};
+use crate::i18n::{Lang, Problem, Rule};
 use crate::state::AppState;
+use crate::use_case;
 use crate::validate::Errors;
-use crate::views::institution::{InstitutionView, Receipt, ScopeView, receipt_of, status_on, view};
+use crate::views::institution::{InstitutionView, Receipt, ScopeView, receipt_of, view};
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::institution::{InstitutionStatus, LifecycleAction, StoredStatus, lifecycle};
-use domain::{InstitutionCode, Role, Serial};
-use persistence::entity::{institution, institution_scope};
+use domain::Role;
+use domain::institution::{InstitutionStatus, LifecycleAction};
+use persistence::entity::institution;
 use persistence::repo;
-use persistence::sea_orm::ActiveValue::Set;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -245,61 +244,11 @@ async fn change_status(
     let reason = domain::text::multi_line(reason, 2000)
         .map(str::to_owned)
         .map_err(|_| ApiError::validation(vec![FieldError::new("reason", Rule::Blank)]))?;
-    let today = state.clock.today();
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let current = repo::institution::find(&tx, id).await?.ok_or_else(ApiError::not_found)?;
-    let saved = apply_lifecycle(&tx, ctx, caller, current, action, &reason, today, now).await?;
-    let v = view(&tx, saved, today, ctx.lang).await?;
-    tx.commit().await?;
-    Ok(HttpResponse::Ok().json(v))
-}
-
-/// Suspends, reinstates or cancels an institution inside the caller's transaction, with its
-/// audit event (a cancellation retires the code, R13). 409 when the status does not allow it.
-#[allow(clippy::too_many_arguments, reason = "one lifecycle step needs all of these")]
-pub async fn apply_lifecycle(
-    tx: &impl persistence::ConnectionTrait,
-    ctx: &RequestContext,
-    caller: &Caller,
-    current: institution::Model,
-    action: LifecycleAction,
-    reason: &str,
-    today: NaiveDate,
-    now: DateTime<Utc>,
-) -> Result<institution::Model, ApiError> {
-    let id = current.id;
-    let status = status_on(&current, today)?;
-    let next = lifecycle(status, action).map_err(|st| {
-        ApiError::new(Problem::InstitutionNotActive)
-            .with_name("status", Name::Code("institution_status", st.code()))
-    })?;
-    if action == LifecycleAction::Cancel {
-        repo::institution::retire_code(tx, &current.code, reason, None, now).await?;
-    }
-    let version = current.version;
-    let code = current.code.clone();
-    let mut m: institution::ActiveModel = current.into();
-    m.status = Set(next.code().into());
-    m.status_reason = Set(Some(reason.to_owned()));
-    let saved = repo::institution::save(tx, m, version, now).await?;
-    let event = match action {
-        LifecycleAction::Suspend => "institution.suspended",
-        LifecycleAction::Reinstate => "institution.reinstated",
-        _ => "institution.cancelled",
-    };
-    crate::outbox::institution_event(tx, event, &saved, None, now).await?;
-    audit::record(
-        tx,
-        ctx,
-        caller,
-        event,
-        ("institution", id.to_string()),
-        serde_json::json!({"code": code, "reason": reason}),
-        now,
-    )
+    let saved = use_case::run(state, caller.actor(), async |change| {
+        use_case::institutions::change_status(change, id, action, &reason).await
+    })
     .await?;
-    Ok(saved)
+    Ok(HttpResponse::Ok().json(view(&state.db, saved, state.clock.today(), ctx.lang).await?))
 }
 
 /// Suspend an institution (bureau): it can neither file plans nor issue certificates (R12).
@@ -420,112 +369,13 @@ pub async fn merge(
     let (Some(school), Some(name), Some(opinion)) = (school, name, opinion) else {
         return Err(ApiError::internal("validation passed without values"));
     };
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let mut merged = Vec::new();
-    for id in &ids {
-        let i = repo::institution::find(&tx, *id).await?.ok_or_else(ApiError::not_found)?;
-        lifecycle(status_on(&i, today)?, LifecycleAction::Merge).map_err(|st| {
-            ApiError::new(Problem::InstitutionNotActive)
-                .with_name("status", Name::Code("institution_status", st.code()))
-        })?;
-        merged.push(i);
-    }
-    // The running school may not keep another live institution besides the merged ones.
-    if let Some(live) = repo::institution::live_of_school(&tx, school.id).await?
-        && !ids.contains(&live.id)
-    {
-        return Err(ApiError::validation(vec![FieldError::new("school_id", Rule::AlreadyFiled)]));
-    }
-    let serial = repo::institution::allocate_serial(&tx)
-        .await?
-        .ok_or_else(|| ApiError::new(Problem::SerialsExhausted))?;
-    let serial = Serial::new(serial).ok_or_else(|| ApiError::internal("counter outside 1..=999999"))?;
-    let code = InstitutionCode::from_serial(serial).to_string();
-    repo::institution::register_code(&tx, &code, serial.get(), now).await?;
-    let new_id = Uuid::now_v7();
-    let mut scope: Vec<institution_scope::Model> = Vec::new();
-    for i in &merged {
-        for r in repo::institution::scope(&tx, i.id).await? {
-            if !scope.iter().any(|x| {
-                x.occupation_code == r.occupation_code && x.work_type == r.work_type && x.level == r.level
-            }) {
-                scope.push(institution_scope::Model { institution_id: new_id, ..r });
-            }
-        }
-    }
-    // The merged institutions are cancelled before the new one is inserted: the receiving
-    // school's own institution may be among them, and a school has one live institution
-    // (institutions_one_live_per_school).
-    let first_filing = merged[0].filing_id;
-    let mut cancelled = Vec::new();
-    for i in merged {
-        let version = i.version;
-        let mut m: institution::ActiveModel = i.into();
-        m.status = Set(StoredStatus::Cancelled.code().into());
-        m.status_reason = Set(Some(format!("merged into {code}")));
-        cancelled.push(repo::institution::save(&tx, m, version, now).await?);
-    }
-    let created = repo::institution::insert(
-        &tx,
-        institution::Model {
-            id: new_id,
-            code: code.clone(),
-            school_id: school.id,
-            name,
-            credit_code: school.credit_code.clone(),
-            registered_address: school.registered_address.clone(),
-            office_address: school.office_address.clone(),
-            legal_representative: school.legal_representative.clone(),
-            district_code: school.district_code.clone(),
-            status: StoredStatus::Active.code().into(),
-            status_reason: None,
-            valid_from: today,
-            valid_until: req.valid_until,
-            filing_id: first_filing,
-            bureau_opinion: opinion.clone(),
-            decided_on: today,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        },
-        scope,
-    )
+    let merger = use_case::institutions::Merger { ids, school, name, valid_until: req.valid_until, opinion };
+    let created = use_case::run(&state, caller.actor(), async |change| {
+        use_case::institutions::merge(change, merger).await
+    })
     .await?;
-    // Rows first, audit events last: the audit chain head is locked by each append, so taking it
-    // before other row locks could deadlock with a concurrent change of one of these rows.
-    let mut merged_codes = Vec::new();
-    for saved in cancelled {
-        repo::institution::retire_code(&tx, &saved.code, "merger", Some(&code), now).await?;
-        repo::institution::record_merger(&tx, saved.id, new_id, now).await?;
-        merged_codes.push((saved.id, saved.code.clone()));
-        crate::outbox::institution_event(&tx, "institution.merged", &saved, Some(code.clone()), now).await?;
-    }
-    crate::outbox::institution_event(&tx, "institution.filed", &created, None, now).await?;
-    for (old_id, old_code) in merged_codes {
-        audit::record(
-            &tx,
-            &ctx,
-            &caller,
-            "institution.merged",
-            ("institution", old_id.to_string()),
-            serde_json::json!({"code": old_code, "successor_code": code}),
-            now,
-        )
-        .await?;
-    }
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "institution.filed",
-        ("institution", new_id.to_string()),
-        serde_json::json!({"code": code, "merger_of": ids}),
-        now,
-    )
-    .await?;
-    let v = view(&tx, created, today, ctx.lang).await?;
-    tx.commit().await?;
+    let new_id = created.id;
+    let v = view(&state.db, created, state.clock.today(), ctx.lang).await?;
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/institutions/{new_id}"))).json(v))
 }
 

@@ -1,13 +1,12 @@
 //! The outbox's admin API (bureau): what was sent to the national platform, what failed, and
 //! replaying a dead-lettered (or any delivered) event.
 
-use crate::audit;
 use crate::auth::Caller;
-use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{ApiQuery, ListBody, Pagination};
 use crate::i18n::{Problem, Rule};
 use crate::state::AppState;
+use crate::use_case;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use domain::Role;
@@ -139,27 +138,13 @@ pub async fn get(
 pub async fn replay(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
     repo::outbox::find(&state.db, *id).await?.ok_or_else(ApiError::not_found)?;
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    if !repo::outbox::replay(&tx, *id, Utc::now()).await? {
-        return Err(ApiError::new(Problem::StillPending));
-    }
-    let e = repo::outbox::find(&tx, *id).await?.ok_or_else(ApiError::not_found)?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "outbox.replayed",
-        ("outbox", id.to_string()),
-        serde_json::json!({"delivery_id": e.delivery_id, "event_type": e.event_type}),
-        now,
-    )
+    let e = use_case::run(&state, caller.actor(), async |change| {
+        use_case::integration::replay_event(change, *id).await
+    })
     .await?;
-    tx.commit().await?;
     Ok(HttpResponse::Ok().json(view(e, false)))
 }

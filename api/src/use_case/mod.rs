@@ -15,8 +15,11 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod certificates;
+pub mod institutions;
+pub mod integration;
 pub mod occupations;
 pub mod schools;
+pub mod supervision;
 pub mod users;
 
 use crate::error::ApiError;
@@ -60,6 +63,11 @@ impl Change {
     /// The transaction, for repository calls.
     pub fn db(&self) -> &DatabaseTransaction {
         &self.tx
+    }
+
+    /// The account making the change, if it is one.
+    pub fn actor_id(&self) -> Option<uuid::Uuid> {
+        self.actor.id
     }
 
     /// The time of the change (one instant for all it writes).

@@ -1,7 +1,6 @@
 //! Violations and sanctions: the bureau records a violation of an institution with its sanction;
 //! a suspension or cancellation acts through the institution lifecycle in the same transaction.
 
-use crate::audit;
 use crate::auth::Caller;
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
@@ -9,12 +8,12 @@ use crate::extract::{ApiJson, ApiQuery, ListBody};
 use crate::i18n::{self, Lang, Rule};
 use crate::routes::institutions;
 use crate::state::AppState;
+use crate::use_case;
 use crate::validate::Errors;
 use crate::views::institution::InstitutionView;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::Role;
-use domain::institution::LifecycleAction;
 use domain::supervision::SANCTIONS;
 use persistence::entity::violation;
 use persistence::repo;
@@ -122,45 +121,19 @@ pub async fn record(
     }
     errors.finish()?;
     let description = description.unwrap_or_default();
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let current = repo::institution::find(&tx, *id).await?.ok_or_else(ApiError::not_found)?;
-    let action = match req.sanction.as_str() {
-        "suspension" => Some(LifecycleAction::Suspend),
-        "cancellation" => Some(LifecycleAction::Cancel),
-        _ => None,
-    };
-    let v = violation::Model {
-        id: Uuid::now_v7(),
-        institution_id: current.id,
+    let new = use_case::supervision::NewViolation {
+        institution_id: *id,
         occurred_on: req.occurred_on,
-        description: description.clone(),
-        sanction: req.sanction.clone(),
+        description,
+        sanction: req.sanction,
         complaint_id: req.complaint_id,
         inspection_task_id: req.inspection_task_id,
-        recorded_by: caller.id(),
-        recorded_at: now,
     };
-    repo::supervision::insert_violation(&tx, v.clone()).await?;
-    let institution = match action {
-        Some(a) => {
-            let reason = format!("violation {}", v.id);
-            institutions::apply_lifecycle(&tx, &ctx, &caller, current, a, &reason, today, now).await?
-        }
-        None => current,
-    };
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "violation.recorded",
-        ("institution", institution.id.to_string()),
-        serde_json::json!({"violation_id": v.id, "occurred_on": v.occurred_on, "sanction": v.sanction}),
-        now,
-    )
+    let (v, institution) = use_case::run(&state, caller.actor(), async |change| {
+        use_case::supervision::record_violation(change, new).await
+    })
     .await?;
-    let inst = crate::views::institution::view(&tx, institution, today, ctx.lang).await?;
-    tx.commit().await?;
+    let inst = crate::views::institution::view(&state.db, institution, today, ctx.lang).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/institutions/{}/violations", inst.id)))
         .json(ViolationRecorded { violation: view(v, ctx.lang), institution: inst }))
