@@ -1,22 +1,20 @@
 //! Reporting a batch's certificate data to the centre (R30), exports in the columns the national
 //! platform takes (CSV, XLSX), and the batch's PDFs as one ZIP.
 
-use crate::audit;
 use crate::auth::Caller;
-use crate::context::RequestContext;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::i18n::{Name, Problem};
 use crate::routes::plans;
 use crate::spreadsheet;
 use crate::state::AppState;
+use crate::use_case;
 use crate::zip_stream;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use domain::Role;
 use persistence::entity::{certificate, plan};
 use persistence::repo;
-use persistence::sea_orm::ActiveValue::Set;
 use serde::{Deserialize, Serialize};
 use std::io::Write as _;
 use utoipa::{IntoParams, ToSchema};
@@ -40,13 +38,6 @@ fn report_of(p: &plan::Model, n: usize) -> CertificateReport {
     }
 }
 
-fn wrong(action: &'static str, p: &plan::Model) -> ApiError {
-    let phase = crate::i18n::group_code("plan_phase", &p.phase).map_or("reviewed", |(_, c)| c);
-    ApiError::new(Problem::WrongStatus)
-        .with_name("action", Name::Code("result_action", action))
-        .with_name("status", Name::Code("plan_phase", phase))
-}
-
 /// Report the batch's certificate data to the centre (the institution), once certificates are
 /// issued (R30). Reporting again after more issuance updates the date.
 #[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),
@@ -56,34 +47,14 @@ fn wrong(action: &'static str, p: &plan::Model) -> ApiError {
 pub async fn report(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
     let (p, _) = plans::load(&state.db, &caller, *id).await?;
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let n = repo::certificate::of_plan(&tx, p.id).await?.len();
-    let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
-    if n == 0 {
-        return Err(wrong("report", &current));
-    }
-    let version = current.version;
-    let mut m: plan::ActiveModel = current.into();
-    m.certificates_reported_at = Set(Some(now));
-    m.certificates_acknowledged_at = Set(None);
-    let saved = repo::plan::save(&tx, m, version, now).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "certificate.data_reported",
-        ("plan", p.id.to_string()),
-        serde_json::json!({"certificates": n}),
-        now,
-    )
+    let (saved, n) = use_case::run(&state, caller.actor(), async |change| {
+        use_case::certificates::report_data(change, p.id).await
+    })
     .await?;
-    tx.commit().await?;
     Ok(HttpResponse::Ok().json(report_of(&saved, n)))
 }
 
@@ -95,33 +66,14 @@ pub async fn report(
 pub async fn acknowledge(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Centre])?;
     let (p, _) = plans::load(&state.db, &caller, *id).await?;
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
-    if current.certificates_reported_at.is_none() {
-        return Err(wrong("review", &current));
-    }
-    let n = repo::certificate::of_plan(&tx, p.id).await?.len();
-    let version = current.version;
-    let mut m: plan::ActiveModel = current.into();
-    m.certificates_acknowledged_at = Set(Some(now));
-    let saved = repo::plan::save(&tx, m, version, now).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "certificate.data_acknowledged",
-        ("plan", p.id.to_string()),
-        serde_json::json!({"certificates": n}),
-        now,
-    )
+    let (saved, n) = use_case::run(&state, caller.actor(), async |change| {
+        use_case::certificates::acknowledge_data(change, p.id).await
+    })
     .await?;
-    tx.commit().await?;
     Ok(HttpResponse::Ok().json(report_of(&saved, n)))
 }
 
@@ -186,7 +138,6 @@ fn row(c: &certificate::Model, institution_code: &str) -> [String; 13] {
 pub async fn export(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
     id: web::Path<Uuid>,
     query: ApiQuery<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -195,7 +146,7 @@ pub async fn export(
     let certs = repo::certificate::of_plan(&state.db, p.id).await?;
     if matches!(query.0.format.as_str(), "csv" | "xlsx") {
         // It holds full ID numbers: who took which, in the audit log.
-        exported(&state, &caller, &ctx, p.id, &query.0.format, certs.len()).await?;
+        exported(&state, &caller, p.id, &query.0.format, certs.len()).await?;
     }
     let mut rows: Vec<Vec<String>> = vec![COLUMNS.iter().map(|c| (*c).to_owned()).collect()];
     rows.extend(certs.iter().map(|c| row(c, &i.code).to_vec()));
@@ -237,25 +188,14 @@ pub async fn export(
 async fn exported(
     state: &AppState,
     caller: &Caller,
-    ctx: &RequestContext,
     plan: Uuid,
     format: &str,
     certificates: usize,
 ) -> Result<(), ApiError> {
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    audit::record(
-        &tx,
-        ctx,
-        caller,
-        "certificates.exported",
-        ("plan", plan.to_string()),
-        serde_json::json!({"format": format, "certificates": certificates, "full_id_numbers": true}),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    use_case::run(state, caller.actor(), async |change| {
+        use_case::certificates::exported(change, plan, format, certificates)
+    })
+    .await
 }
 
 /// Every e-certificate of a batch as PDFs in one ZIP (institution, centre, bureau).
@@ -265,14 +205,13 @@ async fn exported(
 pub async fn zip_batch(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School, Role::Centre, Role::Bureau])?;
     let (p, _) = plans::load(&state.db, &caller, *id).await?;
     let certs = repo::certificate::of_plan(&state.db, p.id).await?;
     // The PDFs show full ID numbers: who took which, in the audit log.
-    exported(&state, &caller, &ctx, p.id, "pdf_zip", certs.len()).await?;
+    exported(&state, &caller, p.id, "pdf_zip", certs.len()).await?;
     let public_url = state.public_url.clone();
     let dir = state.attachments_dir.clone();
     // Written as it is read: one PDF at a time, through a bounded queue (crate::zip_stream).

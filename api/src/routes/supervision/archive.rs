@@ -3,14 +3,13 @@
 //! were uploaded, a `manifest.json` and a `SHA256SUMS` file (`sha256sum -c SHA256SUMS` checks
 //! it). Records under retention are never deleted (database triggers, see migration 10).
 
-use crate::audit;
 use crate::auth::Caller;
-use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::ApiQuery;
 use crate::i18n::Rule;
 use crate::routes::institutions;
 use crate::state::AppState;
+use crate::use_case;
 use crate::zip_stream;
 use actix_web::{HttpResponse, get, web};
 use chrono::Datelike;
@@ -118,7 +117,6 @@ manifest.json, SHA256SUMS     每个文件的SHA-256 / every file's SHA-256: `sh
 pub async fn archive(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
     id: web::Path<Uuid>,
     query: ApiQuery<ArchiveQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -224,18 +222,11 @@ pub async fn archive(
     files.push(("audit.json".into(), json_bytes(&audit_events)?));
     let now = state.clock.now();
     // Recorded before the first byte leaves: once the ZIP streams, it cannot be taken back.
-    let tx = persistence::begin_write(&state.db).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "archive.exported",
-        ("institution", i.id.to_string()),
-        serde_json::json!({"year": year, "plans": plans_in_year, "files": files.len() + disk.len() + 2, "full_id_numbers": full_id_numbers}),
-        now,
-    )
+    let summary = serde_json::json!({"year": year, "plans": plans_in_year, "files": files.len() + disk.len() + 2, "full_id_numbers": full_id_numbers});
+    use_case::run(&state, caller.actor(), async |change| {
+        use_case::supervision::archive_exported(change, i.id, summary)
+    })
     .await?;
-    tx.commit().await?;
     let dir = state.attachments_dir.clone();
     let code = i.code.clone();
     let generated_at = now;

@@ -2,7 +2,6 @@
 //! list is public.
 
 use super::query_errors;
-use crate::audit;
 use crate::auth::Caller;
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
@@ -10,6 +9,8 @@ use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
 use crate::i18n::{self, Lang, Name, Problem, Rule};
 use crate::routes::institutions;
 use crate::state::AppState;
+use crate::use_case;
+use crate::use_case::supervision::MAX_FEES;
 use crate::validate::Errors;
 use crate::views::institution::status_on;
 use actix_web::{HttpResponse, get, put, web};
@@ -26,8 +27,6 @@ use uuid::Uuid;
 /// Fields a list here can be sorted by (`sort`).
 const SORTABLE: &[&str] = &["occupation_code", "level", "amount_fen", "published_at"];
 
-/// The most rows one fee list may hold.
-const MAX_FEES: usize = 500;
 /// The largest fee: 1,000,000 yuan, in fen.
 const MAX_FEN: i64 = 100_000_000;
 
@@ -115,19 +114,6 @@ async fn views(
     Ok(out)
 }
 
-/// The ETag of an institution's fee list: its stored content.
-async fn fees_etag(db: &impl persistence::ConnectionTrait, institution_id: Uuid) -> Result<String, ApiError> {
-    let page = repo::PageRequest { page: 1, per_page: MAX_FEES as u64, sort: None };
-    let rows: Vec<(String, String, i64, Option<String>)> =
-        repo::supervision::fees(db, Some(vec![institution_id]), None, None, page)
-            .await?
-            .items
-            .into_iter()
-            .map(|f| (f.occupation_code, f.level, f.amount_fen, f.basis))
-            .collect();
-    Ok(crate::precondition::content_etag(&rows))
-}
-
 /// An institution's published fee list with its ETag (those who may see the institution).
 #[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The fee list", body = Vec<FeeView>)))]
@@ -141,7 +127,7 @@ pub async fn get(
     let i = institutions::load(&state.db, &caller, *id).await?;
     let page = repo::PageRequest { page: 1, per_page: MAX_FEES as u64, sort: None };
     let rows = repo::supervision::fees(&state.db, Some(vec![i.id]), None, None, page).await?;
-    let etag = fees_etag(&state.db, i.id).await?;
+    let etag = use_case::supervision::fees_etag(&state.db, i.id).await?;
     Ok(HttpResponse::Ok().insert_header(("ETag", etag)).json(views(&state.db, rows.items, ctx.lang).await?))
 }
 
@@ -215,26 +201,16 @@ pub async fn publish(
         .iter()
         .map(|r| serde_json::json!({"occupation_code": r.occupation_code, "level": r.level, "amount_fen": r.amount_fen}))
         .collect();
-    let tx = persistence::begin_write(&state.db).await?;
-    // The institution row is locked first, so two lists sent at once are compared in turn.
-    persistence::lock_row(&tx, "institutions", "id", i.id.into()).await?;
-    crate::precondition::check_if_match(&http, &fees_etag(&tx, i.id).await?)?;
-    repo::supervision::replace_fees(&tx, i.id, rows).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "fees.published",
-        ("institution", i.id.to_string()),
-        serde_json::json!({"fees": summary}),
-        now,
-    )
+    let if_match = http
+        .headers()
+        .get(actix_web::http::header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let (saved, etag) = use_case::run(&state, caller.actor(), async |change| {
+        use_case::supervision::publish_fees(change, i.id, rows, summary, if_match.as_deref()).await
+    })
     .await?;
-    let page = repo::PageRequest { page: 1, per_page: MAX_FEES as u64, sort: None };
-    let saved = repo::supervision::fees(&tx, Some(vec![i.id]), None, None, page).await?;
-    let out = views(&tx, saved.items, ctx.lang).await?;
-    let etag = fees_etag(&tx, i.id).await?;
-    tx.commit().await?;
+    let out = views(&state.db, saved, ctx.lang).await?;
     Ok(HttpResponse::Ok().insert_header(("ETag", etag)).json(out))
 }
 
