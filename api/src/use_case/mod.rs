@@ -18,6 +18,7 @@ pub mod certificates;
 pub mod institutions;
 pub mod integration;
 pub mod occupations;
+pub mod ratings;
 pub mod schools;
 pub mod supervision;
 pub mod users;

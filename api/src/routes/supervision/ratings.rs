@@ -3,7 +3,6 @@
 //! violations, returned and late reports. The bureau may adjust a score (±20) with a recorded
 //! reason, then publishes the year; published ratings no longer change.
 
-use crate::audit;
 use crate::auth::Caller;
 use crate::clock::china_standard_time;
 use crate::context::RequestContext;
@@ -11,10 +10,11 @@ use crate::error::{ApiError, FieldError};
 use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
 use crate::i18n::{self, Lang, Problem, Rule};
 use crate::state::AppState;
+use crate::use_case;
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use domain::Role;
-use domain::supervision::{self as rules, LATE_REPORT_DAYS, MAX_ADJUSTMENT, RatingInputs};
+use domain::supervision::{MAX_ADJUSTMENT, RatingInputs};
 use persistence::entity::integrity_rating;
 use persistence::repo;
 use serde::{Deserialize, Serialize};
@@ -150,107 +150,11 @@ pub async fn compute(
     let period = *period;
     check_period(&state, period)?;
     let (from, to) = year_bounds(period)?;
-    let now = state.clock.now();
-    let last_day = NaiveDate::from_ymd_opt(period, 12, 31).ok_or_else(|| ApiError::internal("bad year"))?;
-    let first_day = NaiveDate::from_ymd_opt(period, 1, 1).ok_or_else(|| ApiError::internal("bad year"))?;
-    let tx = persistence::begin_write(&state.db).await?;
-    let existing: HashMap<Uuid, integrity_rating::Model> = repo::supervision::ratings(&tx, period, false)
-        .await?
-        .into_iter()
-        .map(|r| (r.institution_id, r))
-        .collect();
-    if existing.values().any(|r| r.published_at.is_some()) {
-        return Err(ApiError::new(Problem::RatingsPublished).with("period", period));
-    }
-    let mut inputs: HashMap<Uuid, RatingInputs> = HashMap::new();
-    // Institutions whose validity overlaps the year and that were not cancelled before it began.
-    for i in repo::institution::all(&tx).await? {
-        let cancelled_before = i.status == "cancelled" && i.updated_at < from;
-        if i.valid_from <= last_day && i.valid_until >= first_day && !cancelled_before {
-            inputs.insert(i.id, RatingInputs::default());
-        }
-    }
-    for t in repo::supervision::results_between(&tx, from, to).await? {
-        if let Some(x) = inputs.get_mut(&t.institution_id) {
-            match t.result.as_deref() {
-                Some("pass") => x.inspections_passed += 1,
-                Some("rectify") => x.inspections_rectify += 1,
-                Some("fail") => x.inspections_failed += 1,
-                _ => {}
-            }
-        }
-    }
-    for c in repo::supervision::upheld_complaints_between(&tx, from, to).await? {
-        if let Some(x) = inputs.get_mut(&c.institution_id) {
-            x.complaints_upheld += 1;
-        }
-    }
-    for v in repo::supervision::violations_between(&tx, first_day, last_day).await? {
-        if let Some(x) = inputs.get_mut(&v.institution_id) {
-            match v.sanction.as_str() {
-                "warning" => x.warnings += 1,
-                "suspension" => x.suspensions += 1,
-                "cancellation" => x.cancellations += 1,
-                _ => x.violations_without_sanction += 1,
-            }
-        }
-    }
-    for id in repo::supervision::returned_reports_between(&tx, from, to).await? {
-        if let Some(x) = inputs.get_mut(&id) {
-            x.reports_returned += 1;
-        }
-    }
-    // A batch is late when its certificate data reached the centre more than 30 days after its
-    // first certificate, or had not reached it 30 days after (counted up to now or the year's end).
-    let horizon = now.min(to);
-    for b in repo::supervision::batch_reports(&tx).await? {
-        if b.first_issued < from || b.first_issued >= to {
-            continue;
-        }
-        let deadline = b.first_issued + Duration::days(LATE_REPORT_DAYS);
-        let late = match b.reported_at {
-            Some(r) => r > deadline,
-            None => horizon > deadline,
-        };
-        if late && let Some(x) = inputs.get_mut(&b.institution_id) {
-            x.reports_late += 1;
-        }
-    }
-    let mut n = 0;
-    for (id, i) in inputs {
-        let computed = i.score();
-        let prior = existing.get(&id);
-        let adjustment = prior.map_or(0, |p| p.adjustment);
-        let score = rules::adjusted(computed, adjustment);
-        let row = integrity_rating::Model {
-            period,
-            institution_id: id,
-            computed_score: computed,
-            inputs: serde_json::to_value(&i).map_err(ApiError::internal)?,
-            adjustment,
-            adjustment_reason: prior.and_then(|p| p.adjustment_reason.clone()),
-            score,
-            grade: rules::grade(score).into(),
-            computed_at: now,
-            published_at: None,
-            version: 1,
-        };
-        repo::supervision::put_rating(&tx, row, prior.map(|p| p.version)).await?;
-        n += 1;
-    }
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "ratings.computed",
-        ("integrity_period", period.to_string()),
-        serde_json::json!({"institutions": n}),
-        now,
-    )
+    let rows = use_case::run(&state, caller.actor(), async |change| {
+        use_case::ratings::compute(change, period, from, to).await
+    })
     .await?;
-    let rows = repo::supervision::ratings(&tx, period, false).await?;
-    let out = views(&tx, rows, ctx.lang).await?;
-    tx.commit().await?;
+    let out = views(&state.db, rows, ctx.lang).await?;
     Ok(HttpResponse::Ok().json(out))
 }
 
@@ -299,36 +203,12 @@ pub async fn adjust(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let r = repo::supervision::rating(&tx, period, id).await?.ok_or_else(ApiError::not_found)?;
-    if r.published_at.is_some() {
-        return Err(ApiError::new(Problem::RatingsPublished).with("period", period));
-    }
-    let score = rules::adjusted(r.computed_score, b.adjustment);
-    let before = r.score;
-    let version = r.version;
-    let row = integrity_rating::Model {
-        adjustment: b.adjustment,
-        adjustment_reason: reason.clone(),
-        score,
-        grade: rules::grade(score).into(),
-        ..r
-    };
-    repo::supervision::put_rating(&tx, row, Some(version)).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "rating.adjusted",
-        ("institution", id.to_string()),
-        serde_json::json!({"period": period, "adjustment": b.adjustment, "reason": reason, "score_before": before, "score": score}),
-        now,
-    )
+    let reason = reason.unwrap_or_default();
+    let saved = use_case::run(&state, caller.actor(), async |change| {
+        use_case::ratings::adjust(change, period, id, b.adjustment, reason).await
+    })
     .await?;
-    let saved = repo::supervision::rating(&tx, period, id).await?.ok_or_else(ApiError::not_found)?;
-    let mut v = views(&tx, vec![saved], ctx.lang).await?;
-    tx.commit().await?;
+    let mut v = views(&state.db, vec![saved], ctx.lang).await?;
     v.pop().map(|v| HttpResponse::Ok().json(v)).ok_or_else(ApiError::not_found)
 }
 
@@ -347,32 +227,14 @@ pub struct Published {
 pub async fn publish(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
     period: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
     let period = *period;
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let existing = repo::supervision::ratings(&tx, period, false).await?;
-    if existing.is_empty() {
-        return Err(ApiError::new(Problem::NothingToPublish).with("period", period));
-    }
-    let n = repo::supervision::publish_ratings(&tx, period, now).await?;
-    if n == 0 {
-        return Err(ApiError::new(Problem::RatingsPublished).with("period", period));
-    }
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "ratings.published",
-        ("integrity_period", period.to_string()),
-        serde_json::json!({"institutions": n}),
-        now,
-    )
+    let n = use_case::run(&state, caller.actor(), async |change| {
+        use_case::ratings::publish(change, period).await
+    })
     .await?;
-    tx.commit().await?;
     Ok(HttpResponse::Ok().json(Published { period, published: n }))
 }
 
