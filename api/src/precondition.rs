@@ -19,7 +19,13 @@ pub fn content_etag(v: &impl serde::Serialize) -> String {
 
 /// Checks `If-Match` against the current ETag: 428 when missing, 412 when stale.
 pub fn check_if_match(req: &HttpRequest, current: &str) -> Result<(), ApiError> {
-    matches(req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()), current)
+    matches(if_match(req).as_deref(), current)
+}
+
+/// The request's `If-Match` value, for a check made later inside a change ([`matches`]); a
+/// value that is not text counts as missing.
+pub fn if_match(req: &HttpRequest) -> Option<String> {
+    req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
 /// Checks a given `If-Match` value against the current ETag: 428 when there is none, 412 when

@@ -84,7 +84,7 @@ pub async fn login(
             username: Some(u.username.clone()),
             role: Some(u.role.clone()),
         },
-        None => repo::audit::Actor { id: None, username: None, role: None },
+        None => repo::audit::Actor::nobody(),
     };
     let outcome = use_case::run(&state, actor, async |change| {
         use_case::auth::sign_in(change, &attempt, usable.as_ref(), matches).await

@@ -228,8 +228,7 @@ pub async fn publish(
             name: d.name.trim().to_owned(),
         })
         .collect();
-    let if_match =
-        req.headers().get(actix_web::http::header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let if_match = crate::precondition::if_match(&req);
     let source = source.unwrap_or_default();
     let v = use_case::run(&state, caller.actor(), async |change| {
         use_case::calendar::publish(change, year, rows, source, if_match.as_deref()).await

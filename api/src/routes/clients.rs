@@ -180,11 +180,6 @@ pub struct ClientCredentials {
     pub scope: Option<String>,
 }
 
-/// A token request is made by no account (the client, once known, is named in the event).
-fn nobody() -> persistence::repo::audit::Actor {
-    persistence::repo::audit::Actor { id: None, username: None, role: None }
-}
-
 fn invalid_client() -> ApiError {
     ApiError::new(Problem::InvalidClient)
 }
@@ -244,7 +239,7 @@ pub async fn token(
         .filter(|c| c.revoked_at.is_none())
         .filter(|c| constant_time_eq(&sha256_hex(&secret), &c.secret_hash));
     let Some(client) = client else {
-        use_case::run(&state, nobody(), async |change| {
+        use_case::run(&state, persistence::repo::audit::Actor::nobody(), async |change| {
             use_case::integration::refused_token(change, &attempt).await
         })
         .await?;
@@ -262,7 +257,7 @@ pub async fn token(
     }
     let scope = asked.join(" ");
     let now = state.clock.now();
-    use_case::run(&state, nobody(), async |change| {
+    use_case::run(&state, persistence::repo::audit::Actor::nobody(), async |change| {
         use_case::integration::granted_token(change, &attempt, &client, &scope).await
     })
     .await?;

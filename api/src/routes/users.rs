@@ -9,6 +9,7 @@ use crate::state::AppState;
 use crate::use_case;
 use crate::validate::Errors;
 pub use crate::views::user::UserView;
+use crate::views::user::etag;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use domain::Role;
@@ -21,11 +22,6 @@ use uuid::Uuid;
 
 /// Fields a list here can be sorted by (`sort`).
 const SORTABLE: &[&str] = &["username", "role", "created_at"];
-
-/// The `ETag` of a user version.
-fn etag(version: i32) -> String {
-    format!("\"u{version}\"")
-}
 
 /// A new account.
 #[derive(Deserialize, ToSchema)]
@@ -290,7 +286,7 @@ pub async fn update(
     caller.require(&[Role::Bureau])?;
     let id = id.into_inner();
     let existing = repo::user::find(&state.db, id).await?.ok_or_else(ApiError::not_found)?;
-    let if_match = req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let if_match = crate::precondition::if_match(&req);
     let Some(if_match) = if_match else { return Err(ApiError::new(Problem::PreconditionRequired)) };
     let change = body.0;
 
@@ -338,16 +334,6 @@ pub async fn update(
         None => None,
     };
 
-    let version = match if_match.trim() {
-        "*" => None,
-        given => Some(
-            given
-                .strip_prefix("\"u")
-                .and_then(|v| v.strip_suffix('"'))
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(-1),
-        ),
-    };
     let account = use_case::users::AccountChange {
         display_name,
         disabled: change.disabled,
@@ -355,7 +341,7 @@ pub async fn update(
         binding,
     };
     let saved = use_case::run(&state, caller.actor(), async |c| {
-        use_case::users::change(c, id, version, account).await
+        use_case::users::change(c, id, &if_match, account).await
     })
     .await?;
     let view = UserView::load(&state.db, saved, ctx.lang).await?;

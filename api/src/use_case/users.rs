@@ -64,18 +64,17 @@ pub struct AccountChange {
     pub binding: Option<(Role, Option<String>)>,
 }
 
-/// Changes account `id` if it is still at `version` (`None`: whatever its version; 412
-/// otherwise). A new password, a role or district change, or disabling it ends its tokens for
+/// Changes account `id` if `if_match` is its current ETag (or `*`; 412 otherwise). A new password, a role or district change, or disabling it ends its tokens for
 /// good (enabling it again does not revive them).
 pub async fn change(
     change: &mut Change,
     id: Uuid,
-    version: Option<i32>,
+    if_match: &str,
     c: AccountChange,
 ) -> Result<user::Model, ApiError> {
     // Re-read inside the transaction: the version check and the write see the same row.
     let current = repo::user::find(change.db(), id).await?.ok_or_else(ApiError::not_found)?;
-    if version.is_some_and(|v| v != current.version) {
+    if if_match.trim() != "*" && if_match.trim() != crate::views::user::etag(current.version) {
         return Err(ApiError::new(Problem::PreconditionFailed));
     }
     let mut summary = serde_json::Map::new();

@@ -63,3 +63,8 @@ impl UserView {
         })
     }
 }
+
+/// The `ETag` of a user version.
+pub fn etag(version: i32) -> String {
+    format!("\"u{version}\"")
+}

@@ -23,6 +23,12 @@ impl Actor {
     pub fn system() -> Actor {
         Actor { id: None, username: Some("system".into()), role: None }
     }
+
+    /// No one yet: a change begun before its author is known (an unknown name signing in, a
+    /// machine client asking for a token), which names whoever it records explicitly.
+    pub fn nobody() -> Actor {
+        Actor { id: None, username: None, role: None }
+    }
 }
 
 /// An event to append. `summary` must never hold secrets or ID numbers.

@@ -303,7 +303,7 @@ pub async fn put_document(
     if caller.role != Role::School {
         return Err(ApiError::forbidden());
     }
-    let if_match = req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let if_match = crate::precondition::if_match(&req);
     let Some(if_match) = if_match else { return Err(ApiError::new(Problem::PreconditionRequired)) };
     next_status(&f, FilingAction::Edit)?;
     document::check_formats(&body.0).finish()?;

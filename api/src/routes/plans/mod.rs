@@ -442,7 +442,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
     let (p, i) = load(&state.db, &caller, *id).await?;
-    let if_match = req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let if_match = crate::precondition::if_match(&req);
     let Some(if_match) = if_match else { return Err(ApiError::new(Problem::PreconditionRequired)) };
     next(&p, PlanAction::Edit)?;
     let (occupations, sessions) = check_body(&state.db, &i, &body.0, p.id).await?;

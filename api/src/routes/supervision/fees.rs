@@ -201,11 +201,7 @@ pub async fn publish(
         .iter()
         .map(|r| serde_json::json!({"occupation_code": r.occupation_code, "level": r.level, "amount_fen": r.amount_fen}))
         .collect();
-    let if_match = http
-        .headers()
-        .get(actix_web::http::header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let if_match = crate::precondition::if_match(&http);
     let (saved, etag) = use_case::run(&state, caller.actor(), async |change| {
         use_case::supervision::publish_fees(change, i.id, rows, summary, if_match.as_deref()).await
     })
