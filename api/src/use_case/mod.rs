@@ -15,6 +15,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod certificates;
+pub mod filings;
 pub mod institutions;
 pub mod integration;
 pub mod occupations;

@@ -2,16 +2,15 @@
 //! SHA-256 recorded, stored under the attachment directory and served only to those who may see
 //! the application.
 
-use super::{FilingView, load, next_status, view};
-use crate::audit;
 use crate::auth::Caller;
-use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::ApiQuery;
-use crate::i18n::{Problem, Rule};
+use crate::i18n::{Lang, Problem, Rule};
 use crate::state::AppState;
 use crate::upload::{self as uploads, image};
+use crate::use_case::{self, filings};
 use crate::validate::Errors;
+use crate::views::filing::{self, FilingView};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use domain::Role;
 use domain::filing::FilingAction;
@@ -54,17 +53,17 @@ pub struct UploadQuery {
 pub async fn upload(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
+    lang: Lang,
     req: HttpRequest,
     id: web::Path<Uuid>,
     query: ApiQuery<UploadQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let (f, s) = load(&state.db, &caller, *id).await?;
+    let (f, _) = filing::load(&state.db, &caller, *id).await?;
     if caller.role != Role::School {
         return Err(ApiError::forbidden());
     }
-    next_status(&f, FilingAction::Edit)?;
+    filings::next_status(&f, FilingAction::Edit)?;
     let q = query.0;
     let mut errors = Errors::default();
     if crate::i18n::group_code("attachment_purpose", &q.purpose).is_none() {
@@ -125,49 +124,27 @@ pub async fn upload(
     .map_err(ApiError::internal)?
     .map_err(ApiError::internal)?;
 
-    let now = state.clock.now();
+    let a = attachment::Model {
+        id: attachment_id,
+        filing_id: f.id,
+        purpose: q.purpose.clone(),
+        file_name: file_name.unwrap_or_default(),
+        media_type: declared.clone(),
+        size_bytes: body_len(&path),
+        sha256,
+        storage_key,
+        uploaded_by: caller.id(),
+        created_at: state.clock.now(),
+    };
     let result = async {
-        let tx = persistence::begin_write(&state.db).await?;
-        // Still editable now, and the version moves on so a concurrent submission notices.
-        let current = repo::filing::find(&tx, f.id).await?.ok_or_else(ApiError::not_found)?;
-        next_status(&current, FilingAction::Edit)?;
-        let version = current.version;
-        let bumped = repo::filing::save(&tx, current.into(), version, now).await?;
-        let saved = repo::filing::insert_attachment(
-            &tx,
-            attachment::Model {
-                id: attachment_id,
-                filing_id: f.id,
-                purpose: q.purpose.clone(),
-                file_name: file_name.unwrap_or_default(),
-                media_type: declared.clone(),
-                size_bytes: body_len(&path),
-                sha256: sha256.clone(),
-                storage_key,
-                uploaded_by: caller.id(),
-                created_at: now,
-            },
-        )
-        .await?;
-        audit::record(
-            &tx,
-            &ctx,
-            &caller,
-            "filing.attachment_uploaded",
-            ("filing", f.id.to_string()),
-            serde_json::json!({"attachment_id": saved.id, "purpose": saved.purpose, "sha256": saved.sha256, "size_bytes": saved.size_bytes}),
-            now,
-        )
-        .await?;
-        let v = view::build(&tx, &caller, bumped, &s, ctx.lang).await?;
-        tx.commit().await?;
-        Ok::<_, ApiError>(v)
+        let bumped = use_case::run(&state, caller.actor(), async |c| filings::attach(c, a).await).await?;
+        filing::of(&state.db, &caller, bumped, lang).await
     }
     .await;
     match result {
         Ok(v) => Ok(HttpResponse::Created()
             .insert_header(("Location", format!("/api/v1/filings/{}/attachments/{attachment_id}", f.id)))
-            .insert_header(("ETag", super::etag(v.version)))
+            .insert_header(("ETag", filing::etag(v.version)))
             .json(v)),
         Err(e) => {
             // Nothing was recorded: do not keep an orphan file.
@@ -195,7 +172,7 @@ pub async fn download(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, attachment_id) = path.into_inner();
-    let (f, _) = load(&state.db, &caller, id).await?;
+    let (f, _) = filing::load(&state.db, &caller, id).await?;
     let a = repo::filing::attachment(&state.db, attachment_id)
         .await?
         .filter(|a| a.filing_id == f.id)

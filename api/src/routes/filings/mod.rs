@@ -3,23 +3,20 @@
 
 pub mod attachments;
 pub mod decision;
-pub mod document;
-pub mod view;
 pub mod workflow;
 
-use crate::audit;
 use crate::auth::Caller;
-use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
-use crate::i18n::{Name, Problem, Rule};
+use crate::i18n::{Lang, Problem, Rule};
 use crate::state::AppState;
+use crate::use_case::{self, filings};
+use crate::views::filing::{self, FilingView, document};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use document::FilingDocument;
 use domain::Role;
-use domain::filing::{FilingAction, FilingStatus, transition};
-use persistence::entity::{filing, school};
+use domain::filing::{FilingAction, FilingStatus};
 use persistence::repo;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -27,64 +24,6 @@ use uuid::Uuid;
 
 /// Fields a list here can be sorted by (`sort`).
 const SORTABLE: &[&str] = &["created_at", "submitted_at", "status"];
-pub use view::FilingView;
-
-/// The findings of a technical evaluation, one per condition of notice 一.
-#[derive(Debug, Clone, serde::Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EvaluationFindings {
-    /// 1: department, full-time staff, experts, examiners (≥ 3 per occupation) and supervisors.
-    pub organisation_and_people: Finding,
-    /// 2: sites, facilities, instruments and video monitoring, meeting safety requirements.
-    pub sites_and_equipment: Finding,
-    /// 3: question bank or test resources and the ability to build them.
-    pub question_bank: Finding,
-    /// 4: stable funding; not for profit.
-    pub funding: Finding,
-}
-
-/// One condition's finding.
-#[derive(Debug, Clone, serde::Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Finding {
-    /// Whether the condition is met.
-    pub met: bool,
-    pub comment: String,
-}
-
-/// The `ETag` of a filing version.
-pub fn etag(version: i32) -> String {
-    format!("\"f{version}\"")
-}
-
-/// Loads an application and its school, answering 404 when the caller may not see it.
-pub async fn load(
-    db: &impl persistence::ConnectionTrait,
-    caller: &Caller,
-    id: Uuid,
-) -> Result<(filing::Model, school::Model), ApiError> {
-    let f = repo::filing::find(db, id).await?.ok_or_else(ApiError::not_found)?;
-    let s = repo::school::find(db, f.school_id).await?.ok_or_else(ApiError::not_found)?;
-    if !view::may_see(db, caller, &f, &s).await? {
-        return Err(ApiError::not_found());
-    }
-    Ok((f, s))
-}
-
-/// The status of a stored application.
-pub fn status_of(f: &filing::Model) -> Result<FilingStatus, ApiError> {
-    FilingStatus::from_code(&f.status).ok_or_else(|| ApiError::internal("unknown filing status in database"))
-}
-
-/// Applies the workflow: the next status, or 409 naming the current one.
-pub fn next_status(f: &filing::Model, action: FilingAction) -> Result<FilingStatus, ApiError> {
-    let current = status_of(f)?;
-    transition(current, action).map_err(|e| {
-        ApiError::new(Problem::WrongStatus)
-            .with_name("action", Name::Code("filing_action", e.action.code()))
-            .with_name("status", Name::Code("filing_status", e.current.code()))
-    })
-}
 
 /// A new application.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -110,82 +49,18 @@ pub struct NewFiling {
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
+    lang: Lang,
     body: ApiJson<NewFiling>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
     let school_id = caller.user.school_id.ok_or_else(ApiError::forbidden)?;
-    let kind = body.0.kind;
-    if !matches!(kind.as_str(), "initial" | "renewal") {
-        return Err(ApiError::validation(vec![
-            FieldError::new("kind", Rule::NotOneOf).with("allowed", "initial, renewal"),
-        ]));
-    }
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let s = repo::school::find(&tx, school_id).await?.ok_or_else(ApiError::not_found)?;
-    if !repo::filing::open_of_school(&tx, school_id).await?.is_empty() {
-        return Err(
-            ApiError::new(Problem::AlreadyExists).with_name("what", Name::Code("filing_kind", "initial"))
-        );
-    }
-    let live = repo::institution::live_of_school(&tx, school_id).await?;
-    let institution_id = match (kind.as_str(), &live) {
-        ("renewal", Some(i)) => Some(i.id),
-        ("renewal", None) => {
-            return Err(ApiError::validation(vec![FieldError::new("kind", Rule::UnknownInstitution)]));
-        }
-        (_, Some(_)) => {
-            return Err(ApiError::validation(vec![FieldError::new("kind", Rule::AlreadyFiled)]));
-        }
-        _ => None,
-    };
-    let mut doc = FilingDocument::default();
-    doc.basic.name = Some(live.as_ref().map_or_else(|| s.name.clone(), |i| i.name.clone()));
-    doc.basic.registered_address = Some(s.registered_address.clone());
-    doc.basic.office_address = Some(s.office_address.clone());
-    doc.basic.credit_code = Some(s.credit_code.clone());
-    doc.basic.old_station_code = s.old_station_code.clone();
-    doc.basic.legal_representative = Some(s.legal_representative.clone());
-    doc.basic.legal_representative_position = s.legal_representative_position.clone();
-    doc.basic.contact_name = s.contact_name.clone();
-    doc.basic.email = s.email.clone();
-    let document = serde_json::to_value(&doc).map_err(ApiError::internal)?;
-    let saved = repo::filing::insert(
-        &tx,
-        filing::Model {
-            id: Uuid::now_v7(),
-            school_id,
-            kind: kind.clone(),
-            institution_id,
-            status: FilingStatus::Draft.code().into(),
-            round: 1,
-            document,
-            submitted_at: None,
-            decided_at: None,
-            decision_opinion: None,
-            valid_until: None,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        },
-    )
-    .await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "filing.created",
-        ("filing", saved.id.to_string()),
-        serde_json::json!({"kind": kind}),
-        now,
-    )
-    .await?;
-    let v = view::build(&tx, &caller, saved, &s, ctx.lang).await?;
-    tx.commit().await?;
+    let saved =
+        use_case::run(&state, caller.actor(), async |c| filings::open(c, school_id, &body.0.kind).await)
+            .await?;
+    let v = filing::of(&state.db, &caller, saved, lang).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/filings/{}", v.id)))
-        .insert_header((header::ETAG, etag(v.version)))
+        .insert_header((header::ETAG, filing::etag(v.version)))
         .json(v))
 }
 
@@ -216,7 +91,7 @@ pub struct FilingQuery {
 pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
+    lang: Lang,
     query: ApiQuery<FilingQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
@@ -247,7 +122,7 @@ pub async fn list(
         let s = repo::school::find(&state.db, f.school_id)
             .await?
             .ok_or_else(|| ApiError::internal("filing without school"))?;
-        items.push(view::build(&state.db, &caller, f, &s, ctx.lang).await?);
+        items.push(filing::build(&state.db, &caller, f, &s, lang).await?);
     }
     Ok(HttpResponse::Ok().json(ListBody {
         items,
@@ -268,12 +143,12 @@ pub async fn list(
 pub async fn get(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
+    lang: Lang,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let (f, s) = load(&state.db, &caller, *id).await?;
-    let v = view::build(&state.db, &caller, f, &s, ctx.lang).await?;
-    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(v.version))).json(v))
+    let (f, s) = filing::load(&state.db, &caller, *id).await?;
+    let v = filing::build(&state.db, &caller, f, &s, lang).await?;
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, filing::etag(v.version))).json(v))
 }
 
 /// Replace the application's document (school, while `draft` or `returned`). Formats are
@@ -294,43 +169,23 @@ pub async fn get(
 pub async fn put_document(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
+    lang: Lang,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: ApiJson<FilingDocument>,
 ) -> Result<HttpResponse, ApiError> {
-    let (f, _) = load(&state.db, &caller, *id).await?;
+    let (f, _) = filing::load(&state.db, &caller, *id).await?;
     if caller.role != Role::School {
         return Err(ApiError::forbidden());
     }
     let if_match = crate::precondition::if_match(&req);
     let Some(if_match) = if_match else { return Err(ApiError::new(Problem::PreconditionRequired)) };
-    next_status(&f, FilingAction::Edit)?;
+    filings::next_status(&f, FilingAction::Edit)?;
     document::check_formats(&body.0).finish()?;
-    let document = serde_json::to_value(&body.0).map_err(ApiError::internal)?;
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let current = repo::filing::find(&tx, f.id).await?.ok_or_else(ApiError::not_found)?;
-    if if_match.trim() != "*" && if_match.trim() != etag(current.version) {
-        return Err(ApiError::new(Problem::PreconditionFailed));
-    }
-    next_status(&current, FilingAction::Edit)?;
-    let version = current.version;
-    let mut m: filing::ActiveModel = current.into();
-    m.document = persistence::sea_orm::ActiveValue::Set(document);
-    let saved = repo::filing::save(&tx, m, version, now).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "filing.document_saved",
-        ("filing", saved.id.to_string()),
-        serde_json::json!({"occupations": body.0.occupations.len(), "examiners": body.0.examiners.len()}),
-        now,
-    )
+    let saved = use_case::run(&state, caller.actor(), async |c| {
+        filings::save_document(c, f.id, &if_match, &body.0).await
+    })
     .await?;
-    let s = repo::school::find(&tx, saved.school_id).await?.ok_or_else(ApiError::not_found)?;
-    let v = view::build(&tx, &caller, saved, &s, ctx.lang).await?;
-    tx.commit().await?;
-    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(v.version))).json(v))
+    let v = filing::of(&state.db, &caller, saved, lang).await?;
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, filing::etag(v.version))).json(v))
 }

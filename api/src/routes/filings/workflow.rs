@@ -1,160 +1,30 @@
 //! Submission and the bureau's and experts' steps before the decision.
 
-use super::document::{self, FilingDocument};
-use super::{EvaluationFindings, FilingView, load, next_status, view};
-use crate::audit;
 use crate::auth::Caller;
-use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::ApiJson;
-use crate::i18n::{Name, Problem, Rule};
+use crate::i18n::{Lang, Rule};
 use crate::state::AppState;
+use crate::use_case::{self, filings};
 use crate::validate::Errors;
+use crate::views::filing::{self, EvaluationFindings, FilingView};
 use actix_web::{HttpResponse, post, web};
-use domain::filing::{
-    FilingAction, OccupationRowFacts, SubmissionFacts, SubmissionViolation, check_submission,
-};
-use domain::{Level, Role, SchoolType};
-use persistence::entity::{filing, filing_evaluation, school};
+use domain::Role;
+use persistence::entity::filing as stored;
 use persistence::repo;
-use persistence::sea_orm::ActiveValue::Set;
 use serde::Deserialize;
-use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// Gathers the facts the submission rules need and checks them all (R1–R5, R7).
-pub async fn check(
-    db: &impl persistence::ConnectionTrait,
-    f: &filing::Model,
-    s: &school::Model,
-) -> Result<Vec<FieldError>, ApiError> {
-    let doc: FilingDocument = serde_json::from_value(f.document.clone()).map_err(ApiError::internal)?;
-    let mut errors = document::check_formats(&doc).0;
-    let attachments: Vec<(Uuid, String)> =
-        repo::filing::attachments(db, f.id).await?.into_iter().map(|a| (a.id, a.purpose)).collect();
-    let mut missing = Vec::new();
-    for (field, rule) in document::missing_parts(&doc, &attachments) {
-        if rule == Rule::Missing {
-            missing.push(field);
-        } else {
-            errors.push(FieldError::new(field, rule));
-        }
-    }
-    let confirmed = repo::occupation::confirmed_access_codes(db).await?;
-    let mut names: HashMap<String, Option<String>> = HashMap::new();
-    let mut rows = Vec::new();
-    for r in &doc.occupations {
-        let code = r.occupation_code.clone().filter(|c| !c.trim().is_empty());
-        let level = r.level.as_deref().and_then(|l| l.parse::<Level>().ok());
-        let known = match &code {
-            Some(c) => {
-                if !names.contains_key(c) {
-                    let name = repo::occupation::find(db, c).await?.map(|o| o.name);
-                    names.insert(c.clone(), name);
-                }
-                names.get(c).is_some_and(Option::is_some)
-            }
-            None => false,
-        };
-        let has_standard = match (r.standard_id, &code, level) {
-            (Some(id), Some(c), Some(l)) => repo::standard::covers(db, id, c, l.code()).await?,
-            _ => false,
-        };
-        rows.push(OccupationRowFacts {
-            major: r.major.clone(),
-            access_type: code.as_ref().is_some_and(|c| confirmed.contains(c)),
-            occupation_code: code,
-            occupation_known: known,
-            level,
-            has_standard,
-        });
-    }
-    let others_open = repo::filing::open_of_school(db, f.school_id).await?.iter().any(|o| o.id != f.id);
-    let live = repo::institution::live_of_school(db, f.school_id).await?;
-    let facts = SubmissionFacts {
-        school_type: SchoolType::from_code(&s.school_type)
-            .ok_or_else(|| ApiError::internal("bad school type"))?,
-        rows,
-        preparatory_majors: doc
-            .majors
-            .iter()
-            .filter(|m| m.preparatory_technician_class)
-            .filter_map(|m| m.name.clone())
-            .collect(),
-        examiner_occupations: doc.examiners.iter().map(|e| e.occupation_codes.clone()).collect(),
-        missing,
-        already_filed: others_open || (f.kind == "initial" && live.is_some()),
-    };
-    for (field, v) in check_submission(&facts) {
-        let e = match v {
-            SubmissionViolation::LevelNotAllowed { level, school_type } => {
-                FieldError::new(field, Rule::LevelNotAllowed)
-                    .with_name("level", Name::Level(level))
-                    .with_name("school_type", Name::SchoolType(school_type))
-            }
-            SubmissionViolation::PreparatoryClassRequired { major } => {
-                FieldError::new(field, Rule::PreparatoryClassRequired).with("major", major)
-            }
-            SubmissionViolation::AccessTypeOccupation { occupation_code } => {
-                let name = names.get(&occupation_code).cloned().flatten().unwrap_or_default();
-                FieldError::new(field, Rule::AccessTypeOccupation)
-                    .with("code", occupation_code)
-                    .with("name", name)
-            }
-            SubmissionViolation::TooFewExaminers { occupation_code, count } => {
-                FieldError::new(field, Rule::TooFewExaminers)
-                    .with("code", occupation_code)
-                    .with("count", count)
-                    .with("min", domain::filing::MIN_EXAMINERS_PER_OCCUPATION)
-            }
-            SubmissionViolation::NoStandard => {
-                let i = field_index(&field);
-                let row = doc.occupations.get(i);
-                let code = row.and_then(|r| r.occupation_code.clone()).unwrap_or_default();
-                let level = row.and_then(|r| r.level.as_deref()).and_then(|l| l.parse::<Level>().ok());
-                let e = FieldError::new(field, Rule::NoStandard).with("code", code);
-                match level {
-                    Some(l) => e.with_name("level", Name::Level(l)),
-                    None => e.with("level", ""),
-                }
-            }
-            SubmissionViolation::UnknownOccupation { occupation_code } => {
-                FieldError::new(field, Rule::UnknownOccupation).with("code", occupation_code)
-            }
-            SubmissionViolation::Missing => FieldError::new(field, Rule::Missing),
-            SubmissionViolation::AlreadyFiled => FieldError::new(field, Rule::AlreadyFiled),
-        };
-        errors.push(e);
-    }
-    Ok(errors)
-}
-
-fn field_index(field: &str) -> usize {
-    field.split('[').nth(1).and_then(|r| r.split(']').next()).and_then(|n| n.parse().ok()).unwrap_or(0)
-}
-
-async fn finish(
-    tx: persistence::DatabaseTransaction,
+/// The application as a change left it, with its ETag.
+async fn respond(
+    state: &AppState,
     caller: &Caller,
-    ctx: &RequestContext,
-    saved: filing::Model,
+    saved: stored::Model,
+    lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
-    let s = repo::school::find(&tx, saved.school_id).await?.ok_or_else(ApiError::not_found)?;
-    let v = view::build(&tx, caller, saved, &s, ctx.lang).await?;
-    tx.commit().await?;
-    Ok(HttpResponse::Ok().insert_header(("ETag", super::etag(v.version))).json(v))
-}
-
-/// Re-reads the application inside the transaction and moves it with `action`.
-async fn reload_and_move(
-    tx: &persistence::DatabaseTransaction,
-    id: Uuid,
-    action: FilingAction,
-) -> Result<(filing::Model, domain::filing::FilingStatus), ApiError> {
-    let current = repo::filing::find(tx, id).await?.ok_or_else(ApiError::not_found)?;
-    let next = next_status(&current, action)?;
-    Ok((current, next))
+    let v = filing::of(&state.db, caller, saved, lang).await?;
+    Ok(HttpResponse::Ok().insert_header(("ETag", filing::etag(v.version))).json(v))
 }
 
 /// Submit the application (school). Every rule is checked and every violation reported at
@@ -174,43 +44,15 @@ async fn reload_and_move(
 pub async fn submit(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
+    lang: Lang,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let (f, s) = load(&state.db, &caller, *id).await?;
+    let (f, _) = filing::load(&state.db, &caller, *id).await?;
     if caller.role != Role::School {
         return Err(ApiError::forbidden());
     }
-    next_status(&f, FilingAction::Submit)?;
-    let errors = check(&state.db, &f, &s).await?;
-    if !errors.is_empty() {
-        let count = errors.len();
-        return Err(ApiError { errors, ..ApiError::new(Problem::SubmissionIncomplete) }.with("count", count));
-    }
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let (current, next) = reload_and_move(&tx, f.id, FilingAction::Submit).await?;
-    if current.version != f.version {
-        return Err(ApiError::new(Problem::PreconditionFailed));
-    }
-    repo::filing::insert_round(&tx, current.id, current.round, current.document.clone(), now).await?;
-    let version = current.version;
-    let round = current.round;
-    let mut m: filing::ActiveModel = current.into();
-    m.status = Set(next.code().into());
-    m.submitted_at = Set(Some(now));
-    let saved = repo::filing::save(&tx, m, version, now).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "filing.submitted",
-        ("filing", saved.id.to_string()),
-        serde_json::json!({"round": round}),
-        now,
-    )
-    .await?;
-    finish(tx, &caller, &ctx, saved).await
+    let saved = use_case::run(&state, caller.actor(), async |c| filings::submit(c, f.id).await).await?;
+    respond(&state, &caller, saved, lang).await
 }
 
 /// Accept a submitted application for evaluation (bureau).
@@ -227,29 +69,13 @@ pub async fn submit(
 pub async fn accept(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
+    lang: Lang,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
-    load(&state.db, &caller, *id).await?;
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let (current, next) = reload_and_move(&tx, *id, FilingAction::Accept).await?;
-    let version = current.version;
-    let mut m: filing::ActiveModel = current.into();
-    m.status = Set(next.code().into());
-    let saved = repo::filing::save(&tx, m, version, now).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "filing.accepted",
-        ("filing", saved.id.to_string()),
-        serde_json::json!({}),
-        now,
-    )
-    .await?;
-    finish(tx, &caller, &ctx, saved).await
+    filing::load(&state.db, &caller, *id).await?;
+    let saved = use_case::run(&state, caller.actor(), async |c| filings::accept(c, *id).await).await?;
+    respond(&state, &caller, saved, lang).await
 }
 
 /// Why an application goes back.
@@ -276,37 +102,20 @@ pub struct ReturnRequest {
 pub async fn return_to_school(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
+    lang: Lang,
     id: web::Path<Uuid>,
     body: ApiJson<ReturnRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
-    load(&state.db, &caller, *id).await?;
+    filing::load(&state.db, &caller, *id).await?;
     let reasons = match domain::text::multi_line(&body.0.reasons, 2000) {
         Ok(r) => r.to_owned(),
         Err(_) => return Err(ApiError::validation(vec![FieldError::new("reasons", Rule::Blank)])),
     };
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let (current, next) = reload_and_move(&tx, *id, FilingAction::Return).await?;
-    repo::filing::return_round(&tx, current.id, current.round, &reasons, now).await?;
-    let version = current.version;
-    let round = current.round;
-    let mut m: filing::ActiveModel = current.into();
-    m.status = Set(next.code().into());
-    m.round = Set(round + 1);
-    let saved = repo::filing::save(&tx, m, version, now).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "filing.returned",
-        ("filing", saved.id.to_string()),
-        serde_json::json!({"round": round, "reasons": reasons}),
-        now,
-    )
-    .await?;
-    finish(tx, &caller, &ctx, saved).await
+    let saved =
+        use_case::run(&state, caller.actor(), async |c| filings::return_to_school(c, *id, &reasons).await)
+            .await?;
+    respond(&state, &caller, saved, lang).await
 }
 
 /// Experts to assign.
@@ -332,12 +141,12 @@ pub struct AssignRequest {
 pub async fn assign_experts(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
+    lang: Lang,
     id: web::Path<Uuid>,
     body: ApiJson<AssignRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
-    load(&state.db, &caller, *id).await?;
+    filing::load(&state.db, &caller, *id).await?;
     let ids = body.0.expert_ids;
     let mut errors = Errors::default();
     if ids.is_empty() {
@@ -354,27 +163,9 @@ pub async fn assign_experts(
         }
     }
     errors.finish()?;
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let (current, next) = reload_and_move(&tx, *id, FilingAction::AssignExperts).await?;
-    for expert in &ids {
-        repo::filing::assign_expert(&tx, current.id, *expert, now).await?;
-    }
-    let version = current.version;
-    let mut m: filing::ActiveModel = current.into();
-    m.status = Set(next.code().into());
-    let saved = repo::filing::save(&tx, m, version, now).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "filing.experts_assigned",
-        ("filing", saved.id.to_string()),
-        serde_json::json!({"expert_ids": ids}),
-        now,
-    )
-    .await?;
-    finish(tx, &caller, &ctx, saved).await
+    let saved =
+        use_case::run(&state, caller.actor(), async |c| filings::assign_experts(c, *id, &ids).await).await?;
+    respond(&state, &caller, saved, lang).await
 }
 
 /// A technical evaluation.
@@ -402,12 +193,12 @@ pub struct EvaluationRequest {
 pub async fn evaluate(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
+    lang: Lang,
     id: web::Path<Uuid>,
     body: ApiJson<EvaluationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Expert])?;
-    load(&state.db, &caller, *id).await?;
+    filing::load(&state.db, &caller, *id).await?;
     let r = body.0;
     let mut errors = Errors::default();
     if crate::i18n::group_code("recommendation", &r.recommendation).is_none() {
@@ -432,46 +223,9 @@ pub async fn evaluate(
         }
     }
     errors.finish()?;
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let (current, next) = reload_and_move(&tx, *id, FilingAction::Evaluate).await?;
-    let already = repo::filing::evaluations(&tx, current.id)
-        .await?
-        .iter()
-        .any(|e| e.expert_id == caller.id() && e.round == current.round);
-    if already {
-        return Err(ApiError::new(Problem::AlreadyEvaluated));
-    }
-    repo::filing::insert_evaluation(
-        &tx,
-        filing_evaluation::Model {
-            id: Uuid::now_v7(),
-            filing_id: current.id,
-            expert_id: caller.id(),
-            round: current.round,
-            findings: serde_json::to_value(&r.findings).map_err(ApiError::internal)?,
-            recommendation: r.recommendation.clone(),
-            created_at: now,
-        },
-    )
+    let saved = use_case::run(&state, caller.actor(), async |c| {
+        filings::evaluate(c, *id, &r.findings, &r.recommendation).await
+    })
     .await?;
-    let version = current.version;
-    let round = current.round;
-    let mut m: filing::ActiveModel = current.into();
-    m.status = Set(next.code().into());
-    let saved = repo::filing::save(&tx, m, version, now).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "filing.evaluated",
-        ("filing", saved.id.to_string()),
-        serde_json::json!({"round": round, "recommendation": r.recommendation}),
-        now,
-    )
-    .await?;
-    let s = repo::school::find(&tx, saved.school_id).await?.ok_or_else(ApiError::not_found)?;
-    let v = view::build(&tx, &caller, saved, &s, ctx.lang).await?;
-    tx.commit().await?;
-    Ok(HttpResponse::Created().json(v))
+    Ok(HttpResponse::Created().json(filing::of(&state.db, &caller, saved, lang).await?))
 }

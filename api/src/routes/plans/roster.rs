@@ -4,8 +4,8 @@
 use crate::auth::Caller;
 use crate::context::RequestContext;
 use crate::error::ApiError;
-use crate::routes::filings::document::FilingDocument;
 use crate::state::AppState;
+use crate::views::filing::document::FilingDocument;
 use actix_web::{HttpResponse, get, web};
 use persistence::entity::institution;
 use persistence::repo;

@@ -145,11 +145,11 @@ pub async fn archive(
     if let Some(filing) = repo::filing::find(db, i.filing_id).await? {
         let rounds = repo::filing::rounds(db, filing.id).await?;
         let evaluations = repo::filing::evaluations(db, filing.id).await?;
-        let personal = crate::routes::filings::view::sees_personal_data(&caller, &filing);
+        let personal = crate::views::filing::sees_personal_data(&caller, &filing);
         let mut filing_json =
             serde_json::json!({"filing": filing, "rounds": rounds, "evaluations": evaluations});
         if !personal {
-            crate::routes::filings::document::mask_personal(&mut filing_json);
+            crate::views::filing::document::mask_personal(&mut filing_json);
         }
         files.push(("filing/filing.json".into(), json_bytes(&filing_json)?));
     }
@@ -195,8 +195,8 @@ pub async fn archive(
         // Where an objection came from is for the limits only: no role sees it.
         strip(&mut objections, &["client_key", "content_key", "address_slot"]);
         if district {
-            crate::routes::filings::document::mask_personal(&mut candidates);
-            crate::routes::filings::document::mask_personal(&mut certificates);
+            crate::views::filing::document::mask_personal(&mut candidates);
+            crate::views::filing::document::mask_personal(&mut certificates);
             mask_field(&mut objections, "contact");
         }
         files.push((format!("{dir}/candidates.json"), json_bytes(&candidates)?));

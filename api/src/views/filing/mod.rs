@@ -1,14 +1,16 @@
-//! How an application is shown, and who may see it.
+//! How a filing application (备案申请) is shown, and who may see it; its document (Annex 1–3).
 
-use super::document::mask_personal;
+pub mod document;
+
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::i18n::{self, Lang, Name};
 use chrono::{DateTime, NaiveDate, Utc};
+use document::mask_personal;
 use domain::Role;
 use persistence::entity::{filing, school};
 use persistence::repo;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -31,7 +33,7 @@ pub struct FilingView {
     /// The current round (1 + the number of times it was returned).
     pub round: i32,
     /// Annex 1–3. ID and phone numbers are masked for everyone but the school and the bureau.
-    #[schema(value_type = super::document::FilingDocument)]
+    #[schema(value_type = document::FilingDocument)]
     pub document: serde_json::Value,
     pub submitted_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
@@ -60,7 +62,7 @@ pub struct EvaluationView {
     pub id: Uuid,
     pub expert_id: Uuid,
     pub round: i32,
-    #[schema(value_type = super::EvaluationFindings)]
+    #[schema(value_type = EvaluationFindings)]
     pub findings: serde_json::Value,
     /// `approve`, `reject` or `revise`.
     pub recommendation: String,
@@ -191,4 +193,57 @@ pub async fn build(
         rounds,
         attachments,
     })
+}
+
+/// The findings of a technical evaluation, one per condition of notice 一.
+#[derive(Debug, Clone, serde::Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationFindings {
+    /// 1: department, full-time staff, experts, examiners (≥ 3 per occupation) and supervisors.
+    pub organisation_and_people: Finding,
+    /// 2: sites, facilities, instruments and video monitoring, meeting safety requirements.
+    pub sites_and_equipment: Finding,
+    /// 3: question bank or test resources and the ability to build them.
+    pub question_bank: Finding,
+    /// 4: stable funding; not for profit.
+    pub funding: Finding,
+}
+
+/// One condition's finding.
+#[derive(Debug, Clone, serde::Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    /// Whether the condition is met.
+    pub met: bool,
+    pub comment: String,
+}
+
+/// The `ETag` of a filing version.
+pub fn etag(version: i32) -> String {
+    format!("\"f{version}\"")
+}
+
+/// Loads an application and its school, answering 404 when the caller may not see it.
+pub async fn load(
+    db: &impl persistence::ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<(filing::Model, school::Model), ApiError> {
+    let f = repo::filing::find(db, id).await?.ok_or_else(ApiError::not_found)?;
+    let s = repo::school::find(db, f.school_id).await?.ok_or_else(ApiError::not_found)?;
+    if !may_see(db, caller, &f, &s).await? {
+        return Err(ApiError::not_found());
+    }
+    Ok((f, s))
+}
+
+/// The view of an application as a change left it, its school read again.
+pub async fn of(
+    db: &impl persistence::ConnectionTrait,
+    caller: &Caller,
+    f: filing::Model,
+    lang: Lang,
+) -> Result<FilingView, ApiError> {
+    let s = repo::school::find(db, f.school_id).await?.ok_or_else(ApiError::not_found)?;
+    build(db, caller, f, &s, lang).await
 }

@@ -1,0 +1,217 @@
+//! The bureau's decision on an application (R8, R11): approval allocates the next municipal
+//! serial and creates the institution with its filing code and scope (R9, R10), a renewal keeps
+//! the code; rejection. Both only once an expert has evaluated the current round.
+
+use super::{Change, next_status};
+use crate::error::{ApiError, FieldError};
+use crate::i18n::{Name, Problem, Rule};
+use crate::views::filing::document::FilingDocument;
+use chrono::NaiveDate;
+use domain::filing::{DecisionError, FilingAction, check_evaluated, check_validity};
+use domain::institution::{InstitutionStatus, LifecycleAction, StoredStatus, lifecycle};
+use domain::{InstitutionCode, Serial};
+use persistence::entity::{filing, institution, institution_scope, school};
+use persistence::repo;
+use persistence::sea_orm::ActiveValue::Set;
+use uuid::Uuid;
+
+/// The scope rows of an approved document (duplicates collapse).
+fn scope_rows(institution_id: Uuid, doc: &FilingDocument) -> Vec<institution_scope::Model> {
+    let mut rows: Vec<institution_scope::Model> = Vec::new();
+    for r in &doc.occupations {
+        let (Some(code), Some(level), Some(standard_id)) = (&r.occupation_code, &r.level, r.standard_id)
+        else {
+            continue;
+        };
+        let work_type = r.work_type.clone().unwrap_or_default().trim().to_owned();
+        if rows.iter().any(|x| x.occupation_code == *code && x.work_type == work_type && x.level == *level) {
+            continue;
+        }
+        rows.push(institution_scope::Model {
+            institution_id,
+            occupation_code: code.clone(),
+            work_type,
+            level: level.clone(),
+            standard_id,
+        });
+    }
+    rows
+}
+
+/// What the bureau decided, and when.
+struct Decision<'a> {
+    valid_until: NaiveDate,
+    opinion: &'a str,
+    today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+/// Creates the institution of an approved initial filing (inside the approving transaction).
+async fn create_institution(
+    tx: &impl persistence::ConnectionTrait,
+    f: &filing::Model,
+    s: &school::Model,
+    doc: &FilingDocument,
+    d: Decision<'_>,
+) -> Result<institution::Model, ApiError> {
+    let Decision { valid_until, opinion, today, now } = d;
+    let serial = repo::institution::allocate_serial(tx)
+        .await?
+        .ok_or_else(|| ApiError::new(Problem::SerialsExhausted))?;
+    let serial = Serial::new(serial).ok_or_else(|| ApiError::internal("counter outside 1..=999999"))?;
+    let code = InstitutionCode::from_serial(serial).to_string();
+    repo::institution::register_code(tx, &code, serial.get(), now).await?;
+    let id = Uuid::now_v7();
+    let basic = &doc.basic;
+    let m = institution::Model {
+        id,
+        code,
+        school_id: s.id,
+        name: basic.name.clone().unwrap_or_else(|| s.name.clone()),
+        credit_code: basic.credit_code.clone().unwrap_or_else(|| s.credit_code.clone()),
+        registered_address: basic.registered_address.clone().unwrap_or_else(|| s.registered_address.clone()),
+        office_address: basic.office_address.clone().unwrap_or_else(|| s.office_address.clone()),
+        legal_representative: basic
+            .legal_representative
+            .clone()
+            .unwrap_or_else(|| s.legal_representative.clone()),
+        district_code: s.district_code.clone(),
+        status: StoredStatus::Active.code().into(),
+        status_reason: None,
+        valid_from: today,
+        valid_until,
+        filing_id: f.id,
+        bureau_opinion: opinion.to_owned(),
+        decided_on: today,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    Ok(repo::institution::insert(tx, m, scope_rows(id, doc)).await?)
+}
+
+/// Reads application `id` and checks that the bureau may decide it with `action`: its status,
+/// and at least one evaluation of the current round (R8).
+async fn decidable(
+    change: &Change,
+    id: Uuid,
+    action: FilingAction,
+) -> Result<(filing::Model, domain::filing::FilingStatus), ApiError> {
+    let current = repo::filing::find(change.db(), id).await?.ok_or_else(ApiError::not_found)?;
+    let next = next_status(&current, action)?;
+    let evaluated = repo::filing::evaluations_in_round(change.db(), current.id, current.round).await?;
+    check_evaluated(evaluated as usize).map_err(|_| ApiError::new(Problem::EvaluationRequired))?;
+    Ok((current, next))
+}
+
+/// Approves application `id` with `opinion` (checked by the caller), valid from today to
+/// `valid_until` (at most 3 years, R11). An initial filing creates the institution with the next
+/// serial's code, never reused; a renewal renews the institution, keeping its code. Answers the
+/// application and the institution.
+pub async fn approve(
+    change: &mut Change,
+    id: Uuid,
+    valid_until: NaiveDate,
+    opinion: &str,
+) -> Result<(filing::Model, institution::Model), ApiError> {
+    let (today, now) = (change.today(), change.now());
+    match check_validity(today, valid_until) {
+        Ok(()) => {}
+        Err(DecisionError::ValidityTooLong { latest }) => {
+            return Err(ApiError::validation(vec![
+                FieldError::new("valid_until", Rule::ValidityTooLong).with("latest", latest),
+            ]));
+        }
+        Err(_) => {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "valid_until",
+                Rule::ValidityNotAfterStart,
+            )]));
+        }
+    }
+    let (current, next) = decidable(change, id, FilingAction::Approve).await?;
+    let tx = change.db();
+    let s = repo::school::find(tx, current.school_id).await?.ok_or_else(ApiError::not_found)?;
+    let doc: FilingDocument = serde_json::from_value(current.document.clone()).map_err(ApiError::internal)?;
+    if current.institution_id.is_none() && repo::institution::live_of_school(tx, s.id).await?.is_some() {
+        return Err(ApiError::validation(vec![FieldError::new("school_id", Rule::AlreadyFiled)]));
+    }
+    let institution = match current.institution_id {
+        None => {
+            let d = Decision { valid_until, opinion, today, now };
+            create_institution(tx, &current, &s, &doc, d).await?
+        }
+        Some(existing) => {
+            renew(tx, existing, &current, &doc, Decision { valid_until, opinion, today, now }).await?
+        }
+    };
+    let version = current.version;
+    let kind = current.kind.clone();
+    let mut m: filing::ActiveModel = current.into();
+    m.status = Set(next.code().into());
+    m.decided_at = Set(Some(now));
+    m.decision_opinion = Set(Some(opinion.to_owned()));
+    m.valid_until = Set(Some(valid_until));
+    let saved = repo::filing::save(tx, m, version, now).await?;
+    change.record(
+        "filing.approved",
+        ("filing", saved.id.to_string()),
+        serde_json::json!({"institution_id": institution.id, "code": institution.code, "valid_until": valid_until, "kind": kind}),
+    );
+    let action = if kind == "renewal" { "institution.renewed" } else { "institution.filed" };
+    crate::outbox::institution_event(change.db(), action, &institution, None, now).await?;
+    change.record(
+        action,
+        ("institution", institution.id.to_string()),
+        serde_json::json!({"code": institution.code, "name": institution.name, "valid_from": institution.valid_from, "valid_until": institution.valid_until}),
+    );
+    Ok((saved, institution))
+}
+
+/// Renews institution `id` from an approved renewal: active again, the new validity and scope,
+/// the name of the document; 409 when its status does not allow a renewal.
+async fn renew(
+    tx: &impl persistence::ConnectionTrait,
+    id: Uuid,
+    f: &filing::Model,
+    doc: &FilingDocument,
+    d: Decision<'_>,
+) -> Result<institution::Model, ApiError> {
+    let inst = repo::institution::find(tx, id).await?.ok_or_else(ApiError::not_found)?;
+    let stored = StoredStatus::from_code(&inst.status).ok_or_else(|| ApiError::internal("bad status"))?;
+    let status = InstitutionStatus::on(stored, inst.valid_until, d.today);
+    lifecycle(status, LifecycleAction::Renew).map_err(|st| {
+        ApiError::new(Problem::InstitutionNotActive)
+            .with_name("status", Name::Code("institution_status", st.code()))
+    })?;
+    repo::institution::replace_scope(tx, inst.id, scope_rows(inst.id, doc)).await?;
+    let version = inst.version;
+    let mut m: institution::ActiveModel = inst.into();
+    m.status = Set(StoredStatus::Active.code().into());
+    m.valid_from = Set(d.today);
+    m.valid_until = Set(d.valid_until);
+    m.filing_id = Set(f.id);
+    m.bureau_opinion = Set(d.opinion.to_owned());
+    m.decided_on = Set(d.today);
+    if let Some(name) = doc.basic.name.clone() {
+        m.name = Set(name);
+    }
+    Ok(repo::institution::save(tx, m, version, d.now).await?)
+}
+
+/// Rejects application `id` with `opinion` (checked by the caller).
+pub async fn reject(change: &mut Change, id: Uuid, opinion: &str) -> Result<filing::Model, ApiError> {
+    let (current, next) = decidable(change, id, FilingAction::Reject).await?;
+    let version = current.version;
+    let mut m: filing::ActiveModel = current.into();
+    m.status = Set(next.code().into());
+    m.decided_at = Set(Some(change.now()));
+    m.decision_opinion = Set(Some(opinion.to_owned()));
+    let saved = repo::filing::save(change.db(), m, version, change.now()).await?;
+    change.record(
+        "filing.rejected",
+        ("filing", saved.id.to_string()),
+        serde_json::json!({"opinion": opinion}),
+    );
+    Ok(saved)
+}

@@ -1,0 +1,123 @@
+//! The facts the submission rules of the notice need (R1–R5, R7), gathered from the database
+//! and checked by `domain::filing::check_submission`, each violation named by its field.
+
+use crate::error::{ApiError, FieldError};
+use crate::i18n::{Name, Rule};
+use crate::views::filing::document::{self, FilingDocument};
+use domain::filing::{OccupationRowFacts, SubmissionFacts, SubmissionViolation, check_submission};
+use domain::{Level, SchoolType};
+use persistence::entity::{filing, school};
+use persistence::repo;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Gathers the facts the submission rules need and checks them all (R1–R5, R7).
+pub async fn check(
+    db: &impl persistence::ConnectionTrait,
+    f: &filing::Model,
+    s: &school::Model,
+) -> Result<Vec<FieldError>, ApiError> {
+    let doc: FilingDocument = serde_json::from_value(f.document.clone()).map_err(ApiError::internal)?;
+    let mut errors = document::check_formats(&doc).0;
+    let attachments: Vec<(Uuid, String)> =
+        repo::filing::attachments(db, f.id).await?.into_iter().map(|a| (a.id, a.purpose)).collect();
+    let mut missing = Vec::new();
+    for (field, rule) in document::missing_parts(&doc, &attachments) {
+        if rule == Rule::Missing {
+            missing.push(field);
+        } else {
+            errors.push(FieldError::new(field, rule));
+        }
+    }
+    let confirmed = repo::occupation::confirmed_access_codes(db).await?;
+    let mut names: HashMap<String, Option<String>> = HashMap::new();
+    let mut rows = Vec::new();
+    for r in &doc.occupations {
+        let code = r.occupation_code.clone().filter(|c| !c.trim().is_empty());
+        let level = r.level.as_deref().and_then(|l| l.parse::<Level>().ok());
+        let known = match &code {
+            Some(c) => {
+                if !names.contains_key(c) {
+                    let name = repo::occupation::find(db, c).await?.map(|o| o.name);
+                    names.insert(c.clone(), name);
+                }
+                names.get(c).is_some_and(Option::is_some)
+            }
+            None => false,
+        };
+        let has_standard = match (r.standard_id, &code, level) {
+            (Some(id), Some(c), Some(l)) => repo::standard::covers(db, id, c, l.code()).await?,
+            _ => false,
+        };
+        rows.push(OccupationRowFacts {
+            major: r.major.clone(),
+            access_type: code.as_ref().is_some_and(|c| confirmed.contains(c)),
+            occupation_code: code,
+            occupation_known: known,
+            level,
+            has_standard,
+        });
+    }
+    let others_open = repo::filing::open_of_school(db, f.school_id).await?.iter().any(|o| o.id != f.id);
+    let live = repo::institution::live_of_school(db, f.school_id).await?;
+    let facts = SubmissionFacts {
+        school_type: SchoolType::from_code(&s.school_type)
+            .ok_or_else(|| ApiError::internal("bad school type"))?,
+        rows,
+        preparatory_majors: doc
+            .majors
+            .iter()
+            .filter(|m| m.preparatory_technician_class)
+            .filter_map(|m| m.name.clone())
+            .collect(),
+        examiner_occupations: doc.examiners.iter().map(|e| e.occupation_codes.clone()).collect(),
+        missing,
+        already_filed: others_open || (f.kind == "initial" && live.is_some()),
+    };
+    for (field, v) in check_submission(&facts) {
+        let e = match v {
+            SubmissionViolation::LevelNotAllowed { level, school_type } => {
+                FieldError::new(field, Rule::LevelNotAllowed)
+                    .with_name("level", Name::Level(level))
+                    .with_name("school_type", Name::SchoolType(school_type))
+            }
+            SubmissionViolation::PreparatoryClassRequired { major } => {
+                FieldError::new(field, Rule::PreparatoryClassRequired).with("major", major)
+            }
+            SubmissionViolation::AccessTypeOccupation { occupation_code } => {
+                let name = names.get(&occupation_code).cloned().flatten().unwrap_or_default();
+                FieldError::new(field, Rule::AccessTypeOccupation)
+                    .with("code", occupation_code)
+                    .with("name", name)
+            }
+            SubmissionViolation::TooFewExaminers { occupation_code, count } => {
+                FieldError::new(field, Rule::TooFewExaminers)
+                    .with("code", occupation_code)
+                    .with("count", count)
+                    .with("min", domain::filing::MIN_EXAMINERS_PER_OCCUPATION)
+            }
+            SubmissionViolation::NoStandard => {
+                let i = field_index(&field);
+                let row = doc.occupations.get(i);
+                let code = row.and_then(|r| r.occupation_code.clone()).unwrap_or_default();
+                let level = row.and_then(|r| r.level.as_deref()).and_then(|l| l.parse::<Level>().ok());
+                let e = FieldError::new(field, Rule::NoStandard).with("code", code);
+                match level {
+                    Some(l) => e.with_name("level", Name::Level(l)),
+                    None => e.with("level", ""),
+                }
+            }
+            SubmissionViolation::UnknownOccupation { occupation_code } => {
+                FieldError::new(field, Rule::UnknownOccupation).with("code", occupation_code)
+            }
+            SubmissionViolation::Missing => FieldError::new(field, Rule::Missing),
+            SubmissionViolation::AlreadyFiled => FieldError::new(field, Rule::AlreadyFiled),
+        };
+        errors.push(e);
+    }
+    Ok(errors)
+}
+
+fn field_index(field: &str) -> usize {
+    field.split('[').nth(1).and_then(|r| r.split(']').next()).and_then(|n| n.parse().ok()).unwrap_or(0)
+}
