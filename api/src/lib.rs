@@ -25,6 +25,7 @@ pub mod spreadsheet;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod throttle;
 pub mod upload;
 pub mod use_case;
 pub mod validate;

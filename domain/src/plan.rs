@@ -49,6 +49,10 @@ pub enum PlanAction {
     File,
     Acknowledge,
     Return,
+    /// Add, import or replace candidates: only while the plan is a draft or returned.
+    ChangeCandidates,
+    /// Record the assessment's results: only once the centre has acknowledged the plan.
+    Assess,
 }
 
 impl PlanAction {
@@ -59,6 +63,8 @@ impl PlanAction {
             PlanAction::File => "file",
             PlanAction::Acknowledge => "acknowledge",
             PlanAction::Return => "return",
+            PlanAction::ChangeCandidates => "change_candidates",
+            PlanAction::Assess => "assess",
         }
     }
 }
@@ -73,6 +79,106 @@ pub fn transition(current: PlanStatus, action: PlanAction) -> Result<PlanStatus,
         (S::Draft | S::Returned, A::File) => Ok(S::Filed),
         (S::Filed, A::Acknowledge) => Ok(S::Acknowledged),
         (S::Filed, A::Return) => Ok(S::Returned),
+        (S::Draft | S::Returned, A::ChangeCandidates) => Ok(current),
+        (S::Acknowledged, A::Assess) => Ok(current),
+        _ => Err(current),
+    }
+}
+
+/// Where a plan's results stand (notice 四(二)–(四)): assessed, published for 5 working days
+/// (R21), reported to the centre (R23), and reviewed by it (approved, or returned for
+/// correction), after which certificates are issued (R24).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanPhase {
+    /// Sessions held, results being recorded.
+    Assessment,
+    /// Results published for objections (R21, R22).
+    Publicity,
+    /// Reported to the centre, awaiting its review (R23).
+    Reported,
+    /// Returned by the centre for correction; corrected results are reported again.
+    ReviewReturned,
+    /// Approved by the centre: certificates may be issued (R24).
+    Reviewed,
+}
+
+impl PlanPhase {
+    /// Every phase.
+    pub const ALL: [PlanPhase; 5] = [
+        PlanPhase::Assessment,
+        PlanPhase::Publicity,
+        PlanPhase::Reported,
+        PlanPhase::ReviewReturned,
+        PlanPhase::Reviewed,
+    ];
+
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            PlanPhase::Assessment => "assessment",
+            PlanPhase::Publicity => "publicity",
+            PlanPhase::Reported => "reported",
+            PlanPhase::ReviewReturned => "review_returned",
+            PlanPhase::Reviewed => "reviewed",
+        }
+    }
+
+    /// Parses a stable code.
+    pub fn from_code(s: &str) -> Option<PlanPhase> {
+        PlanPhase::ALL.into_iter().find(|x| x.code() == s)
+    }
+}
+
+/// A step of the results' procedure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultsAction {
+    /// Change the plan itself: only before results are published.
+    EditPlan,
+    /// Record or correct results: during assessment, or after the centre returned them.
+    Record,
+    /// Publish the results (R21).
+    StartPublicity,
+    /// Lodge or answer an objection (R22): only during publicity.
+    Object,
+    /// Report the results to the centre (R23): after publicity, or again after a return.
+    Report,
+    /// The centre approves the reported results.
+    Approve,
+    /// The centre returns the reported results for correction.
+    ReturnForCorrection,
+    /// Issue certificates (R24): only once reviewed.
+    Issue,
+}
+
+impl ResultsAction {
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            ResultsAction::EditPlan => "edit",
+            ResultsAction::Record => "record",
+            ResultsAction::StartPublicity => "start_publicity",
+            ResultsAction::Object => "object",
+            ResultsAction::Report => "report",
+            ResultsAction::Approve => "approve",
+            ResultsAction::ReturnForCorrection => "return",
+            ResultsAction::Issue => "issue",
+        }
+    }
+}
+
+/// The phase after `action`, or `Err(current)` if not allowed now.
+pub fn phase_transition(current: PlanPhase, action: ResultsAction) -> Result<PlanPhase, PlanPhase> {
+    use PlanPhase as P;
+    use ResultsAction as A;
+    match (current, action) {
+        (P::Assessment, A::EditPlan) => Ok(current),
+        (P::Assessment | P::ReviewReturned, A::Record) => Ok(current),
+        (P::Assessment, A::StartPublicity) => Ok(P::Publicity),
+        (P::Publicity, A::Object) => Ok(current),
+        (P::Publicity | P::ReviewReturned, A::Report) => Ok(P::Reported),
+        (P::Reported, A::Approve) => Ok(P::Reviewed),
+        (P::Reported, A::ReturnForCorrection) => Ok(P::ReviewReturned),
+        (P::Reviewed, A::Issue) => Ok(current),
         _ => Err(current),
     }
 }
@@ -133,6 +239,53 @@ mod tests {
         assert!(check_notice(&cal, filed, &[(d(2024, 10, 16), true)]).is_ok());
         // An unchanged session of a re-filed plan is not checked again.
         assert!(check_notice(&cal, filed, &[(d(2024, 10, 15), false)]).is_ok());
+    }
+
+    #[test]
+    fn results_go_through_publicity_report_and_review_in_order() {
+        use PlanPhase as P;
+        use ResultsAction as A;
+        let mut phase = P::Assessment;
+        for (action, next) in [
+            (A::Record, P::Assessment),
+            (A::StartPublicity, P::Publicity),
+            (A::Object, P::Publicity),
+            (A::Report, P::Reported),
+            (A::ReturnForCorrection, P::ReviewReturned),
+            (A::Record, P::ReviewReturned),
+            (A::Report, P::Reported),
+            (A::Approve, P::Reviewed),
+            (A::Issue, P::Reviewed),
+        ] {
+            phase = phase_transition(phase, action).expect("allowed");
+            assert_eq!(phase, next, "after {action:?}");
+        }
+        // Nothing is skipped or done twice.
+        assert_eq!(phase_transition(P::Assessment, A::Report), Err(P::Assessment));
+        assert_eq!(phase_transition(P::Assessment, A::Issue), Err(P::Assessment));
+        assert_eq!(phase_transition(P::Publicity, A::Record), Err(P::Publicity));
+        assert_eq!(phase_transition(P::Publicity, A::EditPlan), Err(P::Publicity));
+        assert_eq!(phase_transition(P::Reported, A::Object), Err(P::Reported));
+        assert_eq!(phase_transition(P::Reviewed, A::Approve), Err(P::Reviewed));
+        assert_eq!(phase_transition(P::ReviewReturned, A::StartPublicity), Err(P::ReviewReturned));
+        for p in PlanPhase::ALL {
+            assert_eq!(PlanPhase::from_code(p.code()), Some(p));
+        }
+    }
+
+    #[test]
+    fn candidates_change_before_filing_and_results_follow_acknowledgement() {
+        use PlanAction as A;
+        use PlanStatus as S;
+        for s in [S::Draft, S::Returned] {
+            assert_eq!(transition(s, A::ChangeCandidates), Ok(s));
+            assert_eq!(transition(s, A::Assess), Err(s));
+        }
+        for s in [S::Filed, S::Acknowledged] {
+            assert_eq!(transition(s, A::ChangeCandidates), Err(s));
+        }
+        assert_eq!(transition(S::Acknowledged, A::Assess), Ok(S::Acknowledged));
+        assert_eq!(transition(S::Filed, A::Assess), Err(S::Filed));
     }
 
     #[test]

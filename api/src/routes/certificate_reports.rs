@@ -5,7 +5,6 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::i18n::{Name, Problem};
-use crate::routes::plans;
 use crate::spreadsheet;
 use crate::state::AppState;
 use crate::use_case;
@@ -50,7 +49,7 @@ pub async fn report(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
-    let (p, _) = plans::load(&state.db, &caller, *id).await?;
+    let (p, _) = crate::views::plan::load(&state.db, &caller, *id).await?;
     let (saved, n) = use_case::run(&state, caller.actor(), async |change| {
         use_case::certificates::report_data(change, p.id).await
     })
@@ -69,7 +68,7 @@ pub async fn acknowledge(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Centre])?;
-    let (p, _) = plans::load(&state.db, &caller, *id).await?;
+    let (p, _) = crate::views::plan::load(&state.db, &caller, *id).await?;
     let (saved, n) = use_case::run(&state, caller.actor(), async |change| {
         use_case::certificates::acknowledge_data(change, p.id).await
     })
@@ -142,7 +141,7 @@ pub async fn export(
     query: ApiQuery<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School, Role::Centre, Role::Bureau])?;
-    let (p, i) = plans::load(&state.db, &caller, *id).await?;
+    let (p, i) = crate::views::plan::load(&state.db, &caller, *id).await?;
     let certs = repo::certificate::of_plan(&state.db, p.id).await?;
     if matches!(query.0.format.as_str(), "csv" | "xlsx") {
         // It holds full ID numbers: who took which, in the audit log.
@@ -208,7 +207,7 @@ pub async fn zip_batch(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School, Role::Centre, Role::Bureau])?;
-    let (p, _) = plans::load(&state.db, &caller, *id).await?;
+    let (p, _) = crate::views::plan::load(&state.db, &caller, *id).await?;
     let certs = repo::certificate::of_plan(&state.db, p.id).await?;
     // The PDFs show full ID numbers: who took which, in the audit log.
     exported(&state, &caller, p.id, "pdf_zip", certs.len()).await?;

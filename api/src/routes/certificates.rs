@@ -7,7 +7,6 @@ use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::ApiJson;
 use crate::i18n::{self, Lang, Name, Problem, Rule};
-use crate::routes::plans;
 use crate::state::AppState;
 use crate::use_case;
 use crate::views::institution::status_on;
@@ -129,7 +128,7 @@ pub async fn issue(
     body: ApiJson<IssueRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
-    let (p, i) = plans::load(&state.db, &caller, *id).await?;
+    let (p, i) = crate::views::plan::load(&state.db, &caller, *id).await?;
     let key =
         req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::trim).map(str::to_owned);
     if key.as_deref().is_some_and(|k| k.is_empty() || k.len() > 200) {
@@ -397,7 +396,7 @@ pub async fn of_plan(
     ctx: RequestContext,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let (p, _) = plans::load(&state.db, &caller, *id).await?;
+    let (p, _) = crate::views::plan::load(&state.db, &caller, *id).await?;
     let full = caller.role != Role::District;
     let items = repo::certificate::of_plan(&state.db, p.id)
         .await?
@@ -468,34 +467,6 @@ pub fn public_view(c: repo::certificate::PublicRecord, lang: Lang) -> PublicCert
 const NO_STORE: (header::HeaderName, header::HeaderValue) =
     (header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
 
-/// Counts a public request of the client address; 429 past the configured bound (see
-/// [`crate::limiter`]: counted in memory, shared through the database once a second).
-pub async fn rate_limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
-    // The client's address: the peer, or behind a trusted proxy the address it forwards
-    // (crate::client_address; SKILLCERT_TRUSTED_PROXIES).
-    let key = match crate::client_address::ClientAddress::behind(req, &state.trusted_proxies).ip() {
-        // An IPv4 address without core::fmt, whose Display of one costs more than the count.
-        Some(std::net::IpAddr::V4(ip)) => {
-            let mut key = String::with_capacity(22);
-            key.push_str("verify:");
-            for (i, octet) in ip.octets().into_iter().enumerate() {
-                if i > 0 {
-                    key.push('.');
-                }
-                crate::telemetry::push_u64(&mut key, u64::from(octet));
-            }
-            key
-        }
-        Some(ip) => format!("verify:{ip}/64"),
-        None => "verify:unknown".to_owned(),
-    };
-    state.limiter.hit(&key, state.clock.now()).map_err(|e| {
-        let mut err = ApiError::new(Problem::RateLimited).with("seconds", e.retry_after);
-        err.retry_after = Some(e.retry_after as u64);
-        err
-    })
-}
-
 /// Free public verification (R31), no account: by code and the holder's full name, or by the QR
 /// token. "No such code" and "wrong name" get the same answer; a hit never shows the ID number.
 /// Machine clients with the scope `certificates:verify` may send their token: they are not bound
@@ -517,7 +488,7 @@ pub async fn verify(
     let trusted =
         matches!(&who.0, Some(p @ Principal::Client(_)) if p.require(&[], "certificates:verify").is_ok());
     if !trusted {
-        rate_limit(&state, &req).await?;
+        crate::throttle::public_request(&state, &req).await?;
     }
     let q = body.0;
     let miss = || ApiError::new(Problem::CertificateNotFound);
@@ -603,7 +574,7 @@ async fn load(
 ) -> Result<certificate::Model, ApiError> {
     let c = repo::certificate::by_code(db, code).await?.ok_or_else(ApiError::not_found)?;
     let i = repo::institution::find(db, c.institution_id).await?.ok_or_else(ApiError::not_found)?;
-    if !plans::may_see(caller, &i) {
+    if !crate::views::institution::may_see(caller, &i) {
         return Err(ApiError::not_found());
     }
     Ok(c)

@@ -9,12 +9,11 @@ use crate::i18n::{Lang, Problem, Rule};
 use crate::state::AppState;
 use crate::use_case;
 use crate::validate::Errors;
-use crate::views::institution::{InstitutionView, Receipt, ScopeView, receipt_of, view};
+use crate::views::institution::{InstitutionView, Receipt, ScopeView, load, receipt_of, view};
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::Role;
 use domain::institution::{InstitutionStatus, LifecycleAction};
-use persistence::entity::institution;
 use persistence::repo;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -22,26 +21,6 @@ use uuid::Uuid;
 
 /// Fields a list here can be sorted by (`sort`).
 const SORTABLE: &[&str] = &["code", "name", "district_code", "valid_until", "created_at"];
-
-/// Whether the caller may see this institution (R38): bureau and centre all, a district its own,
-/// a school its own, an expert none.
-pub fn may_see(caller: &Caller, i: &institution::Model) -> bool {
-    match caller.role {
-        Role::Bureau | Role::Centre => true,
-        Role::District => caller.user.district_code.as_deref() == Some(i.district_code.as_str()),
-        Role::School => caller.user.school_id == Some(i.school_id),
-        Role::Expert => false,
-    }
-}
-
-/// Loads an institution the caller may see (404 otherwise).
-pub async fn load(
-    db: &impl persistence::ConnectionTrait,
-    caller: &Caller,
-    id: Uuid,
-) -> Result<institution::Model, ApiError> {
-    repo::institution::find(db, id).await?.filter(|i| may_see(caller, i)).ok_or_else(ApiError::not_found)
-}
 
 /// Filters for institutions.
 #[derive(Debug, Deserialize, IntoParams)]

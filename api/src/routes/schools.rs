@@ -50,18 +50,6 @@ pub struct SchoolView {
     pub created_at: DateTime<Utc>,
 }
 
-/// Masks a phone number, keeping the first three and last two digits.
-pub fn mask_phone(p: &str) -> String {
-    let chars: Vec<char> = p.chars().collect();
-    if chars.len() <= 5 {
-        return "*".repeat(chars.len());
-    }
-    let mut out: String = chars[..3].iter().collect();
-    out.push_str(&"*".repeat(chars.len() - 5));
-    out.extend(&chars[chars.len() - 2..]);
-    out
-}
-
 /// Whether `caller` may see this school at all (404 otherwise).
 pub fn may_see(caller: &Caller, s: &school::Model) -> bool {
     match caller.role {
@@ -97,7 +85,7 @@ pub async fn view(
         legal_representative: s.legal_representative,
         legal_representative_position: s.legal_representative_position,
         contact_name: s.contact_name,
-        contact_phone: s.contact_phone.map(|p| if full { p } else { mask_phone(&p) }),
+        contact_phone: s.contact_phone.map(|p| if full { p } else { crate::views::mask::phone(&p) }),
         email: s.email,
         old_station_code: s.old_station_code,
         version: s.version,

@@ -59,7 +59,7 @@ pub async fn verify_page(
     req: actix_web::HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    super::certificates::rate_limit(&state, &req).await?;
+    crate::throttle::public_request(&state, &req).await?;
     let found = if token.len() <= 64 {
         repo::certificate::public_record(
             &state.db,

@@ -10,6 +10,7 @@
 //! docs/SECURITY.md.
 
 pub mod image;
+pub mod photo;
 pub mod sheet;
 
 use crate::error::{ApiError, FieldError};

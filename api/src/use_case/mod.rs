@@ -19,6 +19,7 @@ pub mod filings;
 pub mod institutions;
 pub mod integration;
 pub mod occupations;
+pub mod plans;
 pub mod ratings;
 pub mod schools;
 pub mod supervision;

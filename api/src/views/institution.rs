@@ -1,11 +1,12 @@
 //! Institutions as the API shows them: the full view, its scope with names, the filing receipt
 //! (备案回执, Annex 4) that the JSON route and the PDF renderer both use.
 
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::i18n::{self, Lang, Name};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::Level;
 use domain::institution::{InstitutionStatus, StoredStatus};
+use domain::{Level, Role};
 use persistence::entity::{institution, institution_scope};
 use persistence::repo;
 use serde::Serialize;
@@ -184,4 +185,24 @@ pub async fn receipt_of(
         date: i.decided_on,
         issued_by: "重庆市人力资源和社会保障局".into(),
     })
+}
+
+/// Whether the caller may see this institution (R38): bureau and centre all, a district its own,
+/// a school its own, an expert none.
+pub fn may_see(caller: &Caller, i: &institution::Model) -> bool {
+    match caller.role {
+        Role::Bureau | Role::Centre => true,
+        Role::District => caller.user.district_code.as_deref() == Some(i.district_code.as_str()),
+        Role::School => caller.user.school_id == Some(i.school_id),
+        Role::Expert => false,
+    }
+}
+
+/// Loads an institution the caller may see (404 otherwise).
+pub async fn load(
+    db: &impl persistence::ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<institution::Model, ApiError> {
+    repo::institution::find(db, id).await?.filter(|i| may_see(caller, i)).ok_or_else(ApiError::not_found)
 }

@@ -31,3 +31,17 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The plan's status with the centre, parsed (the database's CHECK keeps it one of these).
+    pub fn plan_status(&self) -> Result<domain::plan::PlanStatus, DbErr> {
+        domain::plan::PlanStatus::from_code(&self.status)
+            .ok_or_else(|| DbErr::Type(format!("plans.status {:?} is not a plan status", self.status)))
+    }
+
+    /// Where the plan's results stand, parsed.
+    pub fn plan_phase(&self) -> Result<domain::plan::PlanPhase, DbErr> {
+        domain::plan::PlanPhase::from_code(&self.phase)
+            .ok_or_else(|| DbErr::Type(format!("plans.phase {:?} is not a plan phase", self.phase)))
+    }
+}

@@ -24,6 +24,11 @@ impl Actor {
         Actor { id: None, username: Some("system".into()), role: None }
     }
 
+    /// A member of the public, without an account (an objection, a complaint).
+    pub fn public() -> Actor {
+        Actor { id: None, username: Some("public".into()), role: None }
+    }
+
     /// No one yet: a change begun before its author is known (an unknown name signing in, a
     /// machine client asking for a token), which names whoever it records explicitly.
     pub fn nobody() -> Actor {

@@ -1,8 +1,6 @@
 //! Candidates (评价对象) of a plan: full-time technical-school students, on their own will (R19),
 //! added one by one or imported from CSV or XLSX with a per-row report.
 
-use super::load;
-use crate::audit;
 use crate::auth::Caller;
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError, FieldErrorBody};
@@ -10,6 +8,8 @@ use crate::extract::{ApiJson, ApiQuery, ListBody};
 use crate::i18n::{Lang, Problem, Rule};
 use crate::state::AppState;
 use crate::upload::{self, sheet, sheet::Projection};
+use crate::use_case::{self, plans};
+use crate::views::plan::load;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{Gender, Level, ResidentId, Role};
@@ -95,7 +95,7 @@ fn view(c: candidate::Model, full: bool, lang: Lang) -> CandidateView {
         class_name: c.class_name,
         full_time_confirmed: c.full_time_confirmed,
         consent_recorded: c.consent_recorded,
-        phone: c.phone.map(|p| if full { p } else { crate::routes::schools::mask_phone(&p) }),
+        phone: c.phone.map(|p| if full { p } else { crate::views::mask::phone(&p) }),
         occupation_code: c.occupation_code,
         work_type: Some(c.work_type).filter(|w| !w.is_empty()),
         level_name: crate::i18n::level_name(lang, &c.level),
@@ -232,29 +232,6 @@ pub fn check(
     }
 }
 
-fn key(c: &candidate::Model) -> (String, String, String, String) {
-    (c.id_number.clone(), c.occupation_code.clone(), c.work_type.clone(), c.level.clone())
-}
-
-/// Inside the writing transaction: the plan is still editable, and its version moves on, so that
-/// a concurrent filing of the plan (which compares versions) cannot miss this change.
-pub async fn touch(
-    tx: &persistence::DatabaseTransaction,
-    plan_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    let current = repo::plan::find(tx, plan_id).await?.ok_or_else(ApiError::not_found)?;
-    if !matches!(current.status.as_str(), "draft" | "returned") {
-        let status = domain::plan::PlanStatus::from_code(&current.status).map_or("filed", |s| s.code());
-        return Err(ApiError::new(Problem::WrongStatus)
-            .with_name("action", crate::i18n::Name::Code("plan_action", "edit"))
-            .with_name("status", crate::i18n::Name::Code("plan_status", status)));
-    }
-    let version = current.version;
-    repo::plan::save(tx, current.into(), version, now).await?;
-    Ok(())
-}
-
 async fn editable(
     state: &AppState,
     caller: &Caller,
@@ -262,17 +239,7 @@ async fn editable(
 ) -> Result<(plan::Model, persistence::entity::institution::Model), ApiError> {
     caller.require(&[Role::School])?;
     let (p, i) = load(&state.db, caller, id).await?;
-    if !matches!(p.status.as_str(), "draft" | "returned") {
-        return Err(ApiError::new(Problem::WrongStatus)
-            .with_name("action", crate::i18n::Name::Code("plan_action", "edit"))
-            .with_name(
-                "status",
-                crate::i18n::Name::Code(
-                    "plan_status",
-                    domain::plan::PlanStatus::from_code(&p.status).map_or("filed", |s| s.code()),
-                ),
-            ));
-    }
+    plans::candidates::editable(&p)?;
     Ok((p, i))
 }
 
@@ -302,24 +269,7 @@ pub async fn add(
         now,
     };
     let row = check(&body.0, &c, "").map_err(ApiError::validation)?;
-    let tx = persistence::begin_write(&state.db).await?;
-    touch(&tx, p.id, now).await?;
-    if repo::plan::candidate_keys(&tx, p.id).await?.contains(&key(&row)) {
-        return Err(ApiError::new(Problem::CandidateTwice));
-    }
-    let cid = row.id;
-    repo::plan::insert_candidates(&tx, vec![row.clone()]).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "plan.candidate_added",
-        ("plan", p.id.to_string()),
-        serde_json::json!({"candidate_id": cid}),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    use_case::run(&state, caller.actor(), async |c| plans::candidates::add(c, row.clone()).await).await?;
     Ok(HttpResponse::Created().json(view(row, true, ctx.lang)))
 }
 
@@ -524,7 +474,7 @@ pub async fn import(
     for row in rows {
         let row_number = row.number;
         match check(&to_input(row.cells), &c, "") {
-            Ok(row) if !existing.insert(key(&row)) => {
+            Ok(row) if !existing.insert(plans::candidates::key(&row)) => {
                 bad.push((row_number, vec![FieldError::new("id_number", Rule::Duplicate)]))
             }
             Ok(row) => good.push(row),
@@ -545,20 +495,10 @@ pub async fn import(
         return Err(ApiError::validation(errors));
     }
     let imported = good.len();
-    let tx = persistence::begin_write(&state.db).await?;
-    touch(&tx, p.id, now).await?;
-    repo::plan::insert_candidates(&tx, good).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "plan.candidates_imported",
-        ("plan", p.id.to_string()),
-        serde_json::json!({"rows": total, "imported": imported, "rejected": bad.len(), "mode": mode}),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    let summary =
+        serde_json::json!({"rows": total, "imported": imported, "rejected": bad.len(), "mode": mode});
+    use_case::run(&state, caller.actor(), async |c| plans::candidates::import(c, p.id, good, summary).await)
+        .await?;
     let rejected =
         bad.into_iter().map(|(row, errors)| RejectedRow { row, errors: render(errors, ctx.lang) }).collect();
     Ok(HttpResponse::Ok().json(ImportReport { mode, rows: total, imported, rejected }))

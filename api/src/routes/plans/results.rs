@@ -1,223 +1,35 @@
 //! Results of a plan: photos, assessment results with their history (R20), publicity with
 //! objections (R21, R22), reporting and the centre's review (R23).
 
-use super::{AssessmentMethod, load};
-use crate::audit;
 use crate::auth::Caller;
-use crate::context::RequestContext;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::i18n::{Name, Problem, Rule};
+use crate::i18n::{Lang, Name, Problem};
 use crate::state::AppState;
-use crate::upload::{self, image, image::ImageError};
-use crate::validate::Errors;
-use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
-use chrono::{DateTime, NaiveDate, Utc};
-use domain::Role;
-use domain::results::{
-    ComponentResult, DEFAULT_PASS_MARK, ReportBlock, mask_name, may_report, passed, publicity_end,
+use crate::upload;
+use crate::use_case::plans::objections::{AnswerMany, AnswerObjection, NewObjection};
+use crate::use_case::plans::results::{self, ResultInput, ReviewRequest};
+use crate::use_case::{self, plans};
+use crate::views::plan::load;
+use crate::views::results::{
+    AnsweredMany, ObjectionReceipt, ObjectionView, PublicCandidate, PublicityView, ResultsView, outcomes,
+    results_view,
 };
-use persistence::entity::{assessment_result, candidate, objection, plan, plan_report};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use domain::Role;
+use domain::results::mask_name;
 use persistence::repo;
-use persistence::repo::results::NewResult;
-use persistence::sea_orm::ActiveValue::Set;
-use serde::{Deserialize, Serialize};
+use persistence::repo::audit::Actor;
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// The components a plan assesses: process assessment (when used) and its final components.
-pub fn components(method: &AssessmentMethod) -> Vec<String> {
-    let mut c = Vec::new();
-    if method.process_assessment {
-        c.push("process".to_owned());
-    }
-    c.extend(method.components.iter().cloned());
-    c
-}
-
-fn method_of(p: &plan::Model) -> Result<AssessmentMethod, ApiError> {
-    serde_json::from_value(p.method.clone()).map_err(ApiError::internal)
-}
-
-fn wrong_plan_status(p: &plan::Model, action: &'static str) -> ApiError {
-    let status = domain::plan::PlanStatus::from_code(&p.status).map_or("draft", |s| s.code());
-    ApiError::new(Problem::WrongStatus)
-        .with_name("action", Name::Code("result_action", action))
-        .with_name("status", Name::Code("plan_status", status))
-}
-
-fn wrong_phase(p: &plan::Model, action: &'static str) -> ApiError {
-    let phase = crate::i18n::group_code("plan_phase", &p.phase).map_or("assessment", |(_, c)| c);
-    ApiError::new(Problem::WrongStatus)
-        .with_name("action", Name::Code("result_action", action))
-        .with_name("status", Name::Code("plan_phase", phase))
-}
-
-fn value(r: &assessment_result::Model) -> Option<ComponentResult> {
-    match (r.score, r.award) {
-        (Some(s), _) => Some(ComponentResult::Score(s)),
-        (None, Some(a)) => Some(ComponentResult::Award(a)),
-        _ => None,
-    }
-}
-
-/// Whether each candidate passed (R20); `None` while a result is missing.
-pub(crate) fn outcomes(
-    p: &plan::Model,
-    cands: &[candidate::Model],
-    history: &[assessment_result::Model],
-) -> Result<HashMap<Uuid, Option<bool>>, ApiError> {
-    let method = method_of(p)?;
-    let comps = components(&method);
-    let current = repo::results::current(history);
-    let mark = method.pass_mark.map_or(DEFAULT_PASS_MARK, f64::from);
-    Ok(cands
-        .iter()
-        .map(|c| {
-            let values: Vec<Option<ComponentResult>> =
-                comps.iter().map(|k| current.get(&(c.id, k.clone())).and_then(value)).collect();
-            (c.id, passed(&values, mark))
-        })
-        .collect())
-}
-
-/// One entered value.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ResultInput {
-    pub candidate_id: Uuid,
-    /// `process`, `theory_exam`, `practical_exam`, `enterprise_evaluation` or `competition_selection`.
-    pub component: String,
-    /// Score out of 100 (one of `score` and `award`).
-    pub score: Option<f64>,
-    /// For `competition_selection`: an award (stands for the exam, R20).
-    pub award: Option<bool>,
-    /// Why a value is changed (required when the component already has one).
-    pub reason: Option<String>,
-}
 
 /// Values to record.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResultsInput {
     pub results: Vec<ResultInput>,
-}
-
-/// A component's history entry.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ResultEntry {
-    pub component: String,
-    pub score: Option<f64>,
-    pub award: Option<bool>,
-    pub reason: Option<String>,
-    pub entered_by: Uuid,
-    pub entered_at: DateTime<Utc>,
-}
-
-/// A candidate's results.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CandidateResults {
-    pub candidate_id: Uuid,
-    pub name: String,
-    pub occupation_code: String,
-    pub level: String,
-    pub level_name: String,
-    /// Current value per component.
-    pub current: Vec<ResultEntry>,
-    /// `true`/`false` once every component has a value (R20), else absent.
-    pub passed: Option<bool>,
-    /// The centre's review: `pending`, `approved` or `rejected`.
-    pub review_status: String,
-    pub review_status_name: String,
-    /// Every value ever entered, oldest first (never updated in place).
-    pub history: Vec<ResultEntry>,
-}
-
-/// A plan's results.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ResultsView {
-    /// `assessment`, `publicity`, `reported`, `review_returned` or `reviewed`.
-    pub phase: String,
-    pub phase_name: String,
-    pub components: Vec<String>,
-    pub pass_mark: f64,
-    pub publicity_started_on: Option<NaiveDate>,
-    pub publicity_ends_on: Option<NaiveDate>,
-    pub candidates: Vec<CandidateResults>,
-    pub reports: Vec<ReportView>,
-}
-
-/// A report round.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ReportView {
-    pub round: i32,
-    pub reported_at: DateTime<Utc>,
-    /// `approved` or `returned` once the centre decided.
-    pub decision: Option<String>,
-    pub reasons: Option<String>,
-    pub decided_at: Option<DateTime<Utc>>,
-}
-
-fn entry(r: &assessment_result::Model) -> ResultEntry {
-    ResultEntry {
-        component: r.component.clone(),
-        score: r.score,
-        award: r.award,
-        reason: r.reason.clone(),
-        entered_by: r.entered_by,
-        entered_at: r.entered_at,
-    }
-}
-
-async fn results_view(
-    db: &impl persistence::ConnectionTrait,
-    p: &plan::Model,
-    lang: crate::i18n::Lang,
-) -> Result<ResultsView, ApiError> {
-    let method = method_of(p)?;
-    let cands = repo::results::candidates(db, p.id).await?;
-    let history = repo::results::all(db, p.id).await?;
-    let current = repo::results::current(&history);
-    let outcome = outcomes(p, &cands, &history)?;
-    let comps = components(&method);
-    let candidates = cands
-        .into_iter()
-        .map(|c| CandidateResults {
-            current: comps.iter().filter_map(|k| current.get(&(c.id, k.clone()))).map(entry).collect(),
-            history: history.iter().filter(|r| r.candidate_id == c.id).map(entry).collect(),
-            passed: outcome.get(&c.id).copied().flatten(),
-            candidate_id: c.id,
-            name: c.name,
-            occupation_code: c.occupation_code,
-            level_name: crate::i18n::level_name(lang, &c.level),
-            level: c.level,
-            review_status_name: crate::i18n::code_name(lang, "review_status", &c.review_status),
-            review_status: c.review_status,
-        })
-        .collect();
-    let reports = repo::results::reports(db, p.id)
-        .await?
-        .into_iter()
-        .map(|r: plan_report::Model| ReportView {
-            round: r.round,
-            reported_at: r.reported_at,
-            decision: r.decision,
-            reasons: r.reasons,
-            decided_at: r.decided_at,
-        })
-        .collect();
-    Ok(ResultsView {
-        phase_name: crate::i18n::code_name(lang, "plan_phase", &p.phase),
-        phase: p.phase.clone(),
-        components: comps,
-        pass_mark: method.pass_mark.map_or(DEFAULT_PASS_MARK, f64::from),
-        publicity_started_on: p.publicity_started_on,
-        publicity_ends_on: p.publicity_ends_on,
-        candidates,
-        reports,
-    })
 }
 
 /// Results of a plan with every change (institution, centre, bureau, the plan's district).
@@ -227,65 +39,11 @@ async fn results_view(
 pub async fn get_results(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
+    lang: Lang,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let (p, _) = load(&state.db, &caller, *id).await?;
-    Ok(HttpResponse::Ok().json(results_view(&state.db, &p, ctx.lang).await?))
-}
-
-/// Checks values against the plan; returns the rows to append.
-async fn check_values(
-    db: &impl persistence::ConnectionTrait,
-    p: &plan::Model,
-    input: &[ResultInput],
-    require_reason: bool,
-) -> Result<Vec<NewResult>, ApiError> {
-    let method = method_of(p)?;
-    let comps = components(&method);
-    let cands: HashMap<Uuid, candidate::Model> =
-        repo::results::candidates(db, p.id).await?.into_iter().map(|c| (c.id, c)).collect();
-    let history = repo::results::all(db, p.id).await?;
-    let current = repo::results::current(&history);
-    let mut e = Errors::default();
-    let mut out = Vec::new();
-    for (k, r) in input.iter().enumerate() {
-        let at = |f: &str| format!("results[{k}].{f}");
-        if !cands.contains_key(&r.candidate_id) {
-            e.push(FieldError::new(at("candidate_id"), Rule::NotInPlan).with("code", r.candidate_id));
-        }
-        if !comps.contains(&r.component) {
-            e.push(FieldError::new(at("component"), Rule::NotOneOf).with("allowed", comps.join(", ")));
-        }
-        match (r.score, r.award) {
-            (Some(s), None) if (0.0..=100.0).contains(&s) && (s * 10.0).fract() == 0.0 => {}
-            (Some(_), None) => {
-                e.push(FieldError::new(at("score"), Rule::OutOfRange).with("min", 0).with("max", 100))
-            }
-            (None, Some(_)) if r.component == "competition_selection" => {}
-            _ => e.push(FieldError::new(at("score"), Rule::ScoreOrAward)),
-        }
-        let reason = r.reason.as_deref().map(str::trim).filter(|t| !t.is_empty());
-        if reason.is_some_and(|t| t.chars().count() > 500 || t.chars().any(char::is_control)) {
-            e.push(FieldError::new(at("reason"), Rule::TooLong).with("max", 500));
-        }
-        let changes = current.contains_key(&(r.candidate_id, r.component.clone()));
-        if (changes || require_reason) && reason.is_none() {
-            e.push(FieldError::new(at("reason"), Rule::ReasonRequired));
-        }
-        out.push(NewResult {
-            candidate_id: r.candidate_id,
-            component: r.component.clone(),
-            score: r.score,
-            award: r.award,
-            reason: reason.map(str::to_owned),
-        });
-    }
-    if input.is_empty() {
-        e.push(FieldError::new("results", Rule::TooFew).with("min", 1));
-    }
-    e.finish()?;
-    Ok(out)
+    Ok(HttpResponse::Ok().json(results_view(&state.db, &p, lang).await?))
 }
 
 /// Record results (the institution, once the centre acknowledged the plan, before publicity or
@@ -298,40 +56,16 @@ async fn check_values(
 pub async fn record(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
+    lang: Lang,
     id: web::Path<Uuid>,
     body: ApiJson<ResultsInput>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
     let (p, _) = load(&state.db, &caller, *id).await?;
-    if p.status != "acknowledged" {
-        return Err(wrong_plan_status(&p, "record"));
-    }
-    if !matches!(p.phase.as_str(), "assessment" | "review_returned") {
-        return Err(wrong_phase(&p, "record"));
-    }
-    let rows = check_values(&state.db, &p, &body.0.results, false).await?;
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
-    if current.phase != p.phase {
-        return Err(wrong_phase(&current, "record"));
-    }
-    let count = rows.len();
-    repo::results::record(&tx, p.id, rows, caller.id(), now).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "plan.results_recorded",
-        ("plan", p.id.to_string()),
-        serde_json::json!({"values": count}),
-        now,
-    )
-    .await?;
-    let v = results_view(&tx, &current, ctx.lang).await?;
-    tx.commit().await?;
-    Ok(HttpResponse::Ok().json(v))
+    let saved =
+        use_case::run(&state, caller.actor(), async |c| results::record(c, p.id, &body.0.results).await)
+            .await?;
+    Ok(HttpResponse::Ok().json(results_view(&state.db, &saved, lang).await?))
 }
 
 /// Start the publicity (公示) of the results (institution): every candidate needs every result.
@@ -343,84 +77,14 @@ pub async fn record(
 pub async fn start_publicity(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
+    lang: Lang,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
     let (p, _) = load(&state.db, &caller, *id).await?;
-    if p.status != "acknowledged" {
-        return Err(wrong_plan_status(&p, "publish"));
-    }
-    if p.phase != "assessment" {
-        return Err(wrong_phase(&p, "publish"));
-    }
-    let cands = repo::results::candidates(&state.db, p.id).await?;
-    let history = repo::results::all(&state.db, p.id).await?;
-    let outcome = outcomes(&p, &cands, &history)?;
-    let mut e = Errors::default();
-    for (k, c) in cands.iter().enumerate() {
-        if outcome.get(&c.id).copied().flatten().is_none() {
-            e.push(
-                FieldError::new(format!("candidates[{k}]"), Rule::ResultsIncomplete).with("name", &c.name),
-            );
-        }
-    }
-    e.finish()?;
-    let today = state.clock.today();
-    let cal = repo::calendar::calendar(&state.db).await?;
-    let ends = publicity_end(&cal, today).ok_or_else(|| ApiError::internal("calendar span"))?;
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
-    if current.phase != "assessment" {
-        return Err(wrong_phase(&current, "publish"));
-    }
-    let version = current.version;
-    let mut m: plan::ActiveModel = current.into();
-    m.phase = Set("publicity".into());
-    m.publicity_started_on = Set(Some(today));
-    m.publicity_ends_on = Set(Some(ends));
-    let saved = repo::plan::save(&tx, m, version, now).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "plan.publicity_started",
-        ("plan", p.id.to_string()),
-        serde_json::json!({"from": today, "ends_on": ends}),
-        now,
-    )
-    .await?;
-    let v = results_view(&tx, &saved, ctx.lang).await?;
-    tx.commit().await?;
-    Ok(HttpResponse::Ok().json(v))
-}
-
-/// One passing candidate as published.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PublicCandidate {
-    /// Reference for objections.
-    pub candidate_id: Uuid,
-    /// Partly masked (王**).
-    pub name: String,
-    pub occupation_code: String,
-    pub work_type: String,
-    pub level: String,
-    pub level_name: String,
-}
-
-/// A publicity notice.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PublicityView {
-    pub plan_id: Uuid,
-    pub title: String,
-    pub institution_code: String,
-    pub institution_name: String,
-    pub starts_on: NaiveDate,
-    /// The last day of the publicity; objections are accepted until then.
-    pub ends_on: NaiveDate,
-    /// Candidates who passed: names partly masked, no ID numbers.
-    pub passed: Vec<PublicCandidate>,
+    let saved =
+        use_case::run(&state, caller.actor(), async |c| results::start_publicity(c, p.id).await).await?;
+    Ok(HttpResponse::Ok().json(results_view(&state.db, &saved, lang).await?))
 }
 
 /// The publicity of a plan's results: who passed, names partly masked, no ID numbers (public).
@@ -428,7 +92,7 @@ pub struct PublicityView {
 #[get("/public/publicity/{id}")]
 pub async fn public_notice(
     state: web::Data<AppState>,
-    ctx: RequestContext,
+    lang: Lang,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let p = repo::plan::find(&state.db, *id).await?.ok_or_else(ApiError::not_found)?;
@@ -443,11 +107,7 @@ pub async fn public_notice(
         .into_iter()
         .filter(|c| outcome.get(&c.id).copied().flatten() == Some(true))
         .map(|c| PublicCandidate {
-            level_name: c
-                .level
-                .parse()
-                .map(|l| crate::i18n::name(ctx.lang, Name::Level(l)))
-                .unwrap_or_default(),
+            level_name: c.level.parse().map(|l| crate::i18n::name(lang, Name::Level(l))).unwrap_or_default(),
             candidate_id: c.id,
             name: mask_name(&c.name),
             occupation_code: c.occupation_code,
@@ -466,61 +126,6 @@ pub async fn public_notice(
     }))
 }
 
-/// Objections one client address may lodge against one plan's publicity.
-pub const OBJECTIONS_PER_ADDRESS: i32 = 5;
-/// The shortest reason for an objection, in characters.
-pub const OBJECTION_MIN_CHARS: usize = 10;
-/// The longest reason for an objection, in characters.
-pub const OBJECTION_MAX_CHARS: usize = 2000;
-
-/// An objection.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewObjection {
-    /// The published candidate concerned, if any.
-    pub candidate_id: Option<Uuid>,
-    /// The reason, 10–2,000 characters.
-    pub content: String,
-    /// How the institution can reach the objector: a mobile number or an e-mail address;
-    /// required, never published.
-    pub contact: String,
-}
-
-/// A lodged objection's receipt.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ObjectionReceipt {
-    pub id: Uuid,
-    pub lodged_at: DateTime<Utc>,
-    /// The same objection (same candidate, same reason) was already lodged: this one was merged
-    /// into it, and its receipt is answered.
-    pub merged: bool,
-}
-
-/// A mobile number (11 digits from 1, `+86` allowed) or an e-mail address.
-fn contact_ok(c: &str) -> bool {
-    let digits: String =
-        c.strip_prefix("+86").unwrap_or(c).chars().filter(|ch| !matches!(ch, ' ' | '-')).collect();
-    let mobile = digits.len() == 11 && digits.starts_with('1') && digits.bytes().all(|b| b.is_ascii_digit());
-    let email = c.split_once('@').is_some_and(|(user, host)| {
-        !user.is_empty()
-            && host.contains('.')
-            && !host.starts_with('.')
-            && !host.ends_with('.')
-            && !c.contains(' ')
-    });
-    mobile || email
-}
-
-/// The key identical objections share: the candidate and the reason with its spacing normalised.
-fn content_key(candidate: Option<Uuid>, content: &str) -> String {
-    let normal: Vec<&str> = content.split_whitespace().collect();
-    let mut h = Sha256::new();
-    h.update(candidate.map(|c| c.to_string()).unwrap_or_default());
-    h.update(b"\n");
-    h.update(normal.join(" "));
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Lodge an objection during the publicity (anyone, no account). A reason of 10–2,000 characters
 /// and a contact (mobile or e-mail) are required; one client address may lodge at most five
 /// objections against one publicity (429 after that), within the per-address limit of public
@@ -535,135 +140,17 @@ fn content_key(candidate: Option<Uuid>, content: &str) -> String {
 #[post("/public/publicity/{id}/objections")]
 pub async fn lodge(
     state: web::Data<AppState>,
-    ctx: RequestContext,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: ApiJson<NewObjection>,
 ) -> Result<HttpResponse, ApiError> {
-    crate::routes::certificates::rate_limit(&state, &req).await?;
-    let p = repo::plan::find(&state.db, *id).await?.ok_or_else(ApiError::not_found)?;
-    let (Some(start), Some(end)) = (p.publicity_started_on, p.publicity_ends_on) else {
-        return Err(ApiError::not_found());
-    };
-    let today = state.clock.today();
-    if p.phase != "publicity" || today < start || today > end {
-        return Err(ApiError::new(Problem::PublicityClosed).with("ends_on", end));
-    }
-    let b = body.0;
-    let mut e = Errors::default();
-    let content = match domain::text::multi_line(&b.content, OBJECTION_MAX_CHARS) {
-        Ok(t) if t.chars().filter(|c| !c.is_whitespace()).count() >= OBJECTION_MIN_CHARS => {
-            Some(t.to_owned())
-        }
-        Ok(_) => {
-            e.push(FieldError::new("content", Rule::TooShort).with("min", OBJECTION_MIN_CHARS));
-            None
-        }
-        Err(_) if b.content.chars().count() > OBJECTION_MAX_CHARS => {
-            e.push(FieldError::new("content", Rule::TooLong).with("max", OBJECTION_MAX_CHARS));
-            None
-        }
-        Err(_) => {
-            e.push(FieldError::new("content", Rule::Blank));
-            None
-        }
-    };
-    let contact = e.single_line("contact", &b.contact, 100);
-    if let Some(c) = &contact
-        && !contact_ok(c)
-    {
-        e.push(FieldError::new("contact", Rule::InvalidContact));
-    }
-    if let Some(c) = b.candidate_id
-        && repo::results::candidate(&state.db, c).await?.is_none_or(|x| x.plan_id != p.id)
-    {
-        e.push(FieldError::new("candidate_id", Rule::NotInPlan).with("code", c));
-    }
-    e.finish()?;
-    let content = content.unwrap_or_default();
-    let key = content_key(b.candidate_id, &content);
+    crate::throttle::public_request(&state, &req).await?;
     let client = crate::client_address::ClientAddress::of(&req).to_string();
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
-    if current.phase != "publicity" {
-        return Err(ApiError::new(Problem::PublicityClosed).with("ends_on", end));
-    }
-    if let Some(first) = repo::results::objection_by_content(&tx, p.id, &key).await? {
-        repo::results::merge_objection(&tx, first.id).await?;
-        crate::audit::record_public(
-            &tx,
-            &ctx,
-            "plan.objection_merged",
-            ("plan", p.id.to_string()),
-            serde_json::json!({"objection_id": first.id}),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        return Ok(HttpResponse::Ok().json(ObjectionReceipt {
-            id: first.id,
-            lodged_at: first.lodged_at,
-            merged: true,
-        }));
-    }
-    // The slot is the check: unique per plan and address, so concurrent objections cannot both
-    // take the last one.
-    let slot = repo::results::next_address_slot(&tx, p.id, &client).await?;
-    if slot > OBJECTIONS_PER_ADDRESS {
-        let mut err = ApiError::new(Problem::ObjectionLimit).with("max", OBJECTIONS_PER_ADDRESS);
-        err.retry_after = Some(u64::try_from((end - today).num_days().max(1) * 86_400).unwrap_or(86_400));
-        return Err(err);
-    }
-    let saved = repo::results::lodge(
-        &tx,
-        objection::Model {
-            id: Uuid::now_v7(),
-            plan_id: p.id,
-            candidate_id: b.candidate_id,
-            content,
-            contact: contact.unwrap_or_default(),
-            lodged_at: now,
-            answer: None,
-            upheld: None,
-            answered_at: None,
-            answered_by: None,
-            client_key: Some(client),
-            address_slot: Some(slot),
-            content_key: Some(key),
-            merged: 0,
-        },
-    )
+    let receipt = use_case::run(&state, Actor::public(), async |c| {
+        plans::objections::lodge(c, *id, &body.0, client).await
+    })
     .await?;
-    crate::audit::record_public(
-        &tx,
-        &ctx,
-        "plan.objection_lodged",
-        ("plan", p.id.to_string()),
-        serde_json::json!({"objection_id": saved.id}),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(HttpResponse::Created().json(ObjectionReceipt {
-        id: saved.id,
-        lodged_at: saved.lodged_at,
-        merged: false,
-    }))
-}
-
-/// An objection as the institution and supervisors see it.
-#[derive(Serialize, ToSchema)]
-pub struct ObjectionView {
-    pub id: Uuid,
-    pub candidate_id: Option<Uuid>,
-    pub content: String,
-    /// Masked for district offices.
-    pub contact: String,
-    pub lodged_at: DateTime<Utc>,
-    pub answer: Option<String>,
-    pub upheld: Option<bool>,
-    pub answered_at: Option<DateTime<Utc>>,
+    Ok(if receipt.merged { HttpResponse::Ok() } else { HttpResponse::Created() }.json(receipt))
 }
 
 /// Objections to a plan's results.
@@ -684,7 +171,7 @@ pub async fn objections(
             id: o.id,
             candidate_id: o.candidate_id,
             content: o.content,
-            contact: if full { o.contact } else { crate::routes::schools::mask_phone(&o.contact) },
+            contact: if full { o.contact } else { crate::views::mask::phone(&o.contact) },
             lodged_at: o.lodged_at,
             answer: o.answer,
             upheld: o.upheld,
@@ -693,48 +180,6 @@ pub async fn objections(
         .collect();
     Ok(HttpResponse::Ok().json(list))
 }
-
-/// An answer to an objection.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AnswerObjection {
-    pub answer: String,
-    /// Whether the objection is upheld.
-    pub upheld: bool,
-    /// For an upheld objection: the changed results (the answer is recorded as their reason).
-    #[serde(default)]
-    pub corrections: Vec<ResultInput>,
-}
-
-/// One answer of many.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OneAnswer {
-    pub objection_id: Uuid,
-    pub answer: String,
-    /// Whether the objection is upheld (results are corrected one objection at a time, with
-    /// `POST /plans/{id}/objections/{objection_id}/answer`).
-    pub upheld: bool,
-}
-
-/// Answers to many objections at once.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AnswerMany {
-    /// 1–500 answers, each to an open objection of the plan.
-    pub answers: Vec<OneAnswer>,
-}
-
-/// What answering many did.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AnsweredMany {
-    pub answered: usize,
-    /// Objections of the plan still open.
-    pub open: u64,
-}
-
-/// Most answers in one request.
-const MAX_ANSWERS: usize = 500;
 
 /// Answer many objections at once (the institution), in one change: all are answered or none.
 #[utoipa::path(tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
@@ -745,74 +190,16 @@ const MAX_ANSWERS: usize = 500;
 pub async fn answer_many(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
     id: web::Path<Uuid>,
     body: ApiJson<AnswerMany>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
     let (p, _) = load(&state.db, &caller, *id).await?;
-    if p.phase != "publicity" {
-        return Err(wrong_phase(&p, "answer"));
-    }
-    let answers = body.0.answers;
-    if answers.is_empty() || answers.len() > MAX_ANSWERS {
-        return Err(ApiError::validation(vec![
-            FieldError::new("answers", Rule::OutOfRange).with("min", 1).with("max", MAX_ANSWERS),
-        ]));
-    }
-    let mut e = Errors::default();
-    let open: HashMap<Uuid, objection::Model> = repo::results::objections(&state.db, p.id)
-        .await?
-        .into_iter()
-        .filter(|o| o.answered_at.is_none())
-        .map(|o| (o.id, o))
-        .collect();
-    let mut seen = std::collections::HashSet::new();
-    let mut texts = Vec::with_capacity(answers.len());
-    for (k, a) in answers.iter().enumerate() {
-        if !seen.insert(a.objection_id) {
-            e.push(FieldError::new(format!("answers[{k}].objection_id"), Rule::Duplicate));
-        } else if !open.contains_key(&a.objection_id) {
-            e.push(
-                FieldError::new(format!("answers[{k}].objection_id"), Rule::NotInPlan)
-                    .with("code", a.objection_id),
-            );
-        }
-        match domain::text::multi_line(&a.answer, 2000) {
-            Ok(t) => texts.push(t.to_owned()),
-            Err(_) => {
-                e.push(FieldError::new(format!("answers[{k}].answer"), Rule::Blank));
-                texts.push(String::new());
-            }
-        }
-    }
-    e.finish()?;
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
-    if current.phase != "publicity" {
-        return Err(wrong_phase(&current, "answer"));
-    }
-    for (a, text) in answers.iter().zip(&texts) {
-        // Conditional on still being open: a concurrent answer makes this whole change fail.
-        if !repo::results::answer(&tx, a.objection_id, text, a.upheld, caller.id(), now).await? {
-            return Err(ApiError::new(Problem::ConcurrentChange));
-        }
-    }
-    let upheld = answers.iter().filter(|a| a.upheld).count();
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "plan.objections_answered",
-        ("plan", p.id.to_string()),
-        serde_json::json!({"answered": answers.len(), "upheld": upheld}),
-        now,
-    )
+    let done = use_case::run(&state, caller.actor(), async |c| {
+        plans::objections::answer_many(c, p.id, &body.0.answers).await
+    })
     .await?;
-    let still_open = repo::results::open_objections(&tx, p.id).await?;
-    tx.commit().await?;
-    Ok(HttpResponse::Ok().json(AnsweredMany { answered: answers.len(), open: still_open }))
+    Ok(HttpResponse::Ok().json(done))
 }
 
 /// Answer an objection (the institution). An upheld objection may change results; each change is
@@ -823,68 +210,18 @@ pub async fn answer_many(
 pub async fn answer(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
+    lang: Lang,
     path: web::Path<(Uuid, Uuid)>,
     body: ApiJson<AnswerObjection>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
     let (plan_id, objection_id) = path.into_inner();
     let (p, _) = load(&state.db, &caller, plan_id).await?;
-    let o = repo::results::objections(&state.db, p.id)
-        .await?
-        .into_iter()
-        .find(|o| o.id == objection_id)
-        .ok_or_else(ApiError::not_found)?;
-    if o.answered_at.is_some() || p.phase != "publicity" {
-        return Err(wrong_phase(&p, "answer"));
-    }
-    let a = body.0;
-    let text = domain::text::multi_line(&a.answer, 2000)
-        .map(str::to_owned)
-        .map_err(|_| ApiError::validation(vec![FieldError::new("answer", Rule::Blank)]))?;
-    if !a.upheld && !a.corrections.is_empty() {
-        return Err(ApiError::validation(vec![FieldError::new("corrections", Rule::CorrectionsNeedUpheld)]));
-    }
-    let corrections: Vec<ResultInput> = a
-        .corrections
-        .iter()
-        .cloned()
-        .map(|mut c| {
-            c.reason = Some(format!("异议成立 / objection upheld: {text}"));
-            c
-        })
-        .collect();
-    let rows = if corrections.is_empty() {
-        Vec::new()
-    } else {
-        check_values(&state.db, &p, &corrections, true).await?
-    };
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
-    if current.phase != "publicity" {
-        return Err(wrong_phase(&current, "answer"));
-    }
-    if !repo::results::answer(&tx, o.id, &text, a.upheld, caller.id(), now).await? {
-        return Err(ApiError::new(Problem::ConcurrentChange));
-    }
-    let changed = rows.len();
-    if !rows.is_empty() {
-        repo::results::record(&tx, p.id, rows, caller.id(), now).await?;
-    }
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "plan.objection_answered",
-        ("plan", p.id.to_string()),
-        serde_json::json!({"objection_id": o.id, "upheld": a.upheld, "results_changed": changed}),
-        now,
-    )
+    let saved = use_case::run(&state, caller.actor(), async |c| {
+        plans::objections::answer(c, p.id, objection_id, &body.0).await
+    })
     .await?;
-    let v = results_view(&tx, &p, ctx.lang).await?;
-    tx.commit().await?;
-    Ok(HttpResponse::Ok().json(v))
+    Ok(HttpResponse::Ok().json(results_view(&state.db, &saved, lang).await?))
 }
 
 /// Report the results to the centre (institution): only after the publicity window has ended
@@ -897,80 +234,13 @@ pub async fn answer(
 pub async fn report(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
+    lang: Lang,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
     let (p, _) = load(&state.db, &caller, *id).await?;
-    if !matches!(p.phase.as_str(), "publicity" | "review_returned") {
-        return Err(wrong_phase(&p, "report"));
-    }
-    let today = state.clock.today();
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
-    let ends = current.publicity_ends_on.ok_or_else(|| ApiError::internal("publicity without end"))?;
-    let open = repo::results::open_objections(&tx, p.id).await? as usize;
-    match may_report(today, ends, open) {
-        Ok(()) => {}
-        Err(ReportBlock::PublicityRunning { ends_on }) => {
-            return Err(ApiError::new(Problem::PublicityRunning).with("ends_on", ends_on));
-        }
-        Err(ReportBlock::ObjectionsOpen { count }) => {
-            return Err(ApiError::new(Problem::ObjectionsOpen).with("count", count));
-        }
-    }
-    let cands = repo::results::candidates(&tx, p.id).await?;
-    let history = repo::results::all(&tx, p.id).await?;
-    let outcome = outcomes(&current, &cands, &history)?;
-    let passed_count = outcome.values().filter(|v| **v == Some(true)).count();
-    let round = current.report_round + 1;
-    repo::results::report(
-        &tx,
-        plan_report::Model {
-            plan_id: p.id,
-            round,
-            reported_at: now,
-            reported_by: caller.id(),
-            summary: serde_json::json!({"candidates": cands.len(), "passed": passed_count}),
-            decision: None,
-            reasons: None,
-            decided_at: None,
-            decided_by: None,
-        },
-    )
-    .await?;
-    let version = current.version;
-    let mut m: plan::ActiveModel = current.into();
-    m.phase = Set("reported".into());
-    m.report_round = Set(round);
-    let saved = repo::plan::save(&tx, m, version, now).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "plan.reported",
-        ("plan", p.id.to_string()),
-        serde_json::json!({"round": round, "candidates": cands.len(), "passed": passed_count}),
-        now,
-    )
-    .await?;
-    let v = results_view(&tx, &saved, ctx.lang).await?;
-    tx.commit().await?;
-    Ok(HttpResponse::Ok().json(v))
-}
-
-/// The centre's review.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReviewRequest {
-    /// `approve` (all passing candidates, except those listed in `rejected`) or `return`.
-    pub decision: String,
-    /// With `approve`: passing candidates the centre does not approve, with the reason in `reasons`.
-    #[serde(default)]
-    pub rejected: Vec<Uuid>,
-    /// Required with `return` or when some candidates are rejected.
-    pub reasons: Option<String>,
+    let saved = use_case::run(&state, caller.actor(), async |c| results::report(c, p.id).await).await?;
+    Ok(HttpResponse::Ok().json(results_view(&state.db, &saved, lang).await?))
 }
 
 /// Review reported results (centre): approve in whole or per candidate, or return with reasons
@@ -983,106 +253,15 @@ pub struct ReviewRequest {
 pub async fn review(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
+    lang: Lang,
     id: web::Path<Uuid>,
     body: ApiJson<ReviewRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Centre])?;
     let (p, _) = load(&state.db, &caller, *id).await?;
-    if p.phase != "reported" {
-        return Err(wrong_phase(&p, "review"));
-    }
-    let r = body.0;
-    let mut e = Errors::default();
-    if !matches!(r.decision.as_str(), "approve" | "return") {
-        e.push(FieldError::new("decision", Rule::NotOneOf).with("allowed", "approve, return"));
-    }
-    let reasons =
-        r.reasons.as_deref().and_then(|t| domain::text::multi_line(t, 2000).ok()).map(str::to_owned);
-    if (r.decision == "return" || !r.rejected.is_empty()) && reasons.is_none() {
-        e.push(FieldError::new("reasons", Rule::ReasonRequired));
-    }
-    let cands = repo::results::candidates(&state.db, p.id).await?;
-    for (k, c) in r.rejected.iter().enumerate() {
-        if !cands.iter().any(|x| x.id == *c) {
-            e.push(FieldError::new(format!("rejected[{k}]"), Rule::NotInPlan).with("code", c));
-        }
-    }
-    e.finish()?;
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
-    if current.phase != "reported" {
-        return Err(wrong_phase(&current, "review"));
-    }
-    let history = repo::results::all(&tx, p.id).await?;
-    let outcome = outcomes(&current, &cands, &history)?;
-    let round = current.report_round;
-    let (phase, decision) = if r.decision == "approve" {
-        let approved: Vec<Uuid> = cands
-            .iter()
-            .filter(|c| outcome.get(&c.id).copied().flatten() == Some(true) && !r.rejected.contains(&c.id))
-            .map(|c| c.id)
-            .collect();
-        let rejected: Vec<Uuid> = cands.iter().map(|c| c.id).filter(|c| !approved.contains(c)).collect();
-        repo::results::set_review(&tx, &approved, "approved", None).await?;
-        repo::results::set_review(&tx, &rejected, "rejected", reasons.as_deref()).await?;
-        ("reviewed", "approved")
-    } else {
-        ("review_returned", "returned")
-    };
-    repo::results::decide(&tx, p.id, round, decision, reasons.as_deref(), caller.id(), now).await?;
-    let version = current.version;
-    let mut m: plan::ActiveModel = current.into();
-    m.phase = Set(phase.into());
-    let saved = repo::plan::save(&tx, m, version, now).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "plan.reviewed",
-        ("plan", p.id.to_string()),
-        serde_json::json!({"round": round, "decision": decision, "rejected": r.rejected}),
-        now,
-    )
-    .await?;
-    let v = results_view(&tx, &saved, ctx.lang).await?;
-    tx.commit().await?;
-    Ok(HttpResponse::Ok().json(v))
-}
-
-/// A 2-inch photo: 35 × 49 mm, so width/height between 0.65 and 0.78, at least 260 × 364 pixels
-/// (about 190 dpi), at most [`upload::PHOTO_BYTES`] and [`upload::PHOTO_PIXELS`], a kind of JPEG
-/// or PNG the e-certificate can show, and data that decode to the size the header declares.
-pub async fn check_photo(bytes: web::Bytes) -> Result<image::Format, ApiError> {
-    let field = |rule| ApiError::validation(vec![FieldError::new("photo", rule)]);
-    if bytes.len() > upload::PHOTO_BYTES {
-        return Err(field(Rule::PhotoTooLarge));
-    }
-    let h = image::header(&bytes).map_err(|_| field(Rule::PhotoUnreadable))?;
-    let ratio = f64::from(h.width) / f64::from(h.height.max(1));
-    if h.pixels() <= upload::PHOTO_PIXELS
-        && (h.width < 260 || h.height < 364 || !(0.65..=0.78).contains(&ratio))
-    {
-        return Err(field(Rule::PhotoShape));
-    }
-    match image::decode_checked(bytes, upload::PHOTO_PIXELS).await {
-        Ok(h) => Ok(h.format),
-        Err(ImageError::TooManyPixels { width, height }) => Err(ApiError {
-            errors: vec![
-                FieldError::new("photo", Rule::TooManyPixels)
-                    .with("width", width)
-                    .with("height", height)
-                    .with("max", upload::PHOTO_PIXELS),
-            ],
-            ..ApiError::new(Problem::UploadLimit)
-        }),
-        Err(ImageError::Format) => Err(field(Rule::PhotoFormat)),
-        Err(ImageError::Unreadable) => Err(field(Rule::PhotoUnreadable)),
-        Err(ImageError::Mismatch { width, height }) => Err(ApiError::validation(vec![
-            FieldError::new("photo", Rule::ImageMismatch).with("width", width).with("height", height),
-        ])),
-    }
+    let saved =
+        use_case::run(&state, caller.actor(), async |c| results::review(c, p.id, &body.0).await).await?;
+    Ok(HttpResponse::Ok().json(results_view(&state.db, &saved, lang).await?))
 }
 
 /// Upload a candidate's 2-inch photo (institution, while the plan is a draft or returned): the
@@ -1100,7 +279,6 @@ pub async fn check_photo(bytes: web::Bytes) -> Result<image::Format, ApiError> {
 pub async fn put_photo(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
     req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
     payload: web::Payload,
@@ -1112,9 +290,7 @@ pub async fn put_photo(
         .await?
         .filter(|c| c.plan_id == p.id)
         .ok_or_else(ApiError::not_found)?;
-    if !matches!(p.status.as_str(), "draft" | "returned") {
-        return Err(wrong_plan_status(&p, "photo"));
-    }
+    plans::candidates::photo_editable(&p)?;
     // Replacing a photo needs its ETag; the first upload not.
     if let Some(sha) = &c.photo_sha256 {
         crate::precondition::check_if_match(&req, &format!("\"{sha}\""))?;
@@ -1127,7 +303,7 @@ pub async fn put_photo(
     if upload::sniff(&body) != Some(declared.as_str()) {
         return Err(upload::content_mismatch("photo", &declared, &body));
     }
-    let format = check_photo(body.clone()).await?;
+    let format = upload::photo::check(body.clone()).await?;
     let sha: String = Sha256::digest(&body).iter().map(|b| format!("{b:02x}")).collect();
     // Named by content: a photo file is never overwritten, so a concurrent upload that loses the
     // race below cannot replace the winner's file, and certificates keep the photo they were
@@ -1148,25 +324,12 @@ pub async fn put_photo(
     .await
     .map_err(ApiError::internal)?
     .map_err(ApiError::internal)?;
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    super::candidates::touch(&tx, p.id, now).await?;
-    if !repo::results::set_photo(&tx, c.id, &key, format.media_type(), &sha, c.photo_sha256.as_deref())
-        .await?
-    {
-        return Err(ApiError::new(Problem::PreconditionFailed));
-    }
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "plan.photo_uploaded",
-        ("plan", p.id.to_string()),
-        serde_json::json!({"candidate_id": c.id, "sha256": sha}),
-        now,
-    )
+    let photo = plans::candidates::Photo { key, media_type: format.media_type(), sha256: sha.clone() };
+    let previous = c.photo_sha256.clone();
+    use_case::run(&state, caller.actor(), async |ch| {
+        plans::candidates::set_photo(ch, p.id, c.id, photo, previous.as_deref()).await
+    })
     .await?;
-    tx.commit().await?;
     Ok(HttpResponse::NoContent().insert_header(("ETag", format!("\"{sha}\""))).finish())
 }
 

@@ -7,7 +7,6 @@ use crate::auth::Caller;
 use crate::error::{ApiError, FieldError};
 use crate::extract::ApiQuery;
 use crate::i18n::Rule;
-use crate::routes::institutions;
 use crate::state::AppState;
 use crate::use_case;
 use crate::zip_stream;
@@ -86,7 +85,7 @@ fn mask_field(list: &mut serde_json::Value, key: &str) {
     if let serde_json::Value::Array(items) = list {
         for item in items {
             if let Some(serde_json::Value::String(s)) = item.get_mut(key) {
-                *s = crate::routes::schools::mask_phone(s);
+                *s = crate::views::mask::phone(s);
             }
         }
     }
@@ -121,7 +120,7 @@ pub async fn archive(
     query: ApiQuery<ArchiveQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau, Role::Centre, Role::District, Role::School])?;
-    let i = institutions::load(&state.db, &caller, *id).await?;
+    let i = crate::views::institution::load(&state.db, &caller, *id).await?;
     let year = query.0.year;
     if !(2020..=9999).contains(&year) {
         return Err(ApiError::validation(vec![

@@ -197,7 +197,7 @@ pub async fn file(
     req: HttpRequest,
     body: ApiJson<NewComplaint>,
 ) -> Result<HttpResponse, ApiError> {
-    crate::routes::certificates::rate_limit(&state, &req).await?;
+    crate::throttle::public_request(&state, &req).await?;
     let b = body.0;
     let mut e = Errors::default();
     let content = match domain::text::multi_line(&b.content, 5000) {
@@ -320,7 +320,7 @@ pub async fn follow(
     req: HttpRequest,
     tracking_number: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    crate::routes::certificates::rate_limit(&state, &req).await?;
+    crate::throttle::public_request(&state, &req).await?;
     let secret = req.headers().get(SECRET_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let number = tracking_number.into_inner();
     let c = if number.len() <= 40 {

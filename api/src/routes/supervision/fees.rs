@@ -7,7 +7,6 @@ use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
 use crate::i18n::{self, Lang, Name, Problem, Rule};
-use crate::routes::institutions;
 use crate::state::AppState;
 use crate::use_case;
 use crate::use_case::supervision::MAX_FEES;
@@ -124,7 +123,7 @@ pub async fn get(
     ctx: RequestContext,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let i = institutions::load(&state.db, &caller, *id).await?;
+    let i = crate::views::institution::load(&state.db, &caller, *id).await?;
     let page = repo::PageRequest { page: 1, per_page: MAX_FEES as u64, sort: None };
     let rows = repo::supervision::fees(&state.db, Some(vec![i.id]), None, None, page).await?;
     let etag = use_case::supervision::fees_etag(&state.db, i.id).await?;
@@ -150,7 +149,7 @@ pub async fn publish(
     body: ApiJson<FeeList>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
-    let i = institutions::load(&state.db, &caller, *id).await?;
+    let i = crate::views::institution::load(&state.db, &caller, *id).await?;
     let today = state.clock.today();
     let status = status_on(&i, today)?;
     if status != InstitutionStatus::Active {

@@ -332,7 +332,7 @@ pub async fn pass_rates(
         }
         let cands = repo::results::candidates(&state.db, p.id).await?;
         let history = repo::results::all(&state.db, p.id).await?;
-        let outcomes = crate::routes::plans::results::outcomes(&p, &cands, &history)?;
+        let outcomes = crate::views::results::outcomes(&p, &cands, &history)?;
         let code = scope.get(&p.institution_id).map(|i| i.code.clone()).unwrap_or_default();
         plan_info.insert(p.id, (p.title.clone(), code));
         for c in &cands {

@@ -6,7 +6,6 @@ use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{ApiJson, ApiQuery, ListBody};
 use crate::i18n::{self, Lang, Rule};
-use crate::routes::institutions;
 use crate::state::AppState;
 use crate::use_case;
 use crate::validate::Errors;
@@ -90,7 +89,7 @@ pub async fn record(
     body: ApiJson<NewViolation>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
-    institutions::load(&state.db, &caller, *id).await?;
+    crate::views::institution::load(&state.db, &caller, *id).await?;
     let req = body.0;
     let today = state.clock.today();
     let mut errors = Errors::default();
@@ -156,7 +155,7 @@ pub async fn list(
     id: web::Path<Uuid>,
     query: ApiQuery<ViolationPage>,
 ) -> Result<HttpResponse, ApiError> {
-    let i = institutions::load(&state.db, &caller, *id).await?;
+    let i = crate::views::institution::load(&state.db, &caller, *id).await?;
     let mut errors = Vec::new();
     let page = query.0.pagination().check(&mut errors, &["occurred_on", "recorded_at", "sanction"]);
     super::query_errors(errors)?;
