@@ -1,5 +1,5 @@
-//! `Idempotency-Key` for every creating `POST` (docs/API-DESIGN.md): the first answer (2xx) to a
-//! key is stored with a hash of the request; a retry with the same key and request gets that
+//! `Idempotency-Key` for every creating `POST` (docs/API-DESIGN.md), one mechanism for all: the
+//! first answer (2xx) to a key is stored with a hash of the request; a retry with the same key and request gets that
 //! answer again (`Idempotency-Replayed: true`) instead of creating twice, on any replica. The same
 //! key with another request is a 422; while the first request still runs, a retry gets 409 with
 //! `Retry-After`. A failed first request (4xx/5xx) frees the key. Keys belong to the caller: the
@@ -13,18 +13,22 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpMessage as _, HttpResponse, web};
+use actix_web::{HttpMessage as _, HttpResponse, ResponseError as _, web};
 use futures_util::TryFutureExt as _;
 use futures_util::future::{Either, LocalBoxFuture, MapOk};
-use persistence::repo::idempotency::{self, Stored};
+use persistence::repo::idempotency::{self, Keyed, STALE_SECONDS, Stored};
 use sha2::{Digest, Sha256};
 use std::future::{Ready, ready};
 use std::rc::Rc;
 
 /// The header naming a creating request.
 const IDEMPOTENCY_KEY: header::HeaderName = header::HeaderName::from_static("idempotency-key");
-/// Routes that keep their own record inside their transaction (certificate issuance).
-const SELF_HANDLED: [&str; 1] = ["/api/v1/plans/{id}/certificates"];
+/// Routes whose change claims the key and stores its answer inside its own transaction
+/// ([`crate::use_case::Change::claim_key`]), so that the answer commits with the change or not
+/// at all, even if the process dies between the two, and a concurrent retry waits for the first
+/// request and replays its answer: certificate issuance. For them this middleware only checks
+/// the key, hashes the request and hands the [`Keyed`] request on in the request's extensions.
+const CLAIMED_IN_CHANGE: [&str; 1] = ["/api/v1/plans/{id}/certificates"];
 /// Sign-in routes create nothing and answer tokens, which are never stored: no idempotency.
 pub const NOT_IDEMPOTENT: [&str; 2] = ["/api/v1/auth/login", "/api/v1/auth/token"];
 /// Secrets shown once are never stored: a replay answers without them.
@@ -36,11 +40,30 @@ const PUBLIC_IDEMPOTENT: [&str; 2] =
     ["/api/v1/public/complaints", "/api/v1/public/publicity/{id}/objections"];
 /// The largest body of a public form buffered for its key.
 const MAX_PUBLIC_BODY: usize = 64 * 1024;
-/// A claim older than this with no answer belongs to a crashed request and may be taken over
-/// (longer than any request runs).
-const STALE_SECONDS: i64 = 900;
 /// Stored answers are kept this long.
 const KEEP_HOURS: i64 = 24;
+
+/// The answer stored under a key, sent again with `Idempotency-Replayed: true`.
+pub fn replay(stored: Stored) -> HttpResponse {
+    let Stored::Done { status, content_type, location, etag, body } = stored else {
+        return ApiError::internal("no stored answer to replay").error_response();
+    };
+    let status =
+        actix_web::http::StatusCode::from_u16(status as u16).unwrap_or(actix_web::http::StatusCode::OK);
+    let mut r = HttpResponse::build(status);
+    r.insert_header(("Idempotency-Replayed", "true"));
+    r.insert_header((header::CACHE_CONTROL, "no-store"));
+    if let Some(c) = content_type {
+        r.insert_header((header::CONTENT_TYPE, c));
+    }
+    if let Some(l) = location {
+        r.insert_header((header::LOCATION, l));
+    }
+    if let Some(t) = etag {
+        r.insert_header((header::ETAG, t));
+    }
+    r.body(body)
+}
 
 fn problem(req: ServiceRequest, e: ApiError) -> ServiceResponse<BoxBody> {
     req.error_response(e).map_into_boxed_body()
@@ -115,7 +138,7 @@ where
     };
     // Only now, for a keyed POST: finding the route template walks the route table again.
     let route = req.match_pattern().unwrap_or_default();
-    if SELF_HANDLED.contains(&route.as_str()) || NOT_IDEMPOTENT.contains(&route.as_str()) {
+    if NOT_IDEMPOTENT.contains(&route.as_str()) {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     if key.is_empty() || key.len() > 200 || !key.bytes().all(|b| b.is_ascii_graphic()) {
@@ -180,6 +203,10 @@ where
     h.update(&body);
     let hash: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
     req.set_payload(actix_web::dev::Payload::from(body));
+    if CLAIMED_IN_CHANGE.contains(&route.as_str()) {
+        req.extensions_mut().insert(Keyed { principal, key, request_hash: hash });
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
 
     // Real time, not the adjustable business clock, so that replicas agree on staleness.
     let now = chrono::Utc::now();
@@ -198,23 +225,9 @@ where
             e.retry_after = Some(1);
             Ok(problem(req, e))
         }
-        Stored::Done { status, content_type, location, etag, body } => {
-            let status = actix_web::http::StatusCode::from_u16(status as u16)
-                .unwrap_or(actix_web::http::StatusCode::OK);
-            let mut r = HttpResponse::build(status);
-            r.insert_header(("Idempotency-Replayed", "true"));
-            r.insert_header((header::CACHE_CONTROL, "no-store"));
-            if let Some(c) = content_type {
-                r.insert_header((header::CONTENT_TYPE, c));
-            }
-            if let Some(l) = location {
-                r.insert_header((header::LOCATION, l));
-            }
-            if let Some(t) = etag {
-                r.insert_header((header::ETAG, t));
-            }
+        done @ Stored::Done { .. } => {
             let (http_req, _) = req.into_parts();
-            Ok(ServiceResponse::new(http_req, r.body(body)))
+            Ok(ServiceResponse::new(http_req, replay(done)))
         }
         Stored::Claimed(claimed_at) => {
             let res = match next.call(req).await {

@@ -46,9 +46,77 @@ pub fn printed_work_type(work_type: &str) -> &str {
     if work_type.trim().is_empty() { "——" } else { work_type }
 }
 
+/// Where a certificate stands (R28): a code, once issued, is never given to another certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertificateStatus {
+    /// Issued and in force.
+    Valid,
+    /// Revoked with a reason; verification shows the revocation.
+    Revoked,
+    /// Replaced by a reissued certificate with a new code; verification names the new code.
+    Superseded,
+}
+
+impl CertificateStatus {
+    /// Every status.
+    pub const ALL: [CertificateStatus; 3] =
+        [CertificateStatus::Valid, CertificateStatus::Revoked, CertificateStatus::Superseded];
+
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            CertificateStatus::Valid => "valid",
+            CertificateStatus::Revoked => "revoked",
+            CertificateStatus::Superseded => "superseded",
+        }
+    }
+
+    /// Parses a stable code.
+    pub fn from_code(s: &str) -> Option<CertificateStatus> {
+        CertificateStatus::ALL.into_iter().find(|x| x.code() == s)
+    }
+}
+
+/// What may happen to an issued certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertificateAction {
+    Revoke,
+    /// Correct it: a new certificate supersedes it.
+    Reissue,
+}
+
+/// The status after `action`, or `Err(current)`: only a valid certificate is revoked or
+/// reissued, and a revoked or superseded one stays so for ever.
+pub fn transition(
+    current: CertificateStatus,
+    action: CertificateAction,
+) -> Result<CertificateStatus, CertificateStatus> {
+    match (current, action) {
+        (CertificateStatus::Valid, CertificateAction::Revoke) => Ok(CertificateStatus::Revoked),
+        (CertificateStatus::Valid, CertificateAction::Reissue) => Ok(CertificateStatus::Superseded),
+        _ => Err(current),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn r28_only_a_valid_certificate_is_revoked_or_reissued_and_never_comes_back() {
+        use CertificateAction as A;
+        use CertificateStatus as S;
+        assert_eq!(transition(S::Valid, A::Revoke), Ok(S::Revoked));
+        assert_eq!(transition(S::Valid, A::Reissue), Ok(S::Superseded));
+        for s in [S::Revoked, S::Superseded] {
+            for a in [A::Revoke, A::Reissue] {
+                assert_eq!(transition(s, a), Err(s));
+            }
+        }
+        for s in CertificateStatus::ALL {
+            assert_eq!(CertificateStatus::from_code(s.code()), Some(s));
+        }
+    }
 
     #[test]
     fn r29_the_canonical_form_is_fixed_and_changes_with_any_statement() {

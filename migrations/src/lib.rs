@@ -120,6 +120,12 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
         include_str!("../sql/m20261128_000022_checkpoints_and_one_live.postgres.sql"),
         include_str!("../sql/m20261128_000022_checkpoints_and_one_live.sqlite.sql"),
     ),
+    (
+        "m20261204_000023_one_idempotency_store",
+        include_str!("../sql/m20261204_000023_one_idempotency_store.sql"),
+        "",
+        "",
+    ),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

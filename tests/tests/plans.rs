@@ -676,6 +676,39 @@ async fn candidate_photos_are_two_inch_jpeg_or_png() {
     assert_eq!(photo.header("content-type"), Some("image/png"));
 }
 
+// Issue 23, point 5: one idempotency mechanism. Issuance claims its key in the store every other
+// creating POST uses (`http_idempotency`), but inside its own transaction: a failed issuance
+// frees the key, the answer is replayed with `Idempotency-Replayed`, the same key with another
+// request is refused, and the key is kept once.
+#[tokio::test]
+async fn issuance_keeps_its_key_in_the_one_idempotency_store_inside_its_change() {
+    let s = setup("2026-11-02").await;
+    let plan = reviewed_plan(&s, 2).await;
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let issue = |body: Value| {
+        s.app
+            .request(Method::POST, &format!("/api/v1/plans/{plan}/certificates"))
+            .bearer_auth(&school)
+            .header("Idempotency-Key", "issue-once")
+            .json(&body)
+    };
+    let stranger = json!({"candidate_ids": [uuid::Uuid::now_v7()]});
+    // A failed first request (422) leaves nothing behind: not the certificates, not the key.
+    let failed = s.app.send(issue(stranger.clone())).await;
+    assert_eq!(failed.status.as_u16(), 422, "{}", failed.text);
+    assert_eq!(s.app.count("http_idempotency").await, 0, "the failed issuance freed its key");
+    let first = s.app.send(issue(json!({}))).await;
+    assert_eq!(first.status.as_u16(), 201, "{}", first.text);
+    assert_eq!(first.header("idempotency-replayed"), None);
+    let again = s.app.send(issue(json!({}))).await;
+    assert_eq!(again.status.as_u16(), 201, "{}", again.text);
+    assert_eq!(again.header("idempotency-replayed"), Some("true"));
+    assert_eq!(again.body, first.body, "the replay is the first answer");
+    s.app.send(issue(stranger)).await.problem(422, "idempotency_mismatch");
+    assert_eq!(s.app.count("certificates").await, 2, "issued once");
+    assert_eq!(s.app.count("http_idempotency").await, 1, "one key, in the one store");
+}
+
 // R23–R27, R31: issue for approved candidates, retry safely, verify publicly.
 #[tokio::test]
 async fn r24_r27_certificates_get_gapless_codes_and_verify_publicly() {

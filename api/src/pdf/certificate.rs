@@ -97,3 +97,38 @@ pub fn certificate_pdf(f: &CertificateFace<'_>) -> Result<Vec<u8>, PdfError> {
     }
     render(&[Page { width: 297.0, height: 210.0, ops }], &format!("职业技能等级证书 {}", f.code))
 }
+
+/// Renders a certificate's PDF (blocking: reads the photo file).
+pub fn of_record(
+    c: &persistence::entity::certificate::Model,
+    public_url: &str,
+    attachments_dir: &std::path::Path,
+) -> Result<Vec<u8>, PdfError> {
+    let photo = c
+        .photo_key
+        .as_ref()
+        .and_then(|key| std::fs::read(attachments_dir.join(key)).ok())
+        .and_then(|b| Image::prepare(&b));
+    let level_name = c
+        .level
+        .parse::<domain::Level>()
+        .map(|l| crate::i18n::name(crate::i18n::Lang::ZhCn, crate::i18n::Name::Level(l)))
+        .unwrap_or_default();
+    let verify_url = format!("{public_url}/verify/{}", c.verify_token);
+    let website = format!("{public_url}/verify");
+    let face = CertificateFace {
+        code: &c.code,
+        holder_name: &c.holder_name,
+        gender: if c.gender == "male" { "男" } else { "女" },
+        id_number: &c.id_number,
+        occupation_name: &c.occupation_name,
+        work_type: &c.work_type,
+        level_name: &level_name,
+        institution_name: &c.institution_name,
+        issue_date: c.issue_date,
+        verify_url: &verify_url,
+        website: &website,
+        photo,
+    };
+    certificate_pdf(&face)
+}

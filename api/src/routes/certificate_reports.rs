@@ -216,7 +216,7 @@ pub async fn zip_batch(
     // Written as it is read: one PDF at a time, through a bounded queue (crate::zip_stream).
     Ok(zip_stream::respond(&format!("certificates-{}.zip", p.id), move |z| {
         for c in &certs {
-            let pdf = super::certificates::render_pdf(c, &public_url, &dir).map_err(|e| e.to_string())?;
+            let pdf = crate::pdf::certificate::of_record(c, &public_url, &dir).map_err(|e| e.to_string())?;
             z.start_file(format!("{}.pdf", c.code), zip_stream::options(false)).map_err(|e| e.to_string())?;
             z.write_all(&pdf).map_err(|e| e.to_string())?;
         }

@@ -1,97 +1,26 @@
 //! Certificates (证书, notice 四(三)–(四), Annexes 5–6): issuance with gapless codes, records,
 //! revocation, and free public verification (R24–R31).
 
-use crate::audit;
 use crate::auth::{Caller, MaybePrincipal, Principal};
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::ApiJson;
-use crate::i18n::{self, Lang, Name, Problem, Rule};
+use crate::i18n::{Lang, Problem, Rule};
 use crate::state::AppState;
-use crate::use_case;
-use crate::views::institution::status_on;
+use crate::use_case::certificates::issue::Issuance;
+use crate::use_case::{self, certificates};
+use crate::views::certificate::{CertificateView, IssueResponse, PublicCertificate, public_view, view};
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use domain::certificate::{Statement, printed_work_type};
-use domain::{CertificateCode, InstitutionCode, Level, Role, Serial};
-use ed25519_dalek::Signer as _;
+use actix_web::{HttpMessage as _, HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use domain::Role;
 use persistence::entity::certificate;
 use persistence::repo;
-use persistence::repo::certificate::Claim;
 use persistence::repo::certificate::PublicQuery;
+use persistence::repo::idempotency::Keyed;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// A certificate as its institution, the centre and the bureau see it.
-#[derive(Clone, Serialize, Deserialize, ToSchema)]
-pub struct CertificateView {
-    pub id: Uuid,
-    /// The 22-character code (Annex 6).
-    #[schema(example = "S000050000001264000001")]
-    pub code: String,
-    pub holder_name: String,
-    pub gender: String,
-    pub gender_name: String,
-    /// Shown to the issuing institution, the centre and the bureau only.
-    pub id_number: String,
-    pub occupation_code: String,
-    pub occupation_name: String,
-    /// The work type, or "——".
-    pub work_type: String,
-    #[schema(value_type = crate::schemas::LevelCodeSchema)]
-    pub level: String,
-    pub level_name: String,
-    /// The institution's name exactly as filed (R39).
-    pub institution_name: String,
-    pub issue_date: NaiveDate,
-    /// `valid`, `revoked` or `superseded`.
-    pub status: String,
-    pub status_name: String,
-    pub revoked_reason: Option<String>,
-    pub revoked_at: Option<DateTime<Utc>>,
-    pub plan_id: Uuid,
-    pub candidate_id: Uuid,
-    /// The path of the public verification page (the QR code's target).
-    pub verify_path: String,
-    /// Id of the key that signed the statement (see `/.well-known/skillcert-keys.json`).
-    pub key_id: String,
-    /// Ed25519 signature (base64url) over the canonical statement.
-    pub signature: String,
-}
-
-fn view(c: certificate::Model, lang: Lang) -> CertificateView {
-    let level_name = c.level.parse::<Level>().map(|l| i18n::name(lang, Name::Level(l))).unwrap_or_default();
-    CertificateView {
-        verify_path: format!("/verify/{}", c.verify_token),
-        id: c.id,
-        code: c.code,
-        holder_name: c.holder_name,
-        gender_name: i18n::code_name(lang, "gender", &c.gender),
-        gender: c.gender,
-        id_number: c.id_number,
-        occupation_code: c.occupation_code,
-        occupation_name: c.occupation_name,
-        work_type: c.work_type,
-        level: c.level,
-        level_name,
-        institution_name: c.institution_name,
-        issue_date: c.issue_date,
-        status_name: i18n::code_name(lang, "certificate_status", &c.status),
-        status: c.status,
-        revoked_reason: c.revoked_reason,
-        revoked_at: c.revoked_at,
-        plan_id: c.plan_id,
-        candidate_id: c.candidate_id,
-        key_id: c.key_id,
-        signature: c.signature,
-    }
-}
 
 /// Which candidates to issue for.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -99,12 +28,6 @@ fn view(c: certificate::Model, lang: Lang) -> CertificateView {
 pub struct IssueRequest {
     /// Approved candidates to issue for; all approved candidates without a certificate when absent.
     pub candidate_ids: Option<Vec<Uuid>>,
-}
-
-/// What an issuance produced.
-#[derive(Clone, Serialize, Deserialize, ToSchema)]
-pub struct IssueResponse {
-    pub items: Vec<CertificateView>,
 }
 
 /// Issue certificates for a reviewed plan (the institution; `Idempotency-Key` honoured: a retry
@@ -122,269 +45,28 @@ pub struct IssueResponse {
 pub async fn issue(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
+    lang: Lang,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: ApiJson<IssueRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
-    let (p, i) = crate::views::plan::load(&state.db, &caller, *id).await?;
-    let key =
-        req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::trim).map(str::to_owned);
-    if key.as_deref().is_some_and(|k| k.is_empty() || k.len() > 200) {
-        return Err(ApiError::validation(vec![
-            FieldError::new("Idempotency-Key", Rule::TooLong).with("max", 200),
-        ]));
-    }
-    let request = body.0;
-    let request_hash: String = Sha256::digest(format!("{}:{:?}", p.id, request.candidate_ids).as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let today = state.clock.today();
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    if let Some(k) = &key {
-        match repo::certificate::claim(&tx, caller.id(), k, "issue", &request_hash, now).await? {
-            Claim::New => {}
-            Claim::Replay { status, response } => {
-                tx.commit().await?;
-                let status = actix_web::http::StatusCode::from_u16(status as u16)
-                    .unwrap_or(actix_web::http::StatusCode::CREATED);
-                return Ok(HttpResponse::build(status)
-                    .insert_header(("Idempotency-Replayed", "true"))
-                    .json(response));
-            }
-            Claim::Mismatch => return Err(ApiError::new(Problem::IdempotencyMismatch)),
-        }
-    }
-    let current = repo::plan::find(&tx, p.id).await?.ok_or_else(ApiError::not_found)?;
-    if current.phase != "reviewed" {
-        return Err(ApiError::new(Problem::WrongStatus)
-            .with_name("action", Name::Code("result_action", "issue"))
-            .with_name(
-                "status",
-                Name::Code(
-                    "plan_phase",
-                    i18n::group_code("plan_phase", &current.phase).map_or("assessment", |(_, c)| c),
-                ),
-            ));
-    }
-    let inst = repo::institution::find(&tx, i.id).await?.ok_or_else(ApiError::not_found)?;
-    status_on(&inst, today)?.may_act().map_err(|st| {
-        ApiError::new(Problem::InstitutionNotActive)
-            .with_name("status", Name::Code("institution_status", st.code()))
-    })?;
-    let scope = repo::institution::scope(&tx, inst.id).await?;
-    let issued: std::collections::HashSet<Uuid> =
-        repo::certificate::issued_candidates(&tx, p.id).await?.into_iter().collect();
-    let candidates = repo::results::issuable(&tx, p.id).await?;
-    let by_id: HashMap<Uuid, &_> = candidates.iter().map(|c| (c.id, c)).collect();
-    let mut errors = Vec::new();
-    let chosen: Vec<_> = match &request.candidate_ids {
-        Some(ids) => {
-            for (k, id) in ids.iter().enumerate() {
-                match by_id.get(id) {
-                    None => errors.push(
-                        FieldError::new(format!("candidate_ids[{k}]"), Rule::NotInPlan).with("code", id),
-                    ),
-                    Some(c) if c.review_status != "approved" => {
-                        errors.push(FieldError::new(format!("candidate_ids[{k}]"), Rule::NotApproved))
-                    }
-                    Some(c) if issued.contains(&c.id) => {
-                        errors.push(FieldError::new(format!("candidate_ids[{k}]"), Rule::AlreadyIssued))
-                    }
-                    Some(_) => {}
-                }
-            }
-            let wanted: std::collections::HashSet<&Uuid> = ids.iter().collect();
-            candidates.iter().filter(|c| wanted.contains(&c.id)).collect()
-        }
-        None => {
-            candidates.iter().filter(|c| c.review_status == "approved" && !issued.contains(&c.id)).collect()
-        }
-    };
-    if chosen.is_empty() && errors.is_empty() {
-        errors.push(FieldError::new("candidate_ids", Rule::NothingToIssue));
-    }
-    let mut names: HashMap<String, String> = HashMap::new();
-    // The institution's name is printed on every certificate: checked once, not once per name.
-    let institution_missing = crate::pdf::missing_glyphs(&inst.name).map_err(ApiError::internal)?;
-    for (k, c) in chosen.iter().enumerate() {
-        if !scope.iter().any(|s| {
-            s.occupation_code == c.occupation_code && s.work_type == c.work_type && s.level == c.level
-        }) {
-            errors.push(
-                FieldError::new(format!("candidates[{k}]"), Rule::OutsideScope)
-                    .with("code", &c.occupation_code)
-                    .with("level", &c.level),
-            );
-        }
-        if !names.contains_key(&c.occupation_code) {
-            let n =
-                repo::occupation::find(&tx, &c.occupation_code).await?.map(|o| o.name).unwrap_or_default();
-            names.insert(c.occupation_code.clone(), n);
-        }
-        let mut missing = crate::pdf::missing_glyphs(&c.name).map_err(ApiError::internal)?;
-        if !institution_missing.is_empty() {
-            missing.extend(&institution_missing);
-            missing.sort_unstable();
-            missing.dedup();
-        }
-        if !missing.is_empty() {
-            errors.push(
-                FieldError::new(format!("candidates[{k}].name"), Rule::MissingGlyphs)
-                    .with("chars", missing.iter().collect::<String>()),
-            );
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    let year = today.year();
-    let n = i32::try_from(chosen.len()).map_err(ApiError::internal)?;
-    let first = repo::certificate::allocate(&tx, inst.id, year, n)
-        .await?
-        .ok_or_else(|| ApiError::new(Problem::CertificateSerialsExhausted).with("year", year))?;
-    let institution_code = InstitutionCode::parse(&inst.code)
-        .map_err(|e| ApiError::internal(format!("stored institution code: {e}")))?;
+    let (p, _) = crate::views::plan::load(&state.db, &caller, *id).await?;
+    let keyed = req.extensions().get::<Keyed>().cloned();
+    let ids = body.0.candidate_ids.as_deref();
     let signer = &state.certificate_key;
-    let mut rows = Vec::with_capacity(chosen.len());
-    let ids = crate::auth::keys::ordered_ids(chosen.len());
-    let tokens = crate::auth::keys::random_tokens(chosen.len(), 18);
-    for ((k, c), (id, verify_token)) in chosen.iter().enumerate().zip(ids.into_iter().zip(tokens)) {
-        let serial = Serial::new(u32::try_from(first + k as i32).map_err(ApiError::internal)?)
-            .ok_or_else(|| ApiError::new(Problem::CertificateSerialsExhausted).with("year", year))?;
-        let level = c.level.parse::<Level>().map_err(|()| ApiError::internal("stored level"))?;
-        let code = CertificateCode::new(institution_code, year, level, serial)
-            .ok_or_else(|| ApiError::internal("issue year out of range"))?
-            .to_string();
-        let occupation_name = names.get(&c.occupation_code).cloned().unwrap_or_default();
-        let work_type = printed_work_type(&c.work_type).to_owned();
-        rows.push(certificate::Model {
-            id,
-            code,
-            institution_id: inst.id,
-            plan_id: p.id,
-            candidate_id: c.id,
-            issue_year: year,
-            serial: serial.get() as i32,
-            holder_name: c.name.clone(),
-            gender: c.gender.clone(),
-            id_number: c.id_number.clone(),
-            occupation_code: c.occupation_code.clone(),
-            occupation_name,
-            work_type,
-            level: c.level.clone(),
-            institution_name: inst.name.clone(),
-            issue_date: today,
-            photo_key: c.photo_key.clone(),
-            status: "valid".into(),
-            revoked_reason: None,
-            revoked_at: None,
-            supersedes_id: None,
-            verify_token,
-            key_id: signer.kid.clone(),
-            // Signed below, chunk by chunk.
-            signature: String::new(),
-            created_at: now,
-        });
-    }
-    // Signing is most of the CPU work of an issuance. One thread signs chunk after chunk (a chunk
-    // at a time, sharing one field inversion: `auth::batch`) while this one writes the outbox
-    // events and then each chunk as soon as it is signed, so that the database writes while the
-    // next chunk is signed.
-    let statements: Vec<String> = rows.iter().map(|c| statement_of(c).canonical()).collect();
-    let (signed_tx, mut signed_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<String>>();
-    let signing_key = state.certificate_key.clone();
-    let signing = tokio::task::spawn_blocking(move || {
-        for chunk in statements.chunks(SIGNED_CHUNK) {
-            let signatures = crate::auth::batch::sign_all(&signing_key.key, chunk)
-                .iter()
-                .map(|s| URL_SAFE_NO_PAD.encode(s.to_bytes()))
-                .collect();
-            if signed_tx.send(signatures).is_err() {
-                // The request failed meanwhile: nothing is waiting for the rest.
-                return;
-            }
-        }
-    });
-    let first_code = rows.first().map(|r| r.code.clone());
-    let last_code = rows.last().map(|r| r.code.clone());
-    crate::outbox::certificates_event(&tx, "certificates.issued", &inst, &rows, None, now).await?;
-    // The answer ({"items":[...]}, as `IssueResponse` serialises) is written chunk by chunk, each
-    // while the database writes the chunk: one core would otherwise idle once signing is done.
-    const OPEN: &[u8] = b"{\"items\":[";
-    let backend = persistence::ConnectionTrait::get_database_backend(&tx);
-    let mut body: Vec<u8> = Vec::with_capacity(rows.len() * 640 + 16);
-    body.extend_from_slice(OPEN);
-    let mut pending = rows.into_iter().peekable();
-    while pending.peek().is_some() {
-        let mut chunk: Vec<certificate::Model> = pending.by_ref().take(SIGNED_CHUNK).collect();
-        let signatures =
-            signed_rx.recv().await.ok_or_else(|| ApiError::internal("the signing thread stopped"))?;
-        if signatures.len() != chunk.len() {
-            return Err(ApiError::internal("a chunk of signatures is incomplete"));
-        }
-        for (row, signature) in chunk.iter_mut().zip(signatures) {
-            row.signature = signature;
-        }
-        let write =
-            repo::certificate::execute_all(&tx, repo::certificate::insert_statements(backend, &chunk));
-        // Polled first, the write is on its way to the database before this thread serialises.
-        let (written, serialised) = futures_util::future::join(write, async {
-            for c in chunk {
-                if body.len() > OPEN.len() {
-                    body.push(b',');
-                }
-                serde_json::to_writer(&mut body, &view(c, ctx.lang))?;
-            }
-            Ok::<(), serde_json::Error>(())
-        })
-        .await;
-        written?;
-        serialised.map_err(ApiError::internal)?;
-    }
-    body.extend_from_slice(b"]}");
-    signing.await.map_err(|_| ApiError::internal("the signing thread failed"))?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "certificate.issued",
-        ("plan", p.id.to_string()),
-        serde_json::json!({"count": n, "first": first_code, "last": last_code, "issue_year": year}),
-        now,
-    )
+    let done = use_case::run(&state, caller.actor(), async |c| {
+        certificates::issue::issue(c, signer, p.id, ids, keyed.as_ref(), lang).await
+    })
     .await?;
-    if let Some(k) = &key {
-        let stored: serde_json::Value = serde_json::from_slice(&body).map_err(ApiError::internal)?;
-        repo::certificate::complete(&tx, caller.id(), k, 201, &stored).await?;
-    }
-    tx.commit().await?;
-    state.metrics.certificates_issued(n as u64);
-    Ok(HttpResponse::Created().content_type("application/json").body(body))
-}
-
-/// The statement of a certificate record, as signed.
-fn statement_of(c: &certificate::Model) -> Statement<'_> {
-    Statement {
-        code: &c.code,
-        holder_name: &c.holder_name,
-        gender: &c.gender,
-        id_number: &c.id_number,
-        occupation_code: &c.occupation_code,
-        occupation_name: &c.occupation_name,
-        work_type: &c.work_type,
-        level: &c.level,
-        institution_name: &c.institution_name,
-        issue_date: c.issue_date,
+    match done {
+        Issuance::Replayed(stored) => Ok(crate::idempotency::replay(stored)),
+        Issuance::Issued { body, count } => {
+            state.metrics.certificates_issued(count);
+            Ok(HttpResponse::Created().content_type("application/json").body(body))
+        }
     }
 }
-
-/// Certificates signed and written per chunk during an issuance: a chunk is written while the
-/// next is signed.
-const SIGNED_CHUNK: usize = 1000;
 
 /// Certificates of a plan (its institution, the centre, the bureau, the plan's district).
 #[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),
@@ -420,47 +102,6 @@ pub struct VerifyRequest {
     pub name: Option<String>,
     /// The token of the QR code's URL.
     pub token: Option<String>,
-}
-
-/// What anyone may learn about a certificate.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PublicCertificate {
-    pub code: String,
-    /// `valid`, `revoked` or `superseded`.
-    pub status: String,
-    pub status_name: String,
-    pub revoked_reason: Option<String>,
-    pub revoked_at: Option<DateTime<Utc>>,
-    /// Partly masked (王**).
-    pub holder_name: String,
-    pub occupation_name: String,
-    pub work_type: String,
-    pub level: String,
-    pub level_name: String,
-    pub institution_name: String,
-    pub issue_date: NaiveDate,
-    /// For a superseded certificate: the code that replaced it.
-    pub superseded_by: Option<String>,
-}
-
-/// The public view of a certificate.
-pub fn public_view(c: repo::certificate::PublicRecord, lang: Lang) -> PublicCertificate {
-    PublicCertificate {
-        status_name: i18n::group_code("certificate_status", &c.status)
-            .map_or_else(|| c.status.clone(), |(g, k)| i18n::name(lang, Name::Code(g, k))),
-        level_name: c.level.parse::<Level>().map(|l| i18n::name(lang, Name::Level(l))).unwrap_or_default(),
-        code: c.code,
-        status: c.status,
-        revoked_reason: c.revoked_reason,
-        revoked_at: c.revoked_at,
-        holder_name: domain::results::mask_name(&c.holder_name),
-        occupation_name: c.occupation_name,
-        work_type: c.work_type,
-        level: c.level,
-        institution_name: c.institution_name,
-        issue_date: c.issue_date,
-        superseded_by: c.superseded_by,
-    }
 }
 
 /// Answers that hold a certificate's details are not kept by caches on the way.
@@ -631,46 +272,17 @@ fn reason_of(text: &str) -> Result<String, ApiError> {
 pub async fn revoke(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
+    lang: Lang,
     code: web::Path<String>,
     body: ApiJson<LifecycleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
     let c = load(&state.db, &caller, &code).await?;
     let reason = reason_of(&body.0.reason)?;
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let current = repo::certificate::by_code(&tx, &c.code).await?.ok_or_else(ApiError::not_found)?;
-    if current.status != "valid" {
-        return Err(not_valid(&current, "revoke"));
-    }
-    if !repo::certificate::revoke(&tx, current.id, &reason, now).await? {
-        let now_is = repo::certificate::by_code(&tx, &c.code).await?.ok_or_else(ApiError::not_found)?;
-        return Err(not_valid(&now_is, "revoke"));
-    }
-    let revoked = repo::certificate::by_code(&tx, &current.code).await?.ok_or_else(ApiError::not_found)?;
-    let inst = repo::institution::find(&tx, revoked.institution_id).await?.ok_or_else(ApiError::not_found)?;
-    crate::outbox::certificates_event(&tx, "certificate.revoked", &inst, &[revoked], None, now).await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "certificate.revoked",
-        ("certificate", current.code.clone()),
-        serde_json::json!({"reason": reason}),
-        now,
-    )
-    .await?;
-    let saved = repo::certificate::by_code(&tx, &c.code).await?.ok_or_else(ApiError::not_found)?;
-    tx.commit().await?;
-    Ok(HttpResponse::Ok().json(view(saved, ctx.lang)))
-}
-
-fn not_valid(c: &certificate::Model, action: &'static str) -> ApiError {
-    let status = i18n::group_code("certificate_status", &c.status).map_or("revoked", |(_, s)| s);
-    ApiError::new(Problem::WrongStatus)
-        .with_name("action", Name::Code("result_action", action))
-        .with_name("status", Name::Code("certificate_status", status))
+    let saved =
+        use_case::run(&state, caller.actor(), async |ch| certificates::revoke(ch, &c.code, &reason).await)
+            .await?;
+    Ok(HttpResponse::Ok().json(view(saved, lang)))
 }
 
 /// Reissue (correct) a certificate (its institution): a new certificate with a new code from the
@@ -682,7 +294,7 @@ fn not_valid(c: &certificate::Model, action: &'static str) -> ApiError {
 pub async fn reissue(
     state: web::Data<AppState>,
     caller: Caller,
-    ctx: RequestContext,
+    lang: Lang,
     code: web::Path<String>,
     body: ApiJson<LifecycleRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -703,102 +315,13 @@ pub async fn reissue(
                 .with("chars", missing.iter().collect::<String>()),
         ]));
     }
-    let today = state.clock.today();
-    let now = state.clock.now();
-    let tx = persistence::begin_write(&state.db).await?;
-    let old = repo::certificate::by_code(&tx, &c.code).await?.ok_or_else(ApiError::not_found)?;
-    if old.status != "valid" {
-        return Err(not_valid(&old, "reissue"));
-    }
-    // The check that counts: only a still valid certificate is superseded, and its row stays
-    // locked until this transaction ends (a concurrent revocation or reissue waits, then fails).
-    if !repo::certificate::supersede(&tx, old.id).await? {
-        let now_is = repo::certificate::by_code(&tx, &c.code).await?.ok_or_else(ApiError::not_found)?;
-        return Err(not_valid(&now_is, "reissue"));
-    }
-    let inst = repo::institution::find(&tx, old.institution_id).await?.ok_or_else(ApiError::not_found)?;
-    status_on(&inst, today)?.may_act().map_err(|st| {
-        ApiError::new(Problem::InstitutionNotActive)
-            .with_name("status", Name::Code("institution_status", st.code()))
-    })?;
-    let year = today.year();
-    let serial = repo::certificate::allocate(&tx, inst.id, year, 1)
-        .await?
-        .ok_or_else(|| ApiError::new(Problem::CertificateSerialsExhausted).with("year", year))?;
-    let serial = Serial::new(u32::try_from(serial).map_err(ApiError::internal)?)
-        .ok_or_else(|| ApiError::internal("serial range"))?;
-    let level = old.level.parse::<Level>().map_err(|()| ApiError::internal("stored level"))?;
-    let institution_code = InstitutionCode::parse(&inst.code)
-        .map_err(|e| ApiError::internal(format!("stored institution code: {e}")))?;
-    let new_code = CertificateCode::new(institution_code, year, level, serial)
-        .ok_or_else(|| ApiError::internal("year range"))?
-        .to_string();
-    let statement = Statement {
-        code: &new_code,
-        holder_name: &holder_name,
-        gender: &old.gender,
-        id_number: &old.id_number,
-        occupation_code: &old.occupation_code,
-        occupation_name: &old.occupation_name,
-        work_type: &old.work_type,
-        level: &old.level,
-        institution_name: &inst.name,
-        issue_date: today,
-    };
-    let signature =
-        URL_SAFE_NO_PAD.encode(state.certificate_key.key.sign(statement.canonical().as_bytes()).to_bytes());
-    let new = certificate::Model {
-        id: Uuid::now_v7(),
-        code: new_code.clone(),
-        institution_id: inst.id,
-        plan_id: old.plan_id,
-        candidate_id: old.candidate_id,
-        issue_year: year,
-        serial: serial.get() as i32,
-        holder_name,
-        gender: old.gender.clone(),
-        id_number: old.id_number.clone(),
-        occupation_code: old.occupation_code.clone(),
-        occupation_name: old.occupation_name.clone(),
-        work_type: old.work_type.clone(),
-        level: old.level.clone(),
-        institution_name: inst.name.clone(),
-        issue_date: today,
-        photo_key: old.photo_key.clone(),
-        status: "valid".into(),
-        revoked_reason: None,
-        revoked_at: None,
-        supersedes_id: Some(old.id),
-        verify_token: crate::auth::keys::random_token(18),
-        key_id: state.certificate_key.kid.clone(),
-        signature,
-        created_at: now,
-    };
-    repo::certificate::insert(&tx, std::slice::from_ref(&new)).await?;
-    let superseded = repo::certificate::by_code(&tx, &old.code).await?.ok_or_else(ApiError::not_found)?;
-    crate::outbox::certificates_event(&tx, "certificate.superseded", &inst, &[superseded], None, now).await?;
-    crate::outbox::certificates_event(
-        &tx,
-        "certificates.issued",
-        &inst,
-        std::slice::from_ref(&new),
-        Some(&old.code),
-        now,
-    )
+    let signer = &state.certificate_key;
+    let new = use_case::run(&state, caller.actor(), async |ch| {
+        certificates::reissue(ch, signer, &c.code, &reason, Some(holder_name)).await
+    })
     .await?;
-    audit::record(
-        &tx,
-        &ctx,
-        &caller,
-        "certificate.reissued",
-        ("certificate", old.code.clone()),
-        serde_json::json!({"new_code": new_code, "reason": reason}),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
     state.metrics.certificates_issued(1);
-    Ok(HttpResponse::Created().json(view(new, ctx.lang)))
+    Ok(HttpResponse::Created().json(view(new, lang)))
 }
 
 /// The e-certificate as a PDF (Annex 5 layout, Kai typeface, photo, QR code to the verification
@@ -818,7 +341,7 @@ pub async fn pdf(
     let c = load(&state.db, &caller, &code).await?;
     let public_url = state.public_url.clone();
     let dir = state.attachments_dir.clone();
-    let bytes = web::block(move || render_pdf(&c, &public_url, &dir))
+    let bytes = web::block(move || crate::pdf::certificate::of_record(&c, &public_url, &dir))
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
@@ -829,36 +352,4 @@ pub async fn pdf(
         .insert_header(("Content-Disposition", format!("inline; filename=\"{}.pdf\"", code.as_str())))
         .insert_header(("Cache-Control", "private, no-store"))
         .body(bytes))
-}
-
-/// Renders a certificate's PDF (blocking: reads the photo file).
-pub fn render_pdf(
-    c: &certificate::Model,
-    public_url: &str,
-    attachments_dir: &std::path::Path,
-) -> Result<Vec<u8>, crate::pdf::PdfError> {
-    let photo = c
-        .photo_key
-        .as_ref()
-        .and_then(|key| std::fs::read(attachments_dir.join(key)).ok())
-        .and_then(|b| crate::pdf::Image::prepare(&b));
-    let level_name =
-        c.level.parse::<Level>().map(|l| i18n::name(Lang::ZhCn, Name::Level(l))).unwrap_or_default();
-    let verify_url = format!("{public_url}/verify/{}", c.verify_token);
-    let website = format!("{public_url}/verify");
-    let face = crate::pdf::certificate::CertificateFace {
-        code: &c.code,
-        holder_name: &c.holder_name,
-        gender: if c.gender == "male" { "男" } else { "女" },
-        id_number: &c.id_number,
-        occupation_name: &c.occupation_name,
-        work_type: &c.work_type,
-        level_name: &level_name,
-        institution_name: &c.institution_name,
-        issue_date: c.issue_date,
-        verify_url: &verify_url,
-        website: &website,
-        photo,
-    };
-    crate::pdf::certificate::certificate_pdf(&face)
 }

@@ -1,10 +1,10 @@
 //! The public verification page behind the QR code: small, server-rendered, zh-CN, readable on a
 //! phone, no external assets.
 
-use super::certificates::{PublicCertificate, public_view};
 use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::state::AppState;
+use crate::views::certificate::{PublicCertificate, public_view};
 use actix_web::{HttpResponse, get, web};
 use persistence::repo;
 

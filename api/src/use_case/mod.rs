@@ -26,10 +26,12 @@ pub mod supervision;
 pub mod users;
 
 use crate::error::ApiError;
+use crate::i18n::Problem;
 use crate::state::AppState;
 use chrono::{DateTime, NaiveDate, Utc};
 use persistence::DatabaseTransaction;
 use persistence::repo::audit::{Actor, NewEvent};
+use persistence::repo::idempotency::{self, Keyed, STALE_SECONDS, Stored};
 
 /// One change of the system: its transaction, its time, who makes it and the audit events it
 /// will leave.
@@ -39,6 +41,8 @@ pub struct Change {
     actor: Actor,
     request_id: String,
     events: Vec<Event>,
+    /// The `Idempotency-Key` claimed in this change, and when.
+    claimed: Option<(Keyed, DateTime<Utc>)>,
 }
 
 /// An audit event waiting for the commit.
@@ -60,6 +64,7 @@ impl Change {
             actor,
             request_id: crate::context::with_request_id(str::to_owned),
             events: Vec::new(),
+            claimed: None,
         })
     }
 
@@ -104,6 +109,42 @@ impl Change {
         summary: serde_json::Value,
     ) {
         self.events.push(Event { actor: Some(actor), action, target, summary });
+    }
+
+    /// Claims the request's `Idempotency-Key` in this change (see [`crate::idempotency`]): the
+    /// key's record is written in the change's transaction, so the change and its stored answer
+    /// commit together or not at all, and a concurrent retry with the same key waits for this
+    /// change, then finds its answer. `Some` with the stored answer when the key was answered
+    /// before (replay it, change nothing); 422 when the key was used with another request.
+    pub async fn claim_key(&mut self, keyed: &Keyed) -> Result<Option<Stored>, ApiError> {
+        // Real time, not the adjustable business clock, as the middleware's claims.
+        let now = Utc::now();
+        let stale = now - chrono::Duration::seconds(STALE_SECONDS);
+        match idempotency::claim(&self.tx, &keyed.principal, &keyed.key, &keyed.request_hash, now, stale)
+            .await?
+        {
+            Stored::Claimed(at) => {
+                self.claimed = Some((keyed.clone(), at));
+                Ok(None)
+            }
+            done @ Stored::Done { .. } => Ok(Some(done)),
+            Stored::Mismatch => Err(ApiError::new(Problem::IdempotencyMismatch)),
+            Stored::InProgress => {
+                let mut e = ApiError::new(Problem::IdempotencyInProgress);
+                e.retry_after = Some(1);
+                Err(e)
+            }
+        }
+    }
+
+    /// Stores the change's JSON answer (`status`, `body`) under the key it claimed, if any.
+    pub async fn answer_key(&mut self, status: u16, body: &str) -> Result<(), ApiError> {
+        if let Some((keyed, at)) = &self.claimed {
+            let ct = Some("application/json");
+            let (p, k) = (&keyed.principal, &keyed.key);
+            idempotency::complete(&self.tx, p, k, *at, i32::from(status), ct, None, None, body).await?;
+        }
+        Ok(())
     }
 
     /// Appends the recorded audit events and commits.

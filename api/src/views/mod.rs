@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod certificate;
 pub mod filing;
 pub mod institution;
 pub mod mask;

@@ -47,3 +47,12 @@ impl std::fmt::Debug for Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The certificate's status, parsed (the database's CHECK keeps it one of these).
+    pub fn certificate_status(&self) -> Result<domain::certificate::CertificateStatus, DbErr> {
+        domain::certificate::CertificateStatus::from_code(&self.status).ok_or_else(|| {
+            DbErr::Type(format!("certificates.status {:?} is not a certificate status", self.status))
+        })
+    }
+}

@@ -20,7 +20,6 @@ pub mod filing;
 pub mod filing_evaluation;
 pub mod filing_expert;
 pub mod filing_round;
-pub mod idempotency_key;
 pub mod inspection_target;
 pub mod inspection_task;
 pub mod inspector;

@@ -1,6 +1,6 @@
 //! Certificates: the gapless counter, records, lookups, and idempotency keys.
 
-use crate::entity::{certificate, certificate_counter, idempotency_key};
+use crate::entity::{certificate, certificate_counter};
 use crate::error::RepoError;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
@@ -377,74 +377,6 @@ pub async fn public_record(
 /// The certificate that supersedes `id`, if any.
 pub async fn successor(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<certificate::Model>, RepoError> {
     Ok(certificate::Entity::find().filter(certificate::Column::SupersedesId.eq(id)).one(db).await?)
-}
-
-/// Outcome of claiming an idempotency key.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Claim {
-    /// First use: go ahead, then store the answer with [`complete`].
-    New,
-    /// Used before with the same request: the stored answer.
-    Replay { status: i32, response: serde_json::Value },
-    /// Used before with a different request.
-    Mismatch,
-}
-
-/// Claims a key inside the caller's transaction. A concurrent request with the same key waits
-/// for the first one's transaction (unique key) and then replays its answer.
-pub async fn claim(
-    db: &impl ConnectionTrait,
-    caller: Uuid,
-    key: &str,
-    route: &str,
-    request_hash: &str,
-    now: DateTime<Utc>,
-) -> Result<Claim, RepoError> {
-    let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
-        caller_id: Set(caller),
-        key: Set(key.to_owned()),
-        route: Set(route.to_owned()),
-        request_hash: Set(request_hash.to_owned()),
-        status: Set(None),
-        response: Set(None),
-        created_at: Set(now),
-    })
-    .on_conflict(
-        OnConflict::columns([idempotency_key::Column::CallerId, idempotency_key::Column::Key])
-            .do_nothing()
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
-    if inserted > 0 {
-        return Ok(Claim::New);
-    }
-    let row = idempotency_key::Entity::find_by_id((caller, key.to_owned())).one(db).await?;
-    match row {
-        Some(r) if r.route == route && r.request_hash == request_hash => match (r.status, r.response) {
-            (Some(status), Some(response)) => Ok(Claim::Replay { status, response }),
-            _ => Ok(Claim::Mismatch),
-        },
-        _ => Ok(Claim::Mismatch),
-    }
-}
-
-/// Stores the answer of a claimed key.
-pub async fn complete(
-    db: &impl ConnectionTrait,
-    caller: Uuid,
-    key: &str,
-    status: i32,
-    response: &serde_json::Value,
-) -> Result<(), RepoError> {
-    idempotency_key::Entity::update_many()
-        .col_expr(idempotency_key::Column::Status, Expr::val(status))
-        .col_expr(idempotency_key::Column::Response, Expr::val(response.clone()))
-        .filter(idempotency_key::Column::CallerId.eq(caller))
-        .filter(idempotency_key::Column::Key.eq(key))
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 /// Revokes a certificate if it is still valid; `false` when it is not (a concurrent revocation or

@@ -4,6 +4,19 @@ use crate::error::RepoError;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 
+/// A claim older than this with no answer belongs to a crashed request and may be taken over
+/// (longer than any request runs).
+pub const STALE_SECONDS: i64 = 900;
+
+/// A creating request sent with an `Idempotency-Key`: whose key it is (`user:…`, `client:…` or
+/// `public:<address>`), the key, and the keyed hash of the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keyed {
+    pub principal: String,
+    pub key: String,
+    pub request_hash: String,
+}
+
 /// What a key holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stored {
