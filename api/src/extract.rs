@@ -320,6 +320,18 @@ pub struct ListBody<T> {
     pub per_page: u64,
 }
 
+/// A 400 `invalid_query` from collected field errors, or nothing.
+pub fn query_errors(errors: Vec<crate::error::FieldError>) -> Result<(), crate::error::ApiError> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::error::ApiError {
+            errors,
+            ..crate::error::ApiError::new(crate::i18n::Problem::InvalidQuery)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,6 @@
 //! The skillcert HTTP server: actix-web handlers, authentication, problem+json errors and the
 //! OpenAPI contract. `main.rs` only reads the configuration and starts [`startup::Application`].
 
-pub mod audit;
 pub mod auth;
 pub mod client_address;
 pub mod clock;

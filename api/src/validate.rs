@@ -73,3 +73,16 @@ fn text_error(field: &str, e: TextError) -> FieldError {
         TextError::ControlCharacter => FieldError::new(field, Rule::ControlCharacter),
     }
 }
+
+/// Checks a phone number: digits, spaces, `-` and `+`, 7–20 characters.
+pub fn phone(errors: &mut Errors, field: &str, v: &str) -> Option<String> {
+    let t = v.trim();
+    let ok =
+        (7..=20).contains(&t.len()) && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | '+'));
+    if ok {
+        Some(t.to_owned())
+    } else {
+        errors.push(FieldError::new(field, Rule::InvalidPhone));
+        None
+    }
+}

@@ -72,6 +72,35 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
+/// The centre's review of one candidate's results (R23): only an approved candidate is certified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewStatus {
+    /// Not reviewed yet.
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl ReviewStatus {
+    /// Every review status.
+    pub const ALL: [ReviewStatus; 3] =
+        [ReviewStatus::Pending, ReviewStatus::Approved, ReviewStatus::Rejected];
+
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            ReviewStatus::Pending => "pending",
+            ReviewStatus::Approved => "approved",
+            ReviewStatus::Rejected => "rejected",
+        }
+    }
+
+    /// Parses a stable code.
+    pub fn from_code(s: &str) -> Option<ReviewStatus> {
+        ReviewStatus::ALL.into_iter().find(|x| x.code() == s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -216,14 +216,47 @@ impl ComplaintStatus {
         ComplaintStatus::ALL.into_iter().find(|c| c.code() == s)
     }
 
-    /// Assignment (or reassignment) is possible until the complaint is closed.
-    pub fn may_assign(self) -> bool {
+    /// Open: received or under investigation.
+    pub fn is_open(self) -> bool {
         self != ComplaintStatus::Closed
     }
+}
 
-    /// Notes and the outcome need an assigned complaint.
-    pub fn may_investigate(self) -> bool {
-        self == ComplaintStatus::Assigned
+/// A step in handling a complaint (R35).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComplaintAction {
+    /// Assign (or reassign) to the centre or a district, with a deadline.
+    Assign,
+    /// Add an internal investigation note.
+    Note,
+    /// Close with the outcome.
+    Close,
+}
+
+impl ComplaintAction {
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            ComplaintAction::Assign => "assign",
+            ComplaintAction::Note => "note",
+            ComplaintAction::Close => "close",
+        }
+    }
+}
+
+/// The status after `action`, or `Err(current)`: assignment until the complaint is closed,
+/// notes and the outcome only while it is assigned.
+pub fn complaint_transition(
+    current: ComplaintStatus,
+    action: ComplaintAction,
+) -> Result<ComplaintStatus, ComplaintStatus> {
+    use ComplaintAction as A;
+    use ComplaintStatus as S;
+    match (current, action) {
+        (S::Received | S::Assigned, A::Assign) => Ok(S::Assigned),
+        (S::Assigned, A::Note) => Ok(S::Assigned),
+        (S::Assigned, A::Close) => Ok(S::Closed),
+        _ => Err(current),
     }
 }
 
@@ -235,6 +268,22 @@ pub const INVESTIGATION_WORKING_DAYS: u32 = 20;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn r35_a_complaint_is_assigned_investigated_and_closed_once() {
+        use ComplaintAction as A;
+        use ComplaintStatus as S;
+        assert_eq!(complaint_transition(S::Received, A::Assign), Ok(S::Assigned));
+        assert_eq!(complaint_transition(S::Assigned, A::Assign), Ok(S::Assigned), "reassigned");
+        assert_eq!(complaint_transition(S::Assigned, A::Note), Ok(S::Assigned));
+        assert_eq!(complaint_transition(S::Assigned, A::Close), Ok(S::Closed));
+        assert_eq!(complaint_transition(S::Received, A::Note), Err(S::Received));
+        assert_eq!(complaint_transition(S::Received, A::Close), Err(S::Received));
+        for a in [A::Assign, A::Note, A::Close] {
+            assert_eq!(complaint_transition(S::Closed, a), Err(S::Closed));
+        }
+        assert!(S::Received.is_open() && S::Assigned.is_open() && !S::Closed.is_open());
+    }
     use proptest::prelude::*;
 
     fn population(n: u32) -> Vec<Candidate<u32>> {

@@ -9,10 +9,11 @@ use crate::i18n::{Problem, Rule};
 use crate::state::AppState;
 use crate::use_case;
 use crate::validate::Errors;
+use crate::views::token::TokenResponse;
 use crate::views::user::UserView;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use persistence::repo;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 /// Credentials.
@@ -23,22 +24,6 @@ pub struct LoginRequest {
     pub username: String,
     #[schema(example = "correct-horse-battery", format = Password)]
     pub password: String,
-}
-
-/// An access token in the OAuth 2.0 token response shape (RFC 6749 §5.1).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TokenResponse {
-    /// A JWT signed with EdDSA (Ed25519); send it as `Authorization: Bearer …`.
-    pub access_token: String,
-    /// Always `Bearer`.
-    #[schema(example = "Bearer")]
-    pub token_type: &'static str,
-    /// Seconds until the token expires.
-    #[schema(example = 900)]
-    pub expires_in: i64,
-    /// The scopes granted (machine clients only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
 }
 
 fn invalid_credentials() -> ApiError {

@@ -3,7 +3,6 @@
 //! id and secret for a short-lived token limited to those scopes. Secrets are shown once and
 //! stored as SHA-256; a revoked client's tokens stop at once.
 
-use super::auth::TokenResponse;
 use crate::auth::caller::SCOPES;
 use crate::auth::keys::{constant_time_eq, sha256_hex};
 use crate::auth::{Caller, throttle};
@@ -14,6 +13,7 @@ use crate::i18n::{Problem, Rule};
 use crate::state::AppState;
 use crate::use_case;
 use crate::validate::Errors;
+use crate::views::token::TokenResponse;
 use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
 use chrono::{DateTime, Utc};
 use domain::Role;

@@ -117,19 +117,6 @@ pub struct NewSchool {
     pub old_station_code: Option<String>,
 }
 
-/// Checks a phone number: digits, spaces, `-` and `+`, 7–20 characters.
-pub fn check_phone(errors: &mut Errors, field: &str, v: &str) -> Option<String> {
-    let t = v.trim();
-    let ok =
-        (7..=20).contains(&t.len()) && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | '+'));
-    if ok {
-        Some(t.to_owned())
-    } else {
-        errors.push(FieldError::new(field, Rule::InvalidPhone));
-        None
-    }
-}
-
 /// Register a school (bureau).
 #[utoipa::path(
     tag = "schools",
@@ -185,7 +172,7 @@ pub async fn create(
         .as_deref()
         .and_then(|v| e.single_line("legal_representative_position", v, 50));
     let contact = s.contact_name.as_deref().and_then(|v| e.single_line("contact_name", v, 50));
-    let phone = s.contact_phone.as_deref().and_then(|v| check_phone(&mut e, "contact_phone", v));
+    let phone = s.contact_phone.as_deref().and_then(|v| crate::validate::phone(&mut e, "contact_phone", v));
     let email = s.email.as_deref().and_then(|v| {
         let t = e.single_line("email", v, 100)?;
         if t.contains('@') && !t.starts_with('@') && !t.ends_with('@') && !t.contains(' ') {

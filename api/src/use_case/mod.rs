@@ -15,13 +15,16 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod certificates;
+pub mod complaints;
 pub mod filings;
+pub mod inspections;
 pub mod institutions;
 pub mod integration;
 pub mod occupations;
 pub mod plans;
 pub mod ratings;
 pub mod schools;
+pub mod standards;
 pub mod supervision;
 pub mod users;
 

@@ -6,6 +6,7 @@ use super::Change;
 use crate::error::ApiError;
 use crate::i18n::Problem;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use domain::institution::StoredStatus;
 use domain::supervision::{self as rules, LATE_REPORT_DAYS, RatingInputs};
 use persistence::entity::integrity_rating;
 use persistence::repo;
@@ -35,7 +36,7 @@ pub async fn compute(
     let mut inputs: HashMap<Uuid, RatingInputs> = HashMap::new();
     // Institutions whose validity overlaps the year and that were not cancelled before it began.
     for i in repo::institution::all(change.db()).await? {
-        let cancelled_before = i.status == "cancelled" && i.updated_at < from;
+        let cancelled_before = i.stored_status()? == StoredStatus::Cancelled && i.updated_at < from;
         if i.valid_from <= last_day && i.valid_until >= first_day && !cancelled_before {
             inputs.insert(i.id, RatingInputs::default());
         }

@@ -5,7 +5,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::i18n::{self, Lang, Name};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::institution::{InstitutionStatus, StoredStatus};
+use domain::institution::InstitutionStatus;
 use domain::{Level, Role};
 use persistence::entity::{institution, institution_scope};
 use persistence::repo;
@@ -64,8 +64,7 @@ pub struct InstitutionView {
 
 /// Today's status of a stored institution.
 pub fn status_on(i: &institution::Model, today: NaiveDate) -> Result<InstitutionStatus, ApiError> {
-    let stored =
-        StoredStatus::from_code(&i.status).ok_or_else(|| ApiError::internal("bad institution status"))?;
+    let stored = i.stored_status()?;
     Ok(InstitutionStatus::on(stored, i.valid_until, today))
 }
 

@@ -4,11 +4,15 @@
 pub mod audit;
 pub mod calendar;
 pub mod certificate;
+pub mod complaint;
 pub mod filing;
+pub mod inspection;
 pub mod institution;
 pub mod mask;
 pub mod occupation;
 pub mod plan;
 pub mod results;
 pub mod roster;
+pub mod standard;
+pub mod token;
 pub mod user;

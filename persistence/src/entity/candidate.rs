@@ -43,3 +43,12 @@ impl std::fmt::Debug for Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The centre's review of the candidate's results, parsed.
+    pub fn review(&self) -> Result<domain::results::ReviewStatus, DbErr> {
+        domain::results::ReviewStatus::from_code(&self.review_status).ok_or_else(|| {
+            DbErr::Type(format!("candidates.review_status {:?} is not a review status", self.review_status))
+        })
+    }
+}

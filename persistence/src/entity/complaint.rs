@@ -45,3 +45,12 @@ impl std::fmt::Debug for Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The complaint's status, parsed (the database's CHECK keeps it one of these).
+    pub fn complaint_status(&self) -> Result<domain::supervision::ComplaintStatus, DbErr> {
+        domain::supervision::ComplaintStatus::from_code(&self.status).ok_or_else(|| {
+            DbErr::Type(format!("complaints.status {:?} is not a complaint status", self.status))
+        })
+    }
+}

@@ -31,3 +31,13 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The status as stored, parsed (the database's CHECK keeps it one of these); what users see
+    /// depends on the day as well (`domain::institution::InstitutionStatus::on`).
+    pub fn stored_status(&self) -> Result<domain::institution::StoredStatus, DbErr> {
+        domain::institution::StoredStatus::from_code(&self.status).ok_or_else(|| {
+            DbErr::Type(format!("institutions.status {:?} is not an institution status", self.status))
+        })
+    }
+}

@@ -108,6 +108,18 @@ pub struct Issuable {
     pub review_status: String,
 }
 
+impl Issuable {
+    /// The centre's review of the candidate, parsed.
+    pub fn review(&self) -> Result<domain::results::ReviewStatus, sea_orm::DbErr> {
+        domain::results::ReviewStatus::from_code(&self.review_status).ok_or_else(|| {
+            sea_orm::DbErr::Type(format!(
+                "candidates.review_status {:?} is not a review status",
+                self.review_status
+            ))
+        })
+    }
+}
+
 /// Never prints the ID number.
 impl std::fmt::Debug for Issuable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -143,11 +155,11 @@ pub async fn issuable(db: &impl ConnectionTrait, plan_id: Uuid) -> Result<Vec<Is
 pub async fn set_review(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
-    status: &str,
+    status: domain::results::ReviewStatus,
     note: Option<&str>,
 ) -> Result<(), RepoError> {
     candidate::Entity::update_many()
-        .col_expr(candidate::Column::ReviewStatus, Expr::val(status))
+        .col_expr(candidate::Column::ReviewStatus, Expr::val(status.code()))
         .col_expr(candidate::Column::ReviewNote, Expr::val(note.map(str::to_owned)))
         .filter(candidate::Column::Id.is_in(ids.iter().copied()))
         .exec(db)

@@ -225,7 +225,7 @@ pub fn check(
             photo_key: None,
             photo_media_type: None,
             photo_sha256: None,
-            review_status: "pending".into(),
+            review_status: domain::results::ReviewStatus::Pending.code().into(),
             review_note: None,
         }),
         _ => Err(e),

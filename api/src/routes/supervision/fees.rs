@@ -1,10 +1,10 @@
 //! Published fee standards (R34): an institution publishes its fee per occupation and level; the
 //! list is public.
 
-use super::query_errors;
 use crate::auth::Caller;
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
+use crate::extract::query_errors;
 use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
 use crate::i18n::{self, Lang, Name, Problem, Rule};
 use crate::state::AppState;

@@ -9,11 +9,3 @@ pub mod inspections;
 pub mod ratings;
 pub mod statistics;
 pub mod violations;
-
-use crate::error::ApiError;
-use crate::i18n::Problem;
-
-/// A 400 `invalid_query` from collected field errors, or nothing.
-pub(crate) fn query_errors(errors: Vec<crate::error::FieldError>) -> Result<(), ApiError> {
-    if errors.is_empty() { Ok(()) } else { Err(ApiError { errors, ..ApiError::new(Problem::InvalidQuery) }) }
-}

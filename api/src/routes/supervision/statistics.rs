@@ -2,11 +2,11 @@
 //! pass rates per plan and per occupation. Bureau and centre see all, a district its own
 //! institutions. As JSON, CSV (UTF-8 with BOM) or XLSX.
 
-use super::query_errors;
 use crate::auth::Principal;
 use crate::context::RequestContext;
 use crate::error::{ApiError, FieldError};
 use crate::extract::ApiQuery;
+use crate::extract::query_errors;
 use crate::i18n::{self, Lang, Rule};
 use crate::spreadsheet::{self, XLSX};
 use crate::state::AppState;
@@ -327,7 +327,9 @@ pub async fn pass_rates(
     let mut groups: BTreeMap<Group, [u64; 3]> = BTreeMap::new();
     let mut plan_info: HashMap<Uuid, (String, String)> = HashMap::new();
     for p in plans {
-        if p.status != "acknowledged" || q.year.is_some_and(|y| p.filed_on.is_none_or(|d| d.year() != y)) {
+        if p.plan_status()? != domain::plan::PlanStatus::Acknowledged
+            || q.year.is_some_and(|y| p.filed_on.is_none_or(|d| d.year() != y))
+        {
             continue;
         }
         let cands = repo::results::candidates(&state.db, p.id).await?;

@@ -158,7 +158,7 @@ pub async fn list(
     let i = crate::views::institution::load(&state.db, &caller, *id).await?;
     let mut errors = Vec::new();
     let page = query.0.pagination().check(&mut errors, &["occurred_on", "recorded_at", "sanction"]);
-    super::query_errors(errors)?;
+    crate::extract::query_errors(errors)?;
     let found = repo::supervision::violations(&state.db, i.id, page).await?;
     let items = found.items.into_iter().map(|v| view(v, ctx.lang)).collect();
     Ok(HttpResponse::Ok().json(ListBody::<ViolationView> {

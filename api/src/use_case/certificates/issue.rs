@@ -13,6 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Datelike;
 use domain::certificate::{CertificateStatus, printed_work_type};
 use domain::plan::{ResultsAction, phase_transition};
+use domain::results::ReviewStatus;
 use domain::{CertificateCode, InstitutionCode, Level, Serial};
 use persistence::entity::certificate;
 use persistence::repo;
@@ -24,9 +25,6 @@ use uuid::Uuid;
 /// Certificates signed and written per chunk during an issuance: a chunk is written while the
 /// next is signed.
 const SIGNED_CHUNK: usize = 1000;
-
-/// The review status of a candidate the centre approved (R23).
-const APPROVED: &str = "approved";
 
 /// What an issuance answered.
 pub enum Issuance {
@@ -80,7 +78,7 @@ pub async fn issue(
                     None => errors.push(
                         FieldError::new(format!("candidate_ids[{k}]"), Rule::NotInPlan).with("code", id),
                     ),
-                    Some(c) if c.review_status != APPROVED => {
+                    Some(c) if c.review()? != ReviewStatus::Approved => {
                         errors.push(FieldError::new(format!("candidate_ids[{k}]"), Rule::NotApproved))
                     }
                     Some(c) if issued.contains(&c.id) => {
@@ -93,7 +91,13 @@ pub async fn issue(
             candidates.iter().filter(|c| wanted.contains(&c.id)).collect()
         }
         None => {
-            candidates.iter().filter(|c| c.review_status == APPROVED && !issued.contains(&c.id)).collect()
+            let mut approved = Vec::with_capacity(candidates.len());
+            for c in &candidates {
+                if c.review()? == ReviewStatus::Approved && !issued.contains(&c.id) {
+                    approved.push(c);
+                }
+            }
+            approved
         }
     };
     if chosen.is_empty() && errors.is_empty() {

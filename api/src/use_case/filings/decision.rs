@@ -178,7 +178,7 @@ async fn renew(
     d: Decision<'_>,
 ) -> Result<institution::Model, ApiError> {
     let inst = repo::institution::find(tx, id).await?.ok_or_else(ApiError::not_found)?;
-    let stored = StoredStatus::from_code(&inst.status).ok_or_else(|| ApiError::internal("bad status"))?;
+    let stored = inst.stored_status()?;
     let status = InstitutionStatus::on(stored, inst.valid_until, d.today);
     lifecycle(status, LifecycleAction::Renew).map_err(|st| {
         ApiError::new(Problem::InstitutionNotActive)

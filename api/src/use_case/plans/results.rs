@@ -8,7 +8,7 @@ use crate::i18n::{Name, Problem, Rule};
 use crate::validate::Errors;
 use crate::views::results::{components, method_of, outcomes};
 use domain::plan::{PlanAction, PlanPhase, ResultsAction, phase_transition, transition};
-use domain::results::{ReportBlock, may_report, publicity_end};
+use domain::results::{ReportBlock, ReviewStatus, may_report, publicity_end};
 use persistence::entity::{candidate, plan, plan_report};
 use persistence::repo;
 use persistence::repo::results::NewResult;
@@ -267,8 +267,8 @@ pub async fn review(change: &mut Change, id: Uuid, r: &ReviewRequest) -> Result<
             .map(|c| c.id)
             .collect();
         let rejected: Vec<Uuid> = cands.iter().map(|c| c.id).filter(|c| !approved.contains(c)).collect();
-        repo::results::set_review(change.db(), &approved, "approved", None).await?;
-        repo::results::set_review(change.db(), &rejected, "rejected", reasons.as_deref()).await?;
+        repo::results::set_review(change.db(), &approved, ReviewStatus::Approved, None).await?;
+        repo::results::set_review(change.db(), &rejected, ReviewStatus::Rejected, reasons.as_deref()).await?;
         (ResultsAction::Approve, "approved")
     } else {
         (ResultsAction::ReturnForCorrection, "returned")

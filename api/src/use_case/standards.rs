@@ -1,0 +1,123 @@
+//! Basis standards (R5, R6): national occupational skill standards, and the industry or
+//! enterprise evaluation norms filed for an occupation and level (one per occupation and level,
+//! unless the bureau records why a second is needed).
+
+use super::Change;
+use crate::error::{ApiError, FieldError};
+use crate::i18n::{self, Name, Problem, Rule};
+use crate::validate::Errors;
+use chrono::NaiveDate;
+use domain::Level;
+use persistence::entity::standard;
+use persistence::repo;
+use persistence::sea_orm::TransactionTrait as _;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// A standard to register.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewStandard {
+    #[schema(example = "6-18-01-01")]
+    pub occupation_code: String,
+    /// `national_standard` or `evaluation_norm`.
+    #[schema(example = "national_standard")]
+    pub kind: String,
+    #[schema(example = "车工国家职业技能标准（2018年版）")]
+    pub title: String,
+    #[schema(value_type = Vec<crate::schemas::LevelCodeSchema>, example = json!(["3", "4", "5"]))]
+    pub levels: Vec<String>,
+    /// Required for an evaluation norm.
+    pub filing_reference: Option<String>,
+    /// Required for an evaluation norm.
+    pub filing_date: Option<NaiveDate>,
+    /// Bureau only: registers a second evaluation norm for an occupation and level that has one,
+    /// recording why (R6).
+    pub override_reason: Option<String>,
+}
+
+/// Registers standard `s` (an `override_reason` only from the bureau: checked by the caller).
+/// Answers it with its levels.
+pub async fn register(
+    change: &mut Change,
+    s: &NewStandard,
+) -> Result<(standard::Model, Vec<String>), ApiError> {
+    let mut errors = Errors::default();
+    let occupation = repo::occupation::find(change.db(), &s.occupation_code).await?;
+    if occupation.is_none() {
+        errors.push(
+            FieldError::new("occupation_code", Rule::UnknownOccupation).with("code", &s.occupation_code),
+        );
+    }
+    if i18n::group_code("standard_kind", &s.kind).is_none() {
+        errors.push(
+            FieldError::new("kind", Rule::NotOneOf).with("allowed", "national_standard, evaluation_norm"),
+        );
+    }
+    let title = errors.single_line("title", &s.title, 200);
+    let mut levels: Vec<String> = Vec::new();
+    for (i, l) in s.levels.iter().enumerate() {
+        match l.parse::<Level>() {
+            Ok(level) if !levels.contains(&level.code().to_owned()) => levels.push(level.code().to_owned()),
+            Ok(_) => errors.push(FieldError::new(format!("levels[{i}]"), Rule::Duplicate)),
+            Err(()) => errors.push(FieldError::new(format!("levels[{i}]"), Rule::InvalidLevel)),
+        }
+    }
+    if s.levels.is_empty() {
+        errors.push(FieldError::new("levels", Rule::TooFew).with("min", 1));
+    }
+    let reference =
+        s.filing_reference.as_deref().and_then(|r| errors.single_line("filing_reference", r, 100));
+    if s.kind == "evaluation_norm" && (reference.is_none() || s.filing_date.is_none()) {
+        errors.push(FieldError::new("filing_reference", Rule::NormNeedsFiling));
+    }
+    let override_reason =
+        s.override_reason.as_deref().and_then(|r| errors.single_line("override_reason", r, 1000));
+    errors.finish()?;
+    // R6: one norm per occupation and level. This read gives the friendly answer; the unique
+    // index `standard_levels_one_norm` is the check that holds when two requests race.
+    let norm_exists = |existing: &[persistence::entity::standard_level::Model]| -> ApiError {
+        match existing.first().map(|n| n.level.parse::<Level>()) {
+            Some(Ok(level)) => ApiError::new(Problem::NormExists)
+                .with("occupation", &s.occupation_code)
+                .with_name("level", Name::Level(level)),
+            _ => ApiError::internal("bad level in database"),
+        }
+    };
+    if s.kind == "evaluation_norm" && override_reason.is_none() {
+        let existing = repo::standard::norms_covering(change.db(), &s.occupation_code, &levels).await?;
+        if !existing.is_empty() {
+            return Err(norm_exists(&existing));
+        }
+    }
+    let new = repo::standard::NewStandard {
+        occupation_code: s.occupation_code.clone(),
+        kind: s.kind.clone(),
+        title: title.unwrap_or_default(),
+        levels: levels.clone(),
+        filing_reference: reference,
+        filing_date: s.filing_date,
+        override_reason: override_reason.clone(),
+    };
+    // Inside a savepoint: when a concurrent registration took the norm first, the failed insert
+    // is undone alone and the norm that won can still be read in this change to name it.
+    let attempt = change.db().begin().await?;
+    let saved = match repo::standard::insert(&attempt, new, change.now()).await {
+        Ok(saved) => {
+            attempt.commit().await?;
+            saved
+        }
+        Err(e) if e.is_conflict("standard_levels_one_norm") => {
+            attempt.rollback().await?;
+            let existing = repo::standard::norms_covering(change.db(), &s.occupation_code, &levels).await?;
+            return Err(norm_exists(&existing));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    change.record(
+        "standard.registered",
+        ("standard", saved.id.to_string()),
+        serde_json::json!({"occupation_code": s.occupation_code, "kind": s.kind, "levels": levels, "override_reason": override_reason}),
+    );
+    Ok((saved, levels))
+}
