@@ -1,3 +1,5 @@
+//! Over 400 lines: every benchmark the docs cite, in one program.
+//!
 //! `skillcert-bench`: the whole-system benchmarks of `docs/PERFORMANCE.md`, run by `bench/run.sh`
 //! from a release build. Each prints a Markdown table. The database is `TEST_DATABASE_URL`
 //! (PostgreSQL) or a fresh SQLite file, as for the tests.

@@ -1,3 +1,5 @@
+//! Over 400 lines: the filing rules R1–R8 with their unit tests.
+//!
 //! Filing applications (备案申请, notice 一–三): the workflow and the checks made at submission.
 //!
 //! The rules look at facts drawn from the application (which occupations at which levels for

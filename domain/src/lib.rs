@@ -16,6 +16,7 @@ pub mod occupation;
 pub mod plan;
 pub mod resident_id;
 pub mod results;
+pub mod retired;
 pub mod role;
 pub mod supervision;
 pub mod text;

@@ -1,3 +1,5 @@
+//! Over 400 lines: the test harness every suite shares.
+//!
 //! Test harness for the end-to-end suite: starts the real server on port 0 with a fresh
 //! database (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set) and drives it over HTTP.
 

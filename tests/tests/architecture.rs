@@ -246,3 +246,78 @@ fn the_status_checker_sees_a_string_comparison() {
     assert!(!compares_status_with_literal(r#"if p.plan_phase()? != PlanPhase::Publicity {"#));
     assert!(!compares_status_with_literal(r#"status: PlanStatus::Draft.code().into(),"#));
 }
+
+/// Every Rust file of the workspace, with its path from the workspace root.
+fn workspace_files() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() && !path.ends_with("target") {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut out = Vec::new();
+    for krate in ["api", "domain", "persistence", "migrations", "tests", "bench"] {
+        if root.join(krate).is_dir() {
+            walk(&root.join(krate), &mut out);
+        }
+    }
+    out
+}
+
+/// Issue 23, point 6: no source file over 400 lines without a one-line reason at its top.
+#[test]
+fn long_files_say_why_at_their_top() {
+    let mut unexplained = Vec::new();
+    for file in workspace_files() {
+        let text = std::fs::read_to_string(&file).expect("read source");
+        if text.lines().count() > 400 && !text.starts_with("//! Over 400 lines: ") {
+            unexplained.push(file.display().to_string());
+        }
+    }
+    assert!(unexplained.is_empty(), "split these, or say why on their first line: {unexplained:#?}");
+}
+
+/// The lengths of the handlers' bodies (the lines between the braces of every function that an
+/// actix route attribute — `#[get(…)]`, `#[post(…)]`, … — is on), in the route modules.
+fn handler_lengths() -> Vec<usize> {
+    let mut lengths = Vec::new();
+    for (module, file) in modules() {
+        if module.first().is_none_or(|f| f != "routes") {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).expect("read source");
+        let lines: Vec<&str> = text.lines().collect();
+        let mut i = 0;
+        while i < lines.len() {
+            let l = lines[i].trim_start();
+            let is_route = ["#[get(", "#[post(", "#[put(", "#[delete(", "#[patch("].iter().any(|a| l.starts_with(a));
+            if !is_route {
+                i += 1;
+                continue;
+            }
+            // The signature ends with the line that ends in `{`; the body with the first line
+            // that is exactly `}` after it.
+            let open = (i..lines.len()).find(|&k| lines[k].trim_end().ends_with('{')).expect("a body");
+            let close = (open + 1..lines.len()).find(|&k| lines[k] == "}").expect("end of body");
+            lengths.push(close - open - 1);
+            i = close + 1;
+        }
+    }
+    lengths
+}
+
+/// Issue 23, point 6: handlers are thin, the median body at most 25 lines.
+#[test]
+fn the_median_handler_is_short() {
+    let mut lengths = handler_lengths();
+    assert!(lengths.len() > 100, "found {} handlers", lengths.len());
+    lengths.sort_unstable();
+    let median = lengths[lengths.len() / 2];
+    println!("{} handlers, median body {median} lines, longest {}", lengths.len(), lengths[lengths.len() - 1]);
+    assert!(median <= 25, "median handler body {median} lines");
+}

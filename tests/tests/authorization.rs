@@ -1,3 +1,5 @@
+//! Over 400 lines: the whole authorization matrix in one table, so a gap shows.
+//!
 //! The authorization matrix (issue 8): every operation of the contract × every kind of caller —
 //! anonymous, bureau, centre, a district and a school that own the object, a district and a school
 //! that do not, an expert, a machine client with every scope. The expected outcome is the table

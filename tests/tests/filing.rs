@@ -1,3 +1,5 @@
+//! Over 400 lines: the filing workflow R1–R11 as one story.
+//!
 //! Institution filing (issue 3): one test per rule, and the whole way from a school account to a
 //! receipt.
 

@@ -1,3 +1,5 @@
+//! Over 400 lines: end-to-end tests that belong to no single area.
+//!
 //! Integration (issue 7): the outbox and its webhook worker, against a receiver that fails and
 //! stalls at random, with two replicas delivering at once.
 

@@ -1,3 +1,5 @@
+//! Over 400 lines: the procedure from plan to certificate, R15–R31, as one story.
+//!
 //! Certification rounds (issue 4): the working-day calendar, batch plans and candidates.
 
 #![allow(clippy::expect_used, reason = "test code: a failed setup step should fail the test loudly")]

@@ -1,3 +1,5 @@
+//! Over 400 lines: supervision R32–R38 as one story.
+//!
 //! Supervision (issue 6): fees (R34), violations and sanctions, complaints (R35), double-random
 //! inspections (R36), integrity ratings (R37), statistics and retention (R32).
 

@@ -1,3 +1,5 @@
+//! Over 400 lines: the PDF primitives every document shares (fonts, text, images, pages).
+//!
 //! Small PDF documents (filing receipts, later certificates) drawn with the embedded Kai font.
 //!
 //! A page is a list of drawing operations in millimetres from the top-left corner. Text is

@@ -1,3 +1,5 @@
+//! Over 400 lines: every institution route with its OpenAPI annotations.
+//!
 //! Evaluation institutions (评价机构): lists, the public directory, receipts and the lifecycle
 //! (suspension, reinstatement, cancellation, merger; renewal goes through a filing).
 

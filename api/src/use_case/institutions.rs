@@ -7,11 +7,26 @@ use crate::i18n::{Name, Problem, Rule};
 use crate::views::institution::status_on;
 use chrono::NaiveDate;
 use domain::institution::{LifecycleAction, StoredStatus, lifecycle};
-use domain::{InstitutionCode, Serial};
+use domain::{InstitutionCode, Serial, retired};
 use persistence::entity::{institution, institution_scope, school};
 use persistence::repo;
 use persistence::sea_orm::ActiveValue::Set;
 use uuid::Uuid;
+
+/// The code of a stored institution.
+fn stored_code(i: &institution::Model) -> Result<InstitutionCode, ApiError> {
+    InstitutionCode::parse(&i.code).map_err(|e| ApiError::internal(format!("stored institution code: {e}")))
+}
+
+/// Retires `code` in the retired-code store; a code already retired is an invariant broken (the
+/// lifecycle lets an institution be cancelled or merged once).
+async fn retire(change: &Change, code: InstitutionCode, why: &retired::Retirement) -> Result<(), ApiError> {
+    if repo::institution::retire_code(change.db(), code, why, change.now()).await? {
+        Ok(())
+    } else {
+        Err(ApiError::internal(format!("code {code} was not in service")))
+    }
+}
 
 /// Suspends, reinstates or cancels institution `id` for `reason`.
 pub async fn change_status(
@@ -40,7 +55,8 @@ pub async fn apply_lifecycle(
             .with_name("status", Name::Code("institution_status", st.code()))
     })?;
     if action == LifecycleAction::Cancel {
-        repo::institution::retire_code(change.db(), &current.code, reason, None, now).await?;
+        let (code, why) = retired::on_cancellation(stored_code(&current)?, reason);
+        retire(change, code, &why).await?;
     }
     let version = current.version;
     let code = current.code.clone();
@@ -97,8 +113,9 @@ pub async fn merge(change: &mut Change, m: Merger) -> Result<institution::Model,
         .await?
         .ok_or_else(|| ApiError::new(Problem::SerialsExhausted))?;
     let serial = Serial::new(serial).ok_or_else(|| ApiError::internal("counter outside 1..=999999"))?;
-    let code = InstitutionCode::from_serial(serial).to_string();
-    repo::institution::register_code(change.db(), &code, serial.get(), now).await?;
+    let successor = InstitutionCode::from_serial(serial);
+    let code = successor.to_string();
+    repo::institution::register_code(change.db(), successor, now).await?;
     let new_id = Uuid::now_v7();
     let mut scope: Vec<institution_scope::Model> = Vec::new();
     for i in &merged {
@@ -150,9 +167,12 @@ pub async fn merge(change: &mut Change, m: Merger) -> Result<institution::Model,
     .await?;
     // Rows first, audit events last: the audit chain head is locked by each append, so taking it
     // before other row locks could deadlock with a concurrent change of one of these rows.
+    let codes = cancelled.iter().map(stored_code).collect::<Result<Vec<_>, _>>()?;
+    let retirements = retired::on_merger(&codes, successor)
+        .map_err(|e| ApiError::internal(format!("merger retirements: {e:?}")))?;
     let mut merged_codes = Vec::new();
-    for saved in cancelled {
-        repo::institution::retire_code(change.db(), &saved.code, "merger", Some(&code), now).await?;
+    for (saved, (old, why)) in cancelled.into_iter().zip(retirements) {
+        retire(change, old, &why).await?;
         repo::institution::record_merger(change.db(), saved.id, new_id, now).await?;
         merged_codes.push((saved.id, saved.code.clone()));
         crate::outbox::institution_event(change.db(), "institution.merged", &saved, Some(code.clone()), now)

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod candidate;
 pub mod certificate;
 pub mod complaint;
 pub mod filing;

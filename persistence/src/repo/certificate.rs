@@ -1,3 +1,5 @@
+//! Over 400 lines: one repository per table: bulk inserts, counters, lookups, lifecycle.
+//!
 //! Certificates: the gapless counter, records, lookups, and idempotency keys.
 
 use crate::entity::{certificate, certificate_counter};

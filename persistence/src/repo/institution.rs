@@ -30,16 +30,17 @@ pub async fn allocate_serial(db: &impl ConnectionTrait) -> Result<Option<u32>, R
     Ok(row.map(|r| r.last_serial as u32))
 }
 
-/// Registers a newly assigned code; the registry refuses any code or serial it has seen.
+/// Registers a newly assigned code in the retired-code store's registry
+/// (`domain::retired::CodeRegistry::assign`): the primary key and the unique serial refuse any
+/// code or serial it has seen.
 pub async fn register_code(
     db: &impl ConnectionTrait,
-    code: &str,
-    serial: u32,
+    code: domain::InstitutionCode,
     now: DateTime<Utc>,
 ) -> Result<(), RepoError> {
     institution_code::Entity::insert(institution_code::ActiveModel {
-        code: Set(code.to_owned()),
-        serial: Set(serial as i32),
+        code: Set(code.to_string()),
+        serial: Set(code.serial().get() as i32),
         assigned_at: Set(now),
         retired_at: Set(None),
         retired_reason: Set(None),
@@ -51,23 +52,24 @@ pub async fn register_code(
     Ok(())
 }
 
-/// Moves a code to the retired-code store (R13).
+/// Retires `code` for `why` (`domain::retired::CodeRegistry::retire`): only a code in service
+/// (the conditional update is the check; the triggers refuse changing a retirement). `false`
+/// when it was not in service.
 pub async fn retire_code(
     db: &impl ConnectionTrait,
-    code: &str,
-    reason: &str,
-    successor: Option<&str>,
+    code: domain::InstitutionCode,
+    why: &domain::retired::Retirement,
     now: DateTime<Utc>,
-) -> Result<(), RepoError> {
-    institution_code::Entity::update_many()
+) -> Result<bool, RepoError> {
+    let done = institution_code::Entity::update_many()
         .col_expr(institution_code::Column::RetiredAt, Expr::val(now))
-        .col_expr(institution_code::Column::RetiredReason, Expr::val(reason))
-        .col_expr(institution_code::Column::SuccessorCode, Expr::val(successor.map(str::to_owned)))
-        .filter(institution_code::Column::Code.eq(code))
+        .col_expr(institution_code::Column::RetiredReason, Expr::val(why.reason()))
+        .col_expr(institution_code::Column::SuccessorCode, Expr::val(why.successor().map(|c| c.to_string())))
+        .filter(institution_code::Column::Code.eq(code.to_string()))
         .filter(institution_code::Column::RetiredAt.is_null())
         .exec(db)
         .await?;
-    Ok(())
+    Ok(done.rows_affected == 1)
 }
 
 /// The retired-code store, newest first.

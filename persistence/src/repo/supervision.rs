@@ -1,3 +1,5 @@
+//! Over 400 lines: the supervision tables share one repository.
+//!
 //! Supervision records: fees (R34), violations, complaints (R35), inspections (R36) and
 //! integrity ratings (R37).
 

@@ -1,3 +1,5 @@
+//! Over 400 lines: eleven statistics share their filters and grouping.
+//!
 //! Statistics for supervision: certificates by year, district, institution, occupation and level;
 //! pass rates per plan and per occupation. Bureau and centre see all, a district its own
 //! institutions. As JSON, CSV (UTF-8 with BOM) or XLSX.

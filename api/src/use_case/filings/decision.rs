@@ -59,8 +59,9 @@ async fn create_institution(
         .await?
         .ok_or_else(|| ApiError::new(Problem::SerialsExhausted))?;
     let serial = Serial::new(serial).ok_or_else(|| ApiError::internal("counter outside 1..=999999"))?;
-    let code = InstitutionCode::from_serial(serial).to_string();
-    repo::institution::register_code(tx, &code, serial.get(), now).await?;
+    let assigned = InstitutionCode::from_serial(serial);
+    repo::institution::register_code(tx, assigned, now).await?;
+    let code = assigned.to_string();
     let id = Uuid::now_v7();
     let basic = &doc.basic;
     let m = institution::Model {

@@ -2,12 +2,172 @@
 //! draft or returned.
 
 use super::Change;
-use crate::error::ApiError;
-use crate::i18n::{Name, Problem};
+use crate::error::{ApiError, FieldError};
+use crate::i18n::{Name, Problem, Rule};
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::plan::{PlanAction, transition};
-use persistence::entity::{candidate, plan};
+use domain::{Gender, Level, ResidentId};
+use persistence::entity::{candidate, plan, plan_occupation};
 use persistence::repo;
+use serde::Deserialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
+
+/// Youngest and oldest age accepted for a full-time technical-school student on the day they are
+/// added (a decision: the notice says only "全日制在校学生").
+pub const STUDENT_AGE: std::ops::RangeInclusive<i32> = 14..=40;
+
+/// A candidate to add.
+#[derive(Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CandidateInput {
+    #[schema(example = "王小明")]
+    pub name: String,
+    /// `male` or `female` (男/女 accepted); must agree with the ID number.
+    #[schema(example = "male")]
+    pub gender: String,
+    /// 公民身份号码 (GB 11643). Sensitive: shown only to the institution, the centre and the bureau.
+    pub id_number: String,
+    /// The candidate's school: the institution's own or another technical school (校校联合).
+    pub school_name: String,
+    pub major: String,
+    pub class_name: String,
+    /// Confirmed full-time enrolled student (全日制在校学生), R19.
+    pub full_time_confirmed: bool,
+    /// The candidate's own will (自愿) is recorded, R19.
+    pub consent_recorded: bool,
+    pub phone: Option<String>,
+    pub occupation_code: String,
+    pub work_type: Option<String>,
+    #[schema(value_type = crate::schemas::LevelCodeSchema)]
+    pub level: String,
+}
+
+/// What a candidate is checked against.
+pub struct Context<'a> {
+    pub plan: &'a plan::Model,
+    pub occupations: &'a [plan_occupation::Model],
+    pub own_school: &'a str,
+    pub today: NaiveDate,
+    pub now: DateTime<Utc>,
+}
+
+fn text(errors: &mut Vec<FieldError>, prefix: &str, field: &str, v: &str, max: usize) -> String {
+    match domain::text::single_line(v, max) {
+        Ok(t) => t.to_owned(),
+        Err(e) => {
+            let f = format!("{prefix}{field}");
+            errors.push(match e {
+                domain::text::TextError::Blank => FieldError::new(f, Rule::Required),
+                domain::text::TextError::TooLong { max } => {
+                    FieldError::new(f, Rule::TooLong).with("max", max)
+                }
+                domain::text::TextError::ControlCharacter => FieldError::new(f, Rule::ControlCharacter),
+            });
+            String::new()
+        }
+    }
+}
+
+/// Checks one candidate; field names get `prefix` (e.g. `rows[3].`).
+pub fn check(
+    input: &CandidateInput,
+    ctx: &Context<'_>,
+    prefix: &str,
+) -> Result<candidate::Model, Vec<FieldError>> {
+    let mut e = Vec::new();
+    let name = text(&mut e, prefix, "name", &input.name, 50);
+    let gender = match input.gender.trim() {
+        "male" | "男" => Some(Gender::Male),
+        "female" | "女" => Some(Gender::Female),
+        _ => {
+            e.push(
+                FieldError::new(format!("{prefix}gender"), Rule::NotOneOf)
+                    .with("allowed", "male, female, 男, 女"),
+            );
+            None
+        }
+    };
+    let id = match ResidentId::parse(input.id_number.trim()) {
+        Ok(id) => {
+            let age = id.age_on(ctx.today);
+            if !STUDENT_AGE.contains(&age) {
+                e.push(
+                    FieldError::new(format!("{prefix}id_number"), Rule::StudentAge)
+                        .with("age", age)
+                        .with("min", STUDENT_AGE.start())
+                        .with("max", STUDENT_AGE.end()),
+                );
+            }
+            if gender.is_some_and(|g| g != id.gender()) {
+                e.push(FieldError::new(format!("{prefix}gender"), Rule::GenderMismatch));
+            }
+            Some(id)
+        }
+        Err(_) => {
+            e.push(FieldError::new(format!("{prefix}id_number"), Rule::InvalidResidentId));
+            None
+        }
+    };
+    let school_name = text(&mut e, prefix, "school_name", &input.school_name, 100);
+    let major = text(&mut e, prefix, "major", &input.major, 100);
+    let class_name = text(&mut e, prefix, "class_name", &input.class_name, 100);
+    if !input.full_time_confirmed {
+        e.push(FieldError::new(format!("{prefix}full_time_confirmed"), Rule::FullTimeRequired));
+    }
+    if !input.consent_recorded {
+        e.push(FieldError::new(format!("{prefix}consent_recorded"), Rule::ConsentRequired));
+    }
+    let phone = input.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
+    if let Some(p) = &phone
+        && !((7..=20).contains(&p.len())
+            && p.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | '+')))
+    {
+        e.push(FieldError::new(format!("{prefix}phone"), Rule::InvalidPhone));
+    }
+    let work_type = input.work_type.clone().unwrap_or_default().trim().to_owned();
+    let level_ok = input.level.parse::<Level>().is_ok();
+    if !level_ok {
+        e.push(FieldError::new(format!("{prefix}level"), Rule::InvalidLevel));
+    }
+    let in_plan = ctx.occupations.iter().any(|o| {
+        o.occupation_code == input.occupation_code.trim()
+            && o.work_type == work_type
+            && o.level == input.level.trim()
+    });
+    if level_ok && !in_plan {
+        e.push(
+            FieldError::new(format!("{prefix}occupation_code"), Rule::NotInPlan)
+                .with("code", input.occupation_code.trim()),
+        );
+    }
+    match (e.is_empty(), id, gender) {
+        (true, Some(id), Some(gender)) => Ok(candidate::Model {
+            id: Uuid::now_v7(),
+            plan_id: ctx.plan.id,
+            own_school: school_name == ctx.own_school,
+            name,
+            gender: gender.code().into(),
+            id_number: id.as_str().to_owned(),
+            school_name,
+            major,
+            class_name,
+            full_time_confirmed: true,
+            consent_recorded: true,
+            phone,
+            occupation_code: input.occupation_code.trim().to_owned(),
+            work_type,
+            level: input.level.trim().to_owned(),
+            created_at: ctx.now,
+            photo_key: None,
+            photo_media_type: None,
+            photo_sha256: None,
+            review_status: domain::results::ReviewStatus::Pending.code().into(),
+            review_note: None,
+        }),
+        _ => Err(e),
+    }
+}
 
 /// 409 unless plan `p`'s candidates may change (a draft or returned plan).
 pub fn editable(p: &plan::Model) -> Result<(), ApiError> {

@@ -1,3 +1,5 @@
+//! Over 400 lines: Annex 1–3 of the notice, field by field, with their checks.
+//!
 //! The application document: Annex 1 (form), Annex 2 (work plan, nine sections) and Annex 3
 //! (authenticity commitment). Drafts may be partial; types and formats are checked on every save,
 //! completeness and the rules of the notice at submission.
