@@ -6,11 +6,12 @@ use crate::config::{Config, Secret};
 use crate::error::ApiError;
 use crate::openapi::{self, RouteTable};
 use crate::state::AppState;
+use crate::use_case::Change;
 use crate::{middleware, routes};
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::{App, HttpResponse, web};
-use persistence::repo::{self, audit::NewEvent};
+use persistence::repo::{self, audit::Actor};
 use std::net::TcpListener;
 use std::sync::Arc;
 use utoipa_actix_web::AppExt;
@@ -256,38 +257,15 @@ async fn bootstrap_admin(
     let hash = password::hash(secret.expose().to_owned())
         .await
         .map_err(|e| StartupError::Bootstrap(e.to_string()))?;
-    let now = clock.now();
-    let tx = persistence::begin_write(db).await.map_err(StartupError::Database)?;
-    let new = repo::user::NewUser {
-        username: "admin".into(),
-        display_name: "系统管理员".into(),
-        role: "bureau".into(),
-        district_code: None,
-        school_id: None,
-        password_hash: hash,
-    };
-    let Some(created) = repo::user::insert_if_absent(&tx, new, now)
-        .await
-        .map_err(|e| StartupError::Bootstrap(e.to_string()))?
-    else {
+    let failed = |e: ApiError| StartupError::Bootstrap(e.to_string());
+    let mut change =
+        Change::begin_on(db, clock.now(), Actor::system()).await.map_err(failed)?.as_part_of("startup");
+    let created = crate::use_case::users::bootstrap(&mut change, hash, generated).await.map_err(failed)?;
+    change.commit().await.map_err(failed)?;
+    if created.is_none() {
         // Another replica created it first.
         return Ok(());
-    };
-    repo::audit::append(
-        &tx,
-        NewEvent {
-            occurred_at: now,
-            request_id: "startup".into(),
-            actor: repo::audit::Actor::system(),
-            action: "user.bootstrapped",
-            target_type: "user",
-            target_id: created.id.to_string(),
-            summary: serde_json::json!({"username": "admin", "role": "bureau", "password": if generated { "generated" } else { "from SKILLCERT_ADMIN_PASSWORD" }}),
-        },
-    )
-    .await
-    .map_err(|e| StartupError::Bootstrap(e.to_string()))?;
-    tx.commit().await.map_err(StartupError::Database)?;
+    }
     if generated {
         // The one time a secret is written to the log: there is no other way to hand it over.
         tracing::warn!(

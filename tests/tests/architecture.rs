@@ -295,7 +295,8 @@ fn handler_lengths() -> Vec<usize> {
         let mut i = 0;
         while i < lines.len() {
             let l = lines[i].trim_start();
-            let is_route = ["#[get(", "#[post(", "#[put(", "#[delete(", "#[patch("].iter().any(|a| l.starts_with(a));
+            let is_route =
+                ["#[get(", "#[post(", "#[put(", "#[delete(", "#[patch("].iter().any(|a| l.starts_with(a));
             if !is_route {
                 i += 1;
                 continue;
@@ -318,6 +319,10 @@ fn the_median_handler_is_short() {
     assert!(lengths.len() > 100, "found {} handlers", lengths.len());
     lengths.sort_unstable();
     let median = lengths[lengths.len() / 2];
-    println!("{} handlers, median body {median} lines, longest {}", lengths.len(), lengths[lengths.len() - 1]);
+    println!(
+        "{} handlers, median body {median} lines, longest {}",
+        lengths.len(),
+        lengths[lengths.len() - 1]
+    );
     assert!(median <= 25, "median handler body {median} lines");
 }

@@ -60,15 +60,31 @@ impl Change {
     /// Begins a change made by `actor`, as part of the request being handled on this task (its
     /// id goes into the audit events; `-` outside a request).
     pub async fn begin(state: &AppState, actor: Actor) -> Result<Change, ApiError> {
-        let tx = persistence::begin_write(&state.db).await?;
+        Change::begin_on(&state.db, state.clock.now(), actor).await
+    }
+
+    /// Begins a change on `db` at `now`, where there is no application state yet (start-up).
+    pub async fn begin_on(
+        db: &persistence::Database,
+        now: DateTime<Utc>,
+        actor: Actor,
+    ) -> Result<Change, ApiError> {
+        let tx = persistence::begin_write(db).await?;
         Ok(Change {
             tx,
-            now: state.clock.now(),
+            now,
             actor,
             request_id: crate::context::with_request_id(str::to_owned),
             events: Vec::new(),
             claimed: None,
         })
+    }
+
+    /// Names the change's events as part of `request_id` instead of the request being handled
+    /// (`startup` for the start-up's changes).
+    pub fn as_part_of(mut self, request_id: &str) -> Change {
+        request_id.clone_into(&mut self.request_id);
+        self
     }
 
     /// The transaction, for repository calls.

@@ -112,3 +112,30 @@ pub async fn change(
     change.record("user.updated", ("user", id.to_string()), serde_json::Value::Object(summary));
     Ok(saved)
 }
+
+/// Creates the bureau account `admin` with `password_hash`, unless it exists (another replica
+/// may have created it first: `None`). `generated` says whether the password was generated (and
+/// printed once) or configured.
+pub async fn bootstrap(
+    change: &mut Change,
+    password_hash: String,
+    generated: bool,
+) -> Result<Option<user::Model>, ApiError> {
+    let new = repo::user::NewUser {
+        username: "admin".into(),
+        display_name: "系统管理员".into(),
+        role: Role::Bureau.code().into(),
+        district_code: None,
+        school_id: None,
+        password_hash,
+    };
+    let Some(created) = repo::user::insert_if_absent(change.db(), new, change.now()).await? else {
+        return Ok(None);
+    };
+    change.record(
+        "user.bootstrapped",
+        ("user", created.id.to_string()),
+        serde_json::json!({"username": "admin", "role": "bureau", "password": if generated { "generated" } else { "from SKILLCERT_ADMIN_PASSWORD" }}),
+    );
+    Ok(Some(created))
+}
