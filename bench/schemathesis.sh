@@ -7,7 +7,7 @@
 #   bench/schemathesis.sh [EXAMPLES]      (default 20 examples per operation and role)
 #
 # schemathesis is installed into ~/.cache/skillcert-schemathesis on first use. The one operation
-# left out is the raw attachment upload (`operationId: upload`, body application/pdf): schemathesis
+# left out is the raw attachment upload (`operationId: uploadFilingAttachment`, body application/pdf): schemathesis
 # cannot generate PDF bodies; its input checks are covered by tests/tests/filing.rs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,7 +56,7 @@ run_backend() { # $1: name, $2: DATABASE_URL or empty for SQLite
     echo "== $name as $role"
     if ! "$VENV/bin/schemathesis" run "$BASE/openapi.json" -H "Authorization: Bearer $t" \
       --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-      --exclude-operation-id upload -n "$EXAMPLES" --generation-deterministic --phases examples,fuzzing \
+      --exclude-operation-id uploadFilingAttachment -n "$EXAMPLES" --generation-deterministic --phases examples,fuzzing \
       --no-color >"$data/st-$role.log" 2>&1; then
       status=1
       sed -n '/FAILURES\|ERRORS/,$p' "$data/st-$role.log" | head -80

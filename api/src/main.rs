@@ -17,14 +17,18 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         None | Some("serve") => serve(),
         Some("openapi") => {
-            print!("{}", api::openapi::yaml(&api::openapi::spec()));
+            let spec = api::openapi::spec();
+            match args.get(1).map(String::as_str) {
+                Some("json") => print!("{}", String::from_utf8_lossy(&api::openapi::json(&spec))),
+                _ => print!("{}", api::openapi::yaml(&spec)),
+            }
             ExitCode::SUCCESS
         }
         Some("healthcheck") => healthcheck(),
         Some("backup") => backup(args.get(1).map(String::as_str)),
         Some("-h" | "--help" | "help") => {
             println!(
-                "usage: skillcert [serve | openapi | healthcheck | backup FILE]\n\nConfiguration comes from the environment; see README.md and docs/DEPLOYMENT.md."
+                "usage: skillcert [serve | openapi [json] | healthcheck | backup FILE]\n\nConfiguration comes from the environment; see README.md and docs/DEPLOYMENT.md."
             );
             ExitCode::SUCCESS
         }

@@ -326,3 +326,19 @@ fn the_median_handler_is_short() {
     );
     assert!(median <= 25, "median handler body {median} lines");
 }
+
+/// Issue 23, point 1: a use case knows no actix types, so a handler, a worker or a test can call
+/// it alike.
+#[test]
+fn use_cases_know_no_web_framework() {
+    let mut found = Vec::new();
+    for (module, file) in modules().iter().filter(|(m, _)| m.first().is_some_and(|f| f == "use_case")) {
+        let text = std::fs::read_to_string(file).expect("read source");
+        for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim_start().starts_with("//")) {
+            if line.contains("actix") || line.contains("HttpRequest") || line.contains("HttpResponse") {
+                found.push(format!("{}:{}: {}", name(module), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "a use case touches the web layer: {found:#?}");
+}

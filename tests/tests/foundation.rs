@@ -48,11 +48,53 @@ async fn the_committed_contract_equals_what_the_server_serves() {
         for (method, op) in item.as_object().expect("path item") {
             let responses = op["responses"].as_object().expect("responses");
             assert!(responses.contains_key("500"), "{method} {path} lacks 500");
-            if op.get("security").is_some() {
+            // Every operation declares its security; public ones as `security: []`.
+            let security =
+                op["security"].as_array().unwrap_or_else(|| panic!("{method} {path}: no security"));
+            if !security.is_empty() {
                 assert!(responses.contains_key("401"), "{method} {path} lacks 401");
             }
         }
     }
+}
+
+/// Issue 24, point 1: every operation has a unique, stable operationId in lowerCamelCase (verb +
+/// noun, as a front-end developer calls it), a tag, and a summary in Chinese.
+#[tokio::test]
+async fn every_operation_has_a_unique_lower_camel_case_id_a_tag_and_a_chinese_summary() {
+    let app = TestApp::spawn().await;
+    let json = app.get("/openapi.json", None).await;
+    let mut seen = std::collections::BTreeMap::new();
+    for (path, item) in json.body["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path}: no operationId"));
+            assert!(
+                id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                    && id.chars().all(|c| c.is_ascii_alphanumeric())
+                    && id.chars().any(|c| c.is_ascii_uppercase()),
+                "{method} {path}: operationId {id} is not lowerCamelCase verb + noun"
+            );
+            if let Some(other) = seen.insert(id.to_owned(), format!("{method} {path}")) {
+                panic!("operationId {id} twice: {other} and {method} {path}");
+            }
+            assert!(op["tags"].as_array().is_some_and(|t| t.len() == 1), "{method} {path}: one tag");
+            let summary = op["summary"].as_str().unwrap_or_default();
+            assert!(
+                summary.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) && !summary.contains('\n'),
+                "{method} {path}: the summary is one line in Chinese, the English goes in the description: {summary:?}"
+            );
+            assert!(
+                op["description"].as_str().is_some_and(|d| !d.is_empty()),
+                "{method} {path}: no description"
+            );
+        }
+    }
+    assert!(seen.len() > 100, "{} operations", seen.len());
+    assert!(
+        seen.contains_key("listPlans")
+            && seen.contains_key("issueCertificates")
+            && seen.contains_key("verifyCertificate")
+    );
 }
 
 #[tokio::test]
@@ -105,4 +147,24 @@ async fn problems_are_in_chinese_by_default_and_english_on_request() {
     assert_eq!(fr.body["title"], "未找到");
     assert_eq!((zh.header("content-language"), en.header("content-language")), (Some("zh-CN"), Some("en")));
     assert_eq!(zh.body["code"], en.body["code"]);
+}
+
+/// Issue 24, point 9: `openapi.yaml` reads the same in YAML 1.1 parsers (PyYAML and many tools):
+/// no plain scalar that such a parser turns into a number, a boolean or a date. (`.ci/run` also
+/// loads the file with PyYAML and compares it with the contract as JSON: bench/yaml11.py.)
+#[test]
+fn the_committed_contract_reads_the_same_in_yaml_1_1() {
+    use api::openapi::{quote_for_yaml_1_1, yaml_1_1_reads_otherwise};
+    for v in ["11:00", "09:00", "1:30:00", "yes", "No", "off", "y", "0b101", "0755", "2026-12-15"] {
+        assert!(yaml_1_1_reads_otherwise(v), "{v}");
+    }
+    for v in ["S000050000001", "abc:def", "11:00 to 12:00", "12", "2026", "true-ish", "'11:00'"] {
+        assert!(!yaml_1_1_reads_otherwise(v), "{v}");
+    }
+    assert_eq!(quote_for_yaml_1_1("          example: 11:00"), "          example: '11:00'");
+    assert_eq!(quote_for_yaml_1_1("      - yes"), "      - 'yes'");
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml"))
+        .expect("openapi.yaml at the repository root");
+    let ambiguous: Vec<&str> = committed.lines().filter(|l| quote_for_yaml_1_1(l) != *l).collect();
+    assert!(ambiguous.is_empty(), "read otherwise by YAML 1.1: {ambiguous:#?}");
 }

@@ -96,8 +96,11 @@ fn bounded(field: &str, v: Option<String>, errors: &mut Vec<FieldError>) -> Opti
     Some(v)
 }
 
+/// 查询审计事件
+///
 /// The audit log, newest first (bureau and centre).
 #[utoipa::path(
+    operation_id = "listAuditEvents",
     tag = "audit",
     security(("bearer" = [])),
     params(AuditQuery),
@@ -198,9 +201,12 @@ pub struct ChainReport {
     pub checkpoint: Option<Checkpoint>,
 }
 
+/// 校验审计链
+///
 /// Check the audit log's hash chain (bureau and centre): each event carries the hash of the one
 /// before (R33); the answer names the first broken link.
 #[utoipa::path(
+    operation_id = "verifyAuditChain",
     tag = "audit",
     security(("bearer" = [])),
     params(VerifyQuery),
@@ -233,18 +239,22 @@ pub async fn verify(
     }))
 }
 
+/// 获取审计链签名检查点
+///
 /// Export a signed checkpoint of the audit chain (bureau).
-#[utoipa::path(tag = "audit", security(("bearer" = [])), responses((status = 200, description = "The checkpoint", body = Checkpoint)))]
+#[utoipa::path(operation_id = "getAuditCheckpoint", tag = "audit", security(("bearer" = [])), responses((status = 200, description = "The checkpoint", body = Checkpoint)))]
 #[get("/audit-events/checkpoint")]
 pub async fn checkpoint(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
     Ok(HttpResponse::Ok().json(audit::sign_head(&state.db, &state.certificate_key, state.clock.now()).await?))
 }
 
+/// 保存审计链检查点
+///
 /// Store a signed checkpoint of the audit chain (bureau): from now on every whole-chain
 /// verification holds the chain against it. The checkpoint counts the events before the
 /// `audit.checkpoint_stored` event that records it (so two never count the same events).
-#[utoipa::path(tag = "audit", security(("bearer" = [])), responses(
+#[utoipa::path(operation_id = "storeAuditCheckpoint", tag = "audit", security(("bearer" = [])), responses(
     (status = 201, description = "The stored checkpoint", body = Checkpoint)))]
 #[post("/audit-events/checkpoints")]
 pub async fn store_checkpoint(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {

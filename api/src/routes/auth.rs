@@ -30,6 +30,8 @@ fn invalid_credentials() -> ApiError {
     ApiError::new(Problem::InvalidCredentials)
 }
 
+/// 用户登录
+///
 /// Sign in with username and password.
 ///
 /// Unknown users, wrong passwords and disabled accounts all get the same 401 answer in about the
@@ -37,6 +39,7 @@ fn invalid_credentials() -> ApiError {
 /// failures of one account from one address (or twenty from one address over all accounts) each
 /// failure doubles the wait before the next try, answered 429 with `Retry-After` (docs/SECURITY.md).
 #[utoipa::path(
+    operation_id = "signIn",
     tag = "auth",
     request_body = LoginRequest,
     responses(
@@ -87,8 +90,11 @@ pub async fn login(
     }))
 }
 
+/// 获取当前用户
+///
 /// The signed-in user.
 #[utoipa::path(
+    operation_id = "getCurrentUser",
     tag = "auth",
     security(("bearer" = [])),
     responses((status = 200, description = "The current user", body = UserView))
@@ -114,9 +120,12 @@ pub struct ChangePassword {
     pub new_password: String,
 }
 
+/// 修改本人密码
+///
 /// Change one's own password. Every token of the account, this one included, stops working:
 /// sign in again with the new password.
 #[utoipa::path(
+    operation_id = "changeOwnPassword",
     tag = "auth",
     security(("bearer" = [])),
     request_body = ChangePassword,

@@ -79,9 +79,11 @@ fn date(field: &str, v: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate>
     }
 }
 
+/// 计算工作日
+///
 /// Working-day arithmetic: `?from=…&add=n` gives the nth working day after `from`;
 /// `?from=…&to=…` counts working days after `from` up to and including `to`.
-#[utoipa::path(tag = "calendar", params(WorkingDaysQuery), responses((status = 200, description = "The result", body = WorkingDays)))]
+#[utoipa::path(operation_id = "countWorkingDays", tag = "calendar", params(WorkingDaysQuery), responses((status = 200, description = "The result", body = WorkingDays)))]
 #[get("/calendar/working-days")]
 pub async fn working_days(
     state: web::Data<AppState>,
@@ -146,8 +148,10 @@ pub async fn working_days(
     Ok(HttpResponse::Ok().json(answer))
 }
 
+/// 查询年度工作日历
+///
 /// A year's arrangement: its holidays and make-up working days (public).
-#[utoipa::path(tag = "calendar", params(("year" = i32, Path, example = 2024)), responses((status = 200, description = "The year", body = CalendarYear)))]
+#[utoipa::path(operation_id = "getCalendarYear", tag = "calendar", params(("year" = i32, Path, example = 2024)), responses((status = 200, description = "The year", body = CalendarYear)))]
 #[get("/calendar/years/{year}")]
 pub async fn get_year(state: web::Data<AppState>, year: web::Path<i32>) -> Result<HttpResponse, ApiError> {
     let year = *year;
@@ -168,9 +172,11 @@ pub struct PublishYear {
     pub days: Vec<CalendarDay>,
 }
 
+/// 发布年度工作日历
+///
 /// Publish (or correct) a year's arrangement (bureau). Holidays may fall on any day; a `workday`
 /// must be a Saturday or Sunday. Correcting a published year needs `If-Match` with its ETag.
-#[utoipa::path(tag = "calendar", security(("bearer" = [])),
+#[utoipa::path(operation_id = "publishCalendarYear", tag = "calendar", security(("bearer" = [])),
     params(("year" = i32, Path, example = 2027), ("If-Match" = Option<String>, Header, description = "The year's ETag (when it is published already)")),
     request_body = PublishYear,
     responses((status = 200, description = "Published", body = CalendarYear),

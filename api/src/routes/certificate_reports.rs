@@ -37,9 +37,11 @@ fn report_of(p: &plan::Model, n: usize) -> CertificateReport {
     }
 }
 
+/// 上报证书数据
+///
 /// Report the batch's certificate data to the centre (the institution), once certificates are
 /// issued (R30). Reporting again after more issuance updates the date.
-#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "reportCertificateData", tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "Reported", body = CertificateReport),
         (status = 409, description = "No certificates yet", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/plans/{id}/certificate-report")]
@@ -57,8 +59,10 @@ pub async fn report(
     Ok(HttpResponse::Ok().json(report_of(&saved, n)))
 }
 
+/// 确认接收证书数据
+///
 /// Acknowledge a batch's reported certificate data (centre).
-#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "acknowledgeCertificateData", tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "Acknowledged", body = CertificateReport),
         (status = 409, description = "Not reported", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/plans/{id}/certificate-report/acknowledge")]
@@ -129,9 +133,11 @@ fn row(c: &certificate::Model, institution_code: &str) -> [String; 13] {
     ]
 }
 
+/// 导出批次证书
+///
 /// Export a batch's certificates in the national platform's columns (institution, centre,
 /// bureau): CSV or XLSX.
-#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path), ExportQuery),
+#[utoipa::path(operation_id = "exportCertificates", tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path), ExportQuery),
     responses((status = 200, description = "The export", content_type = "text/csv", body = String)))]
 #[get("/plans/{id}/certificates/export")]
 pub async fn export(
@@ -197,8 +203,10 @@ async fn exported(
     .await
 }
 
+/// 下载批次电子证书压缩包
+///
 /// Every e-certificate of a batch as PDFs in one ZIP (institution, centre, bureau).
-#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "downloadCertificatesZip", tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The ZIP", content_type = "application/zip", body = Vec<u8>)))]
 #[get("/plans/{id}/certificates.zip")]
 pub async fn zip_batch(

@@ -30,13 +30,15 @@ pub struct IssueRequest {
     pub candidate_ids: Option<Vec<Uuid>>,
 }
 
+/// 颁发证书
+///
 /// Issue certificates for a reviewed plan (the institution; `Idempotency-Key` honoured: a retry
 /// returns the same certificates and never issues twice). Only candidates the centre approved
 /// (R23), only inside the institution's scope while it is active (R12, R15). Codes are the filing
 /// code + issue year + level + the next serials of the institution's counter for the year,
 /// allocated for the whole request in the transaction that writes the certificates: gapless and
 /// unique, also across replicas (R24–R27). Past 999,999 the request is refused (409).
-#[utoipa::path(tag = "certificates", security(("bearer" = [])),
+#[utoipa::path(operation_id = "issueCertificates", tag = "certificates", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     request_body = IssueRequest,
     responses((status = 201, description = "Issued", body = IssueResponse),
@@ -68,8 +70,10 @@ pub async fn issue(
     }
 }
 
+/// 查询批次证书
+///
 /// Certificates of a plan (its institution, the centre, the bureau, the plan's district).
-#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "listPlanCertificates", tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "By serial", body = IssueResponse)))]
 #[get("/plans/{id}/certificates")]
 pub async fn of_plan(
@@ -108,11 +112,13 @@ pub struct VerifyRequest {
 const NO_STORE: (header::HeaderName, header::HeaderValue) =
     (header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
 
+/// 证书查询验证
+///
 /// Free public verification (R31), no account: by code and the holder's full name, or by the QR
 /// token. "No such code" and "wrong name" get the same answer; a hit never shows the ID number.
 /// Machine clients with the scope `certificates:verify` may send their token: they are not bound
 /// by the per-address limit.
-#[utoipa::path(tag = "public", request_body = VerifyRequest, security((), ("bearer" = [])),
+#[utoipa::path(operation_id = "verifyCertificate", tag = "public", request_body = VerifyRequest, security((), ("bearer" = [])),
     responses((status = 200, description = "Found", body = PublicCertificate),
         (status = 429, description = "Too many queries from this address", body = crate::error::ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No certificate matches", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
@@ -183,9 +189,11 @@ pub struct KeySet {
     pub canonical_form: &'static str,
 }
 
+/// 获取证书签名公钥
+///
 /// The public keys that sign certificate statements, current and earlier ones (public). After a
 /// key rotation, earlier keys stay here with their validity, so older certificates still verify.
-#[utoipa::path(tag = "public", responses((status = 200, description = "Keys", body = KeySet)))]
+#[utoipa::path(operation_id = "getCertificateKeys", tag = "public", responses((status = 200, description = "Keys", body = KeySet)))]
 #[get("/.well-known/skillcert-keys.json")]
 pub async fn keys(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let keys = repo::limits::keys(&state.db)
@@ -221,9 +229,11 @@ async fn load(
     Ok(c)
 }
 
+/// 查询证书
+///
 /// One certificate (its institution, the centre, the bureau, machine clients with
 /// `certificates:read`; its district with the ID masked).
-#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("code" = String, Path)),
+#[utoipa::path(operation_id = "getCertificate", tag = "certificates", security(("bearer" = [])), params(("code" = String, Path)),
     responses((status = 200, description = "The certificate", body = CertificateView)))]
 #[get("/certificates/{code}")]
 pub async fn get(
@@ -263,9 +273,11 @@ fn reason_of(text: &str) -> Result<String, ApiError> {
         .map_err(|_| ApiError::validation(vec![FieldError::new("reason", Rule::ReasonRequired)]))
 }
 
+/// 撤销证书
+///
 /// Revoke a certificate (its institution), with a required reason. The code stays taken for ever
 /// (R28); verification shows the revocation with its reason and date.
-#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("code" = String, Path)), request_body = LifecycleRequest,
+#[utoipa::path(operation_id = "revokeCertificate", tag = "certificates", security(("bearer" = [])), params(("code" = String, Path)), request_body = LifecycleRequest,
     responses((status = 200, description = "Revoked", body = CertificateView),
         (status = 409, description = "Not valid", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/certificates/{code}/revoke")]
@@ -285,9 +297,11 @@ pub async fn revoke(
     Ok(HttpResponse::Ok().json(view(saved, lang)))
 }
 
+/// 补发更正证书
+///
 /// Reissue (correct) a certificate (its institution): a new certificate with a new code from the
 /// counter, linked to the old one, which becomes `superseded`; both show at verification.
-#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("code" = String, Path)), request_body = LifecycleRequest,
+#[utoipa::path(operation_id = "reissueCertificate", tag = "certificates", security(("bearer" = [])), params(("code" = String, Path)), request_body = LifecycleRequest,
     responses((status = 201, description = "The new certificate", body = CertificateView),
         (status = 409, description = "Not valid, institution not active, or serials exhausted", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/certificates/{code}/reissue")]
@@ -324,10 +338,12 @@ pub async fn reissue(
     Ok(HttpResponse::Created().json(view(new, lang)))
 }
 
+/// 下载电子证书
+///
 /// The e-certificate as a PDF (Annex 5 layout, Kai typeface, photo, QR code to the verification
 /// page): the issuing institution, the centre and the bureau. It shows the holder's full ID
 /// number, so each download is an audit event (`certificate.downloaded`).
-#[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("code" = String, Path)),
+#[utoipa::path(operation_id = "getCertificatePdf", tag = "certificates", security(("bearer" = [])), params(("code" = String, Path)),
     responses((status = 200, description = "The certificate", content_type = "application/pdf", body = Vec<u8>)))]
 #[get("/certificates/{code}/pdf")]
 pub async fn pdf(

@@ -69,8 +69,10 @@ fn view(c: api_client::Model) -> ClientView {
     }
 }
 
+/// 创建接口客户端
+///
 /// Register a machine client with its scopes (bureau). The secret is in this answer only.
-#[utoipa::path(tag = "integration", security(("bearer" = [])), request_body = NewClient,
+#[utoipa::path(operation_id = "createApiClient", tag = "integration", security(("bearer" = [])), request_body = NewClient,
     responses((status = 201, description = "Registered", body = CreatedClient)))]
 #[post("/api-clients")]
 pub async fn create(
@@ -123,8 +125,10 @@ crate::paged_query!(
     "Sort by `created_at`, `name`, `client_id` (`-` first for descending, e.g. `-created_at`)."
 );
 
+/// 查询接口客户端
+///
 /// Registered machine clients (bureau), newest first.
-#[utoipa::path(tag = "integration", security(("bearer" = [])), params(ClientPage),
+#[utoipa::path(operation_id = "listApiClients", tag = "integration", security(("bearer" = [])), params(ClientPage),
     responses((status = 200, description = "A page of clients", body = crate::extract::ListBody<ClientView>)))]
 #[get("/api-clients")]
 pub async fn list(
@@ -148,8 +152,10 @@ pub async fn list(
     }))
 }
 
+/// 吊销接口客户端
+///
 /// Revoke a machine client (bureau): its tokens stop working at their next request.
-#[utoipa::path(tag = "integration", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "revokeApiClient", tag = "integration", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "Revoked", body = ClientView)))]
 #[post("/api-clients/{id}/revoke")]
 pub async fn revoke(
@@ -196,11 +202,13 @@ fn basic(req: &HttpRequest) -> Option<(String, String)> {
     Some((id.to_owned(), secret.to_owned()))
 }
 
+/// 获取访问令牌（客户端凭证）
+///
 /// A token for a machine client (grant type `client_credentials`), limited to its scopes. Send
 /// the form `grant_type=client_credentials&client_id=…&client_secret=…` (or the same as JSON, or
 /// the id and secret as HTTP Basic). An unknown, revoked or wrong client gets 401
 /// `invalid_client`.
-#[utoipa::path(tag = "auth",
+#[utoipa::path(operation_id = "requestToken", tag = "auth",
     request_body(content((ClientCredentials = "application/x-www-form-urlencoded"), (ClientCredentials = "application/json"))),
     responses((status = 200, description = "A token", body = TokenResponse),
         (status = 401, description = "Unknown, revoked or wrong client", body = crate::error::ProblemBody, content_type = "application/problem+json"),

@@ -60,9 +60,12 @@ fn field_error(e: &CodeError) -> FieldError {
     f
 }
 
+/// 解析证书编码
+///
 /// Decode a certificate code into its parts (R24–R26), or answer 422 naming the first position
 /// that is wrong. Checks the form only: it does not say whether such a certificate exists.
 #[utoipa::path(
+    operation_id = "decodeCertificateCode",
     tag = "codes",
     params(("code" = String, Path, description = "A 22-character certificate code", example = "S000050000001204000001")),
     responses(

@@ -28,9 +28,11 @@ pub struct DistrictView {
     pub successor_code: Option<String>,
 }
 
+/// 查询区县
+///
 /// Every Chongqing district and county code, current and abolished (for binding district
 /// accounts; loaded from `data/reference/`).
-#[utoipa::path(tag = "reference", responses((status = 200, description = "All districts", body = Vec<DistrictView>)))]
+#[utoipa::path(operation_id = "listDistricts", tag = "reference", responses((status = 200, description = "All districts", body = Vec<DistrictView>)))]
 #[get("/districts")]
 pub async fn list(state: web::Data<AppState>, ctx: RequestContext) -> Result<HttpResponse, ApiError> {
     let rows = repo::district::list(&state.db).await?;

@@ -16,15 +16,20 @@ pub struct Status {
     pub status: &'static str,
 }
 
+/// 存活检查
+///
 /// Liveness: the process answers HTTP.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "Alive", body = Status)))]
+#[utoipa::path(operation_id = "getHealth", tag = "operations", responses((status = 200, description = "Alive", body = Status)))]
 #[get("/health")]
 pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(Status { status: "ok" })
 }
 
+/// 就绪检查
+///
 /// Readiness: the database answers.
 #[utoipa::path(
+    operation_id = "getReadiness",
     tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Status),
@@ -42,10 +47,12 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     }
 }
 
+/// 运行指标
+///
 /// Prometheus metrics of this process (text format 0.0.4): requests and latency by route
 /// template and status, the database pool, the outbox's depth and age, certificates issued.
 /// With `SKILLCERT_METRICS_TOKEN` set, send it as a bearer token.
-#[utoipa::path(tag = "operations",
+#[utoipa::path(operation_id = "getMetrics", tag = "operations",
     responses((status = 200, description = "The metrics", content_type = "text/plain", body = String),
         (status = 401, description = "Token required", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[get("/metrics")]

@@ -75,9 +75,12 @@ fn filter_from(
     }
 }
 
+/// 查询评价机构
+///
 /// Institutions: all for bureau and centre (and machine clients with `institutions:read`), a
 /// district's own (R38), a school its own.
 #[utoipa::path(
+    operation_id = "listInstitutions",
     tag = "institutions",
     security(("bearer" = [])),
     params(InstitutionQuery),
@@ -120,8 +123,11 @@ pub async fn list(
     }))
 }
 
+/// 查询评价机构详情
+///
 /// One institution.
 #[utoipa::path(
+    operation_id = "getInstitution",
     tag = "institutions",
     security(("bearer" = [])),
     params(("id" = Uuid, Path)),
@@ -158,9 +164,12 @@ pub struct PublicInstitution {
     pub scope: Vec<ScopeView>,
 }
 
+/// 评价机构公示目录
+///
 /// The public directory of evaluation institutions (for citizens and the national platform):
 /// name, code, scope, validity and status; no personal data, no account needed.
 #[utoipa::path(
+    operation_id = "listPublicInstitutions",
     tag = "public",
     params(InstitutionQuery),
     responses((status = 200, description = "A page of institutions", body = ListBody<PublicInstitution>))
@@ -232,8 +241,10 @@ async fn change_status(
     Ok(HttpResponse::Ok().json(view(&state.db, saved, state.clock.today(), ctx.lang).await?))
 }
 
+/// 暂停评价机构
+///
 /// Suspend an institution (bureau): it can neither file plans nor issue certificates (R12).
-#[utoipa::path(tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = LifecycleRequest,
+#[utoipa::path(operation_id = "suspendInstitution", tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = LifecycleRequest,
     responses((status = 200, description = "Suspended", body = InstitutionView),
         (status = 409, description = "Not active or expired", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/institutions/{id}/suspend")]
@@ -247,8 +258,10 @@ pub async fn suspend(
     change_status(&state, &caller, &ctx, *id, &body.0.reason, LifecycleAction::Suspend).await
 }
 
+/// 恢复评价机构
+///
 /// Reinstate a suspended institution (bureau).
-#[utoipa::path(tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = LifecycleRequest,
+#[utoipa::path(operation_id = "reinstateInstitution", tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = LifecycleRequest,
     responses((status = 200, description = "Reinstated", body = InstitutionView),
         (status = 409, description = "Not suspended", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/institutions/{id}/reinstate")]
@@ -262,9 +275,11 @@ pub async fn reinstate(
     change_status(&state, &caller, &ctx, *id, &body.0.reason, LifecycleAction::Reinstate).await
 }
 
+/// 注销评价机构
+///
 /// Cancel an institution (bureau): its code goes to the retired-code store at once and is never
 /// assigned again (R13); a cancelled institution is never revived.
-#[utoipa::path(tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = LifecycleRequest,
+#[utoipa::path(operation_id = "cancelInstitution", tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = LifecycleRequest,
     responses((status = 200, description = "Cancelled", body = InstitutionView),
         (status = 409, description = "Already cancelled", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/institutions/{id}/cancel")]
@@ -294,10 +309,12 @@ pub struct MergerRequest {
     pub opinion: String,
 }
 
+/// 合并评价机构
+///
 /// Merge two or more institutions into a new one with a new code (R14): the scope is the union
 /// of theirs, each merged institution is cancelled, its code retired with the new code as
 /// successor, and the lineage recorded.
-#[utoipa::path(tag = "institutions", security(("bearer" = [])), request_body = MergerRequest,
+#[utoipa::path(operation_id = "mergeInstitutions", tag = "institutions", security(("bearer" = [])), request_body = MergerRequest,
     responses((status = 201, description = "The new institution", body = InstitutionView),
         (status = 409, description = "An institution is already cancelled", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/institutions/mergers")]
@@ -378,9 +395,11 @@ crate::paged_query!(
     "Sort by `retired_at`, `code` (`-` first for descending, e.g. `-retired_at`)."
 );
 
+/// 查询注销编码库
+///
 /// The retired-code store: codes of cancelled and merged institutions, kept for history and
 /// tracing and never assigned again (R13). Bureau and centre.
-#[utoipa::path(tag = "institutions", security(("bearer" = [])), params(RetiredCodeQuery),
+#[utoipa::path(operation_id = "listRetiredCodes", tag = "institutions", security(("bearer" = [])), params(RetiredCodeQuery),
     responses((status = 200, description = "A page of retired codes", body = ListBody<RetiredCodeView>)))]
 #[get("/retired-codes")]
 pub async fn retired_codes(
@@ -414,8 +433,10 @@ pub async fn retired_codes(
     }))
 }
 
+/// 查询备案回执
+///
 /// The filing receipt (Annex 4) of an institution, as JSON.
-#[utoipa::path(tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "getFilingReceipt", tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The receipt", body = Receipt)))]
 #[get("/institutions/{id}/receipt")]
 pub async fn receipt(
@@ -428,8 +449,10 @@ pub async fn receipt(
     Ok(HttpResponse::Ok().json(receipt_of(&state.db, i, ctx.lang).await?))
 }
 
+/// 下载备案回执
+///
 /// The filing receipt (Annex 4) of an institution, as a PDF in the Kai typeface.
-#[utoipa::path(tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "getFilingReceiptPdf", tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The receipt", content_type = "application/pdf", body = Vec<u8>)))]
 #[get("/institutions/{id}/receipt.pdf")]
 pub async fn receipt_pdf(

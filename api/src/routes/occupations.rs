@@ -36,8 +36,11 @@ pub struct OccupationQuery {
     pub sort: Option<String>,
 }
 
+/// 查询职业
+///
 /// Search the occupation catalogue by code or name (public: it is the national classification).
 #[utoipa::path(
+    operation_id = "searchOccupations",
     tag = "occupations",
     params(OccupationQuery),
     responses((status = 200, description = "A page of occupations", body = ListBody<OccupationView>))
@@ -72,8 +75,11 @@ pub async fn search(
     }))
 }
 
+/// 查询职业详情
+///
 /// One occupation.
 #[utoipa::path(
+    operation_id = "getOccupation",
     tag = "occupations",
     params(("code" = String, Path, example = "6-18-01-01")),
     responses((status = 200, description = "The occupation", body = OccupationView))
@@ -98,8 +104,11 @@ pub struct NewWorkType {
     pub name: String,
 }
 
+/// 新增工种
+///
 /// Add a work type (工种) to an occupation (bureau).
 #[utoipa::path(
+    operation_id = "addWorkType",
     tag = "occupations",
     security(("bearer" = [])),
     params(("code" = String, Path, example = "6-18-01-01")),
@@ -142,9 +151,12 @@ pub struct AccessTypeChange {
     pub source: Option<String>,
 }
 
+/// 设置准入类职业
+///
 /// Mark or unmark an occupation as access-type (bureau); needs `If-Match` with the occupation's
 /// ETag.
 #[utoipa::path(
+    operation_id = "setAccessType",
     tag = "occupations",
     security(("bearer" = [])),
     params(("code" = String, Path, example = "4-07-05-01"), ("If-Match" = String, Header, description = "The occupation's ETag")),
@@ -184,8 +196,10 @@ pub async fn set_access_type(
     Ok(HttpResponse::Ok().json(v.pop()))
 }
 
+/// 查询准入类职业目录
+///
 /// The access-type (准入类) list with the verification status of each entry.
-#[utoipa::path(tag = "occupations", responses((status = 200, description = "All entries", body = Vec<AccessTypeView>)))]
+#[utoipa::path(operation_id = "listAccessTypes", tag = "occupations", responses((status = 200, description = "All entries", body = Vec<AccessTypeView>)))]
 #[get("/access-types")]
 pub async fn access_types(state: web::Data<AppState>, ctx: RequestContext) -> Result<HttpResponse, ApiError> {
     let rows = repo::occupation::access_types(&state.db).await?;
@@ -200,11 +214,14 @@ pub struct ImportResult {
     pub unchanged: u64,
 }
 
+/// 导入职业分类
+///
 /// Import catalogue updates (bureau): a CSV body (`text/csv`, UTF-8) with the header
 /// `code,name,work_type,major_group`, as in `data/reference/occupations.csv`. New codes are added,
 /// changed names updated; nothing is deleted. A `work_type` value adds that work type. Every bad
 /// row is reported at once and nothing is written.
 #[utoipa::path(
+    operation_id = "importOccupations",
     tag = "occupations",
     security(("bearer" = [])),
     request_body(content = String, content_type = "text/csv"),

@@ -76,8 +76,10 @@ pub struct OutboxQuery {
     pub sort: Option<String>,
 }
 
+/// 查询推送事件
+///
 /// Events for the national platform, newest first (bureau).
-#[utoipa::path(tag = "integration", security(("bearer" = [])), params(OutboxQuery),
+#[utoipa::path(operation_id = "listOutboxEvents", tag = "integration", security(("bearer" = [])), params(OutboxQuery),
     responses((status = 200, description = "A page of events", body = ListBody<OutboxView>)))]
 #[get("/outbox")]
 pub async fn list(
@@ -114,8 +116,10 @@ pub async fn list(
     }))
 }
 
+/// 查询推送事件详情
+///
 /// One event with the body sent (bureau; certificate events hold ID numbers).
-#[utoipa::path(tag = "integration", security(("bearer" = [])), params(("id" = i64, Path)),
+#[utoipa::path(operation_id = "getOutboxEvent", tag = "integration", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, description = "The event", body = OutboxView)))]
 #[get("/outbox/{id}")]
 pub async fn get(
@@ -128,10 +132,12 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(view(e, true)))
 }
 
+/// 重新推送事件
+///
 /// Send an event again (bureau): a dead-lettered one after the receiver is fixed, or a delivered
 /// one the receiver lost. It keeps its delivery id and starts over with 0 attempts; events of the
 /// same institution after it wait until it is delivered. 409 while it is still pending.
-#[utoipa::path(tag = "integration", security(("bearer" = [])), params(("id" = i64, Path)),
+#[utoipa::path(operation_id = "replayOutboxEvent", tag = "integration", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, description = "Queued again", body = OutboxView),
         (status = 409, description = "Still pending", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/outbox/{id}/replay")]

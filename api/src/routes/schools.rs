@@ -117,8 +117,11 @@ pub struct NewSchool {
     pub old_station_code: Option<String>,
 }
 
+/// 登记技工院校
+///
 /// Register a school (bureau).
 #[utoipa::path(
+    operation_id = "createSchool",
     tag = "schools",
     security(("bearer" = [])),
     request_body = NewSchool,
@@ -244,8 +247,11 @@ pub struct SchoolQuery {
     pub sort: Option<String>,
 }
 
+/// 查询技工院校
+///
 /// Schools the caller may see: all for bureau and centre, a district's own, a school itself.
 #[utoipa::path(
+    operation_id = "listSchools",
     tag = "schools",
     security(("bearer" = [])),
     params(SchoolQuery),
@@ -285,8 +291,11 @@ pub async fn list(
     }))
 }
 
+/// 查询技工院校详情
+///
 /// One school.
 #[utoipa::path(
+    operation_id = "getSchool",
     tag = "schools",
     security(("bearer" = [])),
     params(("id" = Uuid, Path)),
@@ -318,8 +327,11 @@ pub struct NewSchoolAccount {
     pub password: String,
 }
 
+/// 创建学校账号
+///
 /// Create a `school` account bound to this school (bureau).
 #[utoipa::path(
+    operation_id = "createSchoolAccount",
     tag = "schools",
     security(("bearer" = [])),
     params(("id" = Uuid, Path)),

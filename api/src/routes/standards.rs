@@ -16,10 +16,13 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+/// 登记标准规范
+///
 /// Register a standard or a filed evaluation norm (bureau; schools register the norms they have
 /// developed and filed). A second norm for the same occupation and level is refused (409) unless
 /// the bureau gives an `override_reason` (R6).
 #[utoipa::path(
+    operation_id = "registerStandard",
     tag = "standards",
     security(("bearer" = [])),
     request_body = NewStandard,
@@ -61,8 +64,10 @@ pub struct StandardQuery {
     pub sort: Option<String>,
 }
 
+/// 查询标准规范
+///
 /// Registered standards (public reference data).
-#[utoipa::path(tag = "standards", params(StandardQuery), responses((status = 200, description = "A page of standards", body = crate::extract::ListBody<StandardView>)))]
+#[utoipa::path(operation_id = "listStandards", tag = "standards", params(StandardQuery), responses((status = 200, description = "A page of standards", body = crate::extract::ListBody<StandardView>)))]
 #[get("/standards")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -86,8 +91,10 @@ pub async fn list(
     }))
 }
 
+/// 查询标准规范详情
+///
 /// One standard.
-#[utoipa::path(tag = "standards", params(("id" = Uuid, Path)), responses((status = 200, description = "The standard", body = StandardView)))]
+#[utoipa::path(operation_id = "getStandard", tag = "standards", params(("id" = Uuid, Path)), responses((status = 200, description = "The standard", body = StandardView)))]
 #[get("/standards/{id}")]
 pub async fn get(
     state: web::Data<AppState>,

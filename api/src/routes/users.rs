@@ -93,8 +93,11 @@ async fn check_binding(
     }
 }
 
+/// 创建用户
+///
 /// Create an account (bureau only).
 #[utoipa::path(
+    operation_id = "createUser",
     tag = "users",
     security(("bearer" = [])),
     request_body = NewUserRequest,
@@ -164,8 +167,11 @@ pub struct UserQuery {
     pub sort: Option<String>,
 }
 
+/// 查询用户
+///
 /// List accounts (bureau only), by username.
 #[utoipa::path(
+    operation_id = "listUsers",
     tag = "users",
     security(("bearer" = [])),
     params(UserQuery),
@@ -217,8 +223,11 @@ pub async fn list(
     }))
 }
 
+/// 查询用户详情
+///
 /// One account (the bureau, or the account itself).
 #[utoipa::path(
+    operation_id = "getUser",
     tag = "users",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Account id")),
@@ -257,9 +266,12 @@ pub struct UpdateUserRequest {
     pub district_code: Option<String>,
 }
 
+/// 修改用户
+///
 /// Change an account (bureau only): rename, disable or re-enable, reset the password, change the
 /// role binding. Needs `If-Match` with the account's `ETag`.
 #[utoipa::path(
+    operation_id = "updateUser",
     tag = "users",
     security(("bearer" = [])),
     params(

@@ -49,8 +49,10 @@ fn render(c: &PublicCertificate) -> String {
     page(&esc(&c.status_name), &format!("<dl>{dl}</dl>"), &esc(&c.status))
 }
 
+/// 证书验证页面
+///
 /// The verification page of a certificate's QR code (public HTML).
-#[utoipa::path(tag = "public", params(("token" = String, Path, description = "The token of the QR code")),
+#[utoipa::path(operation_id = "getVerificationPage", tag = "public", params(("token" = String, Path, description = "The token of the QR code")),
     responses((status = 200, description = "The certificate's status", content_type = "text/html", body = String),
         (status = 404, description = "No such certificate", content_type = "text/html", body = String)))]
 #[get("/verify/{token}")]

@@ -35,10 +35,13 @@ pub struct UploadQuery {
     pub file_name: String,
 }
 
+/// 上传备案附件
+///
 /// Upload an attachment (school, while the application is editable): the raw file as the body,
 /// with `Content-Type` `application/pdf`, `image/jpeg` or `image/png`, at most 10 MiB. The type is
 /// checked from the bytes.
 #[utoipa::path(
+    operation_id = "uploadFilingAttachment",
     tag = "filings",
     security(("bearer" = [])),
     params(("id" = Uuid, Path), UploadQuery),
@@ -158,8 +161,11 @@ fn body_len(path: &std::path::Path) -> i64 {
     std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0)
 }
 
+/// 下载备案附件
+///
 /// Download an attachment (whoever may see the application).
 #[utoipa::path(
+    operation_id = "downloadFilingAttachment",
     tag = "filings",
     security(("bearer" = [])),
     params(("id" = Uuid, Path), ("attachment_id" = Uuid, Path)),

@@ -40,12 +40,15 @@ fn opinion(text: &str) -> Result<String, ApiError> {
         .map_err(|_| ApiError::validation(vec![FieldError::new("opinion", Rule::Blank)]))
 }
 
+/// 备案审批通过
+///
 /// Approve an application under evaluation (bureau), once at least one expert has evaluated the
 /// current round (R8). An initial filing gets the next municipal serial and the filing code
 /// `S000050` + serial (R9, R10), never reused; a renewal keeps its code. Validity runs from today
 /// to `valid_until`, at most 3 years (R11). The receipt is then at
 /// `/api/v1/institutions/{id}/receipt`.
 #[utoipa::path(
+    operation_id = "approveFiling",
     tag = "filings",
     security(("bearer" = [])),
     params(("id" = Uuid, Path)),
@@ -76,8 +79,11 @@ pub async fn approve(
         .json(v))
 }
 
+/// 备案不予通过
+///
 /// Reject an application under evaluation (bureau), after at least one evaluation (R8).
 #[utoipa::path(
+    operation_id = "rejectFiling",
     tag = "filings",
     security(("bearer" = [])),
     params(("id" = Uuid, Path)),

@@ -34,9 +34,12 @@ pub struct NewFiling {
     pub kind: String,
 }
 
+/// 创建备案申请
+///
 /// Start an application (school). The draft's basic information is filled from the school's
 /// registration; a school has at most one open application.
 #[utoipa::path(
+    operation_id = "createFiling",
     tag = "filings",
     security(("bearer" = [])),
     request_body = NewFiling,
@@ -79,9 +82,12 @@ pub struct FilingQuery {
     pub sort: Option<String>,
 }
 
+/// 查询备案申请
+///
 /// Applications the caller may see: a school its own, an expert those assigned to them, a
 /// district those of its schools, bureau and centre all. Newest first.
 #[utoipa::path(
+    operation_id = "listFilings",
     tag = "filings",
     security(("bearer" = [])),
     params(FilingQuery),
@@ -132,8 +138,11 @@ pub async fn list(
     }))
 }
 
+/// 查询备案申请详情
+///
 /// One application with its rounds, experts, evaluations and attachments.
 #[utoipa::path(
+    operation_id = "getFiling",
     tag = "filings",
     security(("bearer" = [])),
     params(("id" = Uuid, Path)),
@@ -151,9 +160,12 @@ pub async fn get(
     Ok(HttpResponse::Ok().insert_header((header::ETAG, filing::etag(v.version))).json(v))
 }
 
+/// 保存备案申请材料
+///
 /// Replace the application's document (school, while `draft` or `returned`). Formats are
 /// checked now; completeness and the rules of the notice when it is submitted. Needs `If-Match`.
 #[utoipa::path(
+    operation_id = "saveFilingDocument",
     tag = "filings",
     security(("bearer" = [])),
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The ETag read from the application")),

@@ -27,11 +27,14 @@ async fn respond(
     Ok(HttpResponse::Ok().insert_header(("ETag", filing::etag(v.version))).json(v))
 }
 
+/// 提交备案申请
+///
 /// Submit the application (school). Every rule is checked and every violation reported at
 /// once (422): levels the school type may not certify (R1), level 9 without a 预备技师班 (R2),
 /// access-type occupations (R3), fewer than 3 examiners per occupation (R4), rows without a basis
 /// standard (R5), missing parts, people or attachments (R7), another live filing or institution.
 #[utoipa::path(
+    operation_id = "submitFiling",
     tag = "filings",
     security(("bearer" = [])),
     params(("id" = Uuid, Path)),
@@ -55,8 +58,11 @@ pub async fn submit(
     respond(&state, &caller, saved, lang).await
 }
 
+/// 受理备案申请
+///
 /// Accept a submitted application for evaluation (bureau).
 #[utoipa::path(
+    operation_id = "acceptFiling",
     tag = "filings",
     security(("bearer" = [])),
     params(("id" = Uuid, Path)),
@@ -86,9 +92,12 @@ pub struct ReturnRequest {
     pub reasons: String,
 }
 
+/// 退回备案申请
+///
 /// Return an application to the school with reasons (bureau); the school corrects it and
 /// submits again, which starts a new round. Every round is kept.
 #[utoipa::path(
+    operation_id = "returnFiling",
     tag = "filings",
     security(("bearer" = [])),
     params(("id" = Uuid, Path)),
@@ -126,8 +135,11 @@ pub struct AssignRequest {
     pub expert_ids: Vec<Uuid>,
 }
 
+/// 指派评估专家
+///
 /// Assign experts to an accepted application (bureau); it is then under evaluation.
 #[utoipa::path(
+    operation_id = "assignFilingExperts",
     tag = "filings",
     security(("bearer" = [])),
     params(("id" = Uuid, Path)),
@@ -178,8 +190,11 @@ pub struct EvaluationRequest {
     pub recommendation: String,
 }
 
+/// 提交技术评估意见
+///
 /// Record one's technical evaluation of the current round (assigned expert; once per round).
 #[utoipa::path(
+    operation_id = "evaluateFiling",
     tag = "filings",
     security(("bearer" = [])),
     params(("id" = Uuid, Path)),

@@ -32,9 +32,11 @@ async fn editable(
     Ok((p, i))
 }
 
+/// 添加评价对象
+///
 /// Add one candidate (the institution, while the plan is a draft or returned). The same person
 /// twice for the same occupation and level is refused (409).
-#[utoipa::path(tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = CandidateInput,
+#[utoipa::path(operation_id = "addCandidate", tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = CandidateInput,
     responses((status = 201, description = "Added", body = CandidateView),
         (status = 409, description = "Already a candidate for this occupation and level", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/plans/{id}/candidates")]
@@ -67,8 +69,10 @@ crate::paged_query!(
     "Sort by `name`, `created_at`, `occupation_code` (`-` first for descending, e.g. `-name`)."
 );
 
+/// 查询评价对象
+///
 /// A page of candidates.
-#[utoipa::path(tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path), CandidatePage),
+#[utoipa::path(operation_id = "listCandidates", tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path), CandidatePage),
     responses((status = 200, description = "Candidates by name", body = ListBody<CandidateView>)))]
 #[get("/plans/{id}/candidates")]
 pub async fn list(
@@ -198,11 +202,13 @@ fn to_input(cells: Vec<String>) -> CandidateInput {
     }
 }
 
+/// 导入评价对象
+///
 /// Import candidates from a CSV (`text/csv`, UTF-8) or XLSX file (first sheet), header in the
 /// first row (English or Chinese column names: 姓名, 性别, 身份证号, 学校, 专业, 班级, 全日制, 自愿,
 /// 联系电话, 职业编码, 工种, 等级). Every row is checked like a single candidate; duplicates within
 /// the file or against the plan are refused per row.
-#[utoipa::path(tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path), ImportQuery),
+#[utoipa::path(operation_id = "importCandidates", tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path), ImportQuery),
     request_body(content = Vec<u8>, content_type = "text/csv", description = "CSV, or XLSX with its media type"),
     responses((status = 200, description = "Imported; rejected rows listed", body = ImportReport),
         (status = 413, description = "Over an upload limit (bytes, rows, columns, cell, inflated size; docs/SECURITY.md): nothing imported", body = crate::error::ProblemBody, content_type = "application/problem+json"),

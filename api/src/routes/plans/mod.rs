@@ -33,9 +33,11 @@ async fn respond(state: &AppState, saved: plan::Model, lang: Lang) -> Result<Pla
 /// Fields a list here can be sorted by (`sort`).
 const SORTABLE: &[&str] = &["created_at", "title", "filed_on", "status"];
 
+/// 创建批次计划
+///
 /// Create a plan for the caller's own institution (school account; no one acts for another, R16).
 /// A school without a filed institution gets 404.
-#[utoipa::path(tag = "plans", security(("bearer" = [])), request_body = PlanBody,
+#[utoipa::path(operation_id = "createPlan", tag = "plans", security(("bearer" = [])), request_body = PlanBody,
     responses((status = 201, description = "A new draft", body = PlanView),
         (status = 404, description = "The school has no evaluation institution", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/plans")]
@@ -56,10 +58,12 @@ pub async fn create(
         .json(v))
 }
 
+/// 修改批次计划
+///
 /// Change a plan (its institution; `If-Match` required). While draft or returned anything may
 /// change. On a filed or acknowledged plan the changed sessions are filed again: each must be at
 /// least 10 working days after today (R17), and the plan goes back to `filed` for the centre.
-#[utoipa::path(tag = "plans", security(("bearer" = [])),
+#[utoipa::path(operation_id = "updatePlan", tag = "plans", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The plan's ETag")),
     request_body = PlanBody,
     responses((status = 200, description = "Changed", body = PlanView),
@@ -100,9 +104,11 @@ pub struct PlanQuery {
     pub sort: Option<String>,
 }
 
+/// 查询批次计划
+///
 /// Plans the caller may see: an institution its own (R16), a district its district's (R38),
 /// centre and bureau all.
-#[utoipa::path(tag = "plans", security(("bearer" = [])), params(PlanQuery),
+#[utoipa::path(operation_id = "listPlans", tag = "plans", security(("bearer" = [])), params(PlanQuery),
     responses((status = 200, description = "A page of plans", body = ListBody<PlanView>)))]
 #[get("/plans")]
 pub async fn list(
@@ -175,8 +181,10 @@ fn all() -> repo::PageRequest {
     repo::PageRequest { page: 1, per_page: 100_000, sort: None }
 }
 
+/// 查询批次计划详情
+///
 /// One plan.
-#[utoipa::path(tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "getPlan", tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The plan", body = PlanView, headers(("ETag" = String, description = "Its version")))))]
 #[get("/plans/{id}")]
 pub async fn get(
@@ -190,11 +198,13 @@ pub async fn get(
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(v.version))).json(v))
 }
 
+/// 报备批次计划
+///
 /// File the plan with the centre (its institution). Refused when the institution is expired,
 /// suspended or cancelled (R12), when contents are missing (R18: occupations, sessions with
 /// examiners and supervisors, method, candidates), or when a session is sooner than 10 working
 /// days after today (R17; the answer gives the earliest allowed date).
-#[utoipa::path(tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "filePlan", tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "Filed", body = PlanView),
         (status = 409, description = "Wrong status or institution not active", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/plans/{id}/file")]
@@ -218,8 +228,10 @@ pub struct ReturnPlan {
     pub reasons: String,
 }
 
+/// 确认批次计划备案
+///
 /// Acknowledge a filed plan (centre).
-#[utoipa::path(tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "acknowledgePlan", tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "Acknowledged", body = PlanView),
         (status = 409, description = "Not filed", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/plans/{id}/acknowledge")]
@@ -235,8 +247,10 @@ pub async fn acknowledge(
     Ok(HttpResponse::Ok().json(respond(&state, saved, lang).await?))
 }
 
+/// 退回批次计划
+///
 /// Return a filed plan to the institution with reasons (centre).
-#[utoipa::path(tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = ReturnPlan,
+#[utoipa::path(operation_id = "returnPlan", tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = ReturnPlan,
     responses((status = 200, description = "Returned", body = PlanView),
         (status = 409, description = "Not filed", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/plans/{id}/return")]

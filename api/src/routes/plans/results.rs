@@ -32,8 +32,10 @@ pub struct ResultsInput {
     pub results: Vec<ResultInput>,
 }
 
+/// 查询评价结果
+///
 /// Results of a plan with every change (institution, centre, bureau, the plan's district).
-#[utoipa::path(tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "getResults", tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "Results", body = ResultsView)))]
 #[get("/plans/{id}/results")]
 pub async fn get_results(
@@ -46,10 +48,12 @@ pub async fn get_results(
     Ok(HttpResponse::Ok().json(results_view(&state.db, &p, lang).await?))
 }
 
+/// 录入评价结果
+///
 /// Record results (the institution, once the centre acknowledged the plan, before publicity or
 /// after the centre returned the report). Values are appended, never overwritten: changing a
 /// value needs a reason, and every change is kept. Locked once reported.
-#[utoipa::path(tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = ResultsInput,
+#[utoipa::path(operation_id = "recordResults", tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = ResultsInput,
     responses((status = 200, description = "Recorded", body = ResultsView),
         (status = 409, description = "Not acknowledged, in publicity, or reported", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/plans/{id}/results")]
@@ -68,9 +72,11 @@ pub async fn record(
     Ok(HttpResponse::Ok().json(results_view(&state.db, &saved, lang).await?))
 }
 
+/// 发起结果公示
+///
 /// Start the publicity (公示) of the results (institution): every candidate needs every result.
 /// It runs over the 5 working days after today (R21).
-#[utoipa::path(tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "startPublicity", tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "Publicity started", body = ResultsView),
         (status = 409, description = "Wrong phase", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/plans/{id}/publicity")]
@@ -87,8 +93,10 @@ pub async fn start_publicity(
     Ok(HttpResponse::Ok().json(results_view(&state.db, &saved, lang).await?))
 }
 
+/// 查看结果公示
+///
 /// The publicity of a plan's results: who passed, names partly masked, no ID numbers (public).
-#[utoipa::path(tag = "public", params(("id" = Uuid, Path)), responses((status = 200, description = "The notice", body = PublicityView)))]
+#[utoipa::path(operation_id = "getPublicityNotice", tag = "public", params(("id" = Uuid, Path)), responses((status = 200, description = "The notice", body = PublicityView)))]
 #[get("/public/publicity/{id}")]
 pub async fn public_notice(
     state: web::Data<AppState>,
@@ -126,12 +134,14 @@ pub async fn public_notice(
     }))
 }
 
+/// 提出异议
+///
 /// Lodge an objection during the publicity (anyone, no account). A reason of 10–2,000 characters
 /// and a contact (mobile or e-mail) are required; one client address may lodge at most five
 /// objections against one publicity (429 after that), within the per-address limit of public
 /// requests; an objection identical to one already lodged (same candidate, same reason) is merged
 /// into it and its receipt answered (200, `merged`).
-#[utoipa::path(tag = "public", params(("id" = Uuid, Path)), request_body = NewObjection,
+#[utoipa::path(operation_id = "lodgeObjection", tag = "public", params(("id" = Uuid, Path)), request_body = NewObjection,
     responses((status = 201, description = "Lodged", body = ObjectionReceipt),
         (status = 200, description = "Identical to one already lodged: merged into it", body = ObjectionReceipt),
         (status = 409, description = "The publicity is not running", body = crate::error::ProblemBody, content_type = "application/problem+json"),
@@ -153,8 +163,10 @@ pub async fn lodge(
     Ok(if receipt.merged { HttpResponse::Ok() } else { HttpResponse::Created() }.json(receipt))
 }
 
+/// 查询异议
+///
 /// Objections to a plan's results.
-#[utoipa::path(tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "listObjections", tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "Objections, oldest first", body = Vec<ObjectionView>)))]
 #[get("/plans/{id}/objections")]
 pub async fn objections(
@@ -181,8 +193,10 @@ pub async fn objections(
     Ok(HttpResponse::Ok().json(list))
 }
 
+/// 批量答复异议
+///
 /// Answer many objections at once (the institution), in one change: all are answered or none.
-#[utoipa::path(tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "answerObjections", tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = AnswerMany, responses((status = 200, description = "Answered", body = AnsweredMany),
         (status = 409, description = "Not in publicity, or one of them was answered meanwhile", body = crate::error::ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "An answer is blank, an objection unknown, open twice or already answered", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
@@ -202,9 +216,11 @@ pub async fn answer_many(
     Ok(HttpResponse::Ok().json(done))
 }
 
+/// 答复异议
+///
 /// Answer an objection (the institution). An upheld objection may change results; each change is
 /// recorded with the answer as its reason.
-#[utoipa::path(tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path), ("objection_id" = Uuid, Path)),
+#[utoipa::path(operation_id = "answerObjection", tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path), ("objection_id" = Uuid, Path)),
     request_body = AnswerObjection, responses((status = 200, description = "Answered", body = ResultsView)))]
 #[post("/plans/{id}/objections/{objection_id}/answer")]
 pub async fn answer(
@@ -224,10 +240,12 @@ pub async fn answer(
     Ok(HttpResponse::Ok().json(results_view(&state.db, &saved, lang).await?))
 }
 
+/// 上报评价结果
+///
 /// Report the results to the centre (institution): only after the publicity window has ended
 /// (R21) and every objection is answered (R22); after a returned review, report again. Results
 /// are locked from now on.
-#[utoipa::path(tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "reportResults", tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "Reported", body = ResultsView),
         (status = 409, description = "Publicity running, objections open, or wrong phase", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/plans/{id}/report")]
@@ -243,10 +261,12 @@ pub async fn report(
     Ok(HttpResponse::Ok().json(results_view(&state.db, &saved, lang).await?))
 }
 
+/// 审核评价结果
+///
 /// Review reported results (centre): approve in whole or per candidate, or return with reasons
 /// (the institution corrects and reports again; every round is kept). Only approved candidates can
 /// receive certificates (R23).
-#[utoipa::path(tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = ReviewRequest,
+#[utoipa::path(operation_id = "reviewResults", tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = ReviewRequest,
     responses((status = 200, description = "Reviewed", body = ResultsView),
         (status = 409, description = "Not reported", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/plans/{id}/review")]
@@ -264,10 +284,12 @@ pub async fn review(
     Ok(HttpResponse::Ok().json(results_view(&state.db, &saved, lang).await?))
 }
 
+/// 上传考生照片
+///
 /// Upload a candidate's 2-inch photo (institution, while the plan is a draft or returned): the
 /// raw JPEG or PNG as the body; type from the bytes, size and aspect checked. Replacing a photo
 /// needs `If-Match` with its ETag.
-#[utoipa::path(tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path), ("candidate_id" = Uuid, Path),
+#[utoipa::path(operation_id = "uploadCandidatePhoto", tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path), ("candidate_id" = Uuid, Path),
         ("If-Match" = Option<String>, Header, description = "The current photo's ETag, to replace it")),
     request_body(content = Vec<u8>, content_type = "image/jpeg", description = "JPEG or PNG"),
     responses((status = 204, description = "Stored"),
@@ -333,8 +355,10 @@ pub async fn put_photo(
     Ok(HttpResponse::NoContent().insert_header(("ETag", format!("\"{sha}\""))).finish())
 }
 
+/// 查看考生照片
+///
 /// A candidate's photo (institution, centre, bureau).
-#[utoipa::path(tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path), ("candidate_id" = Uuid, Path)),
+#[utoipa::path(operation_id = "getCandidatePhoto", tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path), ("candidate_id" = Uuid, Path)),
     responses((status = 200, description = "The photo", content_type = "image/jpeg", body = Vec<u8>)))]
 #[get("/plans/{id}/candidates/{candidate_id}/photo")]
 pub async fn get_photo(

@@ -7,8 +7,10 @@ use crate::views::roster::{Roster, of};
 use actix_web::{HttpResponse, get, web};
 use uuid::Uuid;
 
+/// 查询考评人员名册
+///
 /// The examiners and supervisors an institution may assign to sessions (from its filing).
-#[utoipa::path(tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "getRoster", tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The roster", body = Roster)))]
 #[get("/institutions/{id}/roster")]
 pub async fn get(

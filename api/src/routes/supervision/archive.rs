@@ -107,10 +107,12 @@ plans/<id>/photos/            考生照片（区县下载时不含）/ candidate
 audit.json                    机构、备案、批次与证书的审计事件（哈希链）/ audit events of the institution, filing, batches, certificates\n\
 manifest.json, SHA256SUMS     每个文件的SHA-256 / every file's SHA-256: `sha256sum -c SHA256SUMS`\n";
 
+/// 下载年度档案
+///
 /// The archive of an institution's batches of one year (R32), as a ZIP with a SHA-256 manifest:
 /// bureau and centre, the institution's district, and the institution itself. It holds personal
 /// data; every export is in the audit log.
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path), ArchiveQuery),
+#[utoipa::path(operation_id = "downloadArchive", tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path), ArchiveQuery),
     responses((status = 200, description = "The archive", content_type = "application/zip", body = Vec<u8>)))]
 #[get("/institutions/{id}/archive")]
 pub async fn archive(

@@ -31,10 +31,12 @@ const SORTABLE: &[&str] = &["due_on", "received_at", "status"];
 /// The header that carries a complaint's secret.
 pub const SECRET_HEADER: &str = "X-Complaint-Secret";
 
+/// 投诉举报
+///
 /// File a complaint or report (anyone, no account; R35). Anonymous complaints are accepted; a
 /// contact lets the handler ask questions. The answer holds the tracking number and a secret to
 /// follow the complaint; keep both.
-#[utoipa::path(tag = "public", request_body = NewComplaint,
+#[utoipa::path(operation_id = "fileComplaint", tag = "public", request_body = NewComplaint,
     responses((status = 201, description = "Filed", body = ComplaintReceipt),
         (status = 422, description = "Invalid or unknown target", body = crate::error::ProblemBody, content_type = "application/problem+json"),
         (status = 429, description = "Too many requests from this address", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
@@ -59,9 +61,11 @@ pub async fn file(
         }))
 }
 
+/// 查询投诉办理进度
+///
 /// Follow a complaint (its complainant): send the secret in the `X-Complaint-Secret` header. An
 /// unknown number and a wrong secret get the same 404.
-#[utoipa::path(tag = "public", params(("tracking_number" = String, Path),
+#[utoipa::path(operation_id = "followComplaint", tag = "public", params(("tracking_number" = String, Path),
         ("X-Complaint-Secret" = String, Header, description = "The secret given when the complaint was filed")),
     responses((status = 200, description = "Status and outcome", body = PublicComplaintView),
         (status = 404, description = "No complaint with this number and secret", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
@@ -122,9 +126,11 @@ pub struct ComplaintQuery {
     pub sort: Option<String>,
 }
 
+/// 查询投诉举报
+///
 /// Complaints, earliest deadline first: bureau and centre all, a district those assigned to it.
 /// `overdue=true` lists the open ones past their deadline.
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(ComplaintQuery),
+#[utoipa::path(operation_id = "listComplaints", tag = "supervision", security(("bearer" = [])), params(ComplaintQuery),
     responses((status = 200, description = "A page of complaints", body = ListBody<ComplaintView>)))]
 #[get("/complaints")]
 pub async fn list(
@@ -172,8 +178,10 @@ async fn full_view(state: &AppState, c: complaint::Model, lang: Lang) -> Result<
     Ok(view(c, state.clock.today(), lang, Some(notes)))
 }
 
+/// 查询投诉详情
+///
 /// One complaint with its internal notes and the complainant's contact (those handling it).
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "getComplaint", tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The complaint", body = ComplaintView)))]
 #[get("/complaints/{id}")]
 pub async fn get(
@@ -186,9 +194,11 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(full_view(&state, c, lang).await?))
 }
 
+/// 分派投诉
+///
 /// Triage: assign (or reassign) a complaint to the centre or to the district of the institution
 /// concerned, with a deadline (bureau, centre).
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = Assignment,
+#[utoipa::path(operation_id = "assignComplaint", tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = Assignment,
     responses((status = 200, description = "Assigned", body = ComplaintView),
         (status = 409, description = "Already closed", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/complaints/{id}/assign")]
@@ -206,9 +216,11 @@ pub async fn assign(
     Ok(HttpResponse::Ok().json(full_view(&state, saved, lang).await?))
 }
 
+/// 添加调查记录
+///
 /// Add an internal investigation note (the assignee, or bureau and centre); the complainant never
 /// sees notes.
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = NewNote,
+#[utoipa::path(operation_id = "addComplaintNote", tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = NewNote,
     responses((status = 201, description = "Added", body = ComplaintView),
         (status = 409, description = "Not under investigation", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/complaints/{id}/notes")]
@@ -229,8 +241,10 @@ pub async fn add_note(
     Ok(HttpResponse::Created().json(full_view(&state, c, lang).await?))
 }
 
+/// 办结投诉
+///
 /// Close a complaint with its outcome (the assignee, or bureau and centre).
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = Outcome,
+#[utoipa::path(operation_id = "closeComplaint", tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = Outcome,
     responses((status = 200, description = "Closed", body = ComplaintView),
         (status = 409, description = "Not under investigation", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/complaints/{id}/close")]

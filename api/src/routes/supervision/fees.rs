@@ -113,8 +113,10 @@ async fn views(
     Ok(out)
 }
 
+/// 查询收费标准
+///
 /// An institution's published fee list with its ETag (those who may see the institution).
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "getFees", tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The fee list", body = Vec<FeeView>)))]
 #[get("/institutions/{id}/fees")]
 pub async fn get(
@@ -130,10 +132,12 @@ pub async fn get(
     Ok(HttpResponse::Ok().insert_header(("ETag", etag)).json(views(&state.db, rows.items, ctx.lang).await?))
 }
 
+/// 公布收费标准
+///
 /// Publish the institution's fee standard (the institution itself, R34): one fee per occupation
 /// and level of its filed scope. The list replaces the one published before (send `If-Match`
 /// with the list's ETag from `GET …/fees`); every change is in the audit log.
-#[utoipa::path(tag = "supervision", security(("bearer" = [])),
+#[utoipa::path(operation_id = "publishFees", tag = "supervision", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The fee list's ETag")), request_body = FeeList,
     responses((status = 200, description = "The published list", body = Vec<FeeView>),
         (status = 409, description = "The institution is not active", body = crate::error::ProblemBody, content_type = "application/problem+json"),
@@ -227,9 +231,11 @@ pub struct FeeQuery {
     pub sort: Option<String>,
 }
 
+/// 收费标准公示
+///
 /// Published fees (R34), for everyone: what each active institution charges per occupation and
 /// level (fees of suspended, expired or cancelled institutions are not listed).
-#[utoipa::path(tag = "public", params(FeeQuery),
+#[utoipa::path(operation_id = "listPublicFees", tag = "public", params(FeeQuery),
     responses((status = 200, description = "A page of fees", body = ListBody<FeeView>)))]
 #[get("/public/fees")]
 pub async fn public_fees(

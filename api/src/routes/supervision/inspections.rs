@@ -17,8 +17,10 @@ use domain::Role;
 use persistence::repo;
 use uuid::Uuid;
 
+/// 新增检查人员
+///
 /// Add an inspector to the pool (bureau).
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), request_body = NewInspector,
+#[utoipa::path(operation_id = "addInspector", tag = "supervision", security(("bearer" = [])), request_body = NewInspector,
     responses((status = 201, description = "Added", body = InspectorView)))]
 #[post("/inspectors")]
 pub async fn add_inspector(
@@ -32,8 +34,10 @@ pub async fn add_inspector(
     Ok(HttpResponse::Created().json(inspector_view(m)))
 }
 
+/// 停用检查人员
+///
 /// Take an inspector out of future draws (bureau), e.g. when they leave; past draws keep them.
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "deactivateInspector", tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "Deactivated", body = InspectorView)))]
 #[post("/inspectors/{id}/deactivate")]
 pub async fn deactivate_inspector(
@@ -52,8 +56,10 @@ crate::paged_query!(
     "Sort by `name`, `organisation`, `created_at` (`-` first for descending, e.g. `name`)."
 );
 
+/// 查询检查人员库
+///
 /// The inspector pool (bureau, centre), in draw order (by id).
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(InspectorPage),
+#[utoipa::path(operation_id = "listInspectors", tag = "supervision", security(("bearer" = [])), params(InspectorPage),
     responses((status = 200, description = "A page of the pool", body = ListBody<InspectorView>)))]
 #[get("/inspectors")]
 pub async fn inspectors(
@@ -75,11 +81,13 @@ pub async fn inspectors(
     }))
 }
 
+/// 创建双随机抽查任务
+///
 /// Define an inspection task and draw it (bureau): the population is every active institution
 /// matching the criteria, by code; the pool every active inspector (or those listed), by id. The
 /// seed (random, from the server), the population and the pool are recorded and published, so the
 /// draw can be repeated by anyone; tasks can never be withdrawn.
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), request_body = NewTask,
+#[utoipa::path(operation_id = "drawInspection", tag = "supervision", security(("bearer" = [])), request_body = NewTask,
     responses((status = 201, description = "Defined and drawn", body = TaskView),
         (status = 422, description = "Empty population, sample too large, or too few eligible inspectors", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/inspection-tasks")]
@@ -101,8 +109,10 @@ crate::paged_query!(
     "Sort by `created_at`, `title`, `kind` (`-` first for descending, e.g. `-created_at`)."
 );
 
+/// 查询抽查任务
+///
 /// Inspection tasks, newest first (bureau, centre, districts).
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(TaskPage),
+#[utoipa::path(operation_id = "listInspections", tag = "supervision", security(("bearer" = [])), params(TaskPage),
     responses((status = 200, description = "A page of tasks", body = ListBody<TaskView>)))]
 #[get("/inspection-tasks")]
 pub async fn list_tasks(
@@ -132,8 +142,10 @@ async fn tasks_page(state: &AppState, lang: Lang, p: Pagination) -> Result<HttpR
     }))
 }
 
+/// 查询抽查任务详情
+///
 /// One inspection task with its draw and results (bureau, centre, districts).
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "getInspection", tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The task", body = TaskView)))]
 #[get("/inspection-tasks/{id}")]
 pub async fn get_task(
@@ -147,8 +159,10 @@ pub async fn get_task(
     Ok(HttpResponse::Ok().json(full_task(&state.db, t, lang).await?))
 }
 
+/// 录入抽查结果
+///
 /// Record the result of a drawn institution (bureau, centre); recorded once, then published.
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = NewResult,
+#[utoipa::path(operation_id = "recordInspectionResult", tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = NewResult,
     responses((status = 200, description = "Recorded", body = TaskView),
         (status = 409, description = "Already recorded", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/inspection-tasks/{id}/results")]
@@ -166,9 +180,11 @@ pub async fn record_result(
     Ok(HttpResponse::Ok().json(full_task(&state.db, t, lang).await?))
 }
 
+/// 抽查结果公示
+///
 /// Published inspections (R36), for everyone: each task with its seed, population, pool, draw,
 /// and the results recorded so far.
-#[utoipa::path(tag = "public", params(TaskPage),
+#[utoipa::path(operation_id = "listPublicInspections", tag = "public", params(TaskPage),
     responses((status = 200, description = "A page of tasks", body = ListBody<TaskView>)))]
 #[get("/public/inspections")]
 pub async fn public_inspections(

@@ -134,9 +134,11 @@ fn check_period(state: &AppState, period: i32) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// 计算诚信评级
+///
 /// Compute (or recompute) the ratings of a year (bureau), for every institution filed by the end
 /// of it. An adjustment already made is kept. 409 once the year is published.
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("period" = i32, Path, description = "The calendar year")),
+#[utoipa::path(operation_id = "computeRatings", tag = "supervision", security(("bearer" = [])), params(("period" = i32, Path, description = "The calendar year")),
     responses((status = 200, description = "The ratings, best first", body = Vec<RatingView>),
         (status = 409, description = "Already published", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/integrity-ratings/{period}/compute")]
@@ -169,8 +171,10 @@ pub struct Adjustment {
     pub reason: String,
 }
 
+/// 调整诚信评级
+///
 /// Adjust one institution's score with a reason (bureau), before the year is published.
-#[utoipa::path(tag = "supervision", security(("bearer" = [])),
+#[utoipa::path(operation_id = "adjustRating", tag = "supervision", security(("bearer" = [])),
     params(("period" = i32, Path), ("institution_id" = Uuid, Path)), request_body = Adjustment,
     responses((status = 200, description = "Adjusted", body = RatingView),
         (status = 409, description = "Already published", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
@@ -219,8 +223,10 @@ pub struct Published {
     pub published: u64,
 }
 
+/// 发布诚信评级
+///
 /// Publish a year's ratings (bureau): from now on they are public and fixed.
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("period" = i32, Path)),
+#[utoipa::path(operation_id = "publishRatings", tag = "supervision", security(("bearer" = [])), params(("period" = i32, Path)),
     responses((status = 200, description = "Published", body = Published),
         (status = 409, description = "Nothing computed, or already published", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/integrity-ratings/{period}/publish")]
@@ -283,9 +289,11 @@ fn page_of(mut out: Vec<RatingView>, q: &PeriodQuery) -> Result<ListBody<RatingV
     Ok(ListBody { items, total, page: page.page, per_page: page.per_page })
 }
 
+/// 查询诚信评级
+///
 /// A year's ratings, published or not: bureau and centre all, a district its institutions, a
 /// school its own.
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(PeriodQuery),
+#[utoipa::path(operation_id = "listRatings", tag = "supervision", security(("bearer" = [])), params(PeriodQuery),
     responses((status = 200, description = "A page of ratings, best first", body = ListBody<RatingView>)))]
 #[get("/integrity-ratings")]
 pub async fn list(
@@ -315,9 +323,11 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(page_of(out, &query.0)?))
 }
 
+/// 诚信评级公示
+///
 /// Published integrity ratings (R37), for everyone: score, grade, inputs and any adjustment with
 /// its reason.
-#[utoipa::path(tag = "public", params(PeriodQuery),
+#[utoipa::path(operation_id = "listPublicRatings", tag = "public", params(PeriodQuery),
     responses((status = 200, description = "A page of the published ratings, best first", body = ListBody<RatingView>)))]
 #[get("/public/integrity-ratings")]
 pub async fn public_ratings(

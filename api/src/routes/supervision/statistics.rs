@@ -133,10 +133,12 @@ fn respond(
     }
 }
 
+/// 证书统计
+///
 /// Certificates issued, by year, district, institution, occupation and level (any subset): bureau
 /// and centre all (and machine clients with `statistics:read`), a district its own institutions.
 /// JSON, CSV or XLSX.
-#[utoipa::path(tag = "statistics", security(("bearer" = [])), params(CertificateStatsQuery),
+#[utoipa::path(operation_id = "getCertificateStatistics", tag = "statistics", security(("bearer" = [])), params(CertificateStatsQuery),
     responses((status = 200, description = "The groups, in dimension order", body = Vec<CertificateStatsRow>,
         content_type = "application/json")))]
 #[get("/statistics/certificates")]
@@ -297,9 +299,11 @@ pub struct PassRateRow {
     pub pass_rate: Option<f64>,
 }
 
+/// 通过率统计
+///
 /// Pass rates per plan or per occupation and level (R20: every component ≥ the pass mark), over
 /// filed plans: bureau and centre all, a district its own institutions. JSON, CSV or XLSX.
-#[utoipa::path(tag = "statistics", security(("bearer" = [])), params(PassRateQuery),
+#[utoipa::path(operation_id = "getPassRateStatistics", tag = "statistics", security(("bearer" = [])), params(PassRateQuery),
     responses((status = 200, description = "The pass rates", body = Vec<PassRateRow>, content_type = "application/json")))]
 #[get("/statistics/pass-rates")]
 pub async fn pass_rates(

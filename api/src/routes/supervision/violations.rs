@@ -73,11 +73,13 @@ fn view(v: violation::Model, lang: Lang) -> ViolationView {
     }
 }
 
+/// 记录违规行为
+///
 /// Record a violation and its sanction (bureau). `suspension` suspends the institution and
 /// `cancellation` cancels it and retires its code (R13), exactly as the lifecycle endpoints do,
 /// in the same transaction; a sanction the institution's status does not allow is a 409 and
 /// records nothing.
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = NewViolation,
+#[utoipa::path(operation_id = "recordViolation", tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = NewViolation,
     responses((status = 201, description = "Recorded", body = ViolationRecorded),
         (status = 409, description = "The sanction does not fit the institution's status", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/institutions/{id}/violations")]
@@ -143,9 +145,11 @@ crate::paged_query!(
     "Sort by `occurred_on`, `recorded_at`, `sanction` (`-` first for descending, e.g. `-occurred_on`)."
 );
 
+/// 查询违规记录
+///
 /// An institution's recorded violations, newest first: bureau and centre, the district of the
 /// institution, and the institution itself.
-#[utoipa::path(tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path), ViolationPage),
+#[utoipa::path(operation_id = "listViolations", tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path), ViolationPage),
     responses((status = 200, description = "A page of violations", body = ListBody<ViolationView>)))]
 #[get("/institutions/{id}/violations")]
 pub async fn list(

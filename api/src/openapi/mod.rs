@@ -4,10 +4,15 @@
 use crate::error::{FieldErrorBody, ProblemBody};
 use actix_web::App;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{ContentBuilder, OpenApi as Spec, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
+
+mod yaml;
+pub use yaml::{quote_for_yaml_1_1, yaml, yaml_1_1_reads_otherwise};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -63,14 +68,47 @@ const PROBLEMS: [(&str, &str, &str); 10] = [
     ("405", "MethodNotAllowed", "Method not supported at this path"),
 ];
 
+/// What each scope of a machine client's token allows (`auth::caller::SCOPES`).
+const SCOPE_TEXTS: [(&str, &str); 4] = [
+    ("institutions:read", "Read evaluation institutions (the list and one institution)"),
+    ("certificates:read", "Read one certificate by its code, in full"),
+    ("certificates:verify", "Verify certificates without the per-address limit"),
+    ("statistics:read", "Read the statistics of certificates and pass rates"),
+];
+
+/// The operations a machine client's token may call, with the scope each needs.
+const CLIENT_OPERATIONS: [(&str, &str); 6] = [
+    ("listInstitutions", "institutions:read"),
+    ("getInstitution", "institutions:read"),
+    ("getCertificate", "certificates:read"),
+    ("verifyCertificate", "certificates:verify"),
+    ("getCertificateStatistics", "statistics:read"),
+    ("getPassRateStatistics", "statistics:read"),
+];
+
 impl Modify for Common {
     fn modify(&self, spec: &mut Spec) {
         let components = spec.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(
-                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build(),
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("A user's access token from POST /api/v1/auth/login"))
+                    .build(),
             ),
+        );
+        components.add_security_scheme(
+            "clientCredentials",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::ClientCredentials(ClientCredentials::new(
+                    "/api/v1/auth/token",
+                    Scopes::from_iter(SCOPE_TEXTS),
+                ))],
+                "Machine clients (provincial and national systems): a client registered by the bureau \
+gets a token with its scopes from POST /api/v1/auth/token (OAuth 2.0 client credentials)",
+            )),
         );
         for (_, name, description) in PROBLEMS {
             let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
@@ -95,10 +133,24 @@ impl Modify for Common {
                 .into_iter()
                 .flatten()
             {
+                declare_security(op);
                 complete(op, has_path_param);
             }
         }
     }
+}
+
+/// Every operation declares its security: the bearer token of a user, the client-credentials
+/// token of a machine client with its scope where one is accepted, or none (`security: []`) for
+/// the public operations.
+fn declare_security(op: &mut Operation) {
+    let id = op.operation_id.as_deref().unwrap_or_default();
+    if let Some((_, scope)) = CLIENT_OPERATIONS.iter().find(|(o, _)| *o == id) {
+        op.security
+            .get_or_insert_with(Vec::new)
+            .push(SecurityRequirement::new("clientCredentials", [*scope]));
+    }
+    op.security.get_or_insert_with(Vec::new);
 }
 
 /// Every POST honours `Idempotency-Key` (docs/API-DESIGN.md).
@@ -234,11 +286,6 @@ and ignore a `delivery_id` you have seen. Check `X-Skillcert-Signature` (Ed25519
         .response("200", ResponseBuilder::new().description("Received (any 2xx)").build())
         .build();
     PathsBuilder::new().path("skillcertEvent", PathItem::new(HttpMethod::Post, op)).build()
-}
-
-/// The contract as YAML (what `openapi.yaml` holds).
-pub fn yaml(spec: &Spec) -> String {
-    spec.to_yaml().unwrap_or_default()
 }
 
 /// The contract as served at `/openapi.json`.
