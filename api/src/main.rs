@@ -17,7 +17,11 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         None | Some("serve") => serve(),
         Some("openapi") => {
-            let spec = api::openapi::spec();
+            // The configured public base URL goes into `servers`; with no configuration, the
+            // default one, as in the committed openapi.yaml.
+            let url =
+                Config::from_env().map_or_else(|_| api::openapi::DEFAULT_PUBLIC_URL.to_owned(), |c| c.issuer);
+            let spec = api::openapi::spec_for(&url);
             match args.get(1).map(String::as_str) {
                 Some("json") => print!("{}", String::from_utf8_lossy(&api::openapi::json(&spec))),
                 _ => print!("{}", api::openapi::yaml(&spec)),

@@ -139,7 +139,7 @@ impl Application {
 fn serve(listener: TcpListener, state: AppState, config: &Config) -> Result<Server, StartupError> {
     // The contract is rendered once here and shared by every worker: a copy of the document per
     // worker (in the factory closure and in Swagger UI) cost about 12 MB of memory each.
-    let spec = openapi::spec();
+    let spec = openapi::spec_for(&config.issuer);
     let yaml = web::Bytes::from(openapi::yaml(&spec));
     let json = web::Bytes::from(openapi::json(&spec));
     let routes = web::Data::new(RouteTable::from_spec(&spec));
@@ -166,7 +166,7 @@ fn serve(listener: TcpListener, state: AppState, config: &Config) -> Result<Serv
             cors = cors.allowed_origin(o);
         }
         // Routes are registered through utoipa-actix-web (so each is in the contract), but the
-        // document served is the one built once by `openapi::spec()`, byte-equal to openapi.yaml.
+        // document served is the one built once by `openapi::spec_for`, byte-equal to openapi.yaml under the default configuration.
         let (app, _) = App::new().into_utoipa_app().configure(routes::configure).split_for_parts();
         app.app_data(state.clone())
             .app_data(trusted_proxies.clone())

@@ -31,7 +31,8 @@ async fn every_response_carries_a_request_id_and_a_language() {
 
 #[tokio::test]
 async fn the_committed_contract_equals_what_the_server_serves() {
-    let app = TestApp::spawn().await;
+    // `servers` names the configured public base URL: the committed file is the default's.
+    let app = TestApp::spawn_with(&[("SKILLCERT_ISSUER", api::openapi::DEFAULT_PUBLIC_URL)]).await;
     let served = app.send(app.request(Method::GET, "/openapi.yaml")).await;
     assert_eq!(served.status.as_u16(), 200);
     let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml"))
@@ -42,6 +43,12 @@ async fn the_committed_contract_equals_what_the_server_serves() {
     );
     let json = app.get("/openapi.json", None).await;
     assert_eq!(json.body["openapi"], "3.1.0");
+    assert_eq!(json.body["servers"][0]["url"], api::openapi::DEFAULT_PUBLIC_URL);
+    let other = TestApp::spawn_with(&[("SKILLCERT_ISSUER", "https://skillcert.example.cn")]).await;
+    assert_eq!(
+        other.get("/openapi.json", None).await.body["servers"][0]["url"],
+        "https://skillcert.example.cn"
+    );
     assert!(json.body["components"]["securitySchemes"]["bearer"].is_object());
     // Every operation documents its problem answers.
     for (path, item) in json.body["paths"].as_object().expect("paths") {

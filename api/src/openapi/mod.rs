@@ -227,7 +227,25 @@ fn complete(op: &mut Operation, has_path_param: bool) {
     add("500", "InternalError");
 }
 
-/// The full contract, as served at `/openapi.json` and committed as `openapi.yaml`.
+/// The public base URL of a server run with the default configuration (`SKILLCERT_BIND`
+/// 127.0.0.1:8080 and no `SKILLCERT_ISSUER`): the `servers` entry of the committed `openapi.yaml`.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
+/// The contract of a server whose public base URL is `public_url` (`SKILLCERT_ISSUER`), as it
+/// serves it at `/openapi.json` and `/openapi.yaml`; with [`DEFAULT_PUBLIC_URL`] it is the
+/// committed `openapi.yaml`.
+pub fn spec_for(public_url: &str) -> Spec {
+    let mut spec = spec();
+    spec.servers = Some(vec![
+        utoipa::openapi::server::ServerBuilder::new()
+            .url(public_url)
+            .description(Some("This deployment (its public base URL, SKILLCERT_ISSUER)"))
+            .build(),
+    ]);
+    spec
+}
+
+/// The contract's operations and components, without `servers` (see [`spec_for`]).
 pub fn spec() -> Spec {
     let (_, spec) = App::new()
         .into_utoipa_app()
