@@ -15,7 +15,7 @@ if [ -z "${SKILLCERT_BIN:-}" ]; then
   SKILLCERT_BIN=target/debug/skillcert
 fi
 SKILLCERT_DATA_DIR="$DATA" SKILLCERT_BIND="127.0.0.1:$PORT" SKILLCERT_ADMIN_PASSWORD="$PASSWORD" \
-  SKILLCERT_ISSUER="$BASE" SKILLCERT_LOG=warn "$SKILLCERT_BIN" >>"$DATA/server.log" 2>&1 &
+  SKILLCERT_ISSUER="$BASE" SKILLCERT_CLOCK_START="2026-11-02T01:00:00Z" SKILLCERT_LOG=warn "$SKILLCERT_BIN" >>"$DATA/server.log" 2>&1 &
 SERVER_PID=$!
 trap 'kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 100); do curl -fs "$BASE/ready" >/dev/null 2>&1 && break; sleep 0.1; done
