@@ -110,8 +110,24 @@ impl Modify for Common {
 gets a token with its scopes from POST /api/v1/auth/token (OAuth 2.0 client credentials)",
             )),
         );
-        for (_, name, description) in PROBLEMS {
-            let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
+        codes_as_enums(components);
+        for (status, name, description) in PROBLEMS {
+            // The codes an answer with this status can carry, so that a client can switch on them.
+            let codes: Vec<&str> = crate::i18n::Problem::ALL
+                .iter()
+                .filter(|p| p.status().as_str() == status)
+                .map(|p| p.as_str())
+                .collect();
+            let schema =
+                utoipa::openapi::schema::AllOfBuilder::new().item(Ref::from_schema_name("Problem")).item(
+                    utoipa::openapi::schema::ObjectBuilder::new().property(
+                        "code",
+                        utoipa::openapi::schema::ObjectBuilder::new()
+                            .schema_type(utoipa::openapi::schema::Type::String)
+                            .enum_values(Some(codes)),
+                    ),
+                );
+            let content = ContentBuilder::new().schema(Some(schema)).build();
             components.responses.insert(
                 name.to_owned(),
                 RefOr::T(
@@ -138,6 +154,30 @@ gets a token with its scopes from POST /api/v1/auth/token (OAuth 2.0 client cred
             }
         }
     }
+}
+
+/// The stable codes as enumerations in the contract (issue 24, point 5): every problem `code` on
+/// `Problem`, every rule `code` on `FieldError`.
+fn codes_as_enums(components: &mut utoipa::openapi::Components) {
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+    let mut set = |schema: &str, codes: Vec<&'static str>| {
+        if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(schema) {
+            let description = o.properties.get("code").and_then(|c| match c {
+                RefOr::T(Schema::Object(c)) => c.description.clone(),
+                _ => None,
+            });
+            o.properties.insert(
+                "code".to_owned(),
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(description)
+                    .enum_values(Some(codes))
+                    .into(),
+            );
+        }
+    };
+    set("Problem", crate::i18n::Problem::ALL.iter().map(|p| p.as_str()).collect());
+    set("FieldError", crate::i18n::Rule::ALL.iter().map(|r| r.as_str()).collect());
 }
 
 /// Every operation declares its security: the bearer token of a user, the client-credentials
