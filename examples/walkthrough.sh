@@ -62,6 +62,8 @@ call() { # method path token [curl args…]
   local method=$1 path=$2 token=$3
   shift 3
   local out status
+  # Each call names the contract's operation (its operationId), on stderr beside the steps.
+  printf '    %-28s %s %s\n' "$(py operation openapi.yaml "$method" "/api/v1${path%%\?*}")" "$method" "$path" >&2
   out=$(mktemp)
   status=$(curl -s -o "$out" -w '%{http_code}' -X "$method" "$API$path" ${token:+-H "Authorization: Bearer $token"} "$@")
   if [ "${status:0:1}" != "2" ]; then

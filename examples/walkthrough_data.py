@@ -50,6 +50,34 @@ def xlsx(path, rows):
             z.writestr(name, text)
 
 
+def operation_ids(contract):
+    """(method, path template) -> operationId, from openapi.yaml's paths block."""
+    ids, path, method = {}, None, None
+    with open(contract, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("  /"):
+                path, method = line.strip().rstrip(":"), None
+            elif path and line.startswith("    ") and not line.startswith("     ") and line.strip().rstrip(":") in (
+                "get", "post", "put", "patch", "delete",
+            ):
+                method = line.strip().rstrip(":").upper()
+            elif path and method and line.startswith("      operationId: "):
+                ids[(method, path)] = line.split(":", 1)[1].strip()
+            elif line.strip() and not line.startswith(" "):
+                path = None
+    return ids
+
+
+def operation(contract, method, path):
+    """The operationId a concrete request calls (a `{param}` of the template matches any segment)."""
+    segments = path.split("?")[0].strip("/").split("/")
+    for (m, template), op in operation_ids(contract).items():
+        t = template.strip("/").split("/")
+        if m == method and len(t) == len(segments) and all(a.startswith("{") or a == b for a, b in zip(t, segments)):
+            return op
+    return "?"
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "resident-id":
@@ -70,6 +98,8 @@ def main():
         for key in sys.argv[2].split("."):
             value = value[int(key)] if isinstance(value, list) else value[key]
         print(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    elif cmd == "operation":
+        print(operation(sys.argv[2], sys.argv[3], sys.argv[4]))
     else:
         sys.exit(f"unknown command {cmd}")
 

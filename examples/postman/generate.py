@@ -20,6 +20,39 @@ import walkthrough_data as data  # noqa: E402
 PW = "a-long-password-1"
 
 
+def operation_ids():
+    """(method, path template) -> operationId, read from openapi.yaml (its paths block)."""
+    ids, path, method = {}, None, None
+    with open(os.path.join(HERE, "..", "..", "openapi.yaml"), encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("  /"):
+                path = line.strip().rstrip(":")
+            elif path and line.startswith("    ") and not line.startswith("     ") and line.strip().rstrip(":") in (
+                "get", "post", "put", "patch", "delete",
+            ):
+                method = line.strip().rstrip(":").upper()
+            elif path and method and line.startswith("      operationId: "):
+                ids[(method, path)] = line.split(":", 1)[1].strip()
+            elif line.strip() and not line.startswith(" "):
+                path = None
+    return ids
+
+
+OPERATION_IDS = operation_ids()
+
+
+def operation_id(method, path):
+    """The operationId of a request: `{{var}}` segments stand for the template's `{param}`s."""
+    segments = path.split("?")[0].strip("/").split("/")
+    for (m, template), op in OPERATION_IDS.items():
+        t = template.strip("/").split("/")
+        if m == method and len(t) == len(segments) and all(
+            (a.startswith("{") and b.startswith("{{")) or a == b for a, b in zip(t, segments)
+        ):
+            return op
+    raise SystemExit(f"{method} {path} is not in openapi.yaml")
+
+
 def status_test(code, extra=""):
     return [f'pm.test("HTTP {code}", function () {{ pm.response.to.have.status({code}); }});'] + (
         extra.strip().split("\n") if extra.strip() else []
@@ -54,6 +87,7 @@ def request(name, method, path, *, token=None, body=None, raw_file=None, content
     events = [{"listen": "test", "script": {"type": "text/javascript", "exec": status_test(expect, tests)}}]
     if pre:
         events.append({"listen": "prerequest", "script": {"type": "text/javascript", "exec": pre.strip().split("\n")}})
+    req["description"] = f"operationId: {operation_id(method, path)}"
     return {"name": name, "event": events, "request": req}
 
 
