@@ -11,6 +11,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Spec, Ref, RefOr, ResponseBuild
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
+mod webhooks;
 mod yaml;
 pub use yaml::{quote_for_yaml_1_1, yaml, yaml_1_1_reads_otherwise};
 
@@ -295,58 +296,8 @@ pub fn spec() -> Spec {
     let mut spec = spec;
     // Modifiers run on the base document; run ours again on the collected paths.
     Common.modify(&mut spec);
-    spec.webhooks = Some(webhooks());
+    spec.webhooks = Some(webhooks::webhooks());
     spec
-}
-
-/// The events skillcert posts to `SKILLCERT_WEBHOOK_URL` (OpenAPI 3.1 `webhooks`).
-fn webhooks() -> utoipa::openapi::path::Paths {
-    use utoipa::openapi::HttpMethod;
-    use utoipa::openapi::path::{OperationBuilder, PathItem, PathsBuilder};
-    use utoipa::openapi::request_body::RequestBodyBuilder;
-    use utoipa::openapi::schema::{ObjectBuilder, Type};
-    let header = |name: &str, description: &str| {
-        ParameterBuilder::new()
-            .name(name)
-            .parameter_in(ParameterIn::Header)
-            .required(utoipa::openapi::Required::True)
-            .description(Some(description))
-            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-            .build()
-    };
-    let op = OperationBuilder::new()
-        .operation_id(Some("skillcertEvent"))
-        .summary(Some("An institution or certificate event for the national platform"))
-        .description(Some(
-            "Sent in order per institution, at least once: answer 2xx within the timeout once stored, \
-and ignore a `delivery_id` you have seen. Check `X-Skillcert-Signature` (Ed25519 over \
-`skillcert-webhook-v1\\n{timestamp}\\n{delivery_id}\\n{body}`, key `X-Skillcert-Key-Id` from \
-`/.well-known/skillcert-keys.json`); see docs/INTEGRATION.md.",
-        ))
-        .tag("integration")
-        .parameter(header(
-            "X-Skillcert-Delivery",
-            "The delivery id (same as in the body), kept across retries",
-        ))
-        .parameter(header("X-Skillcert-Event", "The event type"))
-        .parameter(header("X-Skillcert-Timestamp", "Unix time of this attempt, signed"))
-        .parameter(header("X-Skillcert-Key-Id", "The kid of the signing key"))
-        .parameter(header("X-Skillcert-Signature", "`ed25519=` and the base64url signature"))
-        .request_body(Some(
-            RequestBodyBuilder::new()
-                .required(Some(utoipa::openapi::Required::True))
-                .content(
-                    "application/json",
-                    ContentBuilder::new().schema(Some(Ref::from_schema_name("WebhookEvent"))).build(),
-                )
-                .build(),
-        ))
-        .response("200", ResponseBuilder::new().description("Received (any 2xx)").build())
-        .build();
-    // skillcert sends it: the receiver authenticates the body by its signature, not a scheme.
-    let mut op = op;
-    op.security = Some(Vec::new());
-    PathsBuilder::new().path("skillcertEvent", PathItem::new(HttpMethod::Post, op)).build()
 }
 
 /// The contract as served at `/openapi.json`.
