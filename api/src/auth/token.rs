@@ -1,16 +1,22 @@
-//! Access tokens: compact JWS (JWT) signed with Ed25519, algorithm pinned to `EdDSA`.
+//! Access tokens: compact JWS (JWT) signed with Ed25519 by `jsonwebtoken`, the algorithm pinned
+//! to `EdDSA`.
 //!
-//! Written here rather than taken from a general JWT crate so that exactly one algorithm exists
-//! in the code: the header must say `{"alg":"EdDSA","typ":"JWT","kid":<ours>}`, anything else
-//! (`none`, HS256 with our public key, another key id) is refused before the signature is even
-//! looked at. Claims `iss`, `aud`, `sub`, `iat`, `nbf`, `exp`, `jti` are all required and checked
-//! with at most 30 s of leeway. The signature check is `verify_strict` (no malleable signatures).
+//! The header must be `{"alg":"EdDSA","typ":"JWT","kid":<ours>}`: anything else (`none`, HS256
+//! with our public key, another key id) is refused before the signature is looked at, and
+//! `jsonwebtoken`'s `Validation` allows the one algorithm and checks `iss` and `aud`. Time claims
+//! (`iat`, `nbf`, `exp`, all required) are checked here against the service's clock (the business
+//! clock that tests and demonstrations move), with at most 30 s of leeway, since the library's
+//! own checks read the system clock.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use domain::Role;
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::SigningKey;
+use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+use ed25519_dalek::pkcs8::{EncodePrivateKey as _, EncodePublicKey as _};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -44,14 +50,6 @@ pub struct Claims {
     pub generation: i32,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Header {
-    alg: String,
-    typ: String,
-    kid: String,
-}
-
 /// Why a token was refused (all answered the same way, as `invalid_token`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
@@ -73,8 +71,9 @@ pub enum TokenError {
 
 /// Signs and checks tokens.
 pub struct TokenService {
-    signing: SigningKey,
-    verifying: VerifyingKey,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
     kid: String,
     issuer: String,
     ttl_seconds: i64,
@@ -102,7 +101,21 @@ impl TokenService {
         let verifying = key.verifying_key();
         let digest = Sha256::digest(verifying.as_bytes());
         let kid = URL_SAFE_NO_PAD.encode(&digest[..12]);
-        TokenService { signing: key, verifying, kid, issuer, ttl_seconds }
+        // An Ed25519 key always encodes as PKCS#8 and SPKI, and those always load back.
+        let private = key.to_pkcs8_pem(LineEnding::LF).map(|p| p.to_string()).unwrap_or_default();
+        let public = verifying.to_public_key_pem(LineEnding::LF).unwrap_or_default();
+        let encoding =
+            EncodingKey::from_ed_pem(private.as_bytes()).unwrap_or_else(|_| EncodingKey::from_ed_der(&[]));
+        let decoding =
+            DecodingKey::from_ed_pem(public.as_bytes()).unwrap_or_else(|_| DecodingKey::from_ed_der(&[]));
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_issuer(&[issuer.as_str()]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["iss", "aud", "sub", "exp", "nbf"]);
+        // Checked against the service's clock in `verify`.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        TokenService { encoding, decoding, validation, kid, issuer, ttl_seconds }
     }
 
     /// The key id sent in token headers.
@@ -125,8 +138,7 @@ impl TokenService {
             scope: None,
             generation,
         };
-        let header = Header { alg: "EdDSA".into(), typ: "JWT".into(), kid: self.kid.clone() };
-        Issued { token: self.sign(&header, &claims), expires_in: self.ttl_seconds }
+        Issued { token: self.sign(&claims), expires_in: self.ttl_seconds }
     }
 
     /// Issues a token for a machine client, limited to `scope` (space-separated).
@@ -144,52 +156,38 @@ impl TokenService {
             scope: Some(scope.to_owned()),
             generation: 0,
         };
-        let header = Header { alg: "EdDSA".into(), typ: "JWT".into(), kid: self.kid.clone() };
-        Issued { token: self.sign(&header, &claims), expires_in: self.ttl_seconds }
+        Issued { token: self.sign(&claims), expires_in: self.ttl_seconds }
     }
 
-    fn sign(&self, header: &Header, claims: &Claims) -> String {
-        // Serialising these plain structs cannot fail.
-        let h = URL_SAFE_NO_PAD.encode(serde_json::to_vec(header).unwrap_or_default());
-        let c = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default());
-        let input = format!("{h}.{c}");
-        let sig = self.signing.sign(input.as_bytes());
-        format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()))
+    fn sign(&self, claims: &Claims) -> String {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(self.kid.clone());
+        // Signing plain claims with a loaded Ed25519 key cannot fail.
+        jsonwebtoken::encode(&header, claims, &self.encoding).unwrap_or_default()
     }
 
     /// Checks a token completely and returns its claims.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, TokenError> {
-        if token.len() > 4096 {
+        if token.len() > 4096 || token.split('.').count() != 3 {
             return Err(TokenError::Format);
         }
-        let mut parts = token.split('.');
-        let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(TokenError::Format);
-        };
-        let header: Header = URL_SAFE_NO_PAD
-            .decode(h)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .ok_or(TokenError::Header)?;
-        if header.alg != "EdDSA" || header.typ != "JWT" || header.kid != self.kid {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Header)?;
+        if header.alg != Algorithm::EdDSA
+            || header.typ.as_deref() != Some("JWT")
+            || header.kid.as_deref() != Some(self.kid.as_str())
+        {
             return Err(TokenError::Header);
         }
-        let sig_bytes: [u8; 64] =
-            URL_SAFE_NO_PAD.decode(s).ok().and_then(|b| b.try_into().ok()).ok_or(TokenError::Signature)?;
-        let signature = Signature::from_bytes(&sig_bytes);
-        let input_len = h.len() + 1 + c.len();
-        self.verifying
-            .verify_strict(&token.as_bytes()[..input_len], &signature)
-            .map_err(|_| TokenError::Signature)?;
-        let claims: Claims = URL_SAFE_NO_PAD
-            .decode(c)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .ok_or(TokenError::Claims)?;
-        if claims.iss != self.issuer || claims.aud != AUDIENCE {
-            return Err(TokenError::Audience);
-        }
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| match e.kind() {
+                ErrorKind::InvalidSignature | ErrorKind::Base64(_) | ErrorKind::InvalidToken => {
+                    TokenError::Signature
+                }
+                ErrorKind::InvalidIssuer | ErrorKind::InvalidAudience => TokenError::Audience,
+                ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => TokenError::Header,
+                _ => TokenError::Claims,
+            })?
+            .claims;
         let t = now.timestamp();
         if claims.exp + LEEWAY_SECONDS <= t {
             return Err(TokenError::Expired);
@@ -212,6 +210,15 @@ mod tests {
 
     fn b64(v: &serde_json::Value) -> String {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).expect("json"))
+    }
+
+    /// A token with our header and these claims, signed by `key` (to forge one in a test).
+    fn forge(key: &SigningKey, kid: &str, claims: &Claims) -> String {
+        use ed25519_dalek::Signer as _;
+        let h = b64(&serde_json::json!({"alg": "EdDSA", "typ": "JWT", "kid": kid}));
+        let c = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).expect("json"));
+        let input = format!("{h}.{c}");
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(key.sign(input.as_bytes()).to_bytes()))
     }
 
     #[test]
@@ -246,10 +253,7 @@ mod tests {
         assert_eq!(s.verify(&format!("{hs}.{}.{}", parts[1], parts[2]), now), Err(TokenError::Header));
         // Same kid claimed, signed by another key.
         let other = TokenService::new(SigningKey::from_bytes(&[9u8; 32]), "http://test".into(), 900);
-        let forged = other.sign(
-            &Header { alg: "EdDSA".into(), typ: "JWT".into(), kid: s.kid().into() },
-            &s.verify(&t, now).expect("valid"),
-        );
+        let forged = forge(&SigningKey::from_bytes(&[9u8; 32]), s.kid(), &s.verify(&t, now).expect("valid"));
         assert_eq!(s.verify(&forged, now), Err(TokenError::Signature));
         assert_eq!(
             s.verify(&other.issue(Uuid::now_v7(), Role::Bureau, 0, now).token, now),
@@ -265,11 +269,11 @@ mod tests {
         let now = Utc::now();
         let mut claims = s.verify(&s.issue(Uuid::now_v7(), Role::Bureau, 0, now).token, now).expect("valid");
         claims.aud = "another-service".into();
-        let header = Header { alg: "EdDSA".into(), typ: "JWT".into(), kid: s.kid().into() };
-        assert_eq!(s.verify(&s.sign(&header, &claims), now), Err(TokenError::Audience));
+        let key = SigningKey::from_bytes(&[7u8; 32]);
+        assert_eq!(s.verify(&forge(&key, s.kid(), &claims), now), Err(TokenError::Audience));
         claims.aud = AUDIENCE.into();
         claims.iss = "http://elsewhere".into();
-        assert_eq!(s.verify(&s.sign(&header, &claims), now), Err(TokenError::Audience));
+        assert_eq!(s.verify(&forge(&key, s.kid(), &claims), now), Err(TokenError::Audience));
     }
 
     #[test]
