@@ -20,25 +20,7 @@ import walkthrough_data as data  # noqa: E402
 PW = "a-long-password-1"
 
 
-def operation_ids():
-    """(method, path template) -> operationId, read from openapi.yaml (its paths block)."""
-    ids, path, method = {}, None, None
-    with open(os.path.join(HERE, "..", "..", "openapi.yaml"), encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("  /"):
-                path = line.strip().rstrip(":")
-            elif path and line.startswith("    ") and not line.startswith("     ") and line.strip().rstrip(":") in (
-                "get", "post", "put", "patch", "delete",
-            ):
-                method = line.strip().rstrip(":").upper()
-            elif path and method and line.startswith("      operationId: "):
-                ids[(method, path)] = line.split(":", 1)[1].strip()
-            elif line.strip() and not line.startswith(" "):
-                path = None
-    return ids
-
-
-OPERATION_IDS = operation_ids()
+OPERATION_IDS = data.operation_ids(os.path.join(HERE, "..", "..", "openapi.yaml"))
 
 
 def operation_id(method, path):

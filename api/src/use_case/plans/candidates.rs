@@ -3,9 +3,9 @@
 
 use super::Change;
 use crate::error::{ApiError, FieldError};
-use crate::i18n::{Name, Problem, Rule};
+use crate::i18n::{Problem, Rule};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::plan::{PlanAction, transition};
+use domain::plan::PlanAction;
 use domain::{Gender, Level, ResidentId};
 use persistence::entity::{candidate, plan, plan_occupation};
 use persistence::repo;
@@ -171,11 +171,7 @@ pub fn check(
 
 /// 409 unless plan `p`'s candidates may change (a draft or returned plan).
 pub fn editable(p: &plan::Model) -> Result<(), ApiError> {
-    transition(p.plan_status()?, PlanAction::ChangeCandidates).map(|_| ()).map_err(|st| {
-        ApiError::new(Problem::WrongStatus)
-            .with_name("action", Name::Code("plan_action", "edit"))
-            .with_name("status", Name::Code("plan_status", st.code()))
-    })
+    super::allows(p, PlanAction::ChangeCandidates, ("plan_action", "edit")).map(|_| ())
 }
 
 /// Inside the change: plan `plan_id` is still editable, and its version moves on, so that a
@@ -225,11 +221,7 @@ pub async fn import(
 
 /// 409 unless the photos of plan `p`'s candidates may change (a draft or returned plan).
 pub fn photo_editable(p: &plan::Model) -> Result<(), ApiError> {
-    transition(p.plan_status()?, PlanAction::ChangeCandidates).map(|_| ()).map_err(|st| {
-        ApiError::new(Problem::WrongStatus)
-            .with_name("action", Name::Code("result_action", "photo"))
-            .with_name("status", Name::Code("plan_status", st.code()))
-    })
+    super::allows(p, PlanAction::ChangeCandidates, ("result_action", "photo")).map(|_| ())
 }
 
 /// A stored photo file.

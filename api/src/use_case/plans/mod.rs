@@ -22,9 +22,20 @@ use uuid::Uuid;
 
 /// The plan's next status, or 409 naming the current one.
 pub fn next(p: &plan::Model, action: PlanAction) -> Result<PlanStatus, ApiError> {
+    allows(p, action, ("plan_action", action.code()))
+}
+
+/// Plan `p`'s status after `action`, or 409 naming its status and the action as `named` (a code
+/// and its display-name group: the step the caller tried, which may be more specific than the
+/// plan action, e.g. `result_action`/`photo`).
+pub(crate) fn allows(
+    p: &plan::Model,
+    action: PlanAction,
+    named: (&'static str, &'static str),
+) -> Result<PlanStatus, ApiError> {
     transition(p.plan_status()?, action).map_err(|st| {
         ApiError::new(Problem::WrongStatus)
-            .with_name("action", Name::Code("plan_action", action.code()))
+            .with_name("action", Name::Code(named.0, named.1))
             .with_name("status", Name::Code("plan_status", st.code()))
     })
 }

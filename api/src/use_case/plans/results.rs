@@ -7,7 +7,7 @@ use crate::error::{ApiError, FieldError};
 use crate::i18n::{Name, Problem, Rule};
 use crate::validate::Errors;
 use crate::views::results::{components, method_of, outcomes};
-use domain::plan::{PlanAction, PlanPhase, ResultsAction, phase_transition, transition};
+use domain::plan::{PlanAction, PlanPhase, ResultsAction, phase_transition};
 use domain::results::{ReportBlock, ReviewStatus, may_report, publicity_end};
 use persistence::entity::{candidate, plan, plan_report};
 use persistence::repo;
@@ -51,11 +51,7 @@ pub(super) fn step(
 
 /// 409 naming plan `p`'s status unless the centre has acknowledged it (results follow the plan).
 pub(super) fn acknowledged(p: &plan::Model, name: &'static str) -> Result<(), ApiError> {
-    transition(p.plan_status()?, PlanAction::Assess).map(|_| ()).map_err(|status| {
-        ApiError::new(Problem::WrongStatus)
-            .with_name("action", Name::Code("result_action", name))
-            .with_name("status", Name::Code("plan_status", status.code()))
-    })
+    super::allows(p, PlanAction::Assess, ("result_action", name)).map(|_| ())
 }
 
 /// Reads plan `id` in the change.
