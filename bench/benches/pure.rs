@@ -39,33 +39,15 @@ fn signing(c: &mut Criterion) {
     });
     g.finish();
 
-    // Issuance signs a chunk of 1,000 statements at a time (api::auth::batch).
+    // Issuance signs a chunk of 1,000 statements at a time, over all cores (api::auth::signing).
     let statements: Vec<String> = (0..1000).map(|_| s.canonical()).collect();
     let mut g = c.benchmark_group("1,000 certificate signatures");
-    g.bench_function("one by one: SigningKey::sign of each", |b| {
+    g.bench_function("one by one on one core: SigningKey::sign of each", |b| {
         b.iter(|| black_box(&statements).iter().map(|m| key.sign(m.as_bytes())).collect::<Vec<_>>())
     });
-    g.bench_function("skillcert: as one batch (one field inversion, radix-32 table)", |b| {
-        b.iter(|| api::auth::batch::sign_all(&key, black_box(&statements)))
+    g.bench_function("skillcert: over all cores (api::auth::signing)", |b| {
+        b.iter(|| api::auth::signing::sign_all(&key, black_box(&statements)))
     });
-    g.finish();
-
-    // r·B, most of a signature, from curve25519-dalek's tables of multiples of B: ed25519-dalek
-    // uses radix 16, `api::auth::batch` radix 32.
-    use curve25519_dalek::constants::ED25519_BASEPOINT_POINT as B;
-    use curve25519_dalek::edwards::{
-        EdwardsBasepointTableRadix16, EdwardsBasepointTableRadix32, EdwardsBasepointTableRadix64,
-        EdwardsBasepointTableRadix256,
-    };
-    use curve25519_dalek::traits::BasepointTable;
-    let r = curve25519_dalek::Scalar::from_bytes_mod_order_wide(&[0x5a; 64]);
-    let mut g = c.benchmark_group("r·B by table radix");
-    let (t16, t32) = (EdwardsBasepointTableRadix16::create(&B), EdwardsBasepointTableRadix32::create(&B));
-    let (t64, t256) = (EdwardsBasepointTableRadix64::create(&B), EdwardsBasepointTableRadix256::create(&B));
-    g.bench_function("radix 16 (ed25519-dalek)", |b| b.iter(|| t16.mul_base(black_box(&r))));
-    g.bench_function("radix 32 (skillcert)", |b| b.iter(|| t32.mul_base(black_box(&r))));
-    g.bench_function("radix 64", |b| b.iter(|| t64.mul_base(black_box(&r))));
-    g.bench_function("radix 256", |b| b.iter(|| t256.mul_base(black_box(&r))));
     g.finish();
 }
 

@@ -184,16 +184,15 @@ pub async fn issue(
             created_at: now,
         });
     }
-    // Signing is most of the CPU work of an issuance. One thread signs chunk after chunk (a chunk
-    // at a time, sharing one field inversion: `auth::batch`) while this one writes the outbox
-    // events and then each chunk as soon as it is signed, so that the database writes while the
-    // next chunk is signed.
+    // Signing is most of the CPU work of an issuance. A blocking thread signs chunk after chunk
+    // (each over all cores: `auth::signing`) while this one writes the outbox events and then each
+    // chunk as soon as it is signed, so that the database writes while the next chunk is signed.
     let statements: Vec<String> = rows.iter().map(|c| statement_of(c).canonical()).collect();
     let (signed_tx, mut signed_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<String>>();
     let signing_key = Arc::clone(signer);
     let signing = tokio::task::spawn_blocking(move || {
         for chunk in statements.chunks(SIGNED_CHUNK) {
-            let signatures = crate::auth::batch::sign_all(&signing_key.key, chunk)
+            let signatures = crate::auth::signing::sign_all(&signing_key.key, chunk)
                 .iter()
                 .map(|s| URL_SAFE_NO_PAD.encode(s.to_bytes()))
                 .collect();
