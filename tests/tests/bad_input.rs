@@ -180,3 +180,70 @@ async fn requests_refused_by_the_http_parser_get_problems_naming_the_header() {
     let a = app.send(app.request(Method::GET, "/api/v1/occupations")).await;
     assert_eq!(a.status, 200, "{}", a.text);
 }
+
+/// Issue 24, point 7: the rules a body's type declares (validator's derives) and what only the
+/// use case can tell are reported together, with the paths of nested lists; nothing is written;
+/// a refused resident ID number is never echoed.
+#[tokio::test]
+async fn declared_rules_and_the_use_case_s_findings_come_in_one_answer() {
+    use tests::pipeline::{candidate, new_plan, plan_body, setup};
+    let s = setup("2026-11-02").await;
+    let plans = s.app.count("plans").await;
+    let mut body = plan_body("2026-12-15");
+    body["title"] = json!("   ");
+    body["method"]["components"] = json!(["theory_exam", "dance"]);
+    body["method"]["pass_mark"] = json!(101);
+    body["occupations"][0]["level"] = json!("7");
+    body["sessions"][0]["venue"] = json!("楼".repeat(201));
+    body["sessions"][0]["starts_at"] = json!("25:00");
+    body["sessions"][0]["supervisors"] = json!([]);
+    // Only the institution's roster can tell this one.
+    body["sessions"][0]["examiners"] = json!(["KP-9"]);
+    let a = s.app.json(Method::POST, "/api/v1/plans", Some(&s.school.token), &body).await;
+    a.problem(422, "validation_failed");
+    let mut v = a.violations();
+    v.sort();
+    let expected: Vec<(String, String)> = [
+        ("method.components[1]", "not_one_of"),
+        ("method.pass_mark", "out_of_range"),
+        ("occupations[0].level", "invalid_level"),
+        ("sessions[0].examiners[0]", "not_on_roster"),
+        ("sessions[0].starts_at", "invalid_time"),
+        ("sessions[0].supervisors", "too_few"),
+        ("sessions[0].venue", "too_long"),
+        ("title", "blank"),
+    ]
+    .iter()
+    .map(|(f, c)| ((*f).to_owned(), (*c).to_owned()))
+    .collect();
+    assert_eq!(v, expected, "{}", a.text);
+    let venue = a.body["errors"]
+        .as_array()
+        .and_then(|e| e.iter().find(|x| x["field"] == "sessions[0].venue"))
+        .expect("venue");
+    assert!(venue["message"].as_str().expect("message").contains("200"), "{venue}");
+    assert_eq!(s.app.count("plans").await, plans, "nothing is written");
+
+    // A wrong ID number is named by its field, never shown.
+    let plan = new_plan(&s, "2026-12-15").await;
+    let mut bad = candidate(1);
+    let number = "50010120080301100Y";
+    bad["id_number"] = json!(number);
+    bad["phone"] = json!("call me");
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/candidates"), Some(&s.school.token), &bad)
+        .await;
+    let mut v = a.violations();
+    v.sort();
+    assert_eq!(
+        v,
+        [
+            ("id_number".to_owned(), "invalid_resident_id".to_owned()),
+            ("phone".to_owned(), "invalid_phone".to_owned())
+        ],
+        "{}",
+        a.text
+    );
+    assert!(!a.text.contains(number) && !a.text.contains("call me"), "{}", a.text);
+}

@@ -8,16 +8,16 @@ use crate::extract::ApiJson;
 use crate::i18n::{Problem, Rule};
 use crate::state::AppState;
 use crate::use_case;
-use crate::validate::Errors;
 use crate::views::token::TokenResponse;
 use crate::views::user::UserView;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use persistence::repo;
 use serde::Deserialize;
 use utoipa::ToSchema;
+use validator::Validate;
 
 /// Credentials.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     #[schema(example = "admin")]
@@ -54,7 +54,7 @@ pub async fn login(
     req: HttpRequest,
     body: ApiJson<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let LoginRequest { username, password: given } = body.0;
+    let LoginRequest { username, password: given } = body.valid()?;
     let username = username.trim().to_ascii_lowercase();
     let now = state.clock.now();
     let attempt = throttle::Attempt::new("user", &username, ClientAddress::of(&req));
@@ -110,13 +110,14 @@ pub async fn me(
 }
 
 /// A new password for oneself.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
     #[schema(format = Password)]
     pub current_password: String,
     /// 12–128 characters.
     #[schema(format = Password)]
+    #[validate(custom(function = "crate::validate::password"))]
     pub new_password: String,
 }
 
@@ -140,9 +141,7 @@ pub async fn change_own_password(
     req: HttpRequest,
     body: ApiJson<ChangePassword>,
 ) -> Result<HttpResponse, ApiError> {
-    let ChangePassword { current_password, new_password } = body.0;
-    let mut errors = Errors::default();
-    errors.password("new_password", &new_password);
+    let (ChangePassword { current_password, new_password }, mut errors) = body.with_violations();
     // A stolen token must not allow unlimited guessing: failures count like failed sign-ins.
     let attempt = throttle::Attempt::new("user", &caller.user.username, ClientAddress::of(&req));
     throttle::check(&state.db, &attempt, state.clock.now()).await?;

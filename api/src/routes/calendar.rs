@@ -7,7 +7,7 @@ use crate::extract::{ApiJson, ApiQuery};
 use crate::i18n::{self, Lang, Problem, Rule};
 use crate::state::AppState;
 use crate::use_case;
-use crate::validate::Errors;
+use crate::validate;
 pub use crate::views::calendar::{CalendarDay, CalendarYear, year_view};
 use actix_web::{HttpResponse, get, put, web};
 use chrono::{Datelike, NaiveDate, Weekday};
@@ -15,6 +15,7 @@ use domain::Role;
 use persistence::repo;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 /// A note that a result rests on an assumption.
 #[derive(Debug, Serialize, ToSchema)]
@@ -164,11 +165,14 @@ pub async fn get_year(state: web::Data<AppState>, year: web::Path<i32>) -> Resul
 }
 
 /// A year's arrangement to publish.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct PublishYear {
     /// The State Council notice, e.g. 国办发明电〔2026〕…号.
+    #[validate(custom(function = "validate::line::<200>"))]
     pub source: String,
+    /// At most 366.
+    #[validate(length(max = 366, code = "too_long"), nested)]
     pub days: Vec<CalendarDay>,
 }
 
@@ -195,9 +199,7 @@ pub async fn publish(
     if !(2000..=2100).contains(&year) {
         return Err(ApiError::not_found());
     }
-    let p = body.0;
-    let mut e = Errors::default();
-    let source = e.single_line("source", &p.source, 200);
+    let (p, mut e) = body.with_violations();
     let mut seen = std::collections::HashSet::new();
     for (i, d) in p.days.iter().enumerate() {
         if d.date.year() != year {
@@ -214,15 +216,9 @@ pub async fn publish(
             "holiday" => {}
             "workday" if matches!(d.date.weekday(), Weekday::Sat | Weekday::Sun) => {}
             "workday" => e.push(FieldError::new(format!("days[{i}].kind"), Rule::WorkdayNotWeekend)),
-            _ => e.push(
-                FieldError::new(format!("days[{i}].kind"), Rule::NotOneOf)
-                    .with("allowed", "holiday, workday"),
-            ),
+            // Refused by `CalendarDay`'s rules.
+            _ => {}
         }
-        e.single_line(&format!("days[{i}].name"), &d.name, 50);
-    }
-    if p.days.len() > 366 {
-        e.push(FieldError::new("days", Rule::TooLong).with("max", 366));
     }
     e.finish()?;
     let rows: Vec<repo::calendar::DayRow> = p
@@ -235,7 +231,7 @@ pub async fn publish(
         })
         .collect();
     let if_match = crate::precondition::if_match(&req);
-    let source = source.unwrap_or_default();
+    let source = validate::trimmed(&p.source);
     let v = use_case::run(&state, caller.actor(), async |change| {
         use_case::calendar::publish(change, year, rows, source, if_match.as_deref()).await
     })

@@ -21,9 +21,10 @@ use persistence::repo::idempotency::Keyed;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 /// Which candidates to issue for.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct IssueRequest {
     /// Approved candidates to issue for; all approved candidates without a certificate when absent.
@@ -55,7 +56,8 @@ pub async fn issue(
     caller.require(&[Role::School])?;
     let (p, _) = crate::views::plan::load(&state.db, &caller, *id).await?;
     let keyed = req.extensions().get::<Keyed>().cloned();
-    let ids = body.0.candidate_ids.as_deref();
+    let body = body.valid()?;
+    let ids = body.candidate_ids.as_deref();
     let signer = &state.certificate_key;
     let done = use_case::run(&state, caller.actor(), async |c| {
         certificates::issue::issue(c, signer, p.id, ids, keyed.as_ref(), lang).await
@@ -99,7 +101,7 @@ pub async fn of_plan(
 }
 
 /// A verification query: code and holder name, or the QR token.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     pub code: Option<String>,
@@ -137,7 +139,7 @@ pub async fn verify(
     if !trusted {
         crate::throttle::public_request(&state, &req).await?;
     }
-    let q = body.0;
+    let q = body.valid()?;
     let miss = || ApiError::new(Problem::CertificateNotFound);
     let query = match (&q.code, &q.name, &q.token) {
         (Some(code), Some(name), None) => {
@@ -259,18 +261,24 @@ pub async fn get(
 }
 
 /// A revocation or reissue.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct LifecycleRequest {
+    /// Why (required), at most 1,000 characters.
+    #[validate(custom(function = "check_reason"))]
     pub reason: String,
     /// For a reissue: the corrected holder name (else the same).
+    #[validate(custom(function = "crate::validate::line::<50>"))]
     pub holder_name: Option<String>,
 }
 
-fn reason_of(text: &str) -> Result<String, ApiError> {
-    domain::text::multi_line(text, 1000)
-        .map(str::to_owned)
-        .map_err(|_| ApiError::validation(vec![FieldError::new("reason", Rule::ReasonRequired)]))
+/// A reason of at most 1,000 characters; a blank one is missing.
+fn check_reason(s: &str) -> Result<(), validator::ValidationError> {
+    if s.trim().is_empty() {
+        Err(crate::validate::rule(Rule::ReasonRequired, &[]))
+    } else {
+        crate::validate::lines::<1000>(s)
+    }
 }
 
 /// 撤销证书
@@ -290,7 +298,7 @@ pub async fn revoke(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
     let c = load(&state.db, &caller, &code).await?;
-    let reason = reason_of(&body.0.reason)?;
+    let reason = crate::validate::trimmed(&body.valid()?.reason);
     let saved =
         use_case::run(&state, caller.actor(), async |ch| certificates::revoke(ch, &c.code, &reason).await)
             .await?;
@@ -314,14 +322,9 @@ pub async fn reissue(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
     let c = load(&state.db, &caller, &code).await?;
-    let req = body.0;
-    let reason = reason_of(&req.reason)?;
-    let holder_name = match &req.holder_name {
-        Some(n) => domain::text::single_line(n, 50)
-            .map(str::to_owned)
-            .map_err(|_| ApiError::validation(vec![FieldError::new("holder_name", Rule::Blank)]))?,
-        None => c.holder_name.clone(),
-    };
+    let req = body.valid()?;
+    let reason = crate::validate::trimmed(&req.reason);
+    let holder_name = crate::validate::trimmed_opt(&req.holder_name).unwrap_or_else(|| c.holder_name.clone());
     let missing = crate::pdf::missing_glyphs(&holder_name).map_err(ApiError::internal)?;
     if !missing.is_empty() {
         return Err(ApiError::validation(vec![

@@ -12,7 +12,7 @@ use crate::extract::ApiJson;
 use crate::i18n::{Problem, Rule};
 use crate::state::AppState;
 use crate::use_case;
-use crate::validate::Errors;
+use crate::validate;
 use crate::views::token::TokenResponse;
 use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
 use chrono::{DateTime, Utc};
@@ -22,16 +22,32 @@ use persistence::repo;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 /// A client to register.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewClient {
     /// Who it is, e.g. 国家技能人才评价信息服务平台.
+    #[validate(custom(function = "validate::line::<100>"))]
     pub name: String,
     /// Among `institutions:read`, `certificates:read`, `certificates:verify`, `statistics:read`.
     #[schema(example = json!(["institutions:read", "certificates:read"]))]
+    #[validate(custom(function = "check_scopes"))]
     pub scopes: Vec<String>,
+}
+
+/// One scope at least, each one of [`SCOPES`].
+fn check_scopes(given: &[String]) -> Result<(), validator::ValidationError> {
+    if given.is_empty() {
+        return Err(validate::rule(Rule::TooFew, &[("min", &1)]));
+    }
+    match given.iter().position(|s| !SCOPES.contains(&s.as_str())) {
+        Some(i) => {
+            Err(validate::rule(Rule::NotOneOf, &[("allowed", &SCOPES.join(", ")), (validate::ITEM, &i)]))
+        }
+        None => Ok(()),
+    }
 }
 
 /// A registered client.
@@ -81,20 +97,7 @@ pub async fn create(
     body: ApiJson<NewClient>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
-    let b = body.0;
-    let mut e = Errors::default();
-    let name = e.single_line("name", &b.name, 100);
-    if b.scopes.is_empty() {
-        e.push(FieldError::new("scopes", Rule::TooFew).with("min", 1));
-    }
-    for (n, s) in b.scopes.iter().enumerate() {
-        if !SCOPES.contains(&s.as_str()) {
-            e.push(
-                FieldError::new(format!("scopes[{n}]"), Rule::NotOneOf).with("allowed", SCOPES.join(", ")),
-            );
-        }
-    }
-    e.finish()?;
+    let b = body.valid()?;
     let mut scopes = b.scopes.clone();
     scopes.sort();
     scopes.dedup();
@@ -103,7 +106,7 @@ pub async fn create(
     let c = api_client::Model {
         id: Uuid::now_v7(),
         client_id: format!("skc_{}", crate::auth::keys::random_token(9)),
-        name: name.unwrap_or_default(),
+        name: validate::trimmed(&b.name),
         secret_hash: sha256_hex(&secret),
         scopes: serde_json::json!(scopes),
         created_by: caller.id(),

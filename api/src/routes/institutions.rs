@@ -10,7 +10,7 @@ use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
 use crate::i18n::{Lang, Problem, Rule};
 use crate::state::AppState;
 use crate::use_case;
-use crate::validate::Errors;
+use crate::validate;
 use crate::views::institution::{InstitutionView, Receipt, ScopeView, load, receipt_of, view};
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -20,6 +20,7 @@ use persistence::repo;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
 
 /// Fields a list here can be sorted by (`sort`).
 const SORTABLE: &[&str] = &["code", "name", "district_code", "valid_until", "created_at"];
@@ -214,10 +215,11 @@ pub async fn public_directory(
 }
 
 /// A lifecycle decision.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct LifecycleRequest {
     /// Why; kept with the institution and in the audit log.
+    #[validate(custom(function = "validate::lines::<2000>"))]
     pub reason: String,
 }
 
@@ -231,9 +233,7 @@ async fn change_status(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
     load(&state.db, caller, id).await?;
-    let reason = domain::text::multi_line(reason, 2000)
-        .map(str::to_owned)
-        .map_err(|_| ApiError::validation(vec![FieldError::new("reason", Rule::Blank)]))?;
+    let reason = validate::trimmed(reason);
     let saved = use_case::run(state, caller.actor(), async |change| {
         use_case::institutions::change_status(change, id, action, &reason).await
     })
@@ -255,7 +255,7 @@ pub async fn suspend(
     id: web::Path<Uuid>,
     body: ApiJson<LifecycleRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    change_status(&state, &caller, &ctx, *id, &body.0.reason, LifecycleAction::Suspend).await
+    change_status(&state, &caller, &ctx, *id, &body.valid()?.reason, LifecycleAction::Suspend).await
 }
 
 /// 恢复评价机构
@@ -272,7 +272,7 @@ pub async fn reinstate(
     id: web::Path<Uuid>,
     body: ApiJson<LifecycleRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    change_status(&state, &caller, &ctx, *id, &body.0.reason, LifecycleAction::Reinstate).await
+    change_status(&state, &caller, &ctx, *id, &body.valid()?.reason, LifecycleAction::Reinstate).await
 }
 
 /// 注销评价机构
@@ -290,23 +290,32 @@ pub async fn cancel(
     id: web::Path<Uuid>,
     body: ApiJson<LifecycleRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    change_status(&state, &caller, &ctx, *id, &body.0.reason, LifecycleAction::Cancel).await
+    change_status(&state, &caller, &ctx, *id, &body.valid()?.reason, LifecycleAction::Cancel).await
 }
 
 /// A merger of institutions into a new one.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct MergerRequest {
-    /// Two or more institutions to merge; each is cancelled and its code retired.
+    /// Two to twenty distinct institutions to merge; each is cancelled and its code retired.
+    #[validate(length(max = 20, code = "too_long"), custom(function = "two_at_least"))]
     pub institution_ids: Vec<Uuid>,
     /// The school that runs the new institution (usually one of the merged ones').
     pub school_id: Uuid,
     /// The new institution's name as filed.
+    #[validate(custom(function = "validate::line::<100>"))]
     pub name: String,
     /// Last day of validity, at most 3 years from today (R11).
     pub valid_until: NaiveDate,
     /// The bureau's opinion.
+    #[validate(custom(function = "validate::lines::<2000>"))]
     pub opinion: String,
+}
+
+/// Two distinct institutions at least.
+fn two_at_least(ids: &[Uuid]) -> Result<(), validator::ValidationError> {
+    let distinct: std::collections::BTreeSet<&Uuid> = ids.iter().collect();
+    if distinct.len() >= 2 { Ok(()) } else { Err(validate::rule(Rule::TooFew, &[("min", &2)])) }
 }
 
 /// 合并评价机构
@@ -325,23 +334,11 @@ pub async fn merge(
     body: ApiJson<MergerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
-    let req = body.0;
+    let (req, mut errors) = body.with_violations();
     let today = state.clock.today();
-    let mut errors = Errors::default();
     let mut ids = req.institution_ids.clone();
     ids.sort();
     ids.dedup();
-    if ids.len() < 2 {
-        errors.push(FieldError::new("institution_ids", Rule::TooFew).with("min", 2));
-    }
-    let name = errors.single_line("name", &req.name, 100);
-    let opinion = match domain::text::multi_line(&req.opinion, 2000) {
-        Ok(o) => Some(o.to_owned()),
-        Err(_) => {
-            errors.push(FieldError::new("opinion", Rule::Blank));
-            None
-        }
-    };
     if let Err(e) = domain::filing::check_validity(today, req.valid_until) {
         errors.push(match e {
             domain::filing::DecisionError::ValidityTooLong { latest } => {
@@ -349,10 +346,6 @@ pub async fn merge(
             }
             _ => FieldError::new("valid_until", Rule::ValidityNotAfterStart),
         });
-    }
-    if req.institution_ids.len() > 20 {
-        errors.push(FieldError::new("institution_ids", Rule::TooLong).with("max", 20));
-        return Err(ApiError::validation(errors.0));
     }
     let school = repo::school::find(&state.db, req.school_id).await?;
     if school.is_none() {
@@ -364,9 +357,10 @@ pub async fn merge(
         }
     }
     errors.finish()?;
-    let (Some(school), Some(name), Some(opinion)) = (school, name, opinion) else {
+    let Some(school) = school else {
         return Err(ApiError::internal("validation passed without values"));
     };
+    let (name, opinion) = (validate::trimmed(&req.name), validate::trimmed(&req.opinion));
     let merger = use_case::institutions::Merger { ids, school, name, valid_until: req.valid_until, opinion };
     let created = use_case::run(&state, caller.actor(), async |change| {
         use_case::institutions::merge(change, merger).await

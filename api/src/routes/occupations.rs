@@ -7,7 +7,7 @@ use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
 use crate::i18n::{Problem, Rule};
 use crate::state::AppState;
 use crate::use_case;
-use crate::validate::Errors;
+use crate::validate::{self, Errors};
 pub use crate::views::occupation::{AccessTypeView, OccupationView, access_view, occupation_etag, views};
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use domain::Role;
@@ -15,6 +15,7 @@ use domain::occupation::OccupationCode;
 use persistence::repo;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 /// Fields a list here can be sorted by (`sort`).
 const SORTABLE: &[&str] = &["code", "name"];
@@ -97,10 +98,11 @@ pub async fn get(
 }
 
 /// A work type to add.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewWorkType {
     #[schema(example = "数控车工")]
+    #[validate(custom(function = "validate::line::<50>"))]
     pub name: String,
 }
 
@@ -128,10 +130,7 @@ pub async fn add_work_type(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
     let o = repo::occupation::find(&state.db, &code).await?.ok_or_else(ApiError::not_found)?;
-    let mut errors = Errors::default();
-    let name = errors.single_line("name", &body.0.name, 50);
-    errors.finish()?;
-    let name = name.unwrap_or_default();
+    let name = validate::trimmed(&body.valid()?.name);
     let o = use_case::run(&state, caller.actor(), async |change| {
         use_case::occupations::add_work_type(change, o, name).await
     })
@@ -141,13 +140,14 @@ pub async fn add_work_type(
 }
 
 /// Whether an occupation is access-type.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct AccessTypeChange {
     /// `true` marks the occupation as a confirmed access-type (准入类) qualification, which blocks
     /// filings for it (R3); `false` clears the mark.
     pub access_type: bool,
     /// Where this comes from (required when marking), e.g. 《国家职业资格目录（2021年版）》.
+    #[validate(custom(function = "validate::line::<500>"))]
     pub source: Option<String>,
 }
 
@@ -175,17 +175,12 @@ pub async fn set_access_type(
     caller.require(&[Role::Bureau])?;
     let o = repo::occupation::find(&state.db, &code).await?.ok_or_else(ApiError::not_found)?;
     crate::precondition::check_if_match(&req, &occupation_etag(&state.db, &o).await?)?;
-    let change = body.0;
+    let (change, mut errors) = body.with_violations();
     let checked_etag = occupation_etag(&state.db, &o).await?;
-    let mut errors = Errors::default();
-    let source = match (&change.source, change.access_type) {
-        (Some(s), _) => errors.single_line("source", s, 500),
-        (None, true) => {
-            errors.push(FieldError::new("source", Rule::Required));
-            None
-        }
-        (None, false) => None,
-    };
+    let source = validate::trimmed_opt(&change.source);
+    if source.is_none() && change.access_type {
+        errors.push(FieldError::new("source", Rule::Required));
+    }
     errors.finish()?;
     let marked = change.access_type;
     let o = use_case::run(&state, caller.actor(), async |c| {
@@ -250,10 +245,8 @@ pub async fn import(
         if OccupationCode::parse(&r.code).is_none_or(|c| i32::from(c.major_group()) != r.major_group) {
             errors.push(FieldError::new(format!("rows[{i}].code"), Rule::InvalidOccupationCode));
         }
-        errors.single_line(&format!("rows[{i}].name"), &r.name, 100);
-        if !r.work_type.is_empty() {
-            errors.single_line(&format!("rows[{i}].work_type"), &r.work_type, 50);
-        }
+        errors.check(&format!("rows[{i}].name"), validate::line::<100>(&r.name));
+        errors.check(&format!("rows[{i}].work_type"), validate::line_or_blank::<50>(&r.work_type));
     }
     errors.finish()?;
     let (added, renamed, unchanged) = use_case::run(&state, caller.actor(), async |change| {

@@ -7,7 +7,7 @@ use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
 use crate::i18n::{self, Lang, Name, Problem, Rule};
 use crate::state::AppState;
 use crate::use_case;
-use crate::validate::Errors;
+use crate::validate;
 use crate::views::user::UserView;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
@@ -17,6 +17,7 @@ use persistence::repo;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
 
 /// Fields a list here can be sorted by (`sort`).
 const SORTABLE: &[&str] = &["name", "district_code", "created_at"];
@@ -94,26 +95,37 @@ pub async fn view(
 }
 
 /// A school to register.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewSchool {
     #[schema(example = "重庆市渝北职业技工学校")]
+    #[validate(custom(function = "validate::line::<100>"))]
     pub name: String,
     /// `technician_college` (技师学院), `senior_technical_school` (高级技工学校) or `technical_school` (技工学校).
     #[schema(example = "technical_school")]
+    #[validate(custom(function = "validate::school_type"))]
     pub school_type: String,
     /// 统一社会信用代码. A code failing the GB 32100 check is accepted with `needs_manual_review`.
     #[schema(example = "12500000MB1234567X")]
+    #[validate(custom(function = "validate::credit_code"))]
     pub credit_code: String,
     #[schema(example = "500157")]
     pub district_code: String,
+    #[validate(custom(function = "validate::line::<200>"))]
     pub registered_address: String,
+    #[validate(custom(function = "validate::line::<200>"))]
     pub office_address: String,
+    #[validate(custom(function = "validate::line::<50>"))]
     pub legal_representative: String,
+    #[validate(custom(function = "validate::line::<50>"))]
     pub legal_representative_position: Option<String>,
+    #[validate(custom(function = "validate::line::<50>"))]
     pub contact_name: Option<String>,
+    #[validate(custom(function = "validate::phone"))]
     pub contact_phone: Option<String>,
+    #[validate(custom(function = "validate::email"))]
     pub email: Option<String>,
+    #[validate(custom(function = "validate::line::<50>"))]
     pub old_station_code: Option<String>,
 }
 
@@ -138,23 +150,7 @@ pub async fn create(
     body: ApiJson<NewSchool>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
-    let s = body.0;
-    let mut e = Errors::default();
-    let name = e.single_line("name", &s.name, 100);
-    let school_type = SchoolType::from_code(&s.school_type);
-    if school_type.is_none() {
-        e.push(
-            FieldError::new("school_type", Rule::NotOneOf)
-                .with("allowed", "technician_college, senior_technical_school, technical_school"),
-        );
-    }
-    let credit = match CreditCode::parse(s.credit_code.trim()) {
-        Ok(c) => Some(c),
-        Err(_) => {
-            e.push(FieldError::new("credit_code", Rule::InvalidCreditCode));
-            None
-        }
-    };
+    let (s, mut e) = body.with_violations();
     match repo::district::find(&state.db, &s.district_code).await? {
         None => {
             e.push(FieldError::new("district_code", Rule::DistrictUnknown).with("code", &s.district_code))
@@ -167,53 +163,26 @@ pub async fn create(
         ),
         Some(_) => {}
     }
-    let registered_address = e.single_line("registered_address", &s.registered_address, 200);
-    let office_address = e.single_line("office_address", &s.office_address, 200);
-    let legal = e.single_line("legal_representative", &s.legal_representative, 50);
-    let position = s
-        .legal_representative_position
-        .as_deref()
-        .and_then(|v| e.single_line("legal_representative_position", v, 50));
-    let contact = s.contact_name.as_deref().and_then(|v| e.single_line("contact_name", v, 50));
-    let phone = s.contact_phone.as_deref().and_then(|v| crate::validate::phone(&mut e, "contact_phone", v));
-    let email = s.email.as_deref().and_then(|v| {
-        let t = e.single_line("email", v, 100)?;
-        if t.contains('@') && !t.starts_with('@') && !t.ends_with('@') && !t.contains(' ') {
-            Some(t)
-        } else {
-            e.push(FieldError::new("email", Rule::InvalidEmail));
-            None
-        }
-    });
-    let station = s.old_station_code.as_deref().and_then(|v| e.single_line("old_station_code", v, 50));
     e.finish()?;
-    let (
-        Some(name),
-        Some(school_type),
-        Some(credit),
-        Some(registered_address),
-        Some(office_address),
-        Some(legal),
-    ) = (name, school_type, credit, registered_address, office_address, legal)
-    else {
-        return Err(ApiError::internal("validation passed without values"));
-    };
+    let school_type =
+        SchoolType::from_code(&s.school_type).ok_or_else(|| ApiError::internal("school type"))?;
+    let credit = CreditCode::parse(s.credit_code.trim()).map_err(ApiError::internal)?;
     let now = state.clock.now();
     let school = school::Model {
         id: Uuid::now_v7(),
-        name,
+        name: validate::trimmed(&s.name),
         school_type: school_type.code().to_owned(),
         credit_code: credit.as_str().to_owned(),
         needs_manual_review: !credit.check_passes(),
         district_code: s.district_code.clone(),
-        registered_address,
-        office_address,
-        legal_representative: legal,
-        legal_representative_position: position,
-        contact_name: contact,
-        contact_phone: phone,
-        email,
-        old_station_code: station,
+        registered_address: validate::trimmed(&s.registered_address),
+        office_address: validate::trimmed(&s.office_address),
+        legal_representative: validate::trimmed(&s.legal_representative),
+        legal_representative_position: validate::trimmed_opt(&s.legal_representative_position),
+        contact_name: validate::trimmed_opt(&s.contact_name),
+        contact_phone: validate::trimmed_opt(&s.contact_phone),
+        email: validate::trimmed_opt(&s.email),
+        old_station_code: validate::trimmed_opt(&s.old_station_code),
         version: 1,
         created_at: now,
         updated_at: now,
@@ -316,14 +285,17 @@ pub async fn get(
 }
 
 /// A school account to create.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewSchoolAccount {
     #[schema(example = "yubei.school")]
+    #[validate(custom(function = "validate::username"))]
     pub username: String,
     #[schema(example = "渝北职业技工学校备案专员")]
+    #[validate(custom(function = "validate::line::<100>"))]
     pub display_name: String,
     #[schema(format = Password)]
+    #[validate(custom(function = "validate::password"))]
     pub password: String,
 }
 
@@ -351,18 +323,10 @@ pub async fn create_account(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
     let s = repo::school::find(&state.db, *id).await?.ok_or_else(ApiError::not_found)?;
-    let a = body.0;
-    let mut e = Errors::default();
-    let username = e.username("username", &a.username);
-    let display_name = e.single_line("display_name", &a.display_name, 100);
-    e.password("password", &a.password);
-    e.finish()?;
-    let (Some(username), Some(display_name)) = (username, display_name) else {
-        return Err(ApiError::internal("validation passed without values"));
-    };
+    let a = body.valid()?;
     let account = use_case::users::NewAccount {
-        username,
-        display_name,
+        username: validate::username_of(&a.username),
+        display_name: validate::trimmed(&a.display_name),
         role: Role::School,
         district_code: None,
         school_id: Some(s.id),

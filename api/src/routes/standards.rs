@@ -39,11 +39,12 @@ pub async fn create(
     body: ApiJson<NewStandard>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau, Role::School])?;
-    if body.0.override_reason.is_some() && caller.role != Role::Bureau {
+    let (body, found) = body.with_violations();
+    if body.override_reason.is_some() && caller.role != Role::Bureau {
         return Err(ApiError::forbidden());
     }
     let (saved, levels) =
-        use_case::run(&state, caller.actor(), async |c| standards::register(c, &body.0).await).await?;
+        use_case::run(&state, caller.actor(), async |c| standards::register(c, &body, found).await).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/standards/{}", saved.id)))
         .json(view(saved, levels, lang)))

@@ -7,7 +7,7 @@ use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
 use crate::i18n::{self, Lang, Name, Problem, Rule};
 use crate::state::AppState;
 use crate::use_case;
-use crate::validate::Errors;
+use crate::validate::{self, Errors};
 pub use crate::views::user::UserView;
 use crate::views::user::etag;
 use actix_web::http::header;
@@ -19,18 +19,21 @@ use persistence::repo;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
 
 /// Fields a list here can be sorted by (`sort`).
 const SORTABLE: &[&str] = &["username", "role", "created_at"];
 
 /// A new account.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserRequest {
     /// 3–64 characters: lower-case letters, digits, `.`, `-`, `_`.
     #[schema(example = "li.lei")]
+    #[validate(custom(function = "validate::username"))]
     pub username: String,
     #[schema(example = "李雷")]
+    #[validate(custom(function = "validate::line::<100>"))]
     pub display_name: String,
     /// `bureau`, `centre`, `district` or `expert`. School accounts are created with their school.
     #[schema(value_type = crate::schemas::RoleCodeSchema, example = "district")]
@@ -40,6 +43,7 @@ pub struct NewUserRequest {
     pub district_code: Option<String>,
     /// 12–128 characters.
     #[schema(format = Password, example = "a-long-initial-password")]
+    #[validate(custom(function = "validate::password"))]
     pub password: String,
 }
 
@@ -115,22 +119,17 @@ pub async fn create(
     body: ApiJson<NewUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
-    let req = body.0;
-    let mut errors = Errors::default();
-    let username = errors.username("username", &req.username);
-    let display_name = errors.single_line("display_name", &req.display_name, 100);
-    errors.password("password", &req.password);
+    let (req, mut errors) = body.with_violations();
     let binding =
         check_binding(&state.db, &mut errors, &req.role, req.district_code.as_deref(), ctx.lang).await?;
     errors.finish()?;
-    let (Some(username), Some(display_name), Some((role, district_code))) = (username, display_name, binding)
-    else {
+    let Some((role, district_code)) = binding else {
         return Err(ApiError::internal("validation passed without values"));
     };
     let password_hash = password::hash(req.password).await?;
     let account = use_case::users::NewAccount {
-        username,
-        display_name,
+        username: validate::username_of(&req.username),
+        display_name: validate::trimmed(&req.display_name),
         role,
         district_code,
         school_id: None,
@@ -250,14 +249,16 @@ pub async fn get(
 }
 
 /// Changes to an account; absent fields stay as they are.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
+    #[validate(custom(function = "validate::line::<100>"))]
     pub display_name: Option<String>,
     /// `true` disables the account (its tokens stop working at once); `false` re-enables it.
     pub disabled: Option<bool>,
     /// A new password (12–128 characters); ends the account's tokens and clears a lock.
     #[schema(format = Password)]
+    #[validate(custom(function = "validate::password"))]
     pub password: Option<String>,
     /// A new role (not `school`).
     #[schema(value_type = Option<crate::schemas::RoleCodeSchema>)]
@@ -300,14 +301,8 @@ pub async fn update(
     let existing = repo::user::find(&state.db, id).await?.ok_or_else(ApiError::not_found)?;
     let if_match = crate::precondition::if_match(&req);
     let Some(if_match) = if_match else { return Err(ApiError::new(Problem::PreconditionRequired)) };
-    let change = body.0;
-
-    let mut errors = Errors::default();
-    let display_name =
-        change.display_name.as_deref().and_then(|v| errors.single_line("display_name", v, 100));
-    if let Some(p) = &change.password {
-        errors.password("password", p);
-    }
+    let (change, mut errors) = body.with_violations();
+    let display_name = validate::trimmed_opt(&change.display_name);
     if existing.role == "school" && (change.role.is_some() || change.district_code.is_some()) {
         // A school account stays bound to its school; create another account instead.
         errors.push(FieldError::new("role", Rule::SchoolAccountViaSchool));

@@ -7,7 +7,7 @@ use crate::auth::Caller;
 use crate::auth::keys::sha256_hex;
 use crate::error::{ApiError, FieldError};
 use crate::i18n::{Name, Problem, Rule};
-use crate::validate::Errors;
+use crate::validate::{self, Errors};
 use crate::views::complaint::may_handle;
 use chrono::NaiveDate;
 use domain::plan::PlanStatus;
@@ -20,61 +20,72 @@ use persistence::sea_orm::ActiveValue::Set;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 /// How to reach the complainant (optional: complaints may be anonymous). Personal data: shown
 /// only to those handling the complaint.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
+    #[validate(custom(function = "validate::line::<50>"))]
     pub name: Option<String>,
+    #[validate(custom(function = "validate::phone"))]
     pub phone: Option<String>,
+    #[validate(custom(function = "validate::email"))]
     pub email: Option<String>,
 }
 
 /// A complaint or report.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewComplaint {
     /// `institution`, `plan` or `certificate`.
     #[schema(example = "institution")]
+    #[validate(custom(function = "validate::complaint_target"))]
     pub target_type: String,
     /// The institution's filing code, the plan's id (as on its publicity notice), or the
     /// certificate's 22-character code.
     #[schema(example = "S000050000001")]
     pub target: String,
     /// What happened.
+    #[validate(custom(function = "validate::lines::<5000>"))]
     pub content: String,
+    #[validate(nested)]
     pub contact: Option<Contact>,
 }
 
 /// A triage decision.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Assignment {
     /// `centre` (the centre investigates) or `district` (the district of the institution does).
     #[schema(example = "district")]
+    #[validate(custom(function = "validate::complaint_assignee"))]
     pub to: String,
     /// The investigation deadline, within a year; by default 20 working days from today.
     pub due_on: Option<NaiveDate>,
 }
 
 /// An investigation note.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewNote {
+    #[validate(custom(function = "validate::lines::<5000>"))]
     pub body: String,
 }
 
 /// The outcome of an investigation.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Outcome {
     /// Whether the complaint was found justified (upheld complaints count in the integrity
     /// rating, R37).
     pub upheld: bool,
     /// The finding, told to the complainant.
+    #[validate(custom(function = "validate::lines::<5000>"))]
     pub outcome: String,
     /// What was done (e.g. a violation recorded, a rectification ordered).
+    #[validate(custom(function = "validate::lines::<5000>"))]
     pub actions: Option<String>,
 }
 
@@ -112,29 +123,17 @@ async fn handled(change: &Change, caller: &Caller, id: Uuid) -> Result<complaint
 
 /// Files complaint `b` (anonymous when it has no contact). Answers the complaint and the secret
 /// that lets its complainant follow it (shown once, stored only as a hash).
-pub async fn file(change: &mut Change, b: &NewComplaint) -> Result<(complaint::Model, String), ApiError> {
-    let mut e = Errors::default();
-    let content = match domain::text::multi_line(&b.content, 5000) {
-        Ok(t) => Some(t.to_owned()),
-        Err(_) => {
-            e.push(FieldError::new("content", Rule::Blank));
-            None
-        }
-    };
-    let (mut name, mut phone, mut email) = (None, None, None);
-    if let Some(c) = &b.contact {
-        name = c.name.as_deref().and_then(|v| e.single_line("contact.name", v, 50));
-        phone = c.phone.as_deref().and_then(|v| crate::validate::phone(&mut e, "contact.phone", v));
-        email = c.email.as_deref().and_then(|v| {
-            let t = e.single_line("contact.email", v, 100)?;
-            if t.contains('@') && !t.starts_with('@') && !t.ends_with('@') && !t.contains(' ') {
-                Some(t)
-            } else {
-                e.push(FieldError::new("contact.email", Rule::InvalidEmail));
-                None
-            }
-        });
-    }
+pub async fn file(
+    change: &mut Change,
+    b: &NewComplaint,
+    found: Errors,
+) -> Result<(complaint::Model, String), ApiError> {
+    let mut e = found;
+    let content = validate::trimmed(&b.content);
+    let contact = b.contact.as_ref();
+    let name = contact.and_then(|c| validate::trimmed_opt(&c.name));
+    let phone = contact.and_then(|c| validate::trimmed_opt(&c.phone));
+    let email = contact.and_then(|c| validate::trimmed_opt(&c.email));
     let target = b.target.trim().to_owned();
     let institution = match b.target_type.as_str() {
         "institution" => repo::institution::by_code(change.db(), &target).await?,
@@ -157,13 +156,8 @@ pub async fn file(change: &mut Change, b: &NewComplaint) -> Result<(complaint::M
                 None
             }
         },
-        _ => {
-            e.push(
-                FieldError::new("target_type", Rule::NotOneOf)
-                    .with("allowed", "institution, plan, certificate"),
-            );
-            None
-        }
+        // Refused by the body's rules (`validate::complaint_target`).
+        _ => None,
     };
     if institution.is_none() && e.0.iter().all(|x| !x.field.starts_with("target")) {
         e.push(FieldError::new("target", Rule::UnknownTarget));
@@ -183,7 +177,7 @@ pub async fn file(change: &mut Change, b: &NewComplaint) -> Result<(complaint::M
         target_ref: target,
         institution_id: institution.id,
         district_code: institution.district_code.clone(),
-        content: content.unwrap_or_default(),
+        content,
         contact_name: name,
         contact_phone: phone,
         contact_email: email,
@@ -210,12 +204,14 @@ pub async fn file(change: &mut Change, b: &NewComplaint) -> Result<(complaint::M
 }
 
 /// Assigns (or reassigns) complaint `id` as `req` says, until it is closed.
-pub async fn assign(change: &mut Change, id: Uuid, req: &Assignment) -> Result<complaint::Model, ApiError> {
+pub async fn assign(
+    change: &mut Change,
+    id: Uuid,
+    req: &Assignment,
+    found: Errors,
+) -> Result<complaint::Model, ApiError> {
     let today = change.today();
-    let mut e = Errors::default();
-    if !["centre", "district"].contains(&req.to.as_str()) {
-        e.push(FieldError::new("to", Rule::NotOneOf).with("allowed", "centre, district"));
-    }
+    let mut e = found;
     if req.due_on.is_some_and(|d| d <= today || d > today + chrono::Duration::days(366)) {
         e.push(FieldError::new("due_on", Rule::InvalidDate));
     }
@@ -269,30 +265,14 @@ pub async fn close(
     id: Uuid,
     req: &Outcome,
 ) -> Result<complaint::Model, ApiError> {
-    let mut e = Errors::default();
-    let outcome = match domain::text::multi_line(&req.outcome, 5000) {
-        Ok(t) => Some(t.to_owned()),
-        Err(_) => {
-            e.push(FieldError::new("outcome", Rule::Blank));
-            None
-        }
-    };
-    let actions = match req.actions.as_deref().map(|a| domain::text::multi_line(a, 5000)) {
-        Some(Ok(t)) => Some(t.to_owned()),
-        Some(Err(_)) => {
-            e.push(FieldError::new("actions", Rule::Blank));
-            None
-        }
-        None => None,
-    };
-    e.finish()?;
+    let (outcome, actions) = (validate::trimmed(&req.outcome), validate::trimmed_opt(&req.actions));
     let current = handled(change, caller, id).await?;
     let next = step(&current, ComplaintAction::Close)?;
     let version = current.version;
     let mut m: complaint::ActiveModel = current.into();
     m.status = Set(next.code().into());
     m.upheld = Set(Some(req.upheld));
-    m.outcome = Set(outcome);
+    m.outcome = Set(Some(outcome));
     m.actions = Set(actions);
     m.closed_at = Set(Some(change.now()));
     let saved = repo::supervision::save_complaint(change.db(), m, id, version).await?;

@@ -4,23 +4,26 @@
 use super::Change;
 use crate::error::{ApiError, FieldError};
 use crate::i18n::{Problem, Rule};
-use crate::validate::Errors;
+use crate::validate::{self, Errors};
 use crate::views::inspection::{Criteria, PoolEntry, PopulationEntry};
 use crate::views::institution::status_on;
 use domain::institution::InstitutionStatus;
-use domain::supervision::{self as rules, INSPECTION_RESULTS};
+use domain::supervision as rules;
 use persistence::entity::{inspection_target, inspection_task, inspector};
 use persistence::repo;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 /// An inspector to add to the pool.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewInspector {
+    #[validate(custom(function = "validate::line::<50>"))]
     pub name: String,
     /// Where they work (e.g. 市职业技能鉴定指导中心, or a school).
+    #[validate(custom(function = "validate::line::<100>"))]
     pub organisation: String,
     /// The school that employs them, if it is a school: they are never drawn for its
     /// institution.
@@ -28,42 +31,50 @@ pub struct NewInspector {
 }
 
 /// An inspection task to define and draw.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewTask {
+    #[validate(custom(function = "validate::line::<200>"))]
     pub title: String,
     /// `on_site` (现场检查), `special` (专项检查) or `comprehensive` (综合检查).
     #[schema(example = "on_site")]
+    #[validate(custom(function = "validate::inspection_kind"))]
     pub kind: String,
     #[serde(default)]
+    #[validate(nested)]
     pub criteria: Criteria,
     /// How many institutions to draw (at most the population).
     #[schema(example = 3, minimum = 1)]
     pub sample_size: i32,
     /// How many inspectors per drawn institution (1–5, default 2).
     #[schema(example = 2, minimum = 1, maximum = 5)]
+    #[validate(range(min = 1, max = 5, code = "out_of_range"))]
     pub inspectors_per_institution: Option<i32>,
     /// The pool: these inspectors only (all active inspectors when absent).
     pub inspector_ids: Option<Vec<Uuid>>,
 }
 
 /// The result of inspecting one drawn institution.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewResult {
     pub institution_id: Uuid,
     /// `pass`, `rectify` (整改) or `fail`.
     #[schema(example = "pass")]
+    #[validate(custom(function = "validate::inspection_result"))]
     pub result: String,
     /// What the inspectors found (published).
+    #[validate(custom(function = "validate::lines::<5000>"))]
     pub findings: String,
 }
 
 /// Adds inspector `b` to the pool.
-pub async fn add_inspector(change: &mut Change, b: &NewInspector) -> Result<inspector::Model, ApiError> {
-    let mut e = Errors::default();
-    let name = e.single_line("name", &b.name, 50);
-    let organisation = e.single_line("organisation", &b.organisation, 100);
+pub async fn add_inspector(
+    change: &mut Change,
+    b: &NewInspector,
+    found: Errors,
+) -> Result<inspector::Model, ApiError> {
+    let mut e = found;
     if let Some(s) = b.employer_school_id
         && repo::school::find(change.db(), s).await?.is_none()
     {
@@ -73,8 +84,8 @@ pub async fn add_inspector(change: &mut Change, b: &NewInspector) -> Result<insp
     let now = change.now();
     let m = inspector::Model {
         id: Uuid::now_v7(),
-        name: name.unwrap_or_default(),
-        organisation: organisation.unwrap_or_default(),
+        name: validate::trimmed(&b.name),
+        organisation: validate::trimmed(&b.organisation),
         employer_school_id: b.employer_school_id,
         active: true,
         created_at: now,
@@ -100,19 +111,14 @@ pub async fn deactivate_inspector(change: &mut Change, id: Uuid) -> Result<inspe
 /// Defines task `b` and draws it: the population is every active institution matching the
 /// criteria, by code; the pool every active inspector (or those listed), by id; the seed comes
 /// from the server's random source. Tasks are never withdrawn.
-pub async fn draw(change: &mut Change, b: &NewTask) -> Result<inspection_task::Model, ApiError> {
-    let mut e = Errors::default();
-    let title = e.single_line("title", &b.title, 200);
-    if !["on_site", "special", "comprehensive"].contains(&b.kind.as_str()) {
-        e.push(FieldError::new("kind", Rule::NotOneOf).with("allowed", "on_site, special, comprehensive"));
-    }
+pub async fn draw(
+    change: &mut Change,
+    b: &NewTask,
+    found: Errors,
+) -> Result<inspection_task::Model, ApiError> {
+    let mut e = found;
+    let title = validate::trimmed(&b.title);
     let per = b.inspectors_per_institution.unwrap_or(2);
-    if !(1..=5).contains(&per) {
-        e.push(FieldError::new("inspectors_per_institution", Rule::OutOfRange).with("min", 1).with("max", 5));
-    }
-    if b.criteria.district_codes.len() > 50 {
-        e.push(FieldError::new("criteria.district_codes", Rule::TooLong).with("max", 50));
-    }
     let today = change.today();
     let mut population = Vec::new();
     for i in repo::institution::all(change.db()).await? {
@@ -179,7 +185,7 @@ pub async fn draw(change: &mut Change, b: &NewTask) -> Result<inspection_task::M
     let id = Uuid::now_v7();
     let task = inspection_task::Model {
         id,
-        title: title.unwrap_or_default(),
+        title,
         kind: b.kind.clone(),
         criteria: serde_json::to_value(&b.criteria).map_err(ApiError::internal)?,
         population: serde_json::to_value(&population).map_err(ApiError::internal)?,
@@ -219,25 +225,16 @@ pub async fn record_result(
     change: &mut Change,
     task_id: Uuid,
     b: &NewResult,
+    found: Errors,
 ) -> Result<inspection_task::Model, ApiError> {
     let t = repo::supervision::task(change.db(), task_id).await?.ok_or_else(ApiError::not_found)?;
-    let mut e = Errors::default();
-    if !INSPECTION_RESULTS.contains(&b.result.as_str()) {
-        e.push(FieldError::new("result", Rule::NotOneOf).with("allowed", INSPECTION_RESULTS.join(", ")));
-    }
-    let findings = match domain::text::multi_line(&b.findings, 5000) {
-        Ok(f) => Some(f.to_owned()),
-        Err(_) => {
-            e.push(FieldError::new("findings", Rule::Blank));
-            None
-        }
-    };
+    let mut e = found;
     let targets = repo::supervision::targets(change.db(), t.id).await?;
     if !targets.iter().any(|x| x.institution_id == b.institution_id) {
         e.push(FieldError::new("institution_id", Rule::NotDrawn));
     }
     e.finish()?;
-    let findings = findings.unwrap_or_default();
+    let findings = validate::trimmed(&b.findings);
     let by = change.actor_id().ok_or_else(|| ApiError::internal("results are recorded by an account"))?;
     if !repo::supervision::record_result(
         change.db(),

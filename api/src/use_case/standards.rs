@@ -4,8 +4,8 @@
 
 use super::Change;
 use crate::error::{ApiError, FieldError};
-use crate::i18n::{self, Name, Problem, Rule};
-use crate::validate::Errors;
+use crate::i18n::{Name, Problem, Rule};
+use crate::validate::{self, Errors};
 use chrono::NaiveDate;
 use domain::Level;
 use persistence::entity::standard;
@@ -13,26 +13,32 @@ use persistence::repo;
 use persistence::sea_orm::TransactionTrait as _;
 use serde::Deserialize;
 use utoipa::ToSchema;
+use validator::Validate;
 
 /// A standard to register.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewStandard {
     #[schema(example = "6-18-01-01")]
     pub occupation_code: String,
     /// `national_standard` or `evaluation_norm`.
     #[schema(example = "national_standard")]
+    #[validate(custom(function = "validate::standard_kind"))]
     pub kind: String,
     #[schema(example = "车工国家职业技能标准（2018年版）")]
+    #[validate(custom(function = "validate::line::<200>"))]
     pub title: String,
     #[schema(value_type = Vec<crate::schemas::LevelCodeSchema>, example = json!(["3", "4", "5"]))]
+    #[validate(custom(function = "validate::levels"))]
     pub levels: Vec<String>,
     /// Required for an evaluation norm.
+    #[validate(custom(function = "validate::line::<100>"))]
     pub filing_reference: Option<String>,
     /// Required for an evaluation norm.
     pub filing_date: Option<NaiveDate>,
     /// Bureau only: registers a second evaluation norm for an occupation and level that has one,
     /// recording why (R6).
+    #[validate(custom(function = "validate::line::<1000>"))]
     pub override_reason: Option<String>,
 }
 
@@ -41,38 +47,24 @@ pub struct NewStandard {
 pub async fn register(
     change: &mut Change,
     s: &NewStandard,
+    found: Errors,
 ) -> Result<(standard::Model, Vec<String>), ApiError> {
-    let mut errors = Errors::default();
+    let mut errors = found;
     let occupation = repo::occupation::find(change.db(), &s.occupation_code).await?;
     if occupation.is_none() {
         errors.push(
             FieldError::new("occupation_code", Rule::UnknownOccupation).with("code", &s.occupation_code),
         );
     }
-    if i18n::group_code("standard_kind", &s.kind).is_none() {
-        errors.push(
-            FieldError::new("kind", Rule::NotOneOf).with("allowed", "national_standard, evaluation_norm"),
-        );
-    }
-    let title = errors.single_line("title", &s.title, 200);
-    let mut levels: Vec<String> = Vec::new();
-    for (i, l) in s.levels.iter().enumerate() {
-        match l.parse::<Level>() {
-            Ok(level) if !levels.contains(&level.code().to_owned()) => levels.push(level.code().to_owned()),
-            Ok(_) => errors.push(FieldError::new(format!("levels[{i}]"), Rule::Duplicate)),
-            Err(()) => errors.push(FieldError::new(format!("levels[{i}]"), Rule::InvalidLevel)),
-        }
-    }
-    if s.levels.is_empty() {
-        errors.push(FieldError::new("levels", Rule::TooFew).with("min", 1));
-    }
-    let reference =
-        s.filing_reference.as_deref().and_then(|r| errors.single_line("filing_reference", r, 100));
+    let title = validate::trimmed(&s.title);
+    // Levels that are no levels are among the body's violations (`found`) already.
+    let levels: Vec<String> =
+        s.levels.iter().filter_map(|l| l.parse::<Level>().ok()).map(|l| l.code().to_owned()).collect();
+    let reference = validate::trimmed_opt(&s.filing_reference);
     if s.kind == "evaluation_norm" && (reference.is_none() || s.filing_date.is_none()) {
         errors.push(FieldError::new("filing_reference", Rule::NormNeedsFiling));
     }
-    let override_reason =
-        s.override_reason.as_deref().and_then(|r| errors.single_line("override_reason", r, 1000));
+    let override_reason = validate::trimmed_opt(&s.override_reason);
     errors.finish()?;
     // R6: one norm per occupation and level. This read gives the friendly answer; the unique
     // index `standard_levels_one_norm` is the check that holds when two requests race.
@@ -93,7 +85,7 @@ pub async fn register(
     let new = repo::standard::NewStandard {
         occupation_code: s.occupation_code.clone(),
         kind: s.kind.clone(),
-        title: title.unwrap_or_default(),
+        title,
         levels: levels.clone(),
         filing_reference: reference,
         filing_date: s.filing_date,

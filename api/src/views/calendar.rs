@@ -5,18 +5,26 @@ use chrono::{DateTime, NaiveDate, Utc};
 use persistence::repo;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
 
 /// A listed day.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarDay {
     #[schema(value_type = String, format = Date, example = "2027-10-01")]
     pub date: NaiveDate,
     /// `holiday` (rest day) or `workday` (a weekend day worked, 调休).
     #[schema(example = "holiday")]
+    #[validate(custom(function = "check_kind"))]
     pub kind: String,
     #[schema(example = "国庆节")]
+    #[validate(custom(function = "crate::validate::line::<50>"))]
     pub name: String,
+}
+
+/// `holiday` or `workday`.
+fn check_kind(s: &str) -> Result<(), validator::ValidationError> {
+    crate::validate::one_of(s, &["holiday", "workday"])
 }
 
 /// A year's arrangement.

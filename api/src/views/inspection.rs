@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 /// An inspector of the pool.
 #[derive(Debug, Serialize, ToSchema)]
@@ -35,11 +36,12 @@ pub fn inspector_view(i: inspector::Model) -> InspectorView {
 }
 
 /// Which institutions may be drawn.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Criteria {
     /// Only institutions of these districts (all when empty or absent).
     #[serde(default)]
+    #[validate(length(max = 50, code = "too_long"))]
     pub district_codes: Vec<String>,
     /// Only institutions whose scope includes this occupation.
     pub occupation_code: Option<String>,

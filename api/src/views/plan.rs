@@ -9,6 +9,7 @@ use persistence::repo;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 /// Final assessment components a plan may combine (notice 四(二)).
 pub const COMPONENTS: [&str; 4] =
@@ -18,21 +19,23 @@ pub const SESSION_KINDS: [&str; 5] =
     ["theory", "practical", "enterprise_evaluation", "competition", "process"];
 
 /// How candidates are assessed.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct AssessmentMethod {
     /// Process assessment during teaching (过程考核) is part of the result.
     pub process_assessment: bool,
     /// Final components used: `theory_exam`, `practical_exam`, `enterprise_evaluation`,
     /// `competition_selection`.
+    #[validate(custom(function = "check_components"))]
     pub components: Vec<String>,
     /// Pass mark out of 100 for each assessed component, when the standard sets one other than
     /// 60 (R20).
+    #[validate(range(min = 1, max = 100, code = "out_of_range"))]
     pub pass_mark: Option<u8>,
 }
 
 /// An occupation × level the plan assesses.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct PlanOccupation {
     #[schema(example = "6-18-01-01")]
@@ -40,6 +43,7 @@ pub struct PlanOccupation {
     /// 工种, if the scope names one.
     pub work_type: Option<String>,
     #[schema(value_type = crate::schemas::LevelCodeSchema)]
+    #[validate(custom(function = "crate::validate::level"))]
     pub level: String,
     /// The level's display name (in answers; ignored when sent).
     #[serde(default)]
@@ -48,7 +52,7 @@ pub struct PlanOccupation {
 }
 
 /// A session (场次).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Session {
     pub occupation_code: String,
@@ -56,32 +60,60 @@ pub struct Session {
     pub date: NaiveDate,
     /// `HH:MM`, China Standard Time.
     #[schema(example = "09:00")]
+    #[validate(custom(function = "crate::validate::time"))]
     pub starts_at: String,
     #[schema(example = "11:00")]
+    #[validate(custom(function = "crate::validate::time"))]
     pub ends_at: String,
+    #[validate(custom(function = "crate::validate::line::<200>"))]
     pub venue: String,
     /// `theory`, `practical`, `enterprise_evaluation`, `competition` or `process`.
     #[schema(example = "theory")]
+    #[validate(custom(function = "session_kind"))]
     pub kind: String,
     /// The kind's display name (in answers; ignored when sent).
     #[serde(default)]
     #[schema(read_only)]
     pub kind_name: Option<String>,
     /// Examiners by examiner certificate number, from the institution's roster for this occupation.
+    #[validate(length(min = 1, code = "too_few"))]
     pub examiners: Vec<String>,
     /// Supervisors by name, from the institution's roster.
+    #[validate(length(min = 1, code = "too_few"))]
     pub supervisors: Vec<String>,
 }
 
 /// What a plan holds (sent whole when created or changed).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct PlanBody {
     #[schema(example = "2026年12月数控车工批次")]
+    #[validate(custom(function = "crate::validate::line::<100>"))]
     pub title: String,
+    #[validate(nested)]
     pub method: AssessmentMethod,
+    /// At most 100.
+    #[validate(length(max = 100, code = "too_long"), nested)]
     pub occupations: Vec<PlanOccupation>,
+    /// At most 500.
+    #[validate(length(max = 500, code = "too_long"), nested)]
     pub sessions: Vec<Session>,
+}
+
+/// Final components of an assessment, each one of [`COMPONENTS`].
+fn check_components(list: &[String]) -> Result<(), validator::ValidationError> {
+    match list.iter().position(|c| !COMPONENTS.contains(&c.as_str())) {
+        Some(i) => Err(crate::validate::rule(
+            crate::i18n::Rule::NotOneOf,
+            &[("allowed", &COMPONENTS.join(", ")), (crate::validate::ITEM, &i)],
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A kind of session, one of [`SESSION_KINDS`].
+fn session_kind(s: &str) -> Result<(), validator::ValidationError> {
+    crate::validate::one_of(s, &SESSION_KINDS)
 }
 
 /// A plan as the API shows it.

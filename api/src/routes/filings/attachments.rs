@@ -25,14 +25,21 @@ use uuid::Uuid;
 pub const MAX_BYTES: usize = uploads::ATTACHMENT_BYTES;
 
 /// What the upload is.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, validator::Validate)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// `commitment` (Annex 3 scan), `agreement` (outside people), `legal_person_certificate` or `other`.
+    #[validate(custom(function = "check_purpose"))]
     pub purpose: String,
     /// The original file name.
+    #[validate(custom(function = "crate::validate::line::<200>"))]
     pub file_name: String,
+}
+
+/// What an attachment is for.
+fn check_purpose(s: &str) -> Result<(), validator::ValidationError> {
+    crate::validate::one_of(s, &["commitment", "agreement", "legal_person_certificate", "other"])
 }
 
 /// 上传备案附件
@@ -68,15 +75,8 @@ pub async fn upload(
     }
     filings::next_status(&f, FilingAction::Edit)?;
     let q = query.0;
-    let mut errors = Errors::default();
-    if crate::i18n::group_code("attachment_purpose", &q.purpose).is_none() {
-        errors.push(
-            FieldError::new("purpose", Rule::NotOneOf)
-                .with("allowed", "commitment, agreement, legal_person_certificate, other"),
-        );
-    }
-    let file_name = errors.single_line("file_name", &q.file_name, 200);
-    errors.finish()?;
+    Errors::of(&q).finish()?;
+    let file_name = crate::validate::trimmed(&q.file_name);
     let allowed = "application/pdf, image/jpeg, image/png";
     let declared = uploads::media_type(&req);
     if !matches!(declared.as_str(), "application/pdf" | "image/jpeg" | "image/png") {
@@ -131,7 +131,7 @@ pub async fn upload(
         id: attachment_id,
         filing_id: f.id,
         purpose: q.purpose.clone(),
-        file_name: file_name.unwrap_or_default(),
+        file_name,
         media_type: declared.clone(),
         size_bytes: body_len(&path),
         sha256,

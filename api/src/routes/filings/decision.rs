@@ -2,9 +2,9 @@
 //! institution with its filing code and scope (R9, R10); a renewal keeps the code.
 
 use crate::auth::Caller;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::i18n::{Lang, Rule};
+use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::use_case::{self, filings::decision};
 use crate::views::filing::{self, FilingView};
@@ -14,9 +14,10 @@ use domain::Role;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 /// An approval.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ApproveRequest {
     /// Last day of validity: after today, at most 3 years from today (R11).
@@ -24,20 +25,16 @@ pub struct ApproveRequest {
     pub valid_until: NaiveDate,
     /// The bureau's opinion, printed on the receipt.
     #[schema(example = "经评估，符合技工院校职业技能等级认定评价机构条件，同意备案。")]
+    #[validate(custom(function = "crate::validate::lines::<2000>"))]
     pub opinion: String,
 }
 
 /// A rejection.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct RejectRequest {
+    #[validate(custom(function = "crate::validate::lines::<2000>"))]
     pub opinion: String,
-}
-
-fn opinion(text: &str) -> Result<String, ApiError> {
-    domain::text::multi_line(text, 2000)
-        .map(str::to_owned)
-        .map_err(|_| ApiError::validation(vec![FieldError::new("opinion", Rule::Blank)]))
 }
 
 /// 备案审批通过
@@ -68,9 +65,10 @@ pub async fn approve(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
     filing::load(&state.db, &caller, *id).await?;
-    let opinion = opinion(&body.0.opinion)?;
+    let body = body.valid()?;
+    let opinion = crate::validate::trimmed(&body.opinion);
     let (saved, institution) = use_case::run(&state, caller.actor(), async |c| {
-        decision::approve(c, *id, body.0.valid_until, &opinion).await
+        decision::approve(c, *id, body.valid_until, &opinion).await
     })
     .await?;
     let v = filing::of(&state.db, &caller, saved, lang).await?;
@@ -103,7 +101,8 @@ pub async fn reject(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
     filing::load(&state.db, &caller, *id).await?;
-    let opinion = opinion(&body.0.opinion)?;
+    let body = body.valid()?;
+    let opinion = crate::validate::trimmed(&body.opinion);
     let saved =
         use_case::run(&state, caller.actor(), async |c| decision::reject(c, *id, &opinion).await).await?;
     Ok(HttpResponse::Ok().json(filing::of(&state.db, &caller, saved, lang).await?))

@@ -21,17 +21,24 @@ use persistence::repo;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
 
 /// Fields a list here can be sorted by (`sort`).
 const SORTABLE: &[&str] = &["created_at", "submitted_at", "status"];
 
 /// A new application.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewFiling {
     /// `initial` (first filing) or `renewal` (of the school's institution; keeps its code).
     #[schema(example = "initial")]
+    #[validate(custom(function = "check_kind"))]
     pub kind: String,
+}
+
+/// `initial` or `renewal`.
+fn check_kind(s: &str) -> Result<(), validator::ValidationError> {
+    crate::validate::one_of(s, &["initial", "renewal"])
 }
 
 /// 创建备案申请
@@ -57,9 +64,9 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
     let school_id = caller.user.school_id.ok_or_else(ApiError::forbidden)?;
+    let kind = body.valid()?.kind;
     let saved =
-        use_case::run(&state, caller.actor(), async |c| filings::open(c, school_id, &body.0.kind).await)
-            .await?;
+        use_case::run(&state, caller.actor(), async |c| filings::open(c, school_id, &kind).await).await?;
     let v = filing::of(&state.db, &caller, saved, lang).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/filings/{}", v.id)))
@@ -193,9 +200,9 @@ pub async fn put_document(
     let if_match = crate::precondition::if_match(&req);
     let Some(if_match) = if_match else { return Err(ApiError::new(Problem::PreconditionRequired)) };
     filings::next_status(&f, FilingAction::Edit)?;
-    document::check_formats(&body.0).finish()?;
+    let document = body.valid()?;
     let saved = use_case::run(&state, caller.actor(), async |c| {
-        filings::save_document(c, f.id, &if_match, &body.0).await
+        filings::save_document(c, f.id, &if_match, &document).await
     })
     .await?;
     let v = filing::of(&state.db, &caller, saved, lang).await?;

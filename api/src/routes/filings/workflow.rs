@@ -6,7 +6,7 @@ use crate::extract::ApiJson;
 use crate::i18n::{Lang, Rule};
 use crate::state::AppState;
 use crate::use_case::{self, filings};
-use crate::validate::Errors;
+use crate::validate;
 use crate::views::filing::{self, EvaluationFindings, FilingView};
 use actix_web::{HttpResponse, post, web};
 use domain::Role;
@@ -15,6 +15,7 @@ use persistence::repo;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 /// The application as a change left it, with its ETag.
 async fn respond(
@@ -85,10 +86,11 @@ pub async fn accept(
 }
 
 /// Why an application goes back.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ReturnRequest {
     /// What the school must correct.
+    #[validate(custom(function = "validate::lines::<2000>"))]
     pub reasons: String,
 }
 
@@ -117,10 +119,7 @@ pub async fn return_to_school(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
     filing::load(&state.db, &caller, *id).await?;
-    let reasons = match domain::text::multi_line(&body.0.reasons, 2000) {
-        Ok(r) => r.to_owned(),
-        Err(_) => return Err(ApiError::validation(vec![FieldError::new("reasons", Rule::Blank)])),
-    };
+    let reasons = validate::trimmed(&body.valid()?.reasons);
     let saved =
         use_case::run(&state, caller.actor(), async |c| filings::return_to_school(c, *id, &reasons).await)
             .await?;
@@ -128,11 +127,21 @@ pub async fn return_to_school(
 }
 
 /// Experts to assign.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct AssignRequest {
-    /// Ids of enabled `expert` accounts.
+    /// Ids of enabled `expert` accounts, 1–20.
+    #[validate(custom(function = "one_to_twenty"))]
     pub expert_ids: Vec<Uuid>,
+}
+
+/// One expert at least, twenty at most.
+fn one_to_twenty(ids: &[Uuid]) -> Result<(), validator::ValidationError> {
+    match ids.len() {
+        0 => Err(validate::rule(Rule::TooFew, &[("min", &1)])),
+        n if n > 20 => Err(validate::rule(Rule::TooLong, &[("max", &20)])),
+        _ => Ok(()),
+    }
 }
 
 /// 指派评估专家
@@ -159,14 +168,7 @@ pub async fn assign_experts(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
     filing::load(&state.db, &caller, *id).await?;
-    let ids = body.0.expert_ids;
-    let mut errors = Errors::default();
-    if ids.is_empty() {
-        errors.push(FieldError::new("expert_ids", Rule::TooFew).with("min", 1));
-    }
-    if ids.len() > 20 {
-        errors.push(FieldError::new("expert_ids", Rule::TooLong).with("max", 20));
-    }
+    let (AssignRequest { expert_ids: ids }, mut errors) = body.with_violations();
     for (i, expert) in ids.iter().enumerate() {
         let ok =
             repo::user::find(&state.db, *expert).await?.is_some_and(|u| u.role == "expert" && !u.disabled);
@@ -181,13 +183,20 @@ pub async fn assign_experts(
 }
 
 /// A technical evaluation.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct EvaluationRequest {
+    #[validate(nested)]
     pub findings: EvaluationFindings,
     /// `approve`, `reject` or `revise`.
     #[schema(example = "approve")]
+    #[validate(custom(function = "check_recommendation"))]
     pub recommendation: String,
+}
+
+/// An expert's recommendation: `approve`, `reject` or `revise`.
+fn check_recommendation(s: &str) -> Result<(), validator::ValidationError> {
+    validate::one_of(s, &["approve", "reject", "revise"])
 }
 
 /// 提交技术评估意见
@@ -214,30 +223,7 @@ pub async fn evaluate(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Expert])?;
     filing::load(&state.db, &caller, *id).await?;
-    let r = body.0;
-    let mut errors = Errors::default();
-    if crate::i18n::group_code("recommendation", &r.recommendation).is_none() {
-        errors.push(
-            FieldError::new("recommendation", Rule::NotOneOf).with("allowed", "approve, reject, revise"),
-        );
-    }
-    for (f, finding) in [
-        ("organisation_and_people", &r.findings.organisation_and_people),
-        ("sites_and_equipment", &r.findings.sites_and_equipment),
-        ("question_bank", &r.findings.question_bank),
-        ("funding", &r.findings.funding),
-    ] {
-        if let Err(e) = domain::text::multi_line(&finding.comment, 2000) {
-            let rule = match e {
-                domain::text::TextError::Blank => Rule::Blank,
-                domain::text::TextError::TooLong { .. } => Rule::TooLong,
-                domain::text::TextError::ControlCharacter => Rule::ControlCharacter,
-            };
-            let fe = FieldError::new(format!("findings.{f}.comment"), rule);
-            errors.push(if rule == Rule::TooLong { fe.with("max", 2000) } else { fe });
-        }
-    }
-    errors.finish()?;
+    let r = body.valid()?;
     let saved = use_case::run(&state, caller.actor(), async |c| {
         filings::evaluate(c, *id, &r.findings, &r.recommendation).await
     })

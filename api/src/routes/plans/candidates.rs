@@ -59,7 +59,10 @@ pub async fn add(
         today: state.clock.today(),
         now,
     };
-    let row = check(&body.0, &c, "").map_err(ApiError::validation)?;
+    // `check` validates the row itself (with the paths an import's rows need), together with
+    // what the plan requires of it.
+    let (input, _) = body.with_violations();
+    let row = check(&input, &c, "").map_err(ApiError::validation)?;
     use_case::run(&state, caller.actor(), async |c| plans::candidates::add(c, row.clone()).await).await?;
     Ok(HttpResponse::Created().json(view(row, true, ctx.lang)))
 }

@@ -22,6 +22,7 @@ use persistence::repo;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
 
 /// The plan as a change left it.
 async fn respond(state: &AppState, saved: plan::Model, lang: Lang) -> Result<PlanView, ApiError> {
@@ -49,8 +50,10 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
     let school_id = caller.user.school_id.ok_or_else(ApiError::forbidden)?;
+    let (body, found) = body.with_violations();
     let saved =
-        use_case::run(&state, caller.actor(), async |c| plans::create(c, school_id, &body.0).await).await?;
+        use_case::run(&state, caller.actor(), async |c| plans::create(c, school_id, &body, found).await)
+            .await?;
     let v = respond(&state, saved, lang).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/plans/{}", v.id)))
@@ -82,9 +85,11 @@ pub async fn update(
     let (p, _) = load(&state.db, &caller, *id).await?;
     let if_match = crate::precondition::if_match(&req);
     let Some(if_match) = if_match else { return Err(ApiError::new(Problem::PreconditionRequired)) };
-    let saved =
-        use_case::run(&state, caller.actor(), async |c| plans::change(c, p.id, &if_match, &body.0).await)
-            .await?;
+    let (body, found) = body.with_violations();
+    let saved = use_case::run(&state, caller.actor(), async |c| {
+        plans::change(c, p.id, &if_match, &body, found).await
+    })
+    .await?;
     let v = respond(&state, saved, lang).await?;
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(v.version))).json(v))
 }
@@ -222,9 +227,10 @@ pub async fn file(
 }
 
 /// The centre's answer to a filed plan.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ReturnPlan {
+    #[validate(custom(function = "crate::validate::lines::<2000>"))]
     pub reasons: String,
 }
 
@@ -263,9 +269,7 @@ pub async fn return_plan(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Centre])?;
     load(&state.db, &caller, *id).await?;
-    let reasons = domain::text::multi_line(&body.0.reasons, 2000)
-        .map(str::to_owned)
-        .map_err(|_| ApiError::validation(vec![FieldError::new("reasons", Rule::Blank)]))?;
+    let reasons = crate::validate::trimmed(&body.valid()?.reasons);
     let saved =
         use_case::run(&state, caller.actor(), async |c| plans::return_plan(c, *id, &reasons).await).await?;
     Ok(HttpResponse::Ok().json(respond(&state, saved, lang).await?))

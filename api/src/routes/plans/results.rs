@@ -24,11 +24,14 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 /// Values to record.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ResultsInput {
+    /// At least one value.
+    #[validate(length(min = 1, code = "too_few"), nested)]
     pub results: Vec<ResultInput>,
 }
 
@@ -66,8 +69,9 @@ pub async fn record(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
     let (p, _) = load(&state.db, &caller, *id).await?;
+    let (body, found) = body.with_violations();
     let saved =
-        use_case::run(&state, caller.actor(), async |c| results::record(c, p.id, &body.0.results).await)
+        use_case::run(&state, caller.actor(), async |c| results::record(c, p.id, &body.results, found).await)
             .await?;
     Ok(HttpResponse::Ok().json(results_view(&state.db, &saved, lang).await?))
 }
@@ -156,8 +160,9 @@ pub async fn lodge(
 ) -> Result<HttpResponse, ApiError> {
     crate::throttle::public_request(&state, &req).await?;
     let client = crate::client_address::ClientAddress::of(&req).to_string();
+    let (body, found) = body.with_violations();
     let receipt = use_case::run(&state, Actor::public(), async |c| {
-        plans::objections::lodge(c, *id, &body.0, client).await
+        plans::objections::lodge(c, *id, &body, found, client).await
     })
     .await?;
     Ok(if receipt.merged { HttpResponse::Ok() } else { HttpResponse::Created() }.json(receipt))
@@ -209,8 +214,9 @@ pub async fn answer_many(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
     let (p, _) = load(&state.db, &caller, *id).await?;
+    let (body, found) = body.with_violations();
     let done = use_case::run(&state, caller.actor(), async |c| {
-        plans::objections::answer_many(c, p.id, &body.0.answers).await
+        plans::objections::answer_many(c, p.id, &body.answers, found).await
     })
     .await?;
     Ok(HttpResponse::Ok().json(done))
@@ -233,8 +239,9 @@ pub async fn answer(
     caller.require(&[Role::School])?;
     let (plan_id, objection_id) = path.into_inner();
     let (p, _) = load(&state.db, &caller, plan_id).await?;
+    let (body, found) = body.with_violations();
     let saved = use_case::run(&state, caller.actor(), async |c| {
-        plans::objections::answer(c, p.id, objection_id, &body.0).await
+        plans::objections::answer(c, p.id, objection_id, &body, found).await
     })
     .await?;
     Ok(HttpResponse::Ok().json(results_view(&state.db, &saved, lang).await?))
@@ -279,8 +286,9 @@ pub async fn review(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Centre])?;
     let (p, _) = load(&state.db, &caller, *id).await?;
+    let (body, found) = body.with_violations();
     let saved =
-        use_case::run(&state, caller.actor(), async |c| results::review(c, p.id, &body.0).await).await?;
+        use_case::run(&state, caller.actor(), async |c| results::review(c, p.id, &body, found).await).await?;
     Ok(HttpResponse::Ok().json(results_view(&state.db, &saved, lang).await?))
 }
 

@@ -48,8 +48,9 @@ pub async fn file(
     body: ApiJson<NewComplaint>,
 ) -> Result<HttpResponse, ApiError> {
     crate::throttle::public_request(&state, &req).await?;
+    let (body, found) = body.with_violations();
     let (c, secret) =
-        use_case::run(&state, Actor::public(), async |ch| complaints::file(ch, &body.0).await).await?;
+        use_case::run(&state, Actor::public(), async |ch| complaints::file(ch, &body, found).await).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/public/complaints/{}", c.tracking_number)))
         .json(ComplaintReceipt {
@@ -211,8 +212,10 @@ pub async fn assign(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau, Role::Centre])?;
     let c = load(&state, &caller, *id).await?;
+    let (body, found) = body.with_violations();
     let saved =
-        use_case::run(&state, caller.actor(), async |ch| complaints::assign(ch, c.id, &body.0).await).await?;
+        use_case::run(&state, caller.actor(), async |ch| complaints::assign(ch, c.id, &body, found).await)
+            .await?;
     Ok(HttpResponse::Ok().json(full_view(&state, saved, lang).await?))
 }
 
@@ -232,9 +235,7 @@ pub async fn add_note(
     body: ApiJson<NewNote>,
 ) -> Result<HttpResponse, ApiError> {
     let c = load(&state, &caller, *id).await?;
-    let text = domain::text::multi_line(&body.0.body, 5000)
-        .map(str::to_owned)
-        .map_err(|_| ApiError::validation(vec![FieldError::new("body", Rule::Blank)]))?;
+    let text = crate::validate::trimmed(&body.valid()?.body);
     use_case::run(&state, caller.actor(), async |ch| complaints::add_note(ch, &caller, c.id, text).await)
         .await?;
     let c = repo::supervision::complaint(&state.db, c.id).await?.ok_or_else(ApiError::not_found)?;
@@ -256,8 +257,9 @@ pub async fn close(
     body: ApiJson<Outcome>,
 ) -> Result<HttpResponse, ApiError> {
     let c = load(&state, &caller, *id).await?;
+    let body = body.valid()?;
     let saved =
-        use_case::run(&state, caller.actor(), async |ch| complaints::close(ch, &caller, c.id, &body.0).await)
+        use_case::run(&state, caller.actor(), async |ch| complaints::close(ch, &caller, c.id, &body).await)
             .await?;
     Ok(HttpResponse::Ok().json(full_view(&state, saved, lang).await?))
 }

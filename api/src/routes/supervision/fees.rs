@@ -10,7 +10,7 @@ use crate::i18n::{self, Lang, Name, Problem, Rule};
 use crate::state::AppState;
 use crate::use_case;
 use crate::use_case::supervision::MAX_FEES;
-use crate::validate::Errors;
+use crate::validate;
 use crate::views::institution::status_on;
 use actix_web::{HttpResponse, get, put, web};
 use chrono::{DateTime, Utc};
@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
 
 /// Fields a list here can be sorted by (`sort`).
 const SORTABLE: &[&str] = &["occupation_code", "level", "amount_fen", "published_at"];
@@ -29,25 +30,33 @@ const SORTABLE: &[&str] = &["occupation_code", "level", "amount_fen", "published
 /// The largest fee: 1,000,000 yuan, in fen.
 const MAX_FEN: i64 = 100_000_000;
 
+// `FeeList`'s rule names the number itself (validator's attribute takes a literal of its type).
+const _: () = assert!(MAX_FEES == 500);
+
 /// One published fee.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeeInput {
     #[schema(example = "6-18-01-01")]
     pub occupation_code: String,
     #[schema(value_type = crate::schemas::LevelCodeSchema)]
+    #[validate(custom(function = "validate::level"))]
     pub level: String,
     /// The fee in fen (分): 35000 is 350.00 yuan. 0 means free.
     #[schema(example = 35000, minimum = 0, maximum = 100000000)]
+    #[validate(range(min = 0, max = MAX_FEN, code = "out_of_range"))]
     pub amount_fen: i64,
     /// The pricing basis (收费依据), e.g. the price authority's document number.
+    #[validate(custom(function = "validate::line::<200>"))]
     pub basis: Option<String>,
 }
 
 /// An institution's whole fee list; it replaces the list published before.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct FeeList {
+    /// At most 500.
+    #[validate(length(max = 500, code = "too_long"), nested)]
     pub items: Vec<FeeInput>,
 }
 
@@ -160,27 +169,17 @@ pub async fn publish(
         return Err(ApiError::new(Problem::InstitutionNotActive)
             .with_name("status", Name::Code("institution_status", status.code())));
     }
-    let req = body.0;
-    let mut errors = Errors::default();
-    if req.items.len() > MAX_FEES {
-        errors.push(FieldError::new("items", Rule::TooLong).with("max", MAX_FEES));
-        return Err(ApiError::validation(errors.0));
-    }
+    let (req, mut errors) = body.with_violations();
     let scope = repo::institution::scope(&state.db, i.id).await?;
     let now = state.clock.now();
     let mut rows: Vec<fee_standard::Model> = Vec::with_capacity(req.items.len());
     for (n, f) in req.items.iter().enumerate() {
         let field = |name: &str| format!("items[{n}].{name}");
-        if !(0..=MAX_FEN).contains(&f.amount_fen) {
-            errors.push(
-                FieldError::new(field("amount_fen"), Rule::OutOfRange).with("min", 0).with("max", MAX_FEN),
-            );
-        }
-        let basis = f.basis.as_deref().and_then(|b| errors.single_line(&field("basis"), b, 200));
-        let level_ok = f.level.parse::<Level>().is_ok();
-        if !level_ok {
-            errors.push(FieldError::new(field("level"), Rule::InvalidLevel));
-        } else if !scope.iter().any(|s| s.occupation_code == f.occupation_code && s.level == f.level) {
+        let basis = validate::trimmed_opt(&f.basis);
+        // A level that is no level is among the body's violations already.
+        if f.level.parse::<Level>().is_ok()
+            && !scope.iter().any(|s| s.occupation_code == f.occupation_code && s.level == f.level)
+        {
             errors.push(
                 FieldError::new(field("occupation_code"), Rule::OutsideScope)
                     .with("code", &f.occupation_code)

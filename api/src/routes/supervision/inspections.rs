@@ -29,8 +29,10 @@ pub async fn add_inspector(
     body: ApiJson<NewInspector>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
+    let (body, found) = body.with_violations();
     let m =
-        use_case::run(&state, caller.actor(), async |c| inspections::add_inspector(c, &body.0).await).await?;
+        use_case::run(&state, caller.actor(), async |c| inspections::add_inspector(c, &body, found).await)
+            .await?;
     Ok(HttpResponse::Created().json(inspector_view(m)))
 }
 
@@ -98,7 +100,9 @@ pub async fn create_task(
     body: ApiJson<NewTask>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
-    let task = use_case::run(&state, caller.actor(), async |c| inspections::draw(c, &body.0).await).await?;
+    let (body, found) = body.with_violations();
+    let task =
+        use_case::run(&state, caller.actor(), async |c| inspections::draw(c, &body, found).await).await?;
     let id = task.id;
     let v = full_task(&state.db, task, lang).await?;
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/inspection-tasks/{id}"))).json(v))
@@ -174,9 +178,11 @@ pub async fn record_result(
     body: ApiJson<NewResult>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau, Role::Centre])?;
-    let t =
-        use_case::run(&state, caller.actor(), async |c| inspections::record_result(c, *id, &body.0).await)
-            .await?;
+    let (body, found) = body.with_violations();
+    let t = use_case::run(&state, caller.actor(), async |c| {
+        inspections::record_result(c, *id, &body, found).await
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(full_task(&state.db, t, lang).await?))
 }
 

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
 
 /// An institution's rating.
 #[derive(Debug, Serialize, ToSchema)]
@@ -161,13 +162,15 @@ pub async fn compute(
 }
 
 /// An adjustment of a computed score.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Adjustment {
     /// Points added to the computed score, −20 to 20 (0 removes an adjustment).
     #[schema(example = -5, minimum = -20, maximum = 20)]
+    #[validate(range(min = -MAX_ADJUSTMENT, max = MAX_ADJUSTMENT, code = "out_of_range"))]
     pub adjustment: i32,
     /// Why; published with the rating.
+    #[validate(custom(function = "crate::validate::lines::<2000>"))]
     pub reason: String,
 }
 
@@ -188,26 +191,8 @@ pub async fn adjust(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
     let (period, id) = *path;
-    let b = body.0;
-    let mut errors = Vec::new();
-    if !(-MAX_ADJUSTMENT..=MAX_ADJUSTMENT).contains(&b.adjustment) {
-        errors.push(
-            FieldError::new("adjustment", Rule::OutOfRange)
-                .with("min", -MAX_ADJUSTMENT)
-                .with("max", MAX_ADJUSTMENT),
-        );
-    }
-    let reason = match domain::text::multi_line(&b.reason, 2000) {
-        Ok(r) => Some(r.to_owned()),
-        Err(_) => {
-            errors.push(FieldError::new("reason", Rule::Blank));
-            None
-        }
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    let reason = reason.unwrap_or_default();
+    let b = body.valid()?;
+    let reason = crate::validate::trimmed(&b.reason);
     let saved = use_case::run(&state, caller.actor(), async |change| {
         use_case::ratings::adjust(change, period, id, b.adjustment, reason).await
     })

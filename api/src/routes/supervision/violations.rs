@@ -8,7 +8,7 @@ use crate::extract::{ApiJson, ApiQuery, ListBody};
 use crate::i18n::{self, Lang, Rule};
 use crate::state::AppState;
 use crate::use_case;
-use crate::validate::Errors;
+use crate::validate;
 use crate::views::institution::InstitutionView;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -19,22 +19,30 @@ use persistence::repo;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 /// A violation to record.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewViolation {
     /// When it happened: from 2020 (the notice) to today.
     pub occurred_on: NaiveDate,
     /// What happened; kept with the institution and used in its integrity rating (R37).
+    #[validate(custom(function = "validate::lines::<5000>"))]
     pub description: String,
     /// `none`, `warning`, `suspension` or `cancellation`.
     #[schema(example = "warning")]
+    #[validate(custom(function = "check_sanction"))]
     pub sanction: String,
     /// The complaint that revealed it, if any.
     pub complaint_id: Option<Uuid>,
     /// The inspection task that found it, if any.
     pub inspection_task_id: Option<Uuid>,
+}
+
+/// One of [`SANCTIONS`].
+fn check_sanction(s: &str) -> Result<(), validator::ValidationError> {
+    validate::one_of(s, &SANCTIONS)
 }
 
 /// A recorded violation.
@@ -92,23 +100,12 @@ pub async fn record(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
     crate::views::institution::load(&state.db, &caller, *id).await?;
-    let req = body.0;
+    let (req, mut errors) = body.with_violations();
     let today = state.clock.today();
-    let mut errors = Errors::default();
     if req.occurred_on > today
         || req.occurred_on < chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or(today)
     {
         errors.push(FieldError::new("occurred_on", Rule::InvalidDate));
-    }
-    let description = match domain::text::multi_line(&req.description, 5000) {
-        Ok(d) => Some(d.to_owned()),
-        Err(_) => {
-            errors.push(FieldError::new("description", Rule::Blank));
-            None
-        }
-    };
-    if !SANCTIONS.contains(&req.sanction.as_str()) {
-        errors.push(FieldError::new("sanction", Rule::NotOneOf).with("allowed", SANCTIONS.join(", ")));
     }
     if let Some(c) = req.complaint_id
         && repo::supervision::complaint(&state.db, c).await?.is_none_or(|c| c.institution_id != *id)
@@ -121,7 +118,7 @@ pub async fn record(
         errors.push(FieldError::new("inspection_task_id", Rule::Missing));
     }
     errors.finish()?;
-    let description = description.unwrap_or_default();
+    let description = validate::trimmed(&req.description);
     let new = use_case::supervision::NewViolation {
         institution_id: *id,
         occurred_on: req.occurred_on,

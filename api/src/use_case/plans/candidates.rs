@@ -4,6 +4,7 @@
 use super::Change;
 use crate::error::{ApiError, FieldError};
 use crate::i18n::{Problem, Rule};
+use crate::validate;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::plan::PlanAction;
 use domain::{Gender, Level, ResidentId};
@@ -12,35 +13,56 @@ use persistence::repo;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::{Validate, ValidationError};
 
 /// Youngest and oldest age accepted for a full-time technical-school student on the day they are
 /// added (a decision: the notice says only "全日制在校学生").
 pub const STUDENT_AGE: std::ops::RangeInclusive<i32> = 14..=40;
 
-/// A candidate to add.
-#[derive(Clone, Default, Deserialize, ToSchema)]
+/// A candidate to add (one row of an import likewise).
+#[derive(Clone, Default, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CandidateInput {
     #[schema(example = "王小明")]
+    #[validate(custom(function = "validate::required_line::<50>"))]
     pub name: String,
     /// `male` or `female` (男/女 accepted); must agree with the ID number.
     #[schema(example = "male")]
+    #[validate(custom(function = "validate::gender"))]
     pub gender: String,
     /// 公民身份号码 (GB 11643). Sensitive: shown only to the institution, the centre and the bureau.
+    #[validate(custom(function = "validate::resident_id"))]
     pub id_number: String,
     /// The candidate's school: the institution's own or another technical school (校校联合).
+    #[validate(custom(function = "validate::required_line::<100>"))]
     pub school_name: String,
+    #[validate(custom(function = "validate::required_line::<100>"))]
     pub major: String,
+    #[validate(custom(function = "validate::required_line::<100>"))]
     pub class_name: String,
     /// Confirmed full-time enrolled student (全日制在校学生), R19.
+    #[validate(custom(function = "full_time"))]
     pub full_time_confirmed: bool,
     /// The candidate's own will (自愿) is recorded, R19.
+    #[validate(custom(function = "consent"))]
     pub consent_recorded: bool,
+    #[validate(custom(function = "validate::phone_or_blank"))]
     pub phone: Option<String>,
     pub occupation_code: String,
     pub work_type: Option<String>,
     #[schema(value_type = crate::schemas::LevelCodeSchema)]
+    #[validate(custom(function = "validate::level"))]
     pub level: String,
+}
+
+/// R19: only full-time students.
+fn full_time(confirmed: &bool) -> Result<(), ValidationError> {
+    if *confirmed { Ok(()) } else { Err(validate::rule(Rule::FullTimeRequired, &[])) }
+}
+
+/// R19: only of their own will.
+fn consent(recorded: &bool) -> Result<(), ValidationError> {
+    if *recorded { Ok(()) } else { Err(validate::rule(Rule::ConsentRequired, &[])) }
 }
 
 /// What a candidate is checked against.
@@ -52,84 +74,42 @@ pub struct Context<'a> {
     pub now: DateTime<Utc>,
 }
 
-fn text(errors: &mut Vec<FieldError>, prefix: &str, field: &str, v: &str, max: usize) -> String {
-    match domain::text::single_line(v, max) {
-        Ok(t) => t.to_owned(),
-        Err(e) => {
-            let f = format!("{prefix}{field}");
-            errors.push(match e {
-                domain::text::TextError::Blank => FieldError::new(f, Rule::Required),
-                domain::text::TextError::TooLong { max } => {
-                    FieldError::new(f, Rule::TooLong).with("max", max)
-                }
-                domain::text::TextError::ControlCharacter => FieldError::new(f, Rule::ControlCharacter),
-            });
-            String::new()
-        }
-    }
-}
-
-/// Checks one candidate; field names get `prefix` (e.g. `rows[3].`).
+/// Checks one candidate: its own rules, then against the plan and the day; field names get
+/// `prefix` (e.g. `rows[3].`).
 pub fn check(
     input: &CandidateInput,
     ctx: &Context<'_>,
     prefix: &str,
 ) -> Result<candidate::Model, Vec<FieldError>> {
-    let mut e = Vec::new();
-    let name = text(&mut e, prefix, "name", &input.name, 50);
+    let mut e = match input.validate() {
+        Ok(()) => Vec::new(),
+        Err(v) => validate::field_errors_under(&v, prefix.trim_end_matches('.')),
+    };
     let gender = match input.gender.trim() {
         "male" | "男" => Some(Gender::Male),
         "female" | "女" => Some(Gender::Female),
-        _ => {
+        _ => None,
+    };
+    let id = ResidentId::parse(input.id_number.trim()).ok();
+    if let Some(id) = &id {
+        let age = id.age_on(ctx.today);
+        if !STUDENT_AGE.contains(&age) {
             e.push(
-                FieldError::new(format!("{prefix}gender"), Rule::NotOneOf)
-                    .with("allowed", "male, female, 男, 女"),
+                FieldError::new(format!("{prefix}id_number"), Rule::StudentAge)
+                    .with("age", age)
+                    .with("min", STUDENT_AGE.start())
+                    .with("max", STUDENT_AGE.end()),
             );
-            None
         }
-    };
-    let id = match ResidentId::parse(input.id_number.trim()) {
-        Ok(id) => {
-            let age = id.age_on(ctx.today);
-            if !STUDENT_AGE.contains(&age) {
-                e.push(
-                    FieldError::new(format!("{prefix}id_number"), Rule::StudentAge)
-                        .with("age", age)
-                        .with("min", STUDENT_AGE.start())
-                        .with("max", STUDENT_AGE.end()),
-                );
-            }
-            if gender.is_some_and(|g| g != id.gender()) {
-                e.push(FieldError::new(format!("{prefix}gender"), Rule::GenderMismatch));
-            }
-            Some(id)
+        if gender.is_some_and(|g| g != id.gender()) {
+            e.push(FieldError::new(format!("{prefix}gender"), Rule::GenderMismatch));
         }
-        Err(_) => {
-            e.push(FieldError::new(format!("{prefix}id_number"), Rule::InvalidResidentId));
-            None
-        }
-    };
-    let school_name = text(&mut e, prefix, "school_name", &input.school_name, 100);
-    let major = text(&mut e, prefix, "major", &input.major, 100);
-    let class_name = text(&mut e, prefix, "class_name", &input.class_name, 100);
-    if !input.full_time_confirmed {
-        e.push(FieldError::new(format!("{prefix}full_time_confirmed"), Rule::FullTimeRequired));
     }
-    if !input.consent_recorded {
-        e.push(FieldError::new(format!("{prefix}consent_recorded"), Rule::ConsentRequired));
-    }
-    let phone = input.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
-    if let Some(p) = &phone
-        && !((7..=20).contains(&p.len())
-            && p.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | '+')))
-    {
-        e.push(FieldError::new(format!("{prefix}phone"), Rule::InvalidPhone));
-    }
+    let (name, school_name) = (validate::trimmed(&input.name), validate::trimmed(&input.school_name));
+    let (major, class_name) = (validate::trimmed(&input.major), validate::trimmed(&input.class_name));
+    let phone = validate::nonblank(&input.phone);
     let work_type = input.work_type.clone().unwrap_or_default().trim().to_owned();
     let level_ok = input.level.parse::<Level>().is_ok();
-    if !level_ok {
-        e.push(FieldError::new(format!("{prefix}level"), Rule::InvalidLevel));
-    }
     let in_plan = ctx.occupations.iter().any(|o| {
         o.occupation_code == input.occupation_code.trim()
             && o.work_type == work_type

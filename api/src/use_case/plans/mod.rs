@@ -11,7 +11,7 @@ use crate::error::{ApiError, FieldError};
 use crate::i18n::{Name, Problem, Rule};
 use crate::validate::Errors;
 use crate::views::institution::status_on;
-use crate::views::plan::{AssessmentMethod, COMPONENTS, PlanBody, SESSION_KINDS, Session, etag, session_of};
+use crate::views::plan::{AssessmentMethod, PlanBody, Session, etag, session_of};
 use chrono::{NaiveDate, NaiveTime};
 use domain::Level;
 use domain::plan::{PlanAction, PlanPhase, PlanStatus, check_notice, transition};
@@ -48,36 +48,23 @@ fn may_act(i: &institution::Model, today: NaiveDate) -> Result<(), ApiError> {
     })
 }
 
-/// Checks a plan body against formats, the institution's scope and validity (R15) and roster
-/// (R18). Returns the rows to store.
+/// Checks a plan body against the institution's scope and validity (R15) and roster (R18), and
+/// reports what it finds with `found`, the violations of the body's own rules (formats:
+/// `PlanBody`). Returns the rows to store.
 pub async fn contents(
     db: &impl persistence::ConnectionTrait,
     i: &institution::Model,
     b: &PlanBody,
+    found: Errors,
     plan_id: Uuid,
 ) -> Result<(Vec<plan_occupation::Model>, Vec<plan_session::Model>), ApiError> {
-    let mut e = Errors::default();
-    e.single_line("title", &b.title, 100);
-    for (k, c) in b.method.components.iter().enumerate() {
-        if !COMPONENTS.contains(&c.as_str()) {
-            e.push(
-                FieldError::new(format!("method.components[{k}]"), Rule::NotOneOf)
-                    .with("allowed", COMPONENTS.join(", ")),
-            );
-        }
-    }
-    if b.method.pass_mark.is_some_and(|m| !(1..=100).contains(&m)) {
-        e.push(FieldError::new("method.pass_mark", Rule::OutOfRange).with("min", 1).with("max", 100));
-    }
+    let mut e = found;
     let scope = repo::institution::scope(db, i.id).await?;
     let mut occupations: Vec<plan_occupation::Model> = Vec::new();
     for (k, o) in b.occupations.iter().enumerate() {
         let work_type = o.work_type.clone().unwrap_or_default().trim().to_owned();
-        let level = o.level.parse::<Level>();
-        if level.is_err() {
-            e.push(FieldError::new(format!("occupations[{k}].level"), Rule::InvalidLevel));
-            continue;
-        }
+        // A level that is no level is among the body's violations (`found`) already.
+        let Ok(level) = o.level.parse::<Level>() else { continue };
         let in_scope = scope.iter().any(|s| {
             s.occupation_code == o.occupation_code && s.work_type == work_type && s.level == o.level
         });
@@ -85,7 +72,7 @@ pub async fn contents(
             e.push(
                 FieldError::new(format!("occupations[{k}]"), Rule::OutsideScope)
                     .with("code", &o.occupation_code)
-                    .with_name("level", Name::Level(level.map_err(|()| ApiError::internal("checked"))?)),
+                    .with_name("level", Name::Level(level)),
             );
         }
         if occupations
@@ -111,20 +98,13 @@ pub async fn contents(
         }
         let start = NaiveTime::parse_from_str(&s.starts_at, "%H:%M");
         let end = NaiveTime::parse_from_str(&s.ends_at, "%H:%M");
-        match (start, end) {
-            (Ok(a), Ok(z)) if a < z => {}
-            (Ok(_), Ok(_)) => e.push(FieldError::new(at("ends_at"), Rule::EndBeforeStart)),
-            _ => e.push(FieldError::new(at("starts_at"), Rule::InvalidTime)),
+        if let (Ok(a), Ok(z)) = (start, end)
+            && a >= z
+        {
+            e.push(FieldError::new(at("ends_at"), Rule::EndBeforeStart));
         }
         if s.date > i.valid_until {
             e.push(FieldError::new(at("date"), Rule::AfterValidity).with("valid_until", i.valid_until));
-        }
-        e.single_line(&at("venue"), &s.venue, 200);
-        if !SESSION_KINDS.contains(&s.kind.as_str()) {
-            e.push(FieldError::new(at("kind"), Rule::NotOneOf).with("allowed", SESSION_KINDS.join(", ")));
-        }
-        if s.examiners.is_empty() {
-            e.push(FieldError::new(at("examiners"), Rule::TooFew).with("min", 1));
         }
         for (x, cert) in s.examiners.iter().enumerate() {
             let ok = roster
@@ -137,9 +117,6 @@ pub async fn contents(
                         .with("name", cert),
                 );
             }
-        }
-        if s.supervisors.is_empty() {
-            e.push(FieldError::new(at("supervisors"), Rule::TooFew).with("min", 1));
         }
         for (x, name) in s.supervisors.iter().enumerate() {
             if !roster.supervisors.iter().any(|r| r.name == *name) {
@@ -161,9 +138,6 @@ pub async fn contents(
             examiners: serde_json::json!(s.examiners),
             supervisors: serde_json::json!(s.supervisors),
         });
-    }
-    if b.occupations.len() > 100 || b.sessions.len() > 500 {
-        e.push(FieldError::new("sessions", Rule::TooLong).with("max", 500));
     }
     e.finish()?;
     Ok((occupations, sessions))
@@ -191,12 +165,18 @@ async fn notice(
 }
 
 /// Creates draft plan `body` for school `school_id`'s live institution (404 without one; no one
-/// acts for another, R16), its contents checked by [`contents`].
-pub async fn create(change: &mut Change, school_id: Uuid, body: &PlanBody) -> Result<plan::Model, ApiError> {
+/// acts for another, R16), its contents checked by [`contents`] (`found`: the violations of the
+/// body's own rules).
+pub async fn create(
+    change: &mut Change,
+    school_id: Uuid,
+    body: &PlanBody,
+    found: Errors,
+) -> Result<plan::Model, ApiError> {
     let i =
         repo::institution::live_of_school(change.db(), school_id).await?.ok_or_else(ApiError::not_found)?;
     let id = Uuid::now_v7();
-    let (occupations, sessions) = contents(change.db(), &i, body, id).await?;
+    let (occupations, sessions) = contents(change.db(), &i, body, found, id).await?;
     let now = change.now();
     let saved = repo::plan::insert(
         change.db(),
@@ -237,13 +217,14 @@ pub async fn change(
     id: Uuid,
     if_match: &str,
     body: &PlanBody,
+    found: Errors,
 ) -> Result<plan::Model, ApiError> {
     let (today, now) = (change.today(), change.now());
     let tx = change.db();
     let current = repo::plan::find(tx, id).await?.ok_or_else(ApiError::not_found)?;
     let next_status = next(&current, PlanAction::Edit)?;
     let i = repo::institution::find(tx, current.institution_id).await?.ok_or_else(ApiError::not_found)?;
-    let (occupations, sessions) = contents(tx, &i, body, id).await?;
+    let (occupations, sessions) = contents(tx, &i, body, found, id).await?;
     if if_match.trim() != "*" && if_match.trim() != etag(current.version) {
         return Err(ApiError::new(Problem::PreconditionFailed));
     }

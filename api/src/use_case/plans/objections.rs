@@ -5,7 +5,7 @@ use super::Change;
 use super::results::{ResultInput, check_values, find, step, wrong_phase};
 use crate::error::{ApiError, FieldError};
 use crate::i18n::{Problem, Rule};
-use crate::validate::Errors;
+use crate::validate::{self, Errors};
 use crate::views::results::{AnsweredMany, ObjectionReceipt};
 use domain::plan::{PlanPhase, ResultsAction};
 use persistence::entity::{objection, plan};
@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::{Validate, ValidationError};
 
 /// Objections one client address may lodge against one plan's publicity.
 pub const OBJECTIONS_PER_ADDRESS: i32 = 5;
@@ -24,16 +25,35 @@ pub const OBJECTION_MIN_CHARS: usize = 10;
 pub const OBJECTION_MAX_CHARS: usize = 2000;
 
 /// An objection.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewObjection {
     /// The published candidate concerned, if any.
     pub candidate_id: Option<Uuid>,
     /// The reason, 10–2,000 characters.
+    #[validate(custom(function = "objection_content"))]
     pub content: String,
     /// How the institution can reach the objector: a mobile number or an e-mail address;
     /// required, never published.
+    #[validate(custom(function = "objection_contact"))]
     pub contact: String,
+}
+
+/// An objection's reason: [`OBJECTION_MIN_CHARS`] characters at least besides white space,
+/// [`OBJECTION_MAX_CHARS`] at most.
+fn objection_content(s: &str) -> Result<(), ValidationError> {
+    match domain::text::multi_line(s, OBJECTION_MAX_CHARS) {
+        Ok(t) if t.chars().filter(|c| !c.is_whitespace()).count() >= OBJECTION_MIN_CHARS => Ok(()),
+        Ok(_) => Err(validate::rule(Rule::TooShort, &[("min", &OBJECTION_MIN_CHARS)])),
+        Err(_) => validate::lines::<OBJECTION_MAX_CHARS>(s),
+    }
+}
+
+/// How to reach an objector: one line of at most 100 characters, a mobile number or an e-mail
+/// address.
+fn objection_contact(s: &str) -> Result<(), ValidationError> {
+    validate::line::<100>(s)?;
+    if contact_ok(s.trim()) { Ok(()) } else { Err(validate::rule(Rule::InvalidContact, &[])) }
 }
 
 /// A mobile number (11 digits from 1, `+86` allowed) or an e-mail address.
@@ -62,22 +82,25 @@ fn content_key(candidate: Option<Uuid>, content: &str) -> String {
 }
 
 /// An answer to an objection.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerObjection {
+    #[validate(custom(function = "validate::lines::<2000>"))]
     pub answer: String,
     /// Whether the objection is upheld.
     pub upheld: bool,
     /// For an upheld objection: the changed results (the answer is recorded as their reason).
     #[serde(default)]
+    #[validate(nested)]
     pub corrections: Vec<ResultInput>,
 }
 
 /// One answer of many.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Validate, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct OneAnswer {
     pub objection_id: Uuid,
+    #[validate(custom(function = "validate::lines::<2000>"))]
     pub answer: String,
     /// Whether the objection is upheld (results are corrected one objection at a time, with
     /// `POST /plans/{id}/objections/{objection_id}/answer`).
@@ -85,15 +108,13 @@ pub struct OneAnswer {
 }
 
 /// Answers to many objections at once.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerMany {
     /// 1–500 answers, each to an open objection of the plan.
+    #[validate(length(min = 1, max = 500, code = "out_of_range"), nested)]
     pub answers: Vec<OneAnswer>,
 }
-
-/// Most answers in one request.
-const MAX_ANSWERS: usize = 500;
 
 /// Lodges objection `b` from client address `client` against plan `id`'s publicity (409
 /// `publicity_closed` outside it). One address lodges at most [`OBJECTIONS_PER_ADDRESS`] (the
@@ -103,6 +124,7 @@ pub async fn lodge(
     change: &mut Change,
     id: Uuid,
     b: &NewObjection,
+    found: Errors,
     client: String,
 ) -> Result<ObjectionReceipt, ApiError> {
     let p = find(change, id).await?;
@@ -113,37 +135,14 @@ pub async fn lodge(
     if p.plan_phase()? != PlanPhase::Publicity || today < start || today > end {
         return Err(ApiError::new(Problem::PublicityClosed).with("ends_on", end));
     }
-    let mut e = Errors::default();
-    let content = match domain::text::multi_line(&b.content, OBJECTION_MAX_CHARS) {
-        Ok(t) if t.chars().filter(|c| !c.is_whitespace()).count() >= OBJECTION_MIN_CHARS => {
-            Some(t.to_owned())
-        }
-        Ok(_) => {
-            e.push(FieldError::new("content", Rule::TooShort).with("min", OBJECTION_MIN_CHARS));
-            None
-        }
-        Err(_) if b.content.chars().count() > OBJECTION_MAX_CHARS => {
-            e.push(FieldError::new("content", Rule::TooLong).with("max", OBJECTION_MAX_CHARS));
-            None
-        }
-        Err(_) => {
-            e.push(FieldError::new("content", Rule::Blank));
-            None
-        }
-    };
-    let contact = e.single_line("contact", &b.contact, 100);
-    if let Some(c) = &contact
-        && !contact_ok(c)
-    {
-        e.push(FieldError::new("contact", Rule::InvalidContact));
-    }
+    let mut e = found;
     if let Some(c) = b.candidate_id
         && repo::results::candidate(change.db(), c).await?.is_none_or(|x| x.plan_id != p.id)
     {
         e.push(FieldError::new("candidate_id", Rule::NotInPlan).with("code", c));
     }
     e.finish()?;
-    let content = content.unwrap_or_default();
+    let (content, contact) = (validate::trimmed(&b.content), validate::trimmed(&b.contact));
     let key = content_key(b.candidate_id, &content);
     if let Some(first) = repo::results::objection_by_content(change.db(), p.id, &key).await? {
         repo::results::merge_objection(change.db(), first.id).await?;
@@ -167,7 +166,7 @@ pub async fn lodge(
             plan_id: p.id,
             candidate_id: b.candidate_id,
             content,
-            contact: contact.unwrap_or_default(),
+            contact,
             lodged_at: change.now(),
             answer: None,
             upheld: None,
@@ -194,15 +193,11 @@ pub async fn answer_many(
     change: &mut Change,
     id: Uuid,
     answers: &[OneAnswer],
+    found: Errors,
 ) -> Result<AnsweredMany, ApiError> {
     let p = find(change, id).await?;
     step(&p, ResultsAction::Object, "answer")?;
-    if answers.is_empty() || answers.len() > MAX_ANSWERS {
-        return Err(ApiError::validation(vec![
-            FieldError::new("answers", Rule::OutOfRange).with("min", 1).with("max", MAX_ANSWERS),
-        ]));
-    }
-    let mut e = Errors::default();
+    let mut e = found;
     let open: HashMap<Uuid, objection::Model> = repo::results::objections(change.db(), p.id)
         .await?
         .into_iter()
@@ -220,13 +215,7 @@ pub async fn answer_many(
                     .with("code", a.objection_id),
             );
         }
-        match domain::text::multi_line(&a.answer, 2000) {
-            Ok(t) => texts.push(t.to_owned()),
-            Err(_) => {
-                e.push(FieldError::new(format!("answers[{k}].answer"), Rule::Blank));
-                texts.push(String::new());
-            }
-        }
+        texts.push(validate::trimmed(&a.answer));
     }
     e.finish()?;
     let by = change.actor_id().ok_or_else(|| ApiError::internal("objections are answered by an account"))?;
@@ -253,6 +242,7 @@ pub async fn answer(
     id: Uuid,
     objection_id: Uuid,
     a: &AnswerObjection,
+    found: Errors,
 ) -> Result<plan::Model, ApiError> {
     let p = find(change, id).await?;
     let o = repo::results::objections(change.db(), p.id)
@@ -264,9 +254,8 @@ pub async fn answer(
         return Err(wrong_phase(p.plan_phase()?, "answer"));
     }
     step(&p, ResultsAction::Object, "answer")?;
-    let text = domain::text::multi_line(&a.answer, 2000)
-        .map(str::to_owned)
-        .map_err(|_| ApiError::validation(vec![FieldError::new("answer", Rule::Blank)]))?;
+    found.finish()?;
+    let text = validate::trimmed(&a.answer);
     if !a.upheld && !a.corrections.is_empty() {
         return Err(ApiError::validation(vec![FieldError::new("corrections", Rule::CorrectionsNeedUpheld)]));
     }
@@ -282,7 +271,7 @@ pub async fn answer(
     let rows = if corrections.is_empty() {
         Vec::new()
     } else {
-        check_values(change.db(), &p, &corrections, true).await?
+        check_values(change.db(), &p, &corrections, true, Errors::default()).await?
     };
     let by = change.actor_id().ok_or_else(|| ApiError::internal("objections are answered by an account"))?;
     if !repo::results::answer(change.db(), o.id, &text, a.upheld, by, change.now()).await? {

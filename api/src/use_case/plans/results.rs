@@ -5,7 +5,7 @@
 use super::Change;
 use crate::error::{ApiError, FieldError};
 use crate::i18n::{Name, Problem, Rule};
-use crate::validate::Errors;
+use crate::validate::{self, Errors};
 use crate::views::results::{components, method_of, outcomes};
 use domain::plan::{PlanAction, PlanPhase, ResultsAction, phase_transition};
 use domain::results::{ReportBlock, ReviewStatus, may_report, publicity_end};
@@ -17,20 +17,32 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::{Validate, ValidationError};
 
 /// One entered value.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema, Validate, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResultInput {
     pub candidate_id: Uuid,
     /// `process`, `theory_exam`, `practical_exam`, `enterprise_evaluation` or `competition_selection`.
     pub component: String,
-    /// Score out of 100 (one of `score` and `award`).
+    /// Score out of 100 in steps of 0.1 (one of `score` and `award`).
+    #[validate(custom(function = "check_score"))]
     pub score: Option<f64>,
     /// For `competition_selection`: an award (stands for the exam, R20).
     pub award: Option<bool>,
-    /// Why a value is changed (required when the component already has one).
+    /// Why a value is changed (required when the component already has one); blank is none.
+    #[validate(custom(function = "validate::line_or_blank::<500>"))]
     pub reason: Option<String>,
+}
+
+/// A score from 0 to 100 in steps of 0.1.
+fn check_score(s: f64) -> Result<(), ValidationError> {
+    if (0.0..=100.0).contains(&s) && (s * 10.0).fract() == 0.0 {
+        Ok(())
+    } else {
+        Err(validate::rule(Rule::OutOfRange, &[("min", &0), ("max", &100)]))
+    }
 }
 
 /// 409: action `name` is not possible in `phase`.
@@ -65,6 +77,7 @@ pub(super) async fn check_values(
     p: &plan::Model,
     input: &[ResultInput],
     require_reason: bool,
+    found: Errors,
 ) -> Result<Vec<NewResult>, ApiError> {
     let method = method_of(p)?;
     let comps = components(&method);
@@ -72,7 +85,7 @@ pub(super) async fn check_values(
         repo::results::candidates(db, p.id).await?.into_iter().map(|c| (c.id, c)).collect();
     let history = repo::results::all(db, p.id).await?;
     let current = repo::results::current(&history);
-    let mut e = Errors::default();
+    let mut e = found;
     let mut out = Vec::new();
     for (k, r) in input.iter().enumerate() {
         let at = |f: &str| format!("results[{k}].{f}");
@@ -82,18 +95,13 @@ pub(super) async fn check_values(
         if !comps.contains(&r.component) {
             e.push(FieldError::new(at("component"), Rule::NotOneOf).with("allowed", comps.join(", ")));
         }
+        // The score's range and the reason's length are the body's rules (`ResultInput`).
         match (r.score, r.award) {
-            (Some(s), None) if (0.0..=100.0).contains(&s) && (s * 10.0).fract() == 0.0 => {}
-            (Some(_), None) => {
-                e.push(FieldError::new(at("score"), Rule::OutOfRange).with("min", 0).with("max", 100))
-            }
+            (Some(_), None) => {}
             (None, Some(_)) if r.component == "competition_selection" => {}
             _ => e.push(FieldError::new(at("score"), Rule::ScoreOrAward)),
         }
         let reason = r.reason.as_deref().map(str::trim).filter(|t| !t.is_empty());
-        if reason.is_some_and(|t| t.chars().count() > 500 || t.chars().any(char::is_control)) {
-            e.push(FieldError::new(at("reason"), Rule::TooLong).with("max", 500));
-        }
         let changes = current.contains_key(&(r.candidate_id, r.component.clone()));
         if (changes || require_reason) && reason.is_none() {
             e.push(FieldError::new(at("reason"), Rule::ReasonRequired));
@@ -106,9 +114,6 @@ pub(super) async fn check_values(
             reason: reason.map(str::to_owned),
         });
     }
-    if input.is_empty() {
-        e.push(FieldError::new("results", Rule::TooFew).with("min", 1));
-    }
     e.finish()?;
     Ok(out)
 }
@@ -116,11 +121,16 @@ pub(super) async fn check_values(
 /// Records values `input` for plan `id` (once the centre acknowledged it; before publicity or
 /// after the centre returned the report). Values are appended, never overwritten: changing one
 /// needs a reason.
-pub async fn record(change: &mut Change, id: Uuid, input: &[ResultInput]) -> Result<plan::Model, ApiError> {
+pub async fn record(
+    change: &mut Change,
+    id: Uuid,
+    input: &[ResultInput],
+    found: Errors,
+) -> Result<plan::Model, ApiError> {
     let p = find(change, id).await?;
     acknowledged(&p, "record")?;
     step(&p, ResultsAction::Record, "record")?;
-    let rows = check_values(change.db(), &p, input, false).await?;
+    let rows = check_values(change.db(), &p, input, false, found).await?;
     let count = rows.len();
     let by = change.actor_id().ok_or_else(|| ApiError::internal("results are entered by an account"))?;
     repo::results::record(change.db(), p.id, rows, by, change.now()).await?;
@@ -215,34 +225,38 @@ pub async fn report(change: &mut Change, id: Uuid) -> Result<plan::Model, ApiErr
 }
 
 /// The centre's review.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewRequest {
     /// `approve` (all passing candidates, except those listed in `rejected`) or `return`.
+    #[validate(custom(function = "check_decision"))]
     pub decision: String,
     /// With `approve`: passing candidates the centre does not approve, with the reason in `reasons`.
     #[serde(default)]
     pub rejected: Vec<Uuid>,
     /// Required with `return` or when some candidates are rejected.
+    #[validate(custom(function = "validate::lines_or_blank::<2000>"))]
     pub reasons: Option<String>,
+}
+
+/// The centre's decision on reported results: `approve` or `return`.
+fn check_decision(s: &str) -> Result<(), ValidationError> {
+    validate::one_of(s, &["approve", "return"])
 }
 
 /// The centre reviews plan `id`'s reported results: approves them (all passing candidates but
 /// those rejected, R23) or returns them with reasons for correction; every round is kept.
-pub async fn review(change: &mut Change, id: Uuid, r: &ReviewRequest) -> Result<plan::Model, ApiError> {
+pub async fn review(
+    change: &mut Change,
+    id: Uuid,
+    r: &ReviewRequest,
+    found: Errors,
+) -> Result<plan::Model, ApiError> {
     let p = find(change, id).await?;
     step(&p, ResultsAction::Approve, "review")?;
-    let mut e = Errors::default();
-    let approve = match r.decision.as_str() {
-        "approve" => true,
-        "return" => false,
-        _ => {
-            e.push(FieldError::new("decision", Rule::NotOneOf).with("allowed", "approve, return"));
-            false
-        }
-    };
-    let reasons =
-        r.reasons.as_deref().and_then(|t| domain::text::multi_line(t, 2000).ok()).map(str::to_owned);
+    let mut e = found;
+    let approve = r.decision == "approve";
+    let reasons = validate::nonblank(&r.reasons);
     if (r.decision == "return" || !r.rejected.is_empty()) && reasons.is_none() {
         e.push(FieldError::new("reasons", Rule::ReasonRequired));
     }

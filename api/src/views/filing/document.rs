@@ -4,141 +4,194 @@
 //! (authenticity commitment). Drafts may be partial; types and formats are checked on every save,
 //! completeness and the rules of the notice at submission.
 
-use crate::error::FieldError;
 use crate::i18n::Rule;
-use crate::validate::Errors;
+use crate::validate::{self, Errors};
 use chrono::NaiveDate;
-use domain::ResidentId;
 use domain::occupation::OccupationCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 /// Annex 1–3 of a filing application.
-#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields, default)]
 pub struct FilingDocument {
     /// Annex 1: basic information.
+    #[validate(nested)]
     pub basic: BasicInfo,
     /// Annex 1: the occupations applied for, one row per occupation × work type × level.
+    #[validate(length(max = 500, code = "too_long"), nested)]
     pub occupations: Vec<OccupationRow>,
     /// Main majors (主干专业) and strengths; marks majors that run a 预备技师班.
+    #[validate(nested)]
     pub majors: Vec<Major>,
     /// Sites (场地).
+    #[validate(nested)]
     pub sites: Vec<Site>,
     /// Equipment (设施设备).
+    #[validate(nested)]
     pub equipment: Vec<Equipment>,
     /// Computer exam-management configuration (计算机考试管理系统配置).
+    #[validate(custom(function = "validate::lines::<5000>"))]
     pub exam_management: Option<String>,
     /// Video-monitoring configuration (视频监控配置).
+    #[validate(custom(function = "validate::lines::<5000>"))]
     pub video_monitoring: Option<String>,
     /// Full-time staff (专职工作人员).
+    #[validate(length(max = 500, code = "too_long"), nested)]
     pub staff: Vec<StaffMember>,
     /// Experts (专家).
+    #[validate(nested)]
     pub experts: Vec<Expert>,
     /// Examiners (考评人员): at least 3 per occupation (R4).
+    #[validate(length(max = 500, code = "too_long"), nested)]
     pub examiners: Vec<Examiner>,
     /// Internal supervisors (内部督导人员).
+    #[validate(nested)]
     pub supervisors: Vec<Supervisor>,
     /// Annex 2: the work plan.
+    #[validate(nested)]
     pub work_plan: WorkPlan,
     /// Annex 3: the authenticity commitment.
+    #[validate(nested)]
     pub commitment: Commitment,
 }
 
 /// Annex 1 basic information. Phone numbers are shown masked to everyone but the school and
 /// the bureau.
-#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields, default)]
 pub struct BasicInfo {
+    #[validate(custom(function = "validate::line::<100>"))]
     pub name: Option<String>,
+    #[validate(custom(function = "validate::line::<200>"))]
     pub registered_address: Option<String>,
+    #[validate(custom(function = "validate::line::<200>"))]
     pub office_address: Option<String>,
     /// 登记管理机关.
+    #[validate(custom(function = "validate::line::<100>"))]
     pub registration_authority: Option<String>,
+    #[validate(custom(function = "validate::credit_code"))]
     pub credit_code: Option<String>,
+    #[validate(custom(function = "validate::line::<50>"))]
     pub old_station_code: Option<String>,
+    #[validate(custom(function = "validate::line::<50>"))]
     pub legal_representative: Option<String>,
+    #[validate(custom(function = "validate::line::<50>"))]
     pub legal_representative_position: Option<String>,
+    #[validate(custom(function = "validate::line::<20>"))]
     pub landline: Option<String>,
+    #[validate(custom(function = "validate::line::<20>"))]
     pub mobile: Option<String>,
+    #[validate(custom(function = "validate::line::<50>"))]
     pub contact_name: Option<String>,
+    #[validate(custom(function = "validate::line::<50>"))]
     pub contact_position: Option<String>,
+    #[validate(custom(function = "validate::line::<20>"))]
     pub contact_landline: Option<String>,
+    #[validate(custom(function = "validate::line::<20>"))]
     pub contact_mobile: Option<String>,
+    #[validate(custom(function = "validate::line::<100>"))]
     pub email: Option<String>,
 }
 
 /// One occupation row.
-#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields, default)]
 pub struct OccupationRow {
     /// The existing major the row belongs to (a `majors[].name`).
+    #[validate(custom(function = "validate::line::<100>"))]
     pub major: Option<String>,
     #[schema(example = "6-18-01-01")]
+    #[validate(custom(function = "validate::occupation_code"))]
     pub occupation_code: Option<String>,
     /// 工种, if any.
+    #[validate(custom(function = "validate::line::<50>"))]
     pub work_type: Option<String>,
     #[schema(value_type = Option<crate::schemas::LevelCodeSchema>)]
+    #[validate(custom(function = "validate::level"))]
     pub level: Option<String>,
     /// The basis standard (`/api/v1/standards`) for this occupation and level (R5).
     pub standard_id: Option<Uuid>,
 }
 
 /// A main major.
-#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields, default)]
 pub struct Major {
+    #[validate(custom(function = "validate::line::<100>"))]
     pub name: Option<String>,
+    #[validate(custom(function = "validate::lines::<2000>"))]
     pub strengths: Option<String>,
     /// Runs a preparatory technician class (预备技师班): needed for level 9 (R2).
     pub preparatory_technician_class: bool,
 }
 
 /// A site.
-#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields, default)]
 pub struct Site {
+    #[validate(custom(function = "validate::line::<100>"))]
     pub name: Option<String>,
+    #[validate(custom(function = "validate::line::<200>"))]
     pub address: Option<String>,
+    #[validate(custom(function = "check_area"))]
     pub area_m2: Option<f64>,
+    #[validate(custom(function = "validate::lines::<500>"))]
     pub purpose: Option<String>,
 }
 
 /// A piece of equipment.
-#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields, default)]
 pub struct Equipment {
+    #[validate(custom(function = "validate::line::<100>"))]
     pub name: Option<String>,
+    #[validate(custom(function = "validate::line::<100>"))]
     pub brand: Option<String>,
+    #[validate(custom(function = "validate::line::<100>"))]
     pub model: Option<String>,
+    #[validate(range(min = 1, max = 1_000_000, code = "out_of_range"))]
     pub quantity: Option<u32>,
     /// `owned`, `leased` or `shared`.
+    #[validate(custom(function = "check_ownership"))]
     pub ownership: Option<String>,
 }
 
 /// A full-time staff member.
-#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields, default)]
 pub struct StaffMember {
+    #[validate(custom(function = "validate::line::<50>"))]
     pub name: Option<String>,
     /// 公民身份号码 (validated; masked to all but the school and the bureau).
+    #[validate(custom(function = "validate::resident_id"))]
     pub id_number: Option<String>,
+    #[validate(custom(function = "validate::line::<50>"))]
     pub position: Option<String>,
+    #[validate(custom(function = "validate::line::<50>"))]
     pub education: Option<String>,
+    #[validate(custom(function = "validate::lines::<500>"))]
     pub duties: Option<String>,
 }
 
 /// An expert.
-#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields, default)]
 pub struct Expert {
+    #[validate(custom(function = "validate::line::<100>"))]
     pub name: Option<String>,
+    #[validate(custom(function = "validate::resident_id"))]
     pub id_number: Option<String>,
+    #[validate(custom(function = "validate::line::<100>"))]
     pub education: Option<String>,
+    #[validate(custom(function = "validate::line::<100>"))]
     pub field: Option<String>,
     /// Title or skill level (职称/技能等级).
+    #[validate(custom(function = "validate::line::<100>"))]
     pub title: Option<String>,
+    #[validate(custom(function = "validate::line::<100>"))]
     pub employer: Option<String>,
     /// From outside the school: needs an `agreement` attachment.
     pub external: bool,
@@ -146,62 +199,84 @@ pub struct Expert {
 }
 
 /// An examiner (考评人员).
-#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields, default)]
 pub struct Examiner {
+    #[validate(custom(function = "validate::line::<100>"))]
     pub name: Option<String>,
+    #[validate(custom(function = "validate::resident_id"))]
     pub id_number: Option<String>,
+    #[validate(custom(function = "validate::line::<100>"))]
     pub certificate_number: Option<String>,
     /// The occupations they examine.
+    #[validate(custom(function = "check_occupation_codes"))]
     pub occupation_codes: Vec<String>,
+    #[validate(custom(function = "validate::line::<100>"))]
     pub title: Option<String>,
+    #[validate(custom(function = "validate::line::<100>"))]
     pub education: Option<String>,
+    #[validate(custom(function = "validate::line::<100>"))]
     pub employer: Option<String>,
     pub external: bool,
     pub agreement_attachment_id: Option<Uuid>,
 }
 
 /// An internal supervisor (内部督导人员).
-#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields, default)]
 pub struct Supervisor {
+    #[validate(custom(function = "validate::line::<100>"))]
     pub name: Option<String>,
+    #[validate(custom(function = "validate::resident_id"))]
     pub id_number: Option<String>,
+    #[validate(custom(function = "validate::line::<100>"))]
     pub title: Option<String>,
+    #[validate(custom(function = "validate::line::<100>"))]
     pub education: Option<String>,
+    #[validate(custom(function = "validate::line::<100>"))]
     pub employer: Option<String>,
     pub external: bool,
     pub agreement_attachment_id: Option<Uuid>,
 }
 
 /// Annex 2: the nine sections of the work plan.
-#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields, default)]
 pub struct WorkPlan {
     /// 学校概况.
+    #[validate(custom(function = "validate::lines::<20000>"))]
     pub school_overview: Option<String>,
     /// 总体方案.
+    #[validate(custom(function = "validate::lines::<20000>"))]
     pub overall_plan: Option<String>,
     /// 组织机构及职责.
+    #[validate(custom(function = "validate::lines::<20000>"))]
     pub organisation: Option<String>,
     /// 职业（工种）、等级、评价标准及题库.
+    #[validate(custom(function = "validate::lines::<20000>"))]
     pub occupations_and_standards: Option<String>,
     /// 专业设置、课程与教学与职业的衔接.
+    #[validate(custom(function = "validate::lines::<20000>"))]
     pub teaching_alignment: Option<String>,
     /// 考务、质量和证书管理制度.
+    #[validate(custom(function = "validate::lines::<20000>"))]
     pub management_rules: Option<String>,
     /// 收费标准及管理.
+    #[validate(custom(function = "validate::lines::<20000>"))]
     pub fees: Option<String>,
     /// 评价内容和方式.
+    #[validate(custom(function = "validate::lines::<20000>"))]
     pub assessment: Option<String>,
     /// 其他.
+    #[validate(custom(function = "validate::lines::<20000>"))]
     pub other: Option<String>,
 }
 
 /// Annex 3: the commitment, signed by the legal representative and sealed.
-#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields, default)]
 pub struct Commitment {
+    #[validate(custom(function = "validate::line::<50>"))]
     pub legal_representative: Option<String>,
     pub signed_on: Option<NaiveDate>,
     /// The signed and sealed scan (attachment with purpose `commitment`).
@@ -223,169 +298,32 @@ pub fn work_plan_sections(w: &WorkPlan) -> [(&'static str, &Option<String>); 9] 
     ]
 }
 
-fn text(e: &mut Errors, field: String, v: &Option<String>, max: usize, multi: bool) {
-    if let Some(v) = v {
-        let r = if multi { domain::text::multi_line(v, max) } else { domain::text::single_line(v, max) };
-        match r {
-            Ok(_) => {}
-            Err(domain::text::TextError::Blank) => e.push(FieldError::new(field, Rule::Blank)),
-            Err(domain::text::TextError::TooLong { max }) => {
-                e.push(FieldError::new(field, Rule::TooLong).with("max", max))
-            }
-            Err(domain::text::TextError::ControlCharacter) => {
-                e.push(FieldError::new(field, Rule::ControlCharacter))
-            }
-        }
+/// An area in square metres: above 0, below 10,000,000.
+fn check_area(a: f64) -> Result<(), validator::ValidationError> {
+    if a.is_finite() && a > 0.0 && a < 10_000_000.0 {
+        Ok(())
+    } else {
+        Err(validate::rule(Rule::OutOfRange, &[("min", &0), ("max", &10_000_000)]))
     }
 }
 
-fn id_number(e: &mut Errors, field: String, v: &Option<String>) {
-    if let Some(v) = v
-        && ResidentId::parse(v.trim()).is_err()
-    {
-        e.push(FieldError::new(field, Rule::InvalidResidentId));
+/// `owned`, `leased` or `shared`.
+fn check_ownership(s: &str) -> Result<(), validator::ValidationError> {
+    validate::one_of(s, &["owned", "leased", "shared"])
+}
+
+/// Occupation codes of the national classification, each well formed.
+fn check_occupation_codes(codes: &[String]) -> Result<(), validator::ValidationError> {
+    match codes.iter().position(|c| OccupationCode::parse(c).is_none()) {
+        Some(i) => Err(validate::rule(Rule::InvalidOccupationCode, &[(validate::ITEM, &i)])),
+        None => Ok(()),
     }
 }
 
-/// Checks formats on save: text lengths, control characters, ID numbers, codes, levels,
-/// enumerations. Every problem at once.
+/// Checks formats on save (the rules declared on the types above: text lengths, control
+/// characters, ID numbers, codes, levels, enumerations). Every problem at once.
 pub fn check_formats(d: &FilingDocument) -> Errors {
-    let mut e = Errors::default();
-    let b = &d.basic;
-    for (f, v, max) in [
-        ("name", &b.name, 100),
-        ("registered_address", &b.registered_address, 200),
-        ("office_address", &b.office_address, 200),
-        ("registration_authority", &b.registration_authority, 100),
-        ("old_station_code", &b.old_station_code, 50),
-        ("legal_representative", &b.legal_representative, 50),
-        ("legal_representative_position", &b.legal_representative_position, 50),
-        ("landline", &b.landline, 20),
-        ("mobile", &b.mobile, 20),
-        ("contact_name", &b.contact_name, 50),
-        ("contact_position", &b.contact_position, 50),
-        ("contact_landline", &b.contact_landline, 20),
-        ("contact_mobile", &b.contact_mobile, 20),
-        ("email", &b.email, 100),
-    ] {
-        text(&mut e, format!("basic.{f}"), v, max, false);
-    }
-    if let Some(c) = &b.credit_code
-        && domain::CreditCode::parse(c.trim()).is_err()
-    {
-        e.push(FieldError::new("basic.credit_code", Rule::InvalidCreditCode));
-    }
-    for (i, r) in d.occupations.iter().enumerate() {
-        text(&mut e, format!("occupations[{i}].major"), &r.major, 100, false);
-        text(&mut e, format!("occupations[{i}].work_type"), &r.work_type, 50, false);
-        if let Some(c) = &r.occupation_code
-            && OccupationCode::parse(c).is_none()
-        {
-            e.push(FieldError::new(format!("occupations[{i}].occupation_code"), Rule::InvalidOccupationCode));
-        }
-        if let Some(l) = &r.level
-            && l.parse::<domain::Level>().is_err()
-        {
-            e.push(FieldError::new(format!("occupations[{i}].level"), Rule::InvalidLevel));
-        }
-    }
-    for (i, m) in d.majors.iter().enumerate() {
-        text(&mut e, format!("majors[{i}].name"), &m.name, 100, false);
-        text(&mut e, format!("majors[{i}].strengths"), &m.strengths, 2000, true);
-    }
-    for (i, s) in d.sites.iter().enumerate() {
-        text(&mut e, format!("sites[{i}].name"), &s.name, 100, false);
-        text(&mut e, format!("sites[{i}].address"), &s.address, 200, false);
-        text(&mut e, format!("sites[{i}].purpose"), &s.purpose, 500, true);
-        if s.area_m2.is_some_and(|a| !(a.is_finite() && a > 0.0 && a < 10_000_000.0)) {
-            e.push(
-                FieldError::new(format!("sites[{i}].area_m2"), Rule::OutOfRange)
-                    .with("min", 0)
-                    .with("max", 10_000_000),
-            );
-        }
-    }
-    for (i, q) in d.equipment.iter().enumerate() {
-        for (f, v) in [("name", &q.name), ("brand", &q.brand), ("model", &q.model)] {
-            text(&mut e, format!("equipment[{i}].{f}"), v, 100, false);
-        }
-        if q.quantity == Some(0) || q.quantity.is_some_and(|n| n > 1_000_000) {
-            e.push(
-                FieldError::new(format!("equipment[{i}].quantity"), Rule::OutOfRange)
-                    .with("min", 1)
-                    .with("max", 1_000_000),
-            );
-        }
-        if let Some(o) = &q.ownership
-            && crate::i18n::group_code("ownership", o).is_none()
-        {
-            e.push(
-                FieldError::new(format!("equipment[{i}].ownership"), Rule::NotOneOf)
-                    .with("allowed", "owned, leased, shared"),
-            );
-        }
-    }
-    text(&mut e, "exam_management".into(), &d.exam_management, 5000, true);
-    text(&mut e, "video_monitoring".into(), &d.video_monitoring, 5000, true);
-    for (i, p) in d.staff.iter().enumerate() {
-        for (f, v) in [("name", &p.name), ("position", &p.position), ("education", &p.education)] {
-            text(&mut e, format!("staff[{i}].{f}"), v, 50, false);
-        }
-        text(&mut e, format!("staff[{i}].duties"), &p.duties, 500, true);
-        id_number(&mut e, format!("staff[{i}].id_number"), &p.id_number);
-    }
-    for (i, p) in d.experts.iter().enumerate() {
-        for (f, v) in [
-            ("name", &p.name),
-            ("education", &p.education),
-            ("field", &p.field),
-            ("title", &p.title),
-            ("employer", &p.employer),
-        ] {
-            text(&mut e, format!("experts[{i}].{f}"), v, 100, false);
-        }
-        id_number(&mut e, format!("experts[{i}].id_number"), &p.id_number);
-    }
-    for (i, p) in d.examiners.iter().enumerate() {
-        for (f, v) in [
-            ("name", &p.name),
-            ("certificate_number", &p.certificate_number),
-            ("title", &p.title),
-            ("education", &p.education),
-            ("employer", &p.employer),
-        ] {
-            text(&mut e, format!("examiners[{i}].{f}"), v, 100, false);
-        }
-        id_number(&mut e, format!("examiners[{i}].id_number"), &p.id_number);
-        for (j, c) in p.occupation_codes.iter().enumerate() {
-            if OccupationCode::parse(c).is_none() {
-                e.push(FieldError::new(
-                    format!("examiners[{i}].occupation_codes[{j}]"),
-                    Rule::InvalidOccupationCode,
-                ));
-            }
-        }
-    }
-    for (i, p) in d.supervisors.iter().enumerate() {
-        for (f, v) in
-            [("name", &p.name), ("title", &p.title), ("education", &p.education), ("employer", &p.employer)]
-        {
-            text(&mut e, format!("supervisors[{i}].{f}"), v, 100, false);
-        }
-        id_number(&mut e, format!("supervisors[{i}].id_number"), &p.id_number);
-    }
-    for (f, v) in work_plan_sections(&d.work_plan) {
-        text(&mut e, format!("work_plan.{f}"), v, 20_000, true);
-    }
-    text(&mut e, "commitment.legal_representative".into(), &d.commitment.legal_representative, 50, false);
-    for (f, n) in
-        [("occupations", d.occupations.len()), ("staff", d.staff.len()), ("examiners", d.examiners.len())]
-    {
-        if n > 500 {
-            e.push(FieldError::new(f, Rule::TooLong).with("max", 500));
-        }
-    }
-    e
+    Errors::of(d)
 }
 
 fn blank(v: &Option<String>) -> bool {

@@ -13,6 +13,7 @@ use persistence::repo;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 /// An application with its history.
 #[derive(Serialize, ToSchema)]
@@ -196,25 +197,30 @@ pub async fn build(
 }
 
 /// The findings of a technical evaluation, one per condition of notice 一.
-#[derive(Debug, Clone, serde::Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct EvaluationFindings {
     /// 1: department, full-time staff, experts, examiners (≥ 3 per occupation) and supervisors.
+    #[validate(nested)]
     pub organisation_and_people: Finding,
     /// 2: sites, facilities, instruments and video monitoring, meeting safety requirements.
+    #[validate(nested)]
     pub sites_and_equipment: Finding,
     /// 3: question bank or test resources and the ability to build them.
+    #[validate(nested)]
     pub question_bank: Finding,
     /// 4: stable funding; not for profit.
+    #[validate(nested)]
     pub funding: Finding,
 }
 
 /// One condition's finding.
-#[derive(Debug, Clone, serde::Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Finding {
     /// Whether the condition is met.
     pub met: bool,
+    #[validate(custom(function = "crate::validate::lines::<2000>"))]
     pub comment: String,
 }
 
