@@ -1,16 +1,19 @@
 // A school files its batch plan, from a fresh server: the bureau registers what the school needs
 // (a standard, the school and its account, an expert), the school files, the bureau and the
-// expert evaluate and approve (the institution gets its filing code), and the school files a
-// plan for the new institution. Run with the server's clock at 2026-11-02 (run.sh does).
+// expert evaluate and approve (the institution gets its filing code), the school files a plan for
+// the new institution, the centre acknowledges it, and the school records the scores and starts
+// their publicity. Run with the server's clock at 2026-11-02 (run.sh does); what the next step
+// (certificate.test.ts, two weeks later) needs is written to STATE_FILE.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import createClient from "openapi-fetch";
 import type { components, paths } from "./schema.js";
 
 const baseUrl = process.env.SKILLCERT_URL ?? "http://127.0.0.1:8080";
 const adminPassword = process.env.SKILLCERT_ADMIN_PASSWORD ?? "";
 const commitmentPdf = process.env.COMMITMENT_PDF ?? "../postman/commitment.pdf";
+const stateFile = process.env.STATE_FILE ?? "state.json";
 const api = createClient<paths>({ baseUrl });
 
 type FilingDocument = components["schemas"]["FilingDocument"];
@@ -148,4 +151,23 @@ test("a school is filed and files its batch plan", async () => {
   assert.ok(candidate.data, JSON.stringify(candidate.error));
   const filed = await api.POST("/api/v1/plans/{id}/file", { headers: schoolAuth, params: planPath });
   assert.equal(filed.data?.status, "filed", JSON.stringify(filed.error));
+
+  // The centre acknowledges the plan; the school records every component and starts the
+  // publicity (5 working days, R21).
+  const centre = await api.POST("/api/v1/users", {
+    headers: bureau,
+    body: { username: "centre.ts", display_name: "李主任", role: "centre", password },
+  });
+  assert.ok(centre.data, JSON.stringify(centre.error));
+  const centreAuth = await signIn("centre.ts", password);
+  const acknowledged = await api.POST("/api/v1/plans/{id}/acknowledge", { headers: centreAuth, params: planPath });
+  assert.equal(acknowledged.data?.status, "acknowledged", JSON.stringify(acknowledged.error));
+  const results = (["process", "theory_exam", "practical_exam"] as const).map((component) => ({
+    candidate_id: candidate.data.id, component, score: 85,
+  }));
+  const recorded = await api.POST("/api/v1/plans/{id}/results", { headers: schoolAuth, params: planPath, body: { results } });
+  assert.ok(recorded.data, JSON.stringify(recorded.error));
+  const publicity = await api.POST("/api/v1/plans/{id}/publicity", { headers: schoolAuth, params: planPath });
+  assert.ok(publicity.data, JSON.stringify(publicity.error));
+  writeFileSync(stateFile, JSON.stringify({ planId: plan.data.id, holder: "王小明", password }));
 });
