@@ -98,6 +98,8 @@ fn bounded(field: &str, v: Option<String>, errors: &mut Vec<FieldError>) -> Opti
 
 /// 查询审计事件
 ///
+/// 查询审计日志，最新的在前（市人社局、鉴定中心）。
+///
 /// The audit log, newest first (bureau and centre).
 #[utoipa::path(
     operation_id = "listAuditEvents",
@@ -203,6 +205,9 @@ pub struct ChainReport {
 
 /// 校验审计链
 ///
+/// 校验审计日志的哈希链（市人社局、鉴定中心）：每条事件都带有前一条的哈希（R33）；回答指出第一处断
+/// 裂。
+///
 /// Check the audit log's hash chain (bureau and centre): each event carries the hash of the one
 /// before (R33); the answer names the first broken link.
 #[utoipa::path(
@@ -241,6 +246,8 @@ pub async fn verify(
 
 /// 获取审计链签名检查点
 ///
+/// 导出审计链的签名检查点（市人社局）。
+///
 /// Export a signed checkpoint of the audit chain (bureau).
 #[utoipa::path(operation_id = "getAuditCheckpoint", tag = "audit", security(("bearer" = [])), responses((status = 200, description = "The checkpoint", body = Checkpoint)))]
 #[get("/audit-events/checkpoint")]
@@ -250,6 +257,8 @@ pub async fn checkpoint(state: web::Data<AppState>, caller: Caller) -> Result<Ht
 }
 
 /// 保存审计链检查点
+///
+/// 保存审计链的签名检查点（市人社局）：此后每次全链校验都以它为准。
 ///
 /// Store a signed checkpoint of the audit chain (bureau): from now on every whole-chain
 /// verification holds the chain against it. The checkpoint counts the events before the

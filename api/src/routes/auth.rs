@@ -32,6 +32,8 @@ fn invalid_credentials() -> ApiError {
 
 /// 用户登录
 ///
+/// 使用用户名和密码登录。
+///
 /// Sign in with username and password.
 ///
 /// Unknown users, wrong passwords and disabled accounts all get the same 401 answer in about the
@@ -92,6 +94,8 @@ pub async fn login(
 
 /// 获取当前用户
 ///
+/// 当前登录的用户。
+///
 /// The signed-in user.
 #[utoipa::path(
     operation_id = "getCurrentUser",
@@ -122,6 +126,8 @@ pub struct ChangePassword {
 }
 
 /// 修改本人密码
+///
+/// 修改本人密码。该账号的所有令牌（包括本次使用的）随即失效，须用新密码重新登录。
 ///
 /// Change one's own password. Every token of the account, this one included, stops working:
 /// sign in again with the new password.

@@ -82,6 +82,9 @@ fn date(field: &str, v: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate>
 
 /// 计算工作日
 ///
+/// 工作日计算：?from=…&add=n 给出 from 之后的第 n 个工作日；?from=…&to=… 计算 from 之后至 to（含）
+/// 的工作日数。
+///
 /// Working-day arithmetic: `?from=…&add=n` gives the nth working day after `from`;
 /// `?from=…&to=…` counts working days after `from` up to and including `to`.
 #[utoipa::path(operation_id = "countWorkingDays", tag = "calendar", params(WorkingDaysQuery), responses((status = 200, description = "The result", body = WorkingDays)))]
@@ -151,6 +154,8 @@ pub async fn working_days(
 
 /// 查询年度工作日历
 ///
+/// 查询某年的节假日和调休安排（公开）。
+///
 /// A year's arrangement: its holidays and make-up working days (public).
 #[utoipa::path(operation_id = "getCalendarYear", tag = "calendar", params(("year" = i32, Path, example = 2024)), responses((status = 200, description = "The year", body = CalendarYear)))]
 #[get("/calendar/years/{year}")]
@@ -177,6 +182,9 @@ pub struct PublishYear {
 }
 
 /// 发布年度工作日历
+///
+/// 发布（或更正）某年的节假日安排（市人社局）。节假日可在任何一天；调休上班日必须是周六或周日。更正
+/// 已发布的年份须提交 If-Match。
 ///
 /// Publish (or correct) a year's arrangement (bureau). Holidays may fall on any day; a `workday`
 /// must be a Saturday or Sunday. Correcting a published year needs `If-Match` with its ETag.

@@ -39,6 +39,8 @@ fn report_of(p: &plan::Model, n: usize) -> CertificateReport {
 
 /// 上报证书数据
 ///
+/// 向鉴定中心上报批次的证书数据（所属机构），须在证书颁发之后（R30）。
+///
 /// Report the batch's certificate data to the centre (the institution), once certificates are
 /// issued (R30). Reporting again after more issuance updates the date.
 #[utoipa::path(operation_id = "reportCertificateData", tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),
@@ -60,6 +62,8 @@ pub async fn report(
 }
 
 /// 确认接收证书数据
+///
+/// 确认接收批次上报的证书数据（鉴定中心）。
 ///
 /// Acknowledge a batch's reported certificate data (centre).
 #[utoipa::path(operation_id = "acknowledgeCertificateData", tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),
@@ -135,6 +139,8 @@ fn row(c: &certificate::Model, institution_code: &str) -> [String; 13] {
 
 /// 导出批次证书
 ///
+/// 按国家平台的字段导出批次证书（所属机构、鉴定中心、市人社局）：CSV 或 XLSX。
+///
 /// Export a batch's certificates in the national platform's columns (institution, centre,
 /// bureau): CSV or XLSX.
 #[utoipa::path(operation_id = "exportCertificates", tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path), ExportQuery),
@@ -204,6 +210,8 @@ async fn exported(
 }
 
 /// 下载批次电子证书压缩包
+///
+/// 把批次的全部电子证书 PDF 打包为一个 ZIP 下载（所属机构、鉴定中心、市人社局）。
 ///
 /// Every e-certificate of a batch as PDFs in one ZIP (institution, centre, bureau).
 #[utoipa::path(operation_id = "downloadCertificatesZip", tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),

@@ -33,6 +33,8 @@ pub struct IssueRequest {
 
 /// 颁发证书
 ///
+/// 为审核通过的批次颁发证书（所属机构；支持 Idempotency-Key：重试时返回同一批证书，绝不重复颁发）。
+///
 /// Issue certificates for a reviewed plan (the institution; `Idempotency-Key` honoured: a retry
 /// returns the same certificates and never issues twice). Only candidates the centre approved
 /// (R23), only inside the institution's scope while it is active (R12, R15). Codes are the filing
@@ -73,6 +75,8 @@ pub async fn issue(
 }
 
 /// 查询批次证书
+///
+/// 查询批次的证书（所属机构、鉴定中心、市人社局、计划所在区县）。
 ///
 /// Certificates of a plan (its institution, the centre, the bureau, the plan's district).
 #[utoipa::path(operation_id = "listPlanCertificates", tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),
@@ -115,6 +119,9 @@ const NO_STORE: (header::HeaderName, header::HeaderValue) =
     (header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
 
 /// 证书查询验证
+///
+/// 免费公开查询验证证书（R31），无需账号：凭证书编号和持证人姓名，或凭二维码令牌查询。“编号不存在”
+/// 与“姓名不符”的回答相同；查到的证书不显示身份证号。
 ///
 /// Free public verification (R31), no account: by code and the holder's full name, or by the QR
 /// token. "No such code" and "wrong name" get the same answer; a hit never shows the ID number.
@@ -193,6 +200,9 @@ pub struct KeySet {
 
 /// 获取证书签名公钥
 ///
+/// 证书签名公钥，包括当前的和以前的（公开）。密钥轮换后，以前的公钥连同其有效期仍在此公布，旧证书照
+/// 样可验。
+///
 /// The public keys that sign certificate statements, current and earlier ones (public). After a
 /// key rotation, earlier keys stay here with their validity, so older certificates still verify.
 #[utoipa::path(operation_id = "getCertificateKeys", tag = "public", responses((status = 200, description = "Keys", body = KeySet)))]
@@ -232,6 +242,9 @@ async fn load(
 }
 
 /// 查询证书
+///
+/// 查询一张证书（所属机构、鉴定中心、市人社局、有 certificates:read 权限的接口客户端；所在区县可见
+/// ，身份证号遮盖）。
 ///
 /// One certificate (its institution, the centre, the bureau, machine clients with
 /// `certificates:read`; its district with the ID masked).
@@ -283,6 +296,8 @@ fn check_reason(s: &str) -> Result<(), validator::ValidationError> {
 
 /// 撤销证书
 ///
+/// 撤销证书（所属机构），须说明理由。证书编号永久占用（R28）；查询验证时显示撤销及其理由和日期。
+///
 /// Revoke a certificate (its institution), with a required reason. The code stays taken for ever
 /// (R28); verification shows the revocation with its reason and date.
 #[utoipa::path(operation_id = "revokeCertificate", tag = "certificates", security(("bearer" = [])), params(("code" = String, Path)), request_body = LifecycleRequest,
@@ -306,6 +321,8 @@ pub async fn revoke(
 }
 
 /// 补发更正证书
+///
+/// 补发更正证书（所属机构）：新证书从计数器取得新编号，与原证书关联，原证书变为“已更正”。
 ///
 /// Reissue (correct) a certificate (its institution): a new certificate with a new code from the
 /// counter, linked to the old one, which becomes `superseded`; both show at verification.
@@ -342,6 +359,9 @@ pub async fn reissue(
 }
 
 /// 下载电子证书
+///
+/// 电子证书 PDF（附件 5 版式，楷体，含照片和指向验证页面的二维码）：颁证机构、鉴定中心和市人社局可
+/// 下载。
 ///
 /// The e-certificate as a PDF (Annex 5 layout, Kai typeface, photo, QR code to the verification
 /// page): the issuing institution, the centre and the bureau. It shows the holder's full ID

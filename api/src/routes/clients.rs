@@ -87,6 +87,8 @@ fn view(c: api_client::Model) -> ClientView {
 
 /// 创建接口客户端
 ///
+/// 登记接口客户端及其权限范围（市人社局）。密钥只在本次回答中出现。
+///
 /// Register a machine client with its scopes (bureau). The secret is in this answer only.
 #[utoipa::path(operation_id = "createApiClient", tag = "integration", security(("bearer" = [])), request_body = NewClient,
     responses((status = 201, description = "Registered", body = CreatedClient)))]
@@ -130,6 +132,8 @@ crate::paged_query!(
 
 /// 查询接口客户端
 ///
+/// 查询已登记的接口客户端（市人社局），最新的在前。
+///
 /// Registered machine clients (bureau), newest first.
 #[utoipa::path(operation_id = "listApiClients", tag = "integration", security(("bearer" = [])), params(ClientPage),
     responses((status = 200, description = "A page of clients", body = crate::extract::ListBody<ClientView>)))]
@@ -156,6 +160,8 @@ pub async fn list(
 }
 
 /// 吊销接口客户端
+///
+/// 吊销接口客户端（市人社局）：其令牌自下一次请求起失效。
 ///
 /// Revoke a machine client (bureau): its tokens stop working at their next request.
 #[utoipa::path(operation_id = "revokeApiClient", tag = "integration", security(("bearer" = [])), params(("id" = Uuid, Path)),
@@ -206,6 +212,8 @@ fn basic(req: &HttpRequest) -> Option<(String, String)> {
 }
 
 /// 获取访问令牌（客户端凭证）
+///
+/// 为接口客户端签发访问令牌（授权类型 client_credentials），权限以其范围为限。
 ///
 /// A token for a machine client (grant type `client_credentials`), limited to its scopes. Send
 /// the form `grant_type=client_credentials&client_id=…&client_secret=…` (or the same as JSON, or

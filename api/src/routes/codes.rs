@@ -62,6 +62,9 @@ fn field_error(e: &CodeError) -> FieldError {
 
 /// 解析证书编码
 ///
+/// 把证书编号拆解为各组成部分（R24–R26），或以 422 指出第一个出错的位置。只检查格式，不说明证书是否
+/// 存在。
+///
 /// Decode a certificate code into its parts (R24–R26), or answer 422 naming the first position
 /// that is wrong. Checks the form only: it does not say whether such a certificate exists.
 #[utoipa::path(

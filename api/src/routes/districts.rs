@@ -30,6 +30,8 @@ pub struct DistrictView {
 
 /// 查询区县
 ///
+/// 重庆市全部区县代码，包括现行和已撤销的（用于绑定区县账号；数据来自 data/reference/）。
+///
 /// Every Chongqing district and county code, current and abolished (for binding district
 /// accounts; loaded from `data/reference/`).
 #[utoipa::path(operation_id = "listDistricts", tag = "reference", responses((status = 200, description = "All districts", body = Vec<DistrictView>)))]

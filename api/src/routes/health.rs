@@ -18,6 +18,8 @@ pub struct Status {
 
 /// 存活检查
 ///
+/// 存活检查：进程能应答 HTTP。
+///
 /// Liveness: the process answers HTTP.
 #[utoipa::path(operation_id = "getHealth", tag = "operations", responses((status = 200, description = "Alive", body = Status)))]
 #[get("/health")]
@@ -26,6 +28,8 @@ pub async fn health() -> HttpResponse {
 }
 
 /// 就绪检查
+///
+/// 就绪检查：数据库能应答。
 ///
 /// Readiness: the database answers.
 #[utoipa::path(
@@ -48,6 +52,9 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
 }
 
 /// 运行指标
+///
+/// 本进程的 Prometheus 指标（文本格式 0.0.4）：按路由模板和状态统计的请求数和延迟、数据库连接池、推
+/// 送队列深度等。
 ///
 /// Prometheus metrics of this process (text format 0.0.4): requests and latency by route
 /// template and status, the database pool, the outbox's depth and age, certificates issued.

@@ -78,6 +78,9 @@ fn filter_from(
 
 /// 查询评价机构
 ///
+/// 评价机构：市人社局和鉴定中心（及有 institutions:read 权限的接口客户端）可见全部，区县可见本区县
+/// 的（R38），学校可见本校的。
+///
 /// Institutions: all for bureau and centre (and machine clients with `institutions:read`), a
 /// district's own (R38), a school its own.
 #[utoipa::path(
@@ -126,6 +129,8 @@ pub async fn list(
 
 /// 查询评价机构详情
 ///
+/// 查询一个评价机构。
+///
 /// One institution.
 #[utoipa::path(
     operation_id = "getInstitution",
@@ -166,6 +171,8 @@ pub struct PublicInstitution {
 }
 
 /// 评价机构公示目录
+///
+/// 评价机构公示目录（供公众和国家平台）：名称、编码、备案范围、有效期和状态；不含个人信息。
 ///
 /// The public directory of evaluation institutions (for citizens and the national platform):
 /// name, code, scope, validity and status; no personal data, no account needed.
@@ -243,6 +250,8 @@ async fn change_status(
 
 /// 暂停评价机构
 ///
+/// 暂停评价机构（市人社局）：暂停期间不能报备批次计划，也不能颁发证书（R12）。
+///
 /// Suspend an institution (bureau): it can neither file plans nor issue certificates (R12).
 #[utoipa::path(operation_id = "suspendInstitution", tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = LifecycleRequest,
     responses((status = 200, description = "Suspended", body = InstitutionView),
@@ -260,6 +269,8 @@ pub async fn suspend(
 
 /// 恢复评价机构
 ///
+/// 恢复被暂停的评价机构（市人社局）。
+///
 /// Reinstate a suspended institution (bureau).
 #[utoipa::path(operation_id = "reinstateInstitution", tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = LifecycleRequest,
     responses((status = 200, description = "Reinstated", body = InstitutionView),
@@ -276,6 +287,8 @@ pub async fn reinstate(
 }
 
 /// 注销评价机构
+///
+/// 注销评价机构（市人社局）：其编码即时退入注销编码库，永不再分配（R13）；已注销的机构不能恢复。
 ///
 /// Cancel an institution (bureau): its code goes to the retired-code store at once and is never
 /// assigned again (R13); a cancelled institution is never revived.
@@ -319,6 +332,9 @@ fn two_at_least(ids: &[Uuid]) -> Result<(), validator::ValidationError> {
 }
 
 /// 合并评价机构
+///
+/// 把两个或更多评价机构合并为一个新机构，分配新编码（R14）：备案范围取各机构之和，被合并的机构注销
+/// ，其编码退入注销编码库并指向新编码，沿革关系予以记录。
 ///
 /// Merge two or more institutions into a new one with a new code (R14): the scope is the union
 /// of theirs, each merged institution is cancelled, its code retired with the new code as
@@ -391,6 +407,9 @@ crate::paged_query!(
 
 /// 查询注销编码库
 ///
+/// 注销编码库：已注销和被合并机构的编码，留作历史和追溯，永不再分配（R13）。市人社局和鉴定中心可查
+/// 。
+///
 /// The retired-code store: codes of cancelled and merged institutions, kept for history and
 /// tracing and never assigned again (R13). Bureau and centre.
 #[utoipa::path(operation_id = "listRetiredCodes", tag = "institutions", security(("bearer" = [])), params(RetiredCodeQuery),
@@ -429,6 +448,8 @@ pub async fn retired_codes(
 
 /// 查询备案回执
 ///
+/// 评价机构的备案回执（附件 4），JSON 格式。
+///
 /// The filing receipt (Annex 4) of an institution, as JSON.
 #[utoipa::path(operation_id = "getFilingReceipt", tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The receipt", body = Receipt)))]
@@ -444,6 +465,8 @@ pub async fn receipt(
 }
 
 /// 下载备案回执
+///
+/// 评价机构的备案回执（附件 4），楷体 PDF。
 ///
 /// The filing receipt (Annex 4) of an institution, as a PDF in the Kai typeface.
 #[utoipa::path(operation_id = "getFilingReceiptPdf", tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)),

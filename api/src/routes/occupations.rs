@@ -39,6 +39,8 @@ pub struct OccupationQuery {
 
 /// 查询职业
 ///
+/// 按代码或名称查询职业分类目录（公开：即国家职业分类）。
+///
 /// Search the occupation catalogue by code or name (public: it is the national classification).
 #[utoipa::path(
     operation_id = "searchOccupations",
@@ -78,6 +80,8 @@ pub async fn search(
 
 /// 查询职业详情
 ///
+/// 查询一个职业。
+///
 /// One occupation.
 #[utoipa::path(
     operation_id = "getOccupation",
@@ -107,6 +111,8 @@ pub struct NewWorkType {
 }
 
 /// 新增工种
+///
+/// 为职业新增工种（市人社局）。
 ///
 /// Add a work type (工种) to an occupation (bureau).
 #[utoipa::path(
@@ -153,6 +159,8 @@ pub struct AccessTypeChange {
 
 /// 设置准入类职业
 ///
+/// 标记或取消准入类职业（市人社局）；须以 If-Match 提交职业的 ETag。
+///
 /// Mark or unmark an occupation as access-type (bureau); needs `If-Match` with the occupation's
 /// ETag.
 #[utoipa::path(
@@ -193,6 +201,8 @@ pub async fn set_access_type(
 
 /// 查询准入类职业目录
 ///
+/// 准入类职业目录及每条的核实状态。
+///
 /// The access-type (准入类) list with the verification status of each entry.
 #[utoipa::path(operation_id = "listAccessTypes", tag = "occupations", responses((status = 200, description = "All entries", body = Vec<AccessTypeView>)))]
 #[get("/access-types")]
@@ -210,6 +220,8 @@ pub struct ImportResult {
 }
 
 /// 导入职业分类
+///
+/// 导入职业分类目录的更新（市人社局）：请求体为 CSV（text/csv，UTF-8）。
 ///
 /// Import catalogue updates (bureau): a CSV body (`text/csv`, UTF-8) with the header
 /// `code,name,work_type,major_group`, as in `data/reference/occupations.csv`. New codes are added,

@@ -78,6 +78,8 @@ pub struct OutboxQuery {
 
 /// 查询推送事件
 ///
+/// 推送给国家平台的事件，最新的在前（市人社局）。
+///
 /// Events for the national platform, newest first (bureau).
 #[utoipa::path(operation_id = "listOutboxEvents", tag = "integration", security(("bearer" = [])), params(OutboxQuery),
     responses((status = 200, description = "A page of events", body = ListBody<OutboxView>)))]
@@ -118,6 +120,8 @@ pub async fn list(
 
 /// 查询推送事件详情
 ///
+/// 查询一条推送事件及其发送内容（市人社局；证书事件含身份证号）。
+///
 /// One event with the body sent (bureau; certificate events hold ID numbers).
 #[utoipa::path(operation_id = "getOutboxEvent", tag = "integration", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, description = "The event", body = OutboxView)))]
@@ -133,6 +137,8 @@ pub async fn get(
 }
 
 /// 重新推送事件
+///
+/// 重新推送一条事件（市人社局）：接收方修复后重推进入死信的事件，或接收方丢失的已送达事件。
 ///
 /// Send an event again (bureau): a dead-lettered one after the receiver is fixed, or a delivered
 /// one the receiver lost. It keeps its delivery id and starts over with 0 attempts; events of the

@@ -131,6 +131,8 @@ pub struct NewSchool {
 
 /// 登记技工院校
 ///
+/// 登记技工院校（市人社局）。
+///
 /// Register a school (bureau).
 #[utoipa::path(
     operation_id = "createSchool",
@@ -218,6 +220,8 @@ pub struct SchoolQuery {
 
 /// 查询技工院校
 ///
+/// 调用者可见的技工院校：市人社局和鉴定中心可见全部，区县可见本区县的，学校可见本校。
+///
 /// Schools the caller may see: all for bureau and centre, a district's own, a school itself.
 #[utoipa::path(
     operation_id = "listSchools",
@@ -262,6 +266,8 @@ pub async fn list(
 
 /// 查询技工院校详情
 ///
+/// 查询一所技工院校。
+///
 /// One school.
 #[utoipa::path(
     operation_id = "getSchool",
@@ -300,6 +306,8 @@ pub struct NewSchoolAccount {
 }
 
 /// 创建学校账号
+///
+/// 为该校创建学校账号（市人社局）。
 ///
 /// Create a `school` account bound to this school (bureau).
 #[utoipa::path(

@@ -18,6 +18,8 @@ use uuid::Uuid;
 
 /// 登记标准规范
 ///
+/// 登记国家职业技能标准或已备案的评价规范（市人社局；学校登记其自行开发并备案的评价规范）。
+///
 /// Register a standard or a filed evaluation norm (bureau; schools register the norms they have
 /// developed and filed). A second norm for the same occupation and level is refused (409) unless
 /// the bureau gives an `override_reason` (R6).
@@ -67,6 +69,8 @@ pub struct StandardQuery {
 
 /// 查询标准规范
 ///
+/// 已登记的标准规范（公开的参考数据）。
+///
 /// Registered standards (public reference data).
 #[utoipa::path(operation_id = "listStandards", tag = "standards", params(StandardQuery), responses((status = 200, description = "A page of standards", body = crate::extract::ListBody<StandardView>)))]
 #[get("/standards")]
@@ -93,6 +97,8 @@ pub async fn list(
 }
 
 /// 查询标准规范详情
+///
+/// 查询一项标准规范。
 ///
 /// One standard.
 #[utoipa::path(operation_id = "getStandard", tag = "standards", params(("id" = Uuid, Path)), responses((status = 200, description = "The standard", body = StandardView)))]

@@ -99,6 +99,8 @@ async fn check_binding(
 
 /// 创建用户
 ///
+/// 创建账号（仅市人社局）。
+///
 /// Create an account (bureau only).
 #[utoipa::path(
     operation_id = "createUser",
@@ -168,6 +170,8 @@ pub struct UserQuery {
 
 /// 查询用户
 ///
+/// 查询账号（仅市人社局），按用户名排序。
+///
 /// List accounts (bureau only), by username.
 #[utoipa::path(
     operation_id = "listUsers",
@@ -224,6 +228,8 @@ pub async fn list(
 
 /// 查询用户详情
 ///
+/// 查询一个账号（市人社局或账号本人）。
+///
 /// One account (the bureau, or the account itself).
 #[utoipa::path(
     operation_id = "getUser",
@@ -268,6 +274,9 @@ pub struct UpdateUserRequest {
 }
 
 /// 修改用户
+///
+/// 修改账号（仅市人社局）：改名、停用或启用、重置密码、变更角色绑定；须以 If-Match 提交账号的 ETag
+/// 。
 ///
 /// Change an account (bureau only): rename, disable or re-enable, reset the password, change the
 /// role binding. Needs `If-Match` with the account's `ETag`.

@@ -51,6 +51,8 @@ fn render(c: &PublicCertificate) -> String {
 
 /// 证书验证页面
 ///
+/// 证书二维码指向的验证页面（公开的 HTML）。
+///
 /// The verification page of a certificate's QR code (public HTML).
 #[utoipa::path(operation_id = "getVerificationPage", tag = "public", params(("token" = String, Path, description = "The token of the QR code")),
     responses((status = 200, description = "The certificate's status", content_type = "text/html", body = String),

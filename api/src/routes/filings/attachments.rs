@@ -44,6 +44,9 @@ fn check_purpose(s: &str) -> Result<(), validator::ValidationError> {
 
 /// 上传备案附件
 ///
+/// 上传备案附件（学校，在申请可编辑时）：请求体为文件本身，Content-Type 为 application/pdf、
+/// image/jpeg 或 image/png。
+///
 /// Upload an attachment (school, while the application is editable): the raw file as the body,
 /// with `Content-Type` `application/pdf`, `image/jpeg` or `image/png`, at most 10 MiB. The type is
 /// checked from the bytes.
@@ -162,6 +165,8 @@ fn body_len(path: &std::path::Path) -> i64 {
 }
 
 /// 下载备案附件
+///
+/// 下载备案附件（可查看该申请者）。
 ///
 /// Download an attachment (whoever may see the application).
 #[utoipa::path(

@@ -39,6 +39,9 @@ pub struct RejectRequest {
 
 /// 备案审批通过
 ///
+/// 审批通过评估中的申请（市人社局），须至少有一位专家已评估当前轮次（R8）。首次备案分配新的机构编码
+/// ，延续备案保留原编码；有效期最长 3 年（R11）。
+///
 /// Approve an application under evaluation (bureau), once at least one expert has evaluated the
 /// current round (R8). An initial filing gets the next municipal serial and the filing code
 /// `S000050` + serial (R9, R10), never reused; a renewal keeps its code. Validity runs from today
@@ -78,6 +81,8 @@ pub async fn approve(
 }
 
 /// 备案不予通过
+///
+/// 对评估中的申请作出不予备案决定（市人社局），须至少有一份评估意见（R8）。
 ///
 /// Reject an application under evaluation (bureau), after at least one evaluation (R8).
 #[utoipa::path(

@@ -43,6 +43,8 @@ fn check_kind(s: &str) -> Result<(), validator::ValidationError> {
 
 /// 创建备案申请
 ///
+/// 创建备案申请（学校）。草稿的基本信息取自学校的登记信息；一所学校同时至多有一份未办结的申请。
+///
 /// Start an application (school). The draft's basic information is filled from the school's
 /// registration; a school has at most one open application.
 #[utoipa::path(
@@ -90,6 +92,9 @@ pub struct FilingQuery {
 }
 
 /// 查询备案申请
+///
+/// 调用者可见的备案申请：学校可见本校的，专家可见指派给自己的，区县可见本区县学校的，市人社局和鉴定
+/// 中心可见全部。最新的在前。
 ///
 /// Applications the caller may see: a school its own, an expert those assigned to them, a
 /// district those of its schools, bureau and centre all. Newest first.
@@ -147,6 +152,8 @@ pub async fn list(
 
 /// 查询备案申请详情
 ///
+/// 查询一份备案申请及其各轮次、评估专家、评估意见和附件。
+///
 /// One application with its rounds, experts, evaluations and attachments.
 #[utoipa::path(
     operation_id = "getFiling",
@@ -168,6 +175,8 @@ pub async fn get(
 }
 
 /// 保存备案申请材料
+///
+/// 保存备案申请材料（学校，在草稿或退回状态下）。保存时检查格式；提交时检查完整性和通知的各项规定。
 ///
 /// Replace the application's document (school, while `draft` or `returned`). Formats are
 /// checked now; completeness and the rules of the notice when it is submitted. Needs `If-Match`.

@@ -30,6 +30,8 @@ async fn respond(
 
 /// 提交备案申请
 ///
+/// 提交备案申请（学校）。逐条检查全部规定，所有问题一次性报告（422）。
+///
 /// Submit the application (school). Every rule is checked and every violation reported at
 /// once (422): levels the school type may not certify (R1), level 9 without a 预备技师班 (R2),
 /// access-type occupations (R3), fewer than 3 examiners per occupation (R4), rows without a basis
@@ -60,6 +62,8 @@ pub async fn submit(
 }
 
 /// 受理备案申请
+///
+/// 受理已提交的备案申请，进入评估（市人社局）。
 ///
 /// Accept a submitted application for evaluation (bureau).
 #[utoipa::path(
@@ -95,6 +99,8 @@ pub struct ReturnRequest {
 }
 
 /// 退回备案申请
+///
+/// 退回备案申请并说明理由（市人社局）；学校修改后重新提交，开始新的一轮。各轮次都予保留。
 ///
 /// Return an application to the school with reasons (bureau); the school corrects it and
 /// submits again, which starts a new round. Every round is kept.
@@ -145,6 +151,8 @@ fn one_to_twenty(ids: &[Uuid]) -> Result<(), validator::ValidationError> {
 }
 
 /// 指派评估专家
+///
+/// 为已受理的申请指派评估专家（市人社局），申请随即进入评估。
 ///
 /// Assign experts to an accepted application (bureau); it is then under evaluation.
 #[utoipa::path(
@@ -200,6 +208,8 @@ fn check_recommendation(s: &str) -> Result<(), validator::ValidationError> {
 }
 
 /// 提交技术评估意见
+///
+/// 提交本人对当前轮次的技术评估意见（被指派的专家；每轮一次）。
 ///
 /// Record one's technical evaluation of the current round (assigned expert; once per round).
 #[utoipa::path(

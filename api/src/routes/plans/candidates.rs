@@ -34,6 +34,9 @@ async fn editable(
 
 /// 添加评价对象
 ///
+/// 添加一名评价对象（所属机构，在计划为草稿或退回状态时）。同一人同一职业和等级重复添加时拒绝（409
+/// ）。
+///
 /// Add one candidate (the institution, while the plan is a draft or returned). The same person
 /// twice for the same occupation and level is refused (409).
 #[utoipa::path(operation_id = "addCandidate", tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = CandidateInput,
@@ -73,6 +76,8 @@ crate::paged_query!(
 );
 
 /// 查询评价对象
+///
+/// 分页查询评价对象。
 ///
 /// A page of candidates.
 #[utoipa::path(operation_id = "listCandidates", tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path), CandidatePage),
@@ -206,6 +211,9 @@ fn to_input(cells: Vec<String>) -> CandidateInput {
 }
 
 /// 导入评价对象
+///
+/// 从 CSV（text/csv，UTF-8）或 XLSX 文件（第一个工作表）导入评价对象，第一行为表头（中文或英文列名
+/// ）。
 ///
 /// Import candidates from a CSV (`text/csv`, UTF-8) or XLSX file (first sheet), header in the
 /// first row (English or Chinese column names: 姓名, 性别, 身份证号, 学校, 专业, 班级, 全日制, 自愿,

@@ -36,6 +36,9 @@ const SORTABLE: &[&str] = &["created_at", "title", "filed_on", "status"];
 
 /// 创建批次计划
 ///
+/// 为调用者本校的评价机构创建批次计划（学校账号；不得代他人报备，R16）。学校没有已备案的机构时回答
+/// 404。
+///
 /// Create a plan for the caller's own institution (school account; no one acts for another, R16).
 /// A school without a filed institution gets 404.
 #[utoipa::path(operation_id = "createPlan", tag = "plans", security(("bearer" = [])), request_body = PlanBody,
@@ -62,6 +65,9 @@ pub async fn create(
 }
 
 /// 修改批次计划
+///
+/// 修改批次计划（所属机构；须提交 If-Match）。草稿或退回状态下可改任何内容；已报备或已确认的计划，
+/// 改动的考场须重新报备（适用 R17）。
 ///
 /// Change a plan (its institution; `If-Match` required). While draft or returned anything may
 /// change. On a filed or acknowledged plan the changed sessions are filed again: each must be at
@@ -110,6 +116,9 @@ pub struct PlanQuery {
 }
 
 /// 查询批次计划
+///
+/// 调用者可见的批次计划：评价机构可见本机构的（R16），区县可见本区县的（R38），鉴定中心和市人社局可
+/// 见全部。
 ///
 /// Plans the caller may see: an institution its own (R16), a district its district's (R38),
 /// centre and bureau all.
@@ -188,6 +197,8 @@ fn all() -> repo::PageRequest {
 
 /// 查询批次计划详情
 ///
+/// 查询一个批次计划。
+///
 /// One plan.
 #[utoipa::path(operation_id = "getPlan", tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The plan", body = PlanView, headers(("ETag" = String, description = "Its version")))))]
@@ -204,6 +215,9 @@ pub async fn get(
 }
 
 /// 报备批次计划
+///
+/// 向鉴定中心报备批次计划（所属机构）。机构过期、暂停或注销时（R12），或内容不全时（R18），不予报备
+/// 。
 ///
 /// File the plan with the centre (its institution). Refused when the institution is expired,
 /// suspended or cancelled (R12), when contents are missing (R18: occupations, sessions with
@@ -236,6 +250,8 @@ pub struct ReturnPlan {
 
 /// 确认批次计划备案
 ///
+/// 确认已报备的批次计划（鉴定中心）。
+///
 /// Acknowledge a filed plan (centre).
 #[utoipa::path(operation_id = "acknowledgePlan", tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "Acknowledged", body = PlanView),
@@ -254,6 +270,8 @@ pub async fn acknowledge(
 }
 
 /// 退回批次计划
+///
+/// 退回已报备的批次计划并说明理由（鉴定中心）。
 ///
 /// Return a filed plan to the institution with reasons (centre).
 #[utoipa::path(operation_id = "returnPlan", tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = ReturnPlan,

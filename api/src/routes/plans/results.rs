@@ -1,3 +1,6 @@
+//! Over 400 lines: twelve short handlers of the results phase, each with its contract in two
+//! languages.
+//!
 //! Results of a plan: photos, assessment results with their history (R20), publicity with
 //! objections (R21, R22), reporting and the centre's review (R23).
 
@@ -37,6 +40,8 @@ pub struct ResultsInput {
 
 /// 查询评价结果
 ///
+/// 批次计划的评价结果及其每一次变更（所属机构、鉴定中心、市人社局、计划所在区县）。
+///
 /// Results of a plan with every change (institution, centre, bureau, the plan's district).
 #[utoipa::path(operation_id = "getResults", tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "Results", body = ResultsView)))]
@@ -52,6 +57,9 @@ pub async fn get_results(
 }
 
 /// 录入评价结果
+///
+/// 录入评价结果（所属机构，在鉴定中心确认计划后、公示前，或鉴定中心退回上报后）。结果只追加、不覆盖
+/// ，修改须说明理由。
 ///
 /// Record results (the institution, once the centre acknowledged the plan, before publicity or
 /// after the centre returned the report). Values are appended, never overwritten: changing a
@@ -78,6 +86,8 @@ pub async fn record(
 
 /// 发起结果公示
 ///
+/// 发起评价结果公示（所属机构）：每名考生都须有全部结果。公示期为今天之后的 5 个工作日（R21）。
+///
 /// Start the publicity (公示) of the results (institution): every candidate needs every result.
 /// It runs over the 5 working days after today (R21).
 #[utoipa::path(operation_id = "startPublicity", tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
@@ -98,6 +108,8 @@ pub async fn start_publicity(
 }
 
 /// 查看结果公示
+///
+/// 批次结果公示：合格人员名单，姓名部分遮盖，不显示身份证号（公开）。
 ///
 /// The publicity of a plan's results: who passed, names partly masked, no ID numbers (public).
 #[utoipa::path(operation_id = "getPublicityNotice", tag = "public", params(("id" = Uuid, Path)), responses((status = 200, description = "The notice", body = PublicityView)))]
@@ -140,6 +152,8 @@ pub async fn public_notice(
 
 /// 提出异议
 ///
+/// 在公示期内提出异议（任何人，无需账号）。须写明 10–2000 字的理由和联系方式（手机号或电子邮箱）。
+///
 /// Lodge an objection during the publicity (anyone, no account). A reason of 10–2,000 characters
 /// and a contact (mobile or e-mail) are required; one client address may lodge at most five
 /// objections against one publicity (429 after that), within the per-address limit of public
@@ -169,6 +183,8 @@ pub async fn lodge(
 }
 
 /// 查询异议
+///
+/// 查询对批次结果的异议。
 ///
 /// Objections to a plan's results.
 #[utoipa::path(operation_id = "listObjections", tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
@@ -200,6 +216,8 @@ pub async fn objections(
 
 /// 批量答复异议
 ///
+/// 一次答复多条异议（所属机构），在同一变更中完成：要么全部答复，要么都不答复。
+///
 /// Answer many objections at once (the institution), in one change: all are answered or none.
 #[utoipa::path(operation_id = "answerObjections", tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = AnswerMany, responses((status = 200, description = "Answered", body = AnsweredMany),
@@ -223,6 +241,8 @@ pub async fn answer_many(
 }
 
 /// 答复异议
+///
+/// 答复异议（所属机构）。异议成立的可修改结果，每项修改以答复为理由予以记录。
 ///
 /// Answer an objection (the institution). An upheld objection may change results; each change is
 /// recorded with the answer as its reason.
@@ -249,6 +269,8 @@ pub async fn answer(
 
 /// 上报评价结果
 ///
+/// 向鉴定中心上报评价结果（所属机构）：须在公示期满后（R21）且每条异议都已答复（R22）。
+///
 /// Report the results to the centre (institution): only after the publicity window has ended
 /// (R21) and every objection is answered (R22); after a returned review, report again. Results
 /// are locked from now on.
@@ -269,6 +291,9 @@ pub async fn report(
 }
 
 /// 审核评价结果
+///
+/// 审核上报的评价结果（鉴定中心）：整体或按考生通过，或说明理由退回（机构修改后重新上报，各轮次都予
+/// 保留）。
 ///
 /// Review reported results (centre): approve in whole or per candidate, or return with reasons
 /// (the institution corrects and reports again; every round is kept). Only approved candidates can
@@ -293,6 +318,8 @@ pub async fn review(
 }
 
 /// 上传考生照片
+///
+/// 上传考生的二寸照片（所属机构，在计划为草稿或退回状态时）：请求体为 JPEG 或 PNG 文件本身。
 ///
 /// Upload a candidate's 2-inch photo (institution, while the plan is a draft or returned): the
 /// raw JPEG or PNG as the body; type from the bytes, size and aspect checked. Replacing a photo
@@ -364,6 +391,8 @@ pub async fn put_photo(
 }
 
 /// 查看考生照片
+///
+/// 查看考生照片（所属机构、鉴定中心、市人社局）。
 ///
 /// A candidate's photo (institution, centre, bureau).
 #[utoipa::path(operation_id = "getCandidatePhoto", tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path), ("candidate_id" = Uuid, Path)),

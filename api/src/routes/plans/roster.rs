@@ -9,6 +9,8 @@ use uuid::Uuid;
 
 /// 查询考评人员名册
 ///
+/// 评价机构可安排到考场的考评人员和督导人员（来自其备案材料）。
+///
 /// The examiners and supervisors an institution may assign to sessions (from its filing).
 #[utoipa::path(operation_id = "getRoster", tag = "institutions", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The roster", body = Roster)))]

@@ -109,6 +109,9 @@ manifest.json, SHA256SUMS     每个文件的SHA-256 / every file's SHA-256: `sh
 
 /// 下载年度档案
 ///
+/// 评价机构某年各批次的档案（R32），为附 SHA-256 清单的 ZIP：市人社局、鉴定中心、机构所在区县和机构
+/// 本身可下载。
+///
 /// The archive of an institution's batches of one year (R32), as a ZIP with a SHA-256 manifest:
 /// bureau and centre, the institution's district, and the institution itself. It holds personal
 /// data; every export is in the audit log.

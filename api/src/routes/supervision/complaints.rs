@@ -33,6 +33,9 @@ pub const SECRET_HEADER: &str = "X-Complaint-Secret";
 
 /// 投诉举报
 ///
+/// 投诉举报（任何人，无需账号；R35）。可匿名投诉；留下联系方式便于办理人员询问。回答中含有查询办理
+/// 进度所需的编号和密钥。
+///
 /// File a complaint or report (anyone, no account; R35). Anonymous complaints are accepted; a
 /// contact lets the handler ask questions. The answer holds the tracking number and a secret to
 /// follow the complaint; keep both.
@@ -63,6 +66,9 @@ pub async fn file(
 }
 
 /// 查询投诉办理进度
+///
+/// 投诉人查询办理进度：在 X-Complaint-Secret 请求头中发送密钥。编号不存在与密钥错误的回答相同（404
+/// ）。
 ///
 /// Follow a complaint (its complainant): send the secret in the `X-Complaint-Secret` header. An
 /// unknown number and a wrong secret get the same 404.
@@ -129,6 +135,8 @@ pub struct ComplaintQuery {
 
 /// 查询投诉举报
 ///
+/// 查询投诉，最早到期的在前：市人社局和鉴定中心可见全部，区县可见分派给本区县的。
+///
 /// Complaints, earliest deadline first: bureau and centre all, a district those assigned to it.
 /// `overdue=true` lists the open ones past their deadline.
 #[utoipa::path(operation_id = "listComplaints", tag = "supervision", security(("bearer" = [])), params(ComplaintQuery),
@@ -181,6 +189,8 @@ async fn full_view(state: &AppState, c: complaint::Model, lang: Lang) -> Result<
 
 /// 查询投诉详情
 ///
+/// 查询一件投诉及其内部调查记录和投诉人联系方式（办理人员）。
+///
 /// One complaint with its internal notes and the complainant's contact (those handling it).
 #[utoipa::path(operation_id = "getComplaint", tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The complaint", body = ComplaintView)))]
@@ -196,6 +206,8 @@ pub async fn get(
 }
 
 /// 分派投诉
+///
+/// 分派（或改派）投诉给鉴定中心或被投诉机构所在区县，并设定办理期限（市人社局、鉴定中心）。
 ///
 /// Triage: assign (or reassign) a complaint to the centre or to the district of the institution
 /// concerned, with a deadline (bureau, centre).
@@ -221,6 +233,8 @@ pub async fn assign(
 
 /// 添加调查记录
 ///
+/// 添加内部调查记录（承办方，或市人社局和鉴定中心）；投诉人看不到调查记录。
+///
 /// Add an internal investigation note (the assignee, or bureau and centre); the complainant never
 /// sees notes.
 #[utoipa::path(operation_id = "addComplaintNote", tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = NewNote,
@@ -243,6 +257,8 @@ pub async fn add_note(
 }
 
 /// 办结投诉
+///
+/// 办结投诉并给出处理结果（承办方，或市人社局和鉴定中心）。
 ///
 /// Close a complaint with its outcome (the assignee, or bureau and centre).
 #[utoipa::path(operation_id = "closeComplaint", tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = Outcome,

@@ -124,6 +124,8 @@ async fn views(
 
 /// 查询收费标准
 ///
+/// 评价机构已公布的收费标准及其 ETag（可查看该机构者）。
+///
 /// An institution's published fee list with its ETag (those who may see the institution).
 #[utoipa::path(operation_id = "getFees", tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The fee list", body = Vec<FeeView>)))]
@@ -142,6 +144,9 @@ pub async fn get(
 }
 
 /// 公布收费标准
+///
+/// 公布评价机构的收费标准（机构本身，R34）：备案范围内每个职业和等级一项收费。新清单替换此前公布的
+/// 清单。
 ///
 /// Publish the institution's fee standard (the institution itself, R34): one fee per occupation
 /// and level of its filed scope. The list replaces the one published before (send `If-Match`
@@ -231,6 +236,8 @@ pub struct FeeQuery {
 }
 
 /// 收费标准公示
+///
+/// 收费标准公示（R34，面向所有人）：每个在用评价机构按职业和等级的收费。
 ///
 /// Published fees (R34), for everyone: what each active institution charges per occupation and
 /// level (fees of suspended, expired or cancelled institutions are not listed).

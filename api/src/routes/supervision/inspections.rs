@@ -19,6 +19,8 @@ use uuid::Uuid;
 
 /// 新增检查人员
 ///
+/// 向检查人员库新增检查人员（市人社局）。
+///
 /// Add an inspector to the pool (bureau).
 #[utoipa::path(operation_id = "addInspector", tag = "supervision", security(("bearer" = [])), request_body = NewInspector,
     responses((status = 201, description = "Added", body = InspectorView)))]
@@ -37,6 +39,8 @@ pub async fn add_inspector(
 }
 
 /// 停用检查人员
+///
+/// 停用检查人员，不再参加以后的抽取（市人社局），例如离职时；以往的抽取结果保留。
 ///
 /// Take an inspector out of future draws (bureau), e.g. when they leave; past draws keep them.
 #[utoipa::path(operation_id = "deactivateInspector", tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)),
@@ -59,6 +63,8 @@ crate::paged_query!(
 );
 
 /// 查询检查人员库
+///
+/// 检查人员库（市人社局、鉴定中心），按抽取顺序（按 id）排列。
 ///
 /// The inspector pool (bureau, centre), in draw order (by id).
 #[utoipa::path(operation_id = "listInspectors", tag = "supervision", security(("bearer" = [])), params(InspectorPage),
@@ -84,6 +90,9 @@ pub async fn inspectors(
 }
 
 /// 创建双随机抽查任务
+///
+/// 创建并抽取双随机抽查任务（市人社局）：抽查对象为符合条件的全部在用评价机构，检查人员从在用人员中
+/// 抽取；种子来自服务器的随机源。
 ///
 /// Define an inspection task and draw it (bureau): the population is every active institution
 /// matching the criteria, by code; the pool every active inspector (or those listed), by id. The
@@ -114,6 +123,8 @@ crate::paged_query!(
 );
 
 /// 查询抽查任务
+///
+/// 查询抽查任务，最新的在前（市人社局、鉴定中心、区县）。
 ///
 /// Inspection tasks, newest first (bureau, centre, districts).
 #[utoipa::path(operation_id = "listInspections", tag = "supervision", security(("bearer" = [])), params(TaskPage),
@@ -148,6 +159,8 @@ async fn tasks_page(state: &AppState, lang: Lang, p: Pagination) -> Result<HttpR
 
 /// 查询抽查任务详情
 ///
+/// 查询一个抽查任务及其抽取情况和结果（市人社局、鉴定中心、区县）。
+///
 /// One inspection task with its draw and results (bureau, centre, districts).
 #[utoipa::path(operation_id = "getInspection", tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "The task", body = TaskView)))]
@@ -164,6 +177,8 @@ pub async fn get_task(
 }
 
 /// 录入抽查结果
+///
+/// 录入被抽中机构的检查结果（市人社局、鉴定中心）；只录入一次，随后公示。
 ///
 /// Record the result of a drawn institution (bureau, centre); recorded once, then published.
 #[utoipa::path(operation_id = "recordInspectionResult", tag = "supervision", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = NewResult,
@@ -187,6 +202,8 @@ pub async fn record_result(
 }
 
 /// 抽查结果公示
+///
+/// 抽查结果公示（R36，面向所有人）：每个任务的种子、抽查对象、人员库、抽取结果和已录入的检查结果。
 ///
 /// Published inspections (R36), for everyone: each task with its seed, population, pool, draw,
 /// and the results recorded so far.

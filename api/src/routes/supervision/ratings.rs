@@ -137,6 +137,8 @@ fn check_period(state: &AppState, period: i32) -> Result<(), ApiError> {
 
 /// 计算诚信评级
 ///
+/// 计算（或重新计算）某年的诚信评级（市人社局），覆盖年底前备案的每个机构。已作的调整予以保留。
+///
 /// Compute (or recompute) the ratings of a year (bureau), for every institution filed by the end
 /// of it. An adjustment already made is kept. 409 once the year is published.
 #[utoipa::path(operation_id = "computeRatings", tag = "supervision", security(("bearer" = [])), params(("period" = i32, Path, description = "The calendar year")),
@@ -176,6 +178,8 @@ pub struct Adjustment {
 
 /// 调整诚信评级
 ///
+/// 调整一个机构的评分并说明理由（市人社局），须在该年评级发布之前。
+///
 /// Adjust one institution's score with a reason (bureau), before the year is published.
 #[utoipa::path(operation_id = "adjustRating", tag = "supervision", security(("bearer" = [])),
     params(("period" = i32, Path), ("institution_id" = Uuid, Path)), request_body = Adjustment,
@@ -209,6 +213,8 @@ pub struct Published {
 }
 
 /// 发布诚信评级
+///
+/// 发布某年的诚信评级（市人社局）：此后公开且不再变更。
 ///
 /// Publish a year's ratings (bureau): from now on they are public and fixed.
 #[utoipa::path(operation_id = "publishRatings", tag = "supervision", security(("bearer" = [])), params(("period" = i32, Path)),
@@ -276,6 +282,9 @@ fn page_of(mut out: Vec<RatingView>, q: &PeriodQuery) -> Result<ListBody<RatingV
 
 /// 查询诚信评级
 ///
+/// 某年的诚信评级（无论是否已发布）：市人社局和鉴定中心可见全部，区县可见本区县机构的，学校可见本校
+/// 的。
+///
 /// A year's ratings, published or not: bureau and centre all, a district its institutions, a
 /// school its own.
 #[utoipa::path(operation_id = "listRatings", tag = "supervision", security(("bearer" = [])), params(PeriodQuery),
@@ -309,6 +318,8 @@ pub async fn list(
 }
 
 /// 诚信评级公示
+///
+/// 诚信评级公示（R37，面向所有人）：评分、等级、计算依据及调整和理由。
 ///
 /// Published integrity ratings (R37), for everyone: score, grade, inputs and any adjustment with
 /// its reason.

@@ -135,6 +135,9 @@ fn respond(
 
 /// 证书统计
 ///
+/// 证书颁发统计，可按年度、区县、机构、职业和等级（任意组合）：市人社局和鉴定中心可见全部，区县可见
+/// 本区县的。
+///
 /// Certificates issued, by year, district, institution, occupation and level (any subset): bureau
 /// and centre all (and machine clients with `statistics:read`), a district its own institutions.
 /// JSON, CSV or XLSX.
@@ -300,6 +303,8 @@ pub struct PassRateRow {
 }
 
 /// 通过率统计
+///
+/// 通过率统计，按批次或按职业和等级（R20：每个组成部分都达到合格线），统计已报备的计划。
 ///
 /// Pass rates per plan or per occupation and level (R20: every component ≥ the pass mark), over
 /// filed plans: bureau and centre all, a district its own institutions. JSON, CSV or XLSX.

@@ -83,6 +83,8 @@ fn view(v: violation::Model, lang: Lang) -> ViolationView {
 
 /// 记录违规行为
 ///
+/// 记录违规行为及其处理（市人社局）。暂停即暂停该机构，注销即注销该机构并退回其编码（R13）。
+///
 /// Record a violation and its sanction (bureau). `suspension` suspends the institution and
 /// `cancellation` cancels it and retires its code (R13), exactly as the lifecycle endpoints do,
 /// in the same transaction; a sanction the institution's status does not allow is a 409 and
@@ -143,6 +145,8 @@ crate::paged_query!(
 );
 
 /// 查询违规记录
+///
+/// 评价机构的违规记录，最新的在前：市人社局、鉴定中心、机构所在区县和机构本身可查。
 ///
 /// An institution's recorded violations, newest first: bureau and centre, the district of the
 /// institution, and the institution itself.
