@@ -5,6 +5,7 @@
 
 #![allow(clippy::expect_used, reason = "test code: a failed setup step should fail the test loudly")]
 
+pub mod examples;
 pub mod hostile;
 pub mod pipeline;
 pub mod receiver;
@@ -208,7 +209,15 @@ impl TestApp {
 
     /// Sends a request and reads the answer.
     pub async fn send(&self, req: RequestBuilder) -> Answer {
-        Answer::read(req.send().await.expect("request sent")).await
+        if std::env::var_os(examples::RECORD).is_none() {
+            return Answer::read(req.send().await.expect("request sent")).await;
+        }
+        let (client, request) = req.build_split();
+        let request = request.expect("a well-formed request");
+        let sent = examples::Sent::of(&request);
+        let answer = Answer::read(client.execute(request).await.expect("request sent")).await;
+        examples::record(sent, &answer);
+        answer
     }
 
     /// A request to `path` sent from another loopback address (`127.0.0.2`, …), as a client

@@ -410,6 +410,39 @@ async fn r8_the_bureau_decides_only_after_an_expert_evaluation() {
     assert_eq!(a.body["status"], "approved");
 }
 
+// R8: a refusal, too, is decided on an expert evaluation; it ends the application.
+#[tokio::test]
+async fn r8_a_rejection_follows_an_evaluation_and_ends_the_application() {
+    let Setup { app, admin, expert } = setup().await;
+    let standard = app.standard(&admin, LATHE, &["4"]).await;
+    let school = app.school(&admin, 17, "technical_school", "500101").await;
+    let a = submit_with(&app, &school, |doc, _| {
+        doc["occupations"] =
+            json!([{"major": "机械加工", "occupation_code": LATHE, "level": "4", "standard_id": standard}]);
+    })
+    .await;
+    let filing = a.body["id"].as_str().expect("id").to_owned();
+    let refusal = json!({"opinion": "考核场地不满足实操考核要求，不予备案。"});
+    app.act(&admin, &filing, "reject", &refusal).await.problem(409, "wrong_status");
+    app.act(&admin, &filing, "accept", &json!({})).await;
+    app.act(&admin, &filing, "experts", &json!({"expert_ids": [expert.0]})).await;
+    app.act(&admin, &filing, "reject", &refusal).await.problem(409, "evaluation_required");
+    app.act(&expert.1, &filing, "evaluations", &evaluation()).await;
+    app.act(&school.token, &filing, "reject", &refusal).await.problem(403, "forbidden");
+    let a = app.act(&admin, &filing, "reject", &refusal).await;
+    assert_eq!(
+        (a.status.as_u16(), a.body["status"].clone(), a.body["decision_opinion"].clone()),
+        (200, json!("rejected"), refusal["opinion"].clone()),
+        "{}",
+        a.text
+    );
+    let until = domain_end(&app);
+    app.act(&admin, &filing, "approve", &json!({"valid_until": until, "opinion": "同意"}))
+        .await
+        .problem(409, "wrong_status");
+    app.act(&school.token, &filing, "submit", &json!({})).await.problem(409, "wrong_status");
+}
+
 fn domain_end(app: &TestApp) -> String {
     domain::filing::latest_validity_end(app.state.clock.today()).to_string()
 }

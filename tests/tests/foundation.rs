@@ -170,8 +170,68 @@ fn the_committed_contract_reads_the_same_in_yaml_1_1() {
     }
     assert_eq!(quote_for_yaml_1_1("          example: 11:00"), "          example: '11:00'");
     assert_eq!(quote_for_yaml_1_1("      - yes"), "      - 'yes'");
+    assert_eq!(quote_for_yaml_1_1("      - date: 2026-01-01"), "      - date: '2026-01-01'");
+    assert_eq!(
+        quote_for_yaml_1_1("  - created_at: 2026-11-02T01:00:00.26Z"),
+        "  - created_at: '2026-11-02T01:00:00.26Z'"
+    );
+    assert_eq!(quote_for_yaml_1_1("  - name: 王小明"), "  - name: 王小明");
     let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml"))
         .expect("openapi.yaml at the repository root");
     let ambiguous: Vec<&str> = committed.lines().filter(|l| quote_for_yaml_1_1(l) != *l).collect();
     assert!(ambiguous.is_empty(), "read otherwise by YAML 1.1: {ambiguous:#?}");
+}
+
+/// Issue 24, point 5: every operation shows a request and an answer the real server exchanged
+/// (recorded from this suite: tests/record_examples.py), and every shared problem response
+/// shows a document for each code it can carry. (.ci/run's redocly checks each example against
+/// its schema.)
+#[test]
+fn every_operation_has_a_request_and_a_response_example() {
+    let spec = serde_json::to_value(api::openapi::spec()).expect("contract as JSON");
+    let mut missing = Vec::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let at = format!("{} {path} ({})", method.to_uppercase(), op["operationId"]);
+            for (kind, content) in op["requestBody"]["content"].as_object().into_iter().flatten() {
+                let typed = kind == "application/json" || kind == "application/x-www-form-urlencoded";
+                if typed && content.get("example").is_none() {
+                    missing.push(format!("{at}: request {kind}"));
+                }
+            }
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                if p["in"] == "path" && p.get("example").is_none() {
+                    missing.push(format!("{at}: parameter {}", p["name"]));
+                }
+            }
+            let mut shown = false;
+            for (status, response) in op["responses"].as_object().expect("responses") {
+                let response = match response["$ref"].as_str() {
+                    Some(r) => &spec["components"]["responses"][r.rsplit('/').next().unwrap_or_default()],
+                    None => response,
+                };
+                for (kind, content) in response["content"].as_object().into_iter().flatten() {
+                    let has = content.get("example").is_some() || content.get("examples").is_some();
+                    shown |= has;
+                    let readable = kind.ends_with("json") || kind.starts_with("text/");
+                    if status.starts_with('2') && readable && !has {
+                        missing.push(format!("{at}: answer {status} {kind}"));
+                    }
+                }
+            }
+            if !shown {
+                missing.push(format!("{at}: no answer example"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "record them again (tests/record_examples.py): {missing:#?}");
+    for (name, response) in spec["components"]["responses"].as_object().expect("problem responses") {
+        let content = &response["content"]["application/problem+json"];
+        for code in content["schema"]["allOf"][1]["properties"]["code"]["enum"].as_array().expect("codes") {
+            let code = code.as_str().expect("code");
+            let example = &content["examples"][code]["value"];
+            assert_eq!(example["code"], code, "{name}: no example for {code}");
+            assert!(example["title"].is_string() && example["detail"].is_string(), "{name}: {code}");
+        }
+    }
 }

@@ -280,6 +280,22 @@ async fn machine_clients_get_tokens_limited_to_their_scopes() {
         )
         .await;
     assert_eq!(b.body["scope"], "institutions:read", "{}", b.text);
+    // And a JSON body, as the contract also accepts.
+    let j = s
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/auth/token",
+            None,
+            &json!({"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret, "scope": "certificates:verify"}),
+        )
+        .await;
+    assert_eq!(
+        (j.status.as_u16(), j.body["scope"].clone()),
+        (200, json!("certificates:verify")),
+        "{}",
+        j.text
+    );
     s.app
         .send(form(format!("grant_type=client_credentials&client_id={client_id}&client_secret=wrong")))
         .await
@@ -345,7 +361,7 @@ async fn machine_clients_get_tokens_limited_to_their_scopes() {
         .await
         .problem(401, "invalid_client");
     let e = s.app.get("/api/v1/audit-events?target_type=api_client", Some(&s.admin)).await;
-    assert_eq!(e.body["total"], 4, "created, two tokens, revoked: {}", e.text);
+    assert_eq!(e.body["total"], 5, "created, three tokens, revoked: {}", e.text);
     assert!(!e.text.contains(&secret));
 }
 

@@ -91,8 +91,38 @@ async fn r17_a_plan_is_filed_ten_working_days_ahead_across_national_day() {
         .await;
     assert_eq!((a.status.as_u16(), a.body["status"].clone()), (200, json!("filed")), "{}", a.text);
     assert_eq!(a.body["filed_on"], "2024-09-27");
-    // The centre acknowledges it; a later change of a session is filed again under R17.
+    // The centre returns it with reasons; the school files it again, and the centre acknowledges
+    // it; a later change of a session is filed again under R17.
     let centre = s.app.login("centre.plan", "a-long-password-1").await;
+    let a = s
+        .app
+        .json(
+            Method::POST,
+            &format!("/api/v1/plans/{plan}/return"),
+            Some(&centre),
+            &json!({"reasons": "考评人员名单缺少质量督导人员"}),
+        )
+        .await;
+    assert_eq!(
+        (a.status.as_u16(), a.body["status"].clone(), a.body["return_reasons"].clone()),
+        (200, json!("returned"), json!("考评人员名单缺少质量督导人员")),
+        "{}",
+        a.text
+    );
+    s.app
+        .json(
+            Method::POST,
+            &format!("/api/v1/plans/{plan}/return"),
+            Some(&centre),
+            &json!({"reasons": "再退"}),
+        )
+        .await
+        .problem(409, "wrong_status");
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/file"), Some(&s.school.token), &json!({}))
+        .await;
+    assert_eq!((a.status.as_u16(), a.body["status"].clone()), (200, json!("filed")), "{}", a.text);
     let a = s
         .app
         .json(Method::POST, &format!("/api/v1/plans/{plan}/acknowledge"), Some(&centre), &json!({}))

@@ -11,6 +11,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi as Spec, Ref, RefOr, ResponseBuild
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
+mod examples;
 mod webhooks;
 mod yaml;
 pub use yaml::{quote_for_yaml_1_1, yaml, yaml_1_1_reads_otherwise};
@@ -296,6 +297,10 @@ pub fn spec() -> Spec {
     let mut spec = spec;
     // Modifiers run on the base document; run ours again on the collected paths.
     Common.modify(&mut spec);
+    examples::add(&mut spec);
+    if let Some(components) = spec.components.as_mut() {
+        examples::on_problems(components);
+    }
     spec.webhooks = Some(webhooks::webhooks());
     spec
 }

@@ -20,17 +20,26 @@ pub fn yaml(spec: &Spec) -> String {
 pub fn quote_for_yaml_1_1(line: &str) -> std::borrow::Cow<'_, str> {
     let body = line.trim_start();
     let indent = &line[..line.len() - body.len()];
-    let (prefix, value) = if let Some(v) = body.strip_prefix("- ") {
-        ("- ", v)
-    } else if let Some((key, v)) = body.split_once(": ") {
-        if key.contains(['\'', '"', ' ']) && !key.starts_with(['\'', '"']) {
-            return line.into();
-        }
-        (&body[..key.len() + 2], v)
-    } else {
-        return line.into();
+    // A list item's value, the value of a mapping's key, or of the first key of a mapping that is
+    // a list item (`- date: 2026-01-01`).
+    let item = usize::from(body.starts_with("- ")) * 2;
+    let (prefix, value) = match key_length(&body[item..]) {
+        Some(Ok(key)) => body.split_at(item + key + 2),
+        Some(Err(())) => return line.into(),
+        None if item > 0 => body.split_at(item),
+        None => return line.into(),
     };
     if yaml_1_1_reads_otherwise(value) { format!("{indent}{prefix}'{value}'").into() } else { line.into() }
+}
+
+/// The length of the key of a `key: value` line: `None` when it is not one, `Err` when the key is
+/// not a plain or quoted key (the line is then left alone).
+fn key_length(text: &str) -> Option<Result<usize, ()>> {
+    let (key, _) = text.split_once(": ")?;
+    if key.contains(['\'', '"', ' ']) && !key.starts_with(['\'', '"']) {
+        return Some(Err(()));
+    }
+    Some(Ok(key.len()))
 }
 
 /// Whether a plain scalar means something else than a string in YAML 1.1.
