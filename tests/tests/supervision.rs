@@ -755,6 +755,9 @@ async fn r32_statistics_retention_and_the_archive() {
         ),
         (json!(3), json!(3), json!(3), json!(1.0))
     );
+    let csv = s.app.get("/api/v1/statistics/pass-rates?by=occupation&format=csv", Some(&centre)).await;
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert_eq!(csv.text.trim_start_matches('\u{feff}').lines().count(), 2, "{}", csv.text);
 
     // R32: the database refuses to delete records under retention. First a row in every
     // supervision table too, since a row trigger only fires on a row.

@@ -57,8 +57,10 @@ struct ApiDoc;
 struct Common;
 
 /// Standard problem responses, as `(status, component name, description)`.
-const PROBLEMS: [(&str, &str, &str); 10] = [
+const PROBLEMS: [(&str, &str, &str); 12] = [
     ("400", "BadRequest", "Malformed request (bad JSON, bad query parameter)"),
+    ("412", "PreconditionFailed", "`If-Match` does not match the current ETag: read again, then change"),
+    ("428", "PreconditionRequired", "`If-Match` is required to change this"),
     ("401", "Unauthenticated", "Missing, invalid or expired token"),
     ("403", "Forbidden", "The caller's role may not do this"),
     ("404", "NotFound", "Unknown, or outside the caller's scope"),
@@ -239,6 +241,10 @@ fn complete(op: &mut Operation, has_path_param: bool) {
             .build(),
     ));
     let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    let if_match = op.parameters.iter().flatten().find_map(|p| match p {
+        RefOr::T(p) if p.name == "If-Match" => Some(matches!(p.required, utoipa::openapi::Required::True)),
+        _ => None,
+    });
     let has_body = op.request_body.is_some();
     let has_query = op
         .parameters
@@ -260,6 +266,13 @@ fn complete(op: &mut Operation, has_path_param: bool) {
     }
     if has_path_param {
         add("404", "NotFound");
+    }
+    // A change guarded by `If-Match` (optimistic concurrency, docs/API-DESIGN.md).
+    if let Some(required) = if_match {
+        add("412", "PreconditionFailed");
+        if required {
+            add("428", "PreconditionRequired");
+        }
     }
     if has_body {
         add("413", "PayloadTooLarge");

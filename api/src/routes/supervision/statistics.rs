@@ -142,8 +142,10 @@ fn respond(
 /// and centre all (and machine clients with `statistics:read`), a district its own institutions.
 /// JSON, CSV or XLSX.
 #[utoipa::path(operation_id = "getCertificateStatistics", tag = "statistics", security(("bearer" = [])), params(CertificateStatsQuery),
-    responses((status = 200, description = "The groups, in dimension order", body = Vec<CertificateStatsRow>,
-        content_type = "application/json")))]
+    responses((status = 200, description = "The groups, in dimension order: JSON, or CSV or XLSX with `format`", content(
+        (Vec<CertificateStatsRow> = "application/json"),
+        (String = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
 #[get("/statistics/certificates")]
 pub async fn certificates(
     state: web::Data<AppState>,
@@ -309,7 +311,10 @@ pub struct PassRateRow {
 /// Pass rates per plan or per occupation and level (R20: every component ≥ the pass mark), over
 /// filed plans: bureau and centre all, a district its own institutions. JSON, CSV or XLSX.
 #[utoipa::path(operation_id = "getPassRateStatistics", tag = "statistics", security(("bearer" = [])), params(PassRateQuery),
-    responses((status = 200, description = "The pass rates", body = Vec<PassRateRow>, content_type = "application/json")))]
+    responses((status = 200, description = "The pass rates: JSON, or CSV or XLSX with `format`", content(
+        (Vec<PassRateRow> = "application/json"),
+        (String = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
 #[get("/statistics/pass-rates")]
 pub async fn pass_rates(
     state: web::Data<AppState>,
