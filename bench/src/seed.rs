@@ -79,7 +79,7 @@ impl Fixture {
                 let path = format!("/api/v1/plans/{plan}");
                 let csv = format!(
                     "姓名,性别,身份证号,学校,专业,班级,全日制,自愿,职业编码,等级\n学生甲,男,{},重庆市第{}技工学校,机械加工,1班,是,是,{LATHE},4\n",
-                    tests::resident_id(7),
+                    resident_id(people(1)),
                     school.n
                 );
                 let a = self
@@ -154,8 +154,10 @@ impl Fixture {
         plans
     }
 
-    /// Adds `n` approved candidates to a reviewed plan through the repository.
+    /// Adds `n` approved candidates to a reviewed plan through the repository, people no plan
+    /// of this run has listed yet (a person holds one valid certificate per occupation and level).
     pub async fn add_approved(&self, plan: &str, k: usize, n: u32) {
+        let first = people(n);
         let plan_id: uuid::Uuid = plan.parse().unwrap_or_default();
         let now = self.app.state.clock.now();
         let rows: Vec<persistence::entity::candidate::Model> = (0..n)
@@ -164,7 +166,7 @@ impl Fixture {
                 plan_id,
                 name: format!("学生{k}-{i}"),
                 gender: if i.is_multiple_of(2) { "female" } else { "male" }.into(),
-                id_number: resident_id(i),
+                id_number: resident_id(first + i),
                 school_name: "重庆市第1技工学校".into(),
                 own_school: true,
                 major: "机械加工".into(),
@@ -221,7 +223,15 @@ impl Fixture {
     }
 }
 
-/// A valid resident ID number for a student born in 2008, distinct for `i` below 366,000.
+/// The first of `n` people (for [`resident_id`]) that no plan of this run has listed yet: a
+/// person holds one valid certificate per occupation and level, so every plan lists others.
+fn people(n: u32) -> u32 {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    NEXT.fetch_add(n, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A valid resident ID number for a student born in 2008 or after (1,000 per day from 2008-01-01),
+/// distinct for every `i`.
 pub fn resident_id(i: u32) -> String {
     let born = chrono::NaiveDate::from_ymd_opt(2008, 1, 1).unwrap_or_default()
         + chrono::Duration::days(i64::from(i / 1000));

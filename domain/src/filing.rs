@@ -190,6 +190,20 @@ pub struct OccupationRowFacts {
     pub has_standard: bool,
     /// Whether the occupation is a confirmed access-type (准入类) occupation (R3).
     pub access_type: bool,
+    /// The row names an evaluation norm although this national standard (its id and title)
+    /// covers the occupation at the level (R5: the national standard first).
+    pub national_standard_instead: Option<(String, String)>,
+}
+
+/// One examiner of the application's roster, as R4 sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExaminerFacts {
+    /// The resident ID number (normalised), if given: examiners are counted as people by it.
+    pub person: Option<String>,
+    /// The examiner certificate number (考评员证书编号), if given.
+    pub certificate_number: Option<String>,
+    /// The occupation codes they examine.
+    pub occupation_codes: Vec<String>,
 }
 
 /// Everything the submission rules look at.
@@ -199,8 +213,11 @@ pub struct SubmissionFacts {
     pub rows: Vec<OccupationRowFacts>,
     /// Majors that run a 预备技师班.
     pub preparatory_majors: Vec<String>,
-    /// For each examiner, the occupation codes they examine.
-    pub examiner_occupations: Vec<Vec<String>>,
+    /// The examiners, in roster order (`examiners[i]`).
+    pub examiners: Vec<ExaminerFacts>,
+    /// Every person of the four rosters (staff, experts, examiners, internal supervisors) as
+    /// (position, normalised resident ID number), in document order: each person appears once.
+    pub people: Vec<(String, String)>,
     /// Parts of Annex 1–3 that are missing, as field paths (R7).
     pub missing: Vec<String>,
     /// The school already has another open application or a live institution.
@@ -216,10 +233,16 @@ pub enum SubmissionViolation {
     PreparatoryClassRequired { major: String },
     /// R3.
     AccessTypeOccupation { occupation_code: String },
-    /// R4.
+    /// R4: fewer distinct people (by resident ID number) examine the occupation than required.
     TooFewExaminers { occupation_code: String, count: usize },
+    /// R4: this person (resident ID number) is already on a roster at `other`.
+    SamePerson { other: String },
+    /// R4: this examiner certificate number is already at `other`.
+    SameCertificateNumber { other: String },
     /// R5.
     NoStandard,
+    /// R5: a national standard (`standard_id`, `title`) covers the row; a norm may not be its basis.
+    NationalStandardFirst { standard_id: String, title: String },
     /// The occupation code is not in the catalogue.
     UnknownOccupation { occupation_code: String },
     /// R7: a required part is missing.
@@ -265,8 +288,24 @@ pub fn check_submission(f: &SubmissionFacts) -> Vec<(String, SubmissionViolation
         if !row.has_standard && row.occupation_known && row.level.is_some() {
             out.push((at("standard_id"), SubmissionViolation::NoStandard));
         }
+        if let Some((standard_id, title)) = &row.national_standard_instead {
+            out.push((
+                at("standard_id"),
+                SubmissionViolation::NationalStandardFirst {
+                    standard_id: standard_id.clone(),
+                    title: title.clone(),
+                },
+            ));
+        }
         if let Some(code) = &row.occupation_code {
-            let count = f.examiner_occupations.iter().filter(|e| e.iter().any(|c| c == code)).count();
+            // People, not list entries: an examiner listed twice counts once.
+            let count = f
+                .examiners
+                .iter()
+                .filter(|e| e.occupation_codes.iter().any(|c| c == code))
+                .filter_map(|e| e.person.as_deref())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len();
             let first_row_for_code =
                 f.rows.iter().position(|r| r.occupation_code.as_deref() == Some(code.as_str())) == Some(i);
             if count < MIN_EXAMINERS_PER_OCCUPATION && first_row_for_code {
@@ -277,8 +316,41 @@ pub fn check_submission(f: &SubmissionFacts) -> Vec<(String, SubmissionViolation
             }
         }
     }
+    for (at, other) in repeats(f.people.iter().map(|(at, id)| (at.as_str(), id.as_str()))) {
+        out.push((
+            format!("{at}.id_number"),
+            SubmissionViolation::SamePerson { other: format!("{other}.id_number") },
+        ));
+    }
+    let numbers = f
+        .examiners
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| e.certificate_number.as_deref().map(|n| (format!("examiners[{i}]"), n)));
+    let numbers: Vec<(String, &str)> = numbers.collect();
+    for (at, other) in repeats(numbers.iter().map(|(at, n)| (at.as_str(), *n))) {
+        out.push((
+            format!("{at}.certificate_number"),
+            SubmissionViolation::SameCertificateNumber { other: format!("{other}.certificate_number") },
+        ));
+    }
     if f.already_filed {
         out.push(("school_id".into(), SubmissionViolation::AlreadyFiled));
+    }
+    out
+}
+
+/// Each later position whose key an earlier position already has, with that first position.
+fn repeats<'a>(entries: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(&'a str, &'a str)> {
+    let mut first: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for (at, key) in entries {
+        match first.get(key) {
+            Some(other) => out.push((at, *other)),
+            None => {
+                first.insert(key, at);
+            }
+        }
     }
     out
 }
@@ -295,6 +367,15 @@ mod tests {
             level: Some(level),
             has_standard: true,
             access_type: false,
+            national_standard_instead: None,
+        }
+    }
+
+    fn examiner(person: &str, codes: &[String]) -> ExaminerFacts {
+        ExaminerFacts {
+            person: Some(person.into()),
+            certificate_number: Some(format!("KP-{person}")),
+            occupation_codes: codes.to_vec(),
         }
     }
 
@@ -304,7 +385,8 @@ mod tests {
             school_type,
             rows,
             preparatory_majors: vec!["数控加工".into()],
-            examiner_occupations: vec![codes.clone(), codes.clone(), codes],
+            examiners: ["p1", "p2", "p3"].iter().map(|p| examiner(p, &codes)).collect(),
+            people: vec![],
             missing: vec![],
             already_filed: false,
         }
@@ -372,7 +454,7 @@ mod tests {
             SchoolType::TechnicianCollege,
             vec![row("6-18-01-01", Level::Four, "机械加工"), row("6-18-01-01", Level::Five, "机械加工")],
         );
-        f.examiner_occupations.pop();
+        f.examiners.pop();
         let v = check_submission(&f);
         assert_eq!(
             v,
@@ -383,6 +465,46 @@ mod tests {
         );
     }
 
+    // R4: people, not list entries.
+    #[test]
+    fn r4_examiners_are_counted_as_people_and_listed_once() {
+        let mut f = facts(SchoolType::TechnicianCollege, vec![row("6-18-01-01", Level::Four, "机械加工")]);
+        // The third examiner is the first one again, under another certificate number.
+        f.examiners[2].person = Some("p1".into());
+        f.examiners[1].certificate_number = Some("KP-p1".into());
+        f.people = vec![
+            ("staff[0]".into(), "p9".into()),
+            ("examiners[0]".into(), "p1".into()),
+            ("examiners[1]".into(), "p2".into()),
+            ("examiners[2]".into(), "p1".into()),
+            ("supervisors[0]".into(), "p2".into()),
+        ];
+        let v = check_submission(&f);
+        assert_eq!(
+            v,
+            [
+                (
+                    "occupations[0].occupation_code".into(),
+                    SubmissionViolation::TooFewExaminers { occupation_code: "6-18-01-01".into(), count: 2 }
+                ),
+                (
+                    "examiners[2].id_number".into(),
+                    SubmissionViolation::SamePerson { other: "examiners[0].id_number".into() }
+                ),
+                (
+                    "supervisors[0].id_number".into(),
+                    SubmissionViolation::SamePerson { other: "examiners[1].id_number".into() }
+                ),
+                (
+                    "examiners[1].certificate_number".into(),
+                    SubmissionViolation::SameCertificateNumber {
+                        other: "examiners[0].certificate_number".into()
+                    }
+                ),
+            ]
+        );
+    }
+
     // R5
     #[test]
     fn r5_a_row_without_a_basis_standard_is_refused() {
@@ -390,6 +512,24 @@ mod tests {
         r.has_standard = false;
         let v = check_submission(&facts(SchoolType::TechnicalSchool, vec![r]));
         assert_eq!(v, [("occupations[0].standard_id".into(), SubmissionViolation::NoStandard)]);
+    }
+
+    // R5: the national standard first.
+    #[test]
+    fn r5_a_norm_is_refused_where_a_national_standard_covers_the_row() {
+        let mut r = row("6-18-01-01", Level::Four, "机械加工");
+        r.national_standard_instead = Some(("s-1".into(), "车工国家职业技能标准".into()));
+        let v = check_submission(&facts(SchoolType::TechnicalSchool, vec![r]));
+        assert_eq!(
+            v,
+            [(
+                "occupations[0].standard_id".into(),
+                SubmissionViolation::NationalStandardFirst {
+                    standard_id: "s-1".into(),
+                    title: "车工国家职业技能标准".into()
+                }
+            )]
+        );
     }
 
     // R7

@@ -126,6 +126,12 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
         "",
         "",
     ),
+    (
+        "m20261204_000024_one_valid_certificate",
+        include_str!("../sql/m20261204_000024_one_valid_certificate.sql"),
+        "",
+        "",
+    ),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

@@ -41,6 +41,10 @@ const SQLITE_UNIQUE: &[(&str, &str)] = &[
     ("certificates.candidate_id", "certificates_candidate_once"),
     ("filings.school_id", "filings_one_open_per_school"),
     ("certificates.supersedes_id", "certificates_supersedes_key"),
+    (
+        "certificates.id_number, certificates.occupation_code, certificates.work_type, certificates.level",
+        "certificates_one_valid",
+    ),
     ("standard_levels.occupation_code, standard_levels.level", "standard_levels_one_norm"),
 ];
 

@@ -233,7 +233,8 @@ fn certificate(serial: i32, now: chrono::DateTime<Utc>) -> persistence::entity::
         serial,
         holder_name: "王小明".into(),
         gender: "male".into(),
-        id_number: "11010520080101001X".into(),
+        // One person per certificate (one valid certificate per person, occupation and level).
+        id_number: format!("11010520080101{serial:04}"),
         occupation_code: "6-18-01-01".into(),
         occupation_name: "车工".into(),
         work_type: String::new(),

@@ -111,8 +111,12 @@ pub async fn acknowledged_plan(s: &Setup, n: u16) -> String {
     plan
 }
 
-/// A draft plan with candidates 1..=n imported from an XLSX file.
+/// A draft plan with candidates 1..=n imported from an XLSX file. The first plan of a test lists
+/// the people of [`candidate`] (`学生1` has `resident_id(3)`); each later one other people, so
+/// that every plan's candidates can be certified (one valid certificate per person, occupation
+/// and level).
 pub async fn draft_plan(s: &Setup, n: u16) -> String {
+    let people = u16::try_from(s.app.count("plans").await).expect("plans") * 100;
     let plan = new_plan(s, "2026-12-15").await;
     let mut rows = vec![
         ["姓名", "性别", "身份证号", "学校", "专业", "班级", "全日制", "自愿", "职业编码", "等级"]
@@ -123,7 +127,7 @@ pub async fn draft_plan(s: &Setup, n: u16) -> String {
         rows.push(vec![
             format!("学生{seq}"),
             "男".into(),
-            crate::resident_id(seq * 2 + 1),
+            crate::resident_id(people + seq * 2 + 1),
             "重庆市第1技工学校".into(),
             "机械加工".into(),
             "1班".into(),
@@ -214,7 +218,8 @@ pub async fn review(s: &Setup, plan: &str) {
     assert_eq!(a.body["phase"], "reviewed", "{}", a.text);
 }
 
-/// Inserts `n` approved candidates into a reviewed plan through the repository.
+/// Inserts `n` approved candidates into a reviewed plan through the repository (`n` ≤ 10,000,
+/// `k` ≤ 1 for distinct people, the plan's index in the test).
 pub async fn seed_approved(s: &Setup, plan: &str, k: usize, n: u16) {
     let plan_id: uuid::Uuid = plan.parse().expect("uuid");
     let now = s.app.state.clock.now();
@@ -224,7 +229,8 @@ pub async fn seed_approved(s: &Setup, plan: &str, k: usize, n: u16) {
             plan_id,
             name: format!("学生{k}{i}"),
             gender: "male".into(),
-            id_number: crate::resident_id(1_000 + i),
+            // Other people in each plan `k` (one valid certificate per person and level).
+            id_number: crate::resident_id(1_000 + u16::try_from(k).expect("k") * 10_000 + i),
             school_name: "重庆市第1技工学校".into(),
             own_school: true,
             major: "机械加工".into(),

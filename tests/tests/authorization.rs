@@ -130,7 +130,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/inspectors/{id}/deactivate", "B"),
     ("GET", "/api/v1/inspection-tasks", "BCDd"),
     ("POST", "/api/v1/inspection-tasks", "B"),
-    ("GET", "/api/v1/inspection-tasks/{id}", "BCDd"),
+    ("GET", "/api/v1/inspection-tasks/{id}", "BCD"),
     ("POST", "/api/v1/inspection-tasks/{id}/results", "BC"),
     ("GET", "/api/v1/public/inspections", "ABCDdSsEM"),
     ("POST", "/api/v1/integrity-ratings/{period}/compute", "B"),
@@ -248,7 +248,9 @@ async fn world() -> (Setup, World) {
             Method::POST,
             "/api/v1/inspection-tasks",
             Some(&admin),
-            &json!({"title": "t", "kind": "on_site", "sample_size": 1, "inspectors_per_institution": 1}),
+            // Drawn from the object's district only: the task is D's, not d's (R38).
+            &json!({"title": "t", "kind": "on_site", "sample_size": 1, "inspectors_per_institution": 1,
+                    "criteria": {"district_codes": ["500101"]}}),
         )
         .await
         .body["id"]

@@ -271,6 +271,81 @@ async fn r4_fewer_than_three_examiners_per_occupation_is_refused() {
     assert!(a.body["errors"][0]["message"].as_str().expect("message").contains("2"));
 }
 
+// R4: examiners are people, counted by resident ID number; each person is listed once.
+#[tokio::test]
+async fn r4_examiners_are_counted_as_people_and_listed_once() {
+    let Setup { app, admin, .. } = setup().await;
+    let lathe = app.standard(&admin, LATHE, &["4"]).await;
+    let school = app.school(&admin, 20, "technical_school", "500101").await;
+    let a = submit_with(&app, &school, |doc, _| {
+        doc["occupations"] =
+            json!([{"major": "机械加工", "occupation_code": LATHE, "level": "4", "standard_id": lathe}]);
+        let ex = doc["examiners"].as_array_mut().expect("examiners");
+        // The third examiner is the first again, under the certificate number of the second.
+        ex[2]["id_number"] = ex[0]["id_number"].clone();
+        ex[2]["certificate_number"] = ex[1]["certificate_number"].clone();
+        // The internal supervisor is the full-time staff member.
+        doc["supervisors"][0]["id_number"] = doc["staff"][0]["id_number"].clone();
+    })
+    .await;
+    assert_eq!(
+        rules(&a),
+        [
+            ("examiners[2].certificate_number".to_owned(), "same_certificate_number".to_owned()),
+            ("examiners[2].id_number".to_owned(), "same_person".to_owned()),
+            ("occupations[0].occupation_code".to_owned(), "too_few_examiners".to_owned()),
+            ("supervisors[0].id_number".to_owned(), "same_person".to_owned()),
+        ]
+    );
+    let message = |field: &str| {
+        a.body["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .find(|e| e["field"] == field)
+            .and_then(|e| e["message"].as_str())
+            .expect("message")
+            .to_owned()
+    };
+    assert!(message("examiners[2].id_number").contains("examiners[0].id_number"), "{}", a.text);
+    assert!(message("supervisors[0].id_number").contains("staff[0].id_number"), "{}", a.text);
+    assert!(message("examiners[2].certificate_number").contains("examiners[1].certificate_number"));
+    assert!(message("occupations[0].occupation_code").contains('2'), "two people, not three entries");
+    // The ID number itself never appears in the answer.
+    assert!(tests::personal_data(&a.text).is_empty(), "{}", a.text);
+}
+
+// R5: the national standard first; a norm only where none exists.
+#[tokio::test]
+async fn r5_a_norm_is_refused_where_a_national_standard_covers_the_occupation_and_level() {
+    let Setup { app, admin, .. } = setup().await;
+    let national = app.standard(&admin, LATHE, &["4"]).await;
+    let norm = app
+        .json(
+            Method::POST,
+            "/api/v1/standards",
+            Some(&admin),
+            &json!({"occupation_code": LATHE, "kind": "evaluation_norm", "title": "车工评价规范", "levels": ["4", "5"],
+                    "filing_reference": "渝人社鉴〔2025〕1号", "filing_date": "2025-03-01"}),
+        )
+        .await;
+    assert_eq!(norm.status.as_u16(), 201, "{}", norm.text);
+    let norm = norm.body["id"].as_str().expect("id").to_owned();
+    let school = app.school(&admin, 21, "technical_school", "500101").await;
+    let a = submit_with(&app, &school, |doc, _| {
+        doc["occupations"] = json!([
+            {"major": "机械加工", "occupation_code": LATHE, "level": "4", "standard_id": norm},
+            {"major": "机械加工", "occupation_code": LATHE, "level": "5", "standard_id": norm}
+        ]);
+    })
+    .await;
+    // Level 4 has a national standard: the norm is refused there, naming the standard to use;
+    // level 5 has none: the norm is its basis.
+    assert_eq!(rules(&a), [("occupations[0].standard_id".to_owned(), "national_standard_first".to_owned())]);
+    let message = a.body["errors"][0]["message"].as_str().expect("message");
+    assert!(message.contains(&national) && message.contains("6-18-01-01 国家职业技能标准"), "{message}");
+}
+
 // R5
 #[tokio::test]
 async fn r5_a_row_without_a_basis_standard_is_refused() {

@@ -1006,6 +1006,123 @@ async fn r28_revoked_and_reissued_certificates_show_at_verification() {
 }
 
 // R30: certificate data reported to the centre; exports for the national platform.
+/// A plan of the current school with these people (`candidate(seq)`), filed, acknowledged and
+/// reviewed; returns its id and its candidates' ids by name.
+/// `s` with its school and centre signed in again (the publicity of a plan moves the clock past
+/// their tokens).
+async fn signed_in_again(s: Setup) -> Setup {
+    Setup {
+        school: SchoolFixture {
+            id: s.school.id.clone(),
+            token: s.app.login("school1", "a-long-password-1").await,
+        },
+        centre: s.app.login("centre.plan", "a-long-password-1").await,
+        ..s
+    }
+}
+
+async fn reviewed_plan_of(s: &Setup, people: &[u16]) -> (String, std::collections::HashMap<String, String>) {
+    let plan = new_plan(s, "2026-12-15").await;
+    for seq in people {
+        let a = s
+            .app
+            .json(
+                Method::POST,
+                &format!("/api/v1/plans/{plan}/candidates"),
+                Some(&s.school.token),
+                &candidate(*seq),
+            )
+            .await;
+        assert_eq!(a.status.as_u16(), 201, "{}", a.text);
+    }
+    file_and_acknowledge(s, &plan).await;
+    review(s, &plan).await;
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let listed = s.app.get(&format!("/api/v1/plans/{plan}/candidates"), Some(&school)).await;
+    let ids = listed.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| (c["name"].as_str().expect("name").to_owned(), c["id"].as_str().expect("id").to_owned()))
+        .collect();
+    (plan, ids)
+}
+
+// One valid certificate per person, occupation, work type and level, across plans: flagged when
+// listed, refused at issuance naming the held code (never the ID number), also when two
+// issuances race; free again once the held certificate is revoked.
+#[tokio::test]
+async fn one_valid_certificate_per_person_occupation_and_level() {
+    let s = setup("2026-11-02").await;
+    let first = reviewed_plan(&s, 1).await;
+    let s = signed_in_again(s).await;
+    let issued = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{first}/certificates"), Some(&s.school.token), &json!({}))
+        .await;
+    assert_eq!(issued.status.as_u16(), 201, "{}", issued.text);
+    let held = issued.body["items"][0]["code"].as_str().expect("code").to_owned();
+    // 学生1 is listed again, with 学生5; another plan lists 学生5 too.
+    let (second, ids) = reviewed_plan_of(&s, &[1, 5]).await;
+    let s = signed_in_again(s).await;
+    let (third, _) = reviewed_plan_of(&s, &[5]).await;
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let listed = s.app.get(&format!("/api/v1/plans/{second}/candidates?sort=name"), Some(&school)).await;
+    let flags: Vec<(Value, Value)> = listed.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| (c["name"].clone(), c["held_certificate"].clone()))
+        .collect();
+    assert_eq!(flags, [(json!("学生1"), json!(held)), (json!("学生5"), Value::Null)], "{}", listed.text);
+    let issue = |plan: String, who: Option<String>| {
+        let (app, school) = (&s.app, school.clone());
+        async move {
+            let body = match who {
+                Some(id) => json!({"candidate_ids": [id]}),
+                None => json!({}),
+            };
+            app.json(Method::POST, &format!("/api/v1/plans/{plan}/certificates"), Some(&school), &body).await
+        }
+    };
+    let a = issue(second.clone(), Some(ids["学生1"].clone())).await;
+    a.problem(409, "certificate_held");
+    assert_eq!(a.violations(), [("candidate_ids[0]".to_owned(), "holds_certificate".to_owned())]);
+    assert!(a.body["errors"][0]["message"].as_str().expect("message").contains(&held), "{}", a.text);
+    assert!(tests::personal_data(&a.text).is_empty(), "{}", a.text);
+    // Two issuances of the same person at once: one certificate.
+    let (b, c) = tokio::join!(issue(second.clone(), Some(ids["学生5"].clone())), issue(third.clone(), None));
+    let mut statuses = [b.status.as_u16(), c.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409], "{}\n{}", b.text, c.text);
+    let refused = if b.status.as_u16() == 409 { &b } else { &c };
+    assert!(
+        ["certificate_held", "concurrent_change"]
+            .contains(&refused.body["code"].as_str().unwrap_or_default()),
+        "{}",
+        refused.text
+    );
+    let mut valid = 0;
+    for plan in [&second, &third] {
+        let listed = s.app.get(&format!("/api/v1/plans/{plan}/certificates"), Some(&school)).await;
+        valid += listed.body["items"].as_array().map_or(0, Vec::len);
+    }
+    assert_eq!(valid, 1, "学生5 holds one certificate");
+    // Once the held certificate is revoked, 学生1 can be certified again.
+    let r = s
+        .app
+        .json(
+            Method::POST,
+            &format!("/api/v1/certificates/{held}/revoke"),
+            Some(&school),
+            &json!({"reason": "信息有误，撤销后重新认定"}),
+        )
+        .await;
+    assert_eq!(r.body["status"], "revoked", "{}", r.text);
+    let a = issue(second.clone(), Some(ids["学生1"].clone())).await;
+    assert_eq!(a.status.as_u16(), 201, "{}", a.text);
+}
+
 #[tokio::test]
 async fn r30_certificate_data_is_reported_and_exported() {
     let s = setup("2026-11-02").await;

@@ -315,9 +315,16 @@ async fn r36_the_same_seed_draws_the_same_institutions_and_inspectors() {
     let expert = s.app.expert(&s.admin, "expert.two").await;
     let standard = s.app.standard(&s.admin, "4-03-02-01", &["4"]).await;
     let mut schools = vec![s.school.id.clone()];
+    let mut in_fuling = String::new();
     for n in 2..=4 {
-        let school = s.app.school(&s.admin, n, "technical_school", "500101").await;
-        s.app.file_institution(&s.admin, &school, &expert, &[("4-03-02-01", "4", &standard)]).await;
+        // School 4 is in 涪陵区, the others in 万州区.
+        let district = if n == 4 { "500102" } else { "500101" };
+        let school = s.app.school(&s.admin, n, "technical_school", district).await;
+        let institution =
+            s.app.file_institution(&s.admin, &school, &expert, &[("4-03-02-01", "4", &standard)]).await;
+        if n == 4 {
+            in_fuling = institution;
+        }
         schools.push(school.id);
     }
     // Three inspectors: one from school 1, one from school 2, one from the centre.
@@ -373,6 +380,27 @@ async fn r36_the_same_seed_draws_the_same_institutions_and_inspectors() {
         "the same seed draws the same institutions and inspectors"
     );
     assert_eq!(a.body["population"].as_array().map(Vec::len), Some(4));
+    // R38: a district office sees the tasks that drew its institutions, and of each only those;
+    // another district neither (the seed, population and pool stay whole: they are published).
+    let task_id = a.body["id"].as_str().expect("id").to_owned();
+    let own = district_user(&s.app, &s.admin, "district.r36.own", "500102").await;
+    let other = district_user(&s.app, &s.admin, "district.r36.other", "500103").await;
+    let seen = s.app.get(&format!("/api/v1/inspection-tasks/{task_id}"), Some(&own)).await;
+    let targets: Vec<&str> = seen.body["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .map(|t| t["institution_id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(targets, [in_fuling.as_str()], "{}", seen.text);
+    assert_eq!(seen.body["population"].as_array().map(Vec::len), Some(4));
+    let listed = s.app.get("/api/v1/inspection-tasks", Some(&own)).await;
+    assert_eq!(listed.body["total"], 1, "{}", listed.text);
+    assert_eq!(listed.body["items"][0]["targets"].as_array().map(Vec::len), Some(1));
+    assert_eq!(s.app.get("/api/v1/inspection-tasks", Some(&other)).await.body["total"], 0);
+    s.app.get(&format!("/api/v1/inspection-tasks/{task_id}"), Some(&other)).await.problem(404, "not_found");
+    let whole = s.app.get(&format!("/api/v1/inspection-tasks/{task_id}"), Some(&s.centre)).await;
+    assert_eq!(whole.body["targets"].as_array().map(Vec::len), Some(4));
     for t in a.body["targets"].as_array().expect("targets") {
         let ids: Vec<&str> =
             t["inspector_ids"].as_array().expect("ids").iter().map(|i| i.as_str().expect("id")).collect();

@@ -58,6 +58,7 @@ problems! {
     ObjectionsOpen = "objections_open", 409, ["count"];
     IdempotencyMismatch = "idempotency_mismatch", 422, [];
     CertificateSerialsExhausted = "certificate_serials_exhausted", 409, ["year"];
+    CertificateHeld = "certificate_held", 409, ["count", "code"];
     CertificateNotFound = "certificate_not_found", 404, [];
     ConcurrentChange = "concurrent_change", 409, [];
     RateLimited = "rate_limited", 429, ["seconds"];
@@ -128,6 +129,9 @@ rules! {
     PreparatoryClassRequired = "preparatory_class_required", ["major"];
     AccessTypeOccupation = "access_type_occupation", ["code", "name"];
     TooFewExaminers = "too_few_examiners", ["code", "count", "min"];
+    SamePerson = "same_person", ["other"];
+    SameCertificateNumber = "same_certificate_number", ["other"];
+    NationalStandardFirst = "national_standard_first", ["standard_id", "title"];
     NoStandard = "no_standard", ["code", "level"];
     UnknownOccupation = "unknown_occupation", ["code"];
     Missing = "missing", [];
@@ -174,6 +178,7 @@ rules! {
     NotApproved = "not_approved", [];
     AlreadyIssued = "already_issued", [];
     NothingToIssue = "nothing_to_issue", [];
+    HoldsCertificate = "holds_certificate", ["code"];
     MissingGlyphs = "missing_glyphs", ["chars"];
     UnknownTarget = "unknown_target", [];
     UnknownInspector = "unknown_inspector", [];

@@ -33,10 +33,38 @@ pub struct CandidateView {
     pub review_status: String,
     pub review_status_name: String,
     pub created_at: DateTime<Utc>,
+    /// The code of a valid certificate the person already holds for the same occupation, work
+    /// type and level, from another listing (any plan, any institution): issuance refuses them,
+    /// a person holds one.
+    pub held_certificate: Option<String>,
 }
 
-/// The view of a candidate; ID and phone numbers masked unless `full`.
-pub fn view(c: candidate::Model, full: bool, lang: Lang) -> CandidateView {
+/// For each of `rows`, the code of a valid certificate its person already holds for the same
+/// occupation, work type and level from another listing.
+pub async fn held_certificates(
+    db: &impl persistence::ConnectionTrait,
+    rows: &[candidate::Model],
+) -> Result<std::collections::HashMap<Uuid, String>, persistence::RepoError> {
+    let numbers: Vec<&str> = rows.iter().map(|c| c.id_number.as_str()).collect();
+    let found = persistence::repo::certificate::held(db, &numbers).await?;
+    let mut out = std::collections::HashMap::new();
+    for c in rows {
+        let key = (
+            c.id_number.as_str(),
+            c.occupation_code.as_str(),
+            domain::certificate::printed_work_type(&c.work_type),
+            c.level.as_str(),
+        );
+        if let Some(h) = found.iter().find(|h| h.key() == key && h.candidate_id != c.id) {
+            out.insert(c.id, h.code.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// The view of a candidate; ID and phone numbers masked unless `full`; `held` from
+/// [`held_certificates`].
+pub fn view(c: candidate::Model, full: bool, held: Option<String>, lang: Lang) -> CandidateView {
     let id_number = if full {
         c.id_number
     } else {
@@ -62,5 +90,6 @@ pub fn view(c: candidate::Model, full: bool, lang: Lang) -> CandidateView {
         review_status_name: crate::i18n::code_name(lang, "review_status", &c.review_status),
         review_status: c.review_status,
         created_at: c.created_at,
+        held_certificate: held,
     }
 }

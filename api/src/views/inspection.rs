@@ -150,17 +150,26 @@ pub fn task_view(
     })
 }
 
-/// The view of a task with its targets and their institutions' names.
+/// The view of a task with its targets and their institutions' names; for a district office
+/// (`district`), only the targets of its district (R38). The seed, population and pool stay
+/// whole: they are published, and the draw can be repeated only from all of them.
 pub async fn full_task(
     db: &impl persistence::ConnectionTrait,
     t: inspection_task::Model,
+    district: Option<&str>,
     lang: Lang,
 ) -> Result<TaskView, ApiError> {
     let targets = repo::supervision::targets(db, t.id).await?;
     let mut v = task_view(t, targets, lang)?;
-    for x in &mut v.targets {
-        x.institution_name =
-            repo::institution::find(db, x.institution_id).await?.map(|i| i.name).unwrap_or_default();
+    let mut kept = Vec::with_capacity(v.targets.len());
+    for mut x in v.targets {
+        let found = repo::institution::find(db, x.institution_id).await?;
+        if district.is_some_and(|d| found.as_ref().is_none_or(|i| i.district_code != d)) {
+            continue;
+        }
+        x.institution_name = found.map(|i| i.name).unwrap_or_default();
+        kept.push(x);
     }
+    v.targets = kept;
     Ok(v)
 }

@@ -241,6 +241,57 @@ pub async fn issued_candidates(db: &impl ConnectionTrait, plan_id: Uuid) -> Resu
         .await?)
 }
 
+/// A valid certificate a person holds.
+#[derive(Debug, Clone)]
+pub struct Held {
+    pub code: String,
+    /// The listing it was issued for.
+    pub candidate_id: Uuid,
+    pub id_number: String,
+    pub occupation_code: String,
+    /// As printed (`——` when none).
+    pub work_type: String,
+    pub level: String,
+}
+
+impl Held {
+    /// Person, occupation, printed work type and level: what one valid certificate covers.
+    pub fn key(&self) -> (&str, &str, &str, &str) {
+        (&self.id_number, &self.occupation_code, &self.work_type, &self.level)
+    }
+}
+
+/// The valid certificates held by any of these resident ID numbers, in any plan of any
+/// institution (one per person, occupation, work type and level: `certificates_one_valid`).
+pub async fn held(db: &impl ConnectionTrait, id_numbers: &[&str]) -> Result<Vec<Held>, RepoError> {
+    let backend = db.get_database_backend();
+    let mut out = Vec::new();
+    for chunk in id_numbers.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len())
+            .map(|i| if backend == DbBackend::Postgres { format!("${i}") } else { "?".to_owned() })
+            .collect();
+        // `status = 'valid'` written out, not bound, so that SQLite uses the partial index.
+        let sql = format!(
+            "SELECT code, candidate_id, id_number, occupation_code, work_type, level FROM certificates \
+             WHERE status = 'valid' AND id_number IN ({})",
+            marks.join(", ")
+        );
+        let values = chunk.iter().map(|s| sea_orm::Value::from((*s).to_owned()));
+        let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+        for r in rows {
+            out.push(Held {
+                code: r.try_get("", "code")?,
+                candidate_id: r.try_get("", "candidate_id")?,
+                id_number: r.try_get("", "id_number")?,
+                occupation_code: r.try_get("", "occupation_code")?,
+                work_type: r.try_get("", "work_type")?,
+                level: r.try_get("", "level")?,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Certificates of a plan, by serial.
 pub async fn of_plan(db: &impl ConnectionTrait, plan_id: Uuid) -> Result<Vec<certificate::Model>, RepoError> {
     Ok(certificate::Entity::find()

@@ -126,3 +126,23 @@ pub async fn covers(
         .await?
         .is_some())
 }
+
+/// A national standard covering this occupation at this level, if one is registered (R5: where
+/// one exists, a norm may not be the basis).
+pub async fn national_covering(
+    db: &impl ConnectionTrait,
+    occupation_code: &str,
+    level: &str,
+) -> Result<Option<standard::Model>, RepoError> {
+    let Some(row) = standard_level::Entity::find()
+        .filter(standard_level::Column::OccupationCode.eq(occupation_code))
+        .filter(standard_level::Column::Level.eq(level))
+        .filter(standard_level::Column::Kind.eq("national_standard"))
+        .order_by_asc(standard_level::Column::StandardId)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(standard::Entity::find_by_id(row.standard_id).one(db).await?)
+}

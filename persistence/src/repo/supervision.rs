@@ -5,8 +5,8 @@
 
 use super::{Page, PageRequest, fetch_page};
 use crate::entity::{
-    complaint, complaint_note, fee_standard, inspection_target, inspection_task, inspector, integrity_rating,
-    violation,
+    complaint, complaint_note, fee_standard, inspection_target, inspection_task, inspector, institution,
+    integrity_rating, violation,
 };
 use crate::error::{RepoError, STALE};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -299,12 +299,29 @@ pub async fn insert_task(
 /// Inspection tasks, newest first.
 pub async fn tasks(
     db: &impl ConnectionTrait,
+    district_code: Option<&str>,
     page: PageRequest,
 ) -> Result<Page<inspection_task::Model>, RepoError> {
-    let q = inspection_task::Entity::find()
-        .order_by_desc(inspection_task::Column::CreatedAt)
-        .order_by_desc(inspection_task::Column::Id);
+    let mut q = inspection_task::Entity::find();
+    if let Some(d) = district_code {
+        q = q.filter(inspection_task::Column::Id.in_subquery(tasks_drawing_in(d)));
+    }
+    let q = q.order_by_desc(inspection_task::Column::CreatedAt).order_by_desc(inspection_task::Column::Id);
     fetch_page(db, q, page).await
+}
+
+/// The ids of the tasks that drew an institution of district `d` (R38).
+fn tasks_drawing_in(d: &str) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column((inspection_target::Entity, inspection_target::Column::TaskId))
+        .from(inspection_target::Entity)
+        .inner_join(
+            institution::Entity,
+            Expr::col((institution::Entity, institution::Column::Id))
+                .equals((inspection_target::Entity, inspection_target::Column::InstitutionId)),
+        )
+        .and_where(Expr::col((institution::Entity, institution::Column::DistrictCode)).eq(d))
+        .to_owned()
 }
 
 /// One task.

@@ -10,7 +10,7 @@ use crate::state::AppState;
 use crate::upload::{self, sheet, sheet::Projection};
 use crate::use_case::plans::candidates::{CandidateInput, Context, check};
 use crate::use_case::{self, plans};
-use crate::views::candidate::{CandidateView, view};
+use crate::views::candidate::{CandidateView, held_certificates, view};
 use crate::views::plan::load;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use domain::Role;
@@ -67,7 +67,8 @@ pub async fn add(
     let (input, _) = body.with_violations();
     let row = check(&input, &c, "").map_err(ApiError::validation)?;
     use_case::run(&state, caller.actor(), async |c| plans::candidates::add(c, row.clone()).await).await?;
-    Ok(HttpResponse::Created().json(view(row, true, ctx.lang)))
+    let held = held_certificates(&state.db, std::slice::from_ref(&row)).await?.remove(&row.id);
+    Ok(HttpResponse::Created().json(view(row, true, held, ctx.lang)))
 }
 
 crate::paged_query!(
@@ -98,7 +99,15 @@ pub async fn list(
     }
     let full = matches!(caller.role, Role::School | Role::Centre | Role::Bureau);
     let found = repo::plan::candidates(&state.db, p.id, page).await?;
-    let items = found.items.into_iter().map(|c| view(c, full, ctx.lang)).collect();
+    let mut held = held_certificates(&state.db, &found.items).await?;
+    let items = found
+        .items
+        .into_iter()
+        .map(|c| {
+            let h = held.remove(&c.id);
+            view(c, full, h, ctx.lang)
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(ListBody {
         items,
         total: found.total,

@@ -113,7 +113,7 @@ pub async fn create_task(
     let task =
         use_case::run(&state, caller.actor(), async |c| inspections::draw(c, &body, found).await).await?;
     let id = task.id;
-    let v = full_task(&state.db, task, lang).await?;
+    let v = full_task(&state.db, task, None, lang).await?;
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/inspection-tasks/{id}"))).json(v))
 }
 
@@ -137,17 +137,31 @@ pub async fn list_tasks(
     query: ApiQuery<TaskPage>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau, Role::Centre, Role::District])?;
-    tasks_page(&state, lang, query.0.pagination()).await
+    tasks_page(&state, lang, query.0.pagination(), district_of(&caller)).await
 }
 
-async fn tasks_page(state: &AppState, lang: Lang, p: Pagination) -> Result<HttpResponse, ApiError> {
+/// A district office's district (R38): it sees the tasks that drew its institutions, and of
+/// each only those institutions; `None` for the bureau and the centre.
+fn district_of(caller: &Caller) -> Option<&str> {
+    match caller.role {
+        Role::District => Some(caller.user.district_code.as_deref().unwrap_or_default()),
+        _ => None,
+    }
+}
+
+async fn tasks_page(
+    state: &AppState,
+    lang: Lang,
+    p: Pagination,
+    district: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
     let page = p.check(&mut errors, &["created_at", "title", "kind"]);
     query_errors(errors)?;
-    let found = repo::supervision::tasks(&state.db, page).await?;
+    let found = repo::supervision::tasks(&state.db, district, page).await?;
     let mut items = Vec::with_capacity(found.items.len());
     for t in found.items {
-        items.push(full_task(&state.db, t, lang).await?);
+        items.push(full_task(&state.db, t, district, lang).await?);
     }
     Ok(HttpResponse::Ok().json(ListBody {
         items,
@@ -173,7 +187,13 @@ pub async fn get_task(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau, Role::Centre, Role::District])?;
     let t = repo::supervision::task(&state.db, *id).await?.ok_or_else(ApiError::not_found)?;
-    Ok(HttpResponse::Ok().json(full_task(&state.db, t, lang).await?))
+    let district = district_of(&caller);
+    let v = full_task(&state.db, t, district, lang).await?;
+    // Outside a district's scope: as unknown (R38).
+    if district.is_some() && v.targets.is_empty() {
+        return Err(ApiError::not_found());
+    }
+    Ok(HttpResponse::Ok().json(v))
 }
 
 /// 录入抽查结果
@@ -198,7 +218,7 @@ pub async fn record_result(
         inspections::record_result(c, *id, &body, found).await
     })
     .await?;
-    Ok(HttpResponse::Ok().json(full_task(&state.db, t, lang).await?))
+    Ok(HttpResponse::Ok().json(full_task(&state.db, t, None, lang).await?))
 }
 
 /// 抽查结果公示
@@ -215,5 +235,5 @@ pub async fn public_inspections(
     lang: Lang,
     query: ApiQuery<TaskPage>,
 ) -> Result<HttpResponse, ApiError> {
-    tasks_page(&state, lang, query.0.pagination()).await
+    tasks_page(&state, lang, query.0.pagination(), None).await
 }

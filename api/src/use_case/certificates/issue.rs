@@ -136,6 +136,7 @@ pub async fn issue(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
+    refuse_holders(tx, &chosen, candidate_ids).await?;
     let year = today.year();
     let n = i32::try_from(chosen.len()).map_err(ApiError::internal)?;
     let first = repo::certificate::allocate(tx, inst.id, year, n)
@@ -250,6 +251,47 @@ pub async fn issue(
 }
 
 /// The statement of a certificate record, as signed.
+/// 409 when any chosen candidate already holds a valid certificate of the same occupation, work
+/// type and level, from any plan of any institution (one per person), each named in `errors` with
+/// that certificate's code, never with the ID number. `certificates_one_valid` holds the same
+/// rule against a concurrent issuance.
+async fn refuse_holders(
+    tx: &impl persistence::ConnectionTrait,
+    chosen: &[&repo::results::Issuable],
+    candidate_ids: Option<&[Uuid]>,
+) -> Result<(), ApiError> {
+    let numbers: Vec<&str> = chosen.iter().map(|c| c.id_number.as_str()).collect();
+    let found = repo::certificate::held(tx, &numbers).await?;
+    if found.is_empty() {
+        return Ok(());
+    }
+    let held: HashMap<_, &str> = found.iter().map(|h| (h.key(), h.code.as_str())).collect();
+    let mut errors = Vec::new();
+    let mut first = None;
+    for (k, c) in chosen.iter().enumerate() {
+        let key = (
+            c.id_number.as_str(),
+            c.occupation_code.as_str(),
+            printed_work_type(&c.work_type),
+            c.level.as_str(),
+        );
+        if let Some(&code) = held.get(&key) {
+            // Named where the caller named it: its position in `candidate_ids`, or in the plan.
+            let at = match candidate_ids {
+                Some(ids) => format!("candidate_ids[{}]", ids.iter().position(|i| *i == c.id).unwrap_or(k)),
+                None => format!("candidates[{k}]"),
+            };
+            errors.push(FieldError::new(at, Rule::HoldsCertificate).with("code", code));
+            first.get_or_insert_with(|| code.to_owned());
+        }
+    }
+    let Some(first) = first else { return Ok(()) };
+    let count = errors.len();
+    Err(ApiError { errors, ..ApiError::new(Problem::CertificateHeld) }
+        .with("count", count)
+        .with("code", first))
+}
+
 pub(super) fn statement_of(c: &certificate::Model) -> domain::certificate::Statement<'_> {
     domain::certificate::Statement {
         code: &c.code,

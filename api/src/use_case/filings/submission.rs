@@ -4,7 +4,9 @@
 use crate::error::{ApiError, FieldError};
 use crate::i18n::{Name, Rule};
 use crate::views::filing::document::{self, FilingDocument};
-use domain::filing::{OccupationRowFacts, SubmissionFacts, SubmissionViolation, check_submission};
+use domain::filing::{
+    ExaminerFacts, OccupationRowFacts, SubmissionFacts, SubmissionViolation, check_submission,
+};
 use domain::{Level, SchoolType};
 use persistence::entity::{filing, school};
 use persistence::repo;
@@ -49,6 +51,20 @@ pub async fn check(
             (Some(id), Some(c), Some(l)) => repo::standard::covers(db, id, c, l.code()).await?,
             _ => false,
         };
+        // R5: a norm only where no national standard covers the occupation at the level.
+        let national_standard_instead = match (has_standard, r.standard_id, &code, level) {
+            (true, Some(id), Some(c), Some(l)) => {
+                let named = repo::standard::find(db, id).await?.map(|(s, _)| s.kind);
+                if named.as_deref() == Some("evaluation_norm") {
+                    repo::standard::national_covering(db, c, l.code())
+                        .await?
+                        .map(|s| (s.id.to_string(), s.title))
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
         rows.push(OccupationRowFacts {
             major: r.major.clone(),
             access_type: code.as_ref().is_some_and(|c| confirmed.contains(c)),
@@ -56,6 +72,7 @@ pub async fn check(
             occupation_known: known,
             level,
             has_standard,
+            national_standard_instead,
         });
     }
     let others_open = repo::filing::open_of_school(db, f.school_id).await?.iter().any(|o| o.id != f.id);
@@ -70,7 +87,21 @@ pub async fn check(
             .filter(|m| m.preparatory_technician_class)
             .filter_map(|m| m.name.clone())
             .collect(),
-        examiner_occupations: doc.examiners.iter().map(|e| e.occupation_codes.clone()).collect(),
+        examiners: doc
+            .examiners
+            .iter()
+            .map(|e| ExaminerFacts {
+                person: person(&e.id_number),
+                certificate_number: e
+                    .certificate_number
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_owned),
+                occupation_codes: e.occupation_codes.clone(),
+            })
+            .collect(),
+        people: people(&doc),
         missing,
         already_filed: others_open || (f.kind == "initial" && live.is_some()),
     };
@@ -110,12 +141,51 @@ pub async fn check(
             SubmissionViolation::UnknownOccupation { occupation_code } => {
                 FieldError::new(field, Rule::UnknownOccupation).with("code", occupation_code)
             }
+            SubmissionViolation::SamePerson { other } => {
+                FieldError::new(field, Rule::SamePerson).with("other", other)
+            }
+            SubmissionViolation::SameCertificateNumber { other } => {
+                FieldError::new(field, Rule::SameCertificateNumber).with("other", other)
+            }
+            SubmissionViolation::NationalStandardFirst { standard_id, title } => {
+                FieldError::new(field, Rule::NationalStandardFirst)
+                    .with("standard_id", standard_id)
+                    .with("title", title)
+            }
             SubmissionViolation::Missing => FieldError::new(field, Rule::Missing),
             SubmissionViolation::AlreadyFiled => FieldError::new(field, Rule::AlreadyFiled),
         };
         errors.push(e);
     }
     Ok(errors)
+}
+
+/// A resident ID number as people are told apart by it: the canonical form when it is valid,
+/// else as written (trimmed, upper case; its format is refused elsewhere); `None` when blank.
+fn person(id_number: &Option<String>) -> Option<String> {
+    let written = id_number.as_deref().map(str::trim).filter(|n| !n.is_empty())?;
+    Some(
+        domain::ResidentId::parse(written)
+            .map_or_else(|_| written.to_uppercase(), |id| id.as_str().to_owned()),
+    )
+}
+
+/// Every person of the four rosters with their position, in document order (R4).
+fn people(doc: &FilingDocument) -> Vec<(String, String)> {
+    let rosters = [
+        ("staff", doc.staff.iter().map(|p| &p.id_number).collect::<Vec<_>>()),
+        ("experts", doc.experts.iter().map(|p| &p.id_number).collect()),
+        ("examiners", doc.examiners.iter().map(|p| &p.id_number).collect()),
+        ("supervisors", doc.supervisors.iter().map(|p| &p.id_number).collect()),
+    ];
+    rosters
+        .iter()
+        .flat_map(|(roster, ids)| {
+            ids.iter()
+                .enumerate()
+                .filter_map(move |(i, id)| person(id).map(|p| (format!("{roster}[{i}]"), p)))
+        })
+        .collect()
 }
 
 fn field_index(field: &str) -> usize {
