@@ -77,9 +77,11 @@ impl Fixture {
             for _ in 0..k {
                 let plan = self.draft(&token).await;
                 let path = format!("/api/v1/plans/{plan}");
+                let person = people(1);
                 let csv = format!(
-                    "姓名,性别,身份证号,学校,专业,班级,全日制,自愿,职业编码,等级\n学生甲,男,{},重庆市第{}技工学校,机械加工,1班,是,是,{LATHE},4\n",
-                    resident_id(people(1)),
+                    "姓名,性别,身份证号,学校,专业,班级,全日制,自愿,职业编码,等级\n学生甲,{},{},重庆市第{}技工学校,机械加工,1班,是,是,{LATHE},4\n",
+                    if person.is_multiple_of(2) { "女" } else { "男" },
+                    resident_id(person),
                     school.n
                 );
                 let a = self
@@ -165,7 +167,8 @@ impl Fixture {
                 id: uuid::Uuid::now_v7(),
                 plan_id,
                 name: format!("学生{k}-{i}"),
-                gender: if i.is_multiple_of(2) { "female" } else { "male" }.into(),
+                // The ID number's 17th digit is odd for men (GB 11643): `resident_id` ends in i % 1000.
+                gender: if (first + i).is_multiple_of(2) { "female" } else { "male" }.into(),
                 id_number: resident_id(first + i),
                 school_name: "重庆市第1技工学校".into(),
                 own_school: true,

@@ -317,6 +317,18 @@ mod tests {
         }
     }
 
+    // R25: positions 14–15 are the last two digits of the year of issue.
+    #[test]
+    fn r25_positions_14_and_15_are_the_year_of_issue() {
+        let inst = InstitutionCode::from_serial(Serial::new(1).expect("serial"));
+        let s = Serial::new(1).expect("serial");
+        for year in 2020..=2099 {
+            let code = CertificateCode::new(inst, year, Level::Four, s).expect("a year of this century");
+            assert_eq!(code.to_string()[13..15], format!("{:02}", year - 2000));
+            assert_eq!(CertificateCode::parse(&code.to_string()).map(|c| c.issue_year()), Ok(year));
+        }
+    }
+
     // R25 and R27: the year and the serial bounds.
     #[test]
     fn r27_serials_run_from_1_to_999999() {

@@ -1008,6 +1008,81 @@ async fn r28_revoked_and_reissued_certificates_show_at_verification() {
 // R30: certificate data reported to the centre; exports for the national platform.
 /// A plan of the current school with these people (`candidate(seq)`), filed, acknowledged and
 /// reviewed; returns its id and its candidates' ids by name.
+// R16: no delegation: an institution acts only for itself. Another school's institution can
+// neither see nor act on this institution's plan, and a plan is always its own institution's.
+#[tokio::test]
+async fn r16_an_institution_acts_only_for_itself() {
+    let s = setup("2026-11-02").await;
+    let plan = acknowledged_plan(&s, 1).await;
+    let expert = s.app.expert(&s.admin, "expert.r16").await;
+    let standard = s.app.standard(&s.admin, "4-03-02-01", &["4"]).await;
+    let other = s.app.school(&s.admin, 2, "technical_school", "500101").await;
+    let theirs = s.app.file_institution(&s.admin, &other, &expert, &[("4-03-02-01", "4", &standard)]).await;
+    let path = format!("/api/v1/plans/{plan}");
+    s.app.get(&path, Some(&other.token)).await.problem(404, "not_found");
+    for (action, body) in [
+        ("candidates", candidate(7)),
+        ("results", json!({"results": []})),
+        ("publicity", json!({})),
+        ("report", json!({})),
+        ("certificates", json!({})),
+    ] {
+        s.app
+            .json(Method::POST, &format!("{path}/{action}"), Some(&other.token), &body)
+            .await
+            .problem(404, "not_found");
+    }
+    // A plan names no institution: it is the caller's own.
+    let mut body = plan_body("2026-12-15");
+    body["institution_id"] = json!(s.institution);
+    let a = s.app.json(Method::POST, "/api/v1/plans", Some(&other.token), &body).await;
+    assert_eq!(a.violations(), [("institution_id".to_owned(), "unknown_field".to_owned())]);
+    // Checked against the caller's own scope: this institution's occupation is not theirs …
+    let a = s.app.json(Method::POST, "/api/v1/plans", Some(&other.token), &plan_body("2026-12-15")).await;
+    assert!(
+        a.violations().contains(&("occupations[0]".to_owned(), "outside_scope".to_owned())),
+        "{}",
+        a.text
+    );
+    // … and their own is, for their own institution.
+    let mut own = plan_body("2026-12-15");
+    own["occupations"][0]["occupation_code"] = json!("4-03-02-01");
+    own["sessions"][0]["occupation_code"] = json!("4-03-02-01");
+    let a = s.app.json(Method::POST, "/api/v1/plans", Some(&other.token), &own).await;
+    assert_eq!(a.status.as_u16(), 201, "{}", a.text);
+    assert_eq!(a.body["institution_id"], json!(theirs));
+}
+
+// R39: the institution's name on a certificate is exactly its filed name.
+#[tokio::test]
+async fn r39_the_certificate_carries_the_institution_s_filed_name() {
+    let s = setup("2026-11-02").await;
+    let plan = reviewed_plan(&s, 2).await;
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let filed = s.app.get(&format!("/api/v1/institutions/{}", s.institution), Some(&school)).await;
+    let name = filed.body["name"].as_str().expect("name").to_owned();
+    assert!(!name.is_empty());
+    let issued = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/certificates"), Some(&school), &json!({}))
+        .await;
+    assert_eq!(issued.status.as_u16(), 201, "{}", issued.text);
+    for c in issued.body["items"].as_array().expect("items") {
+        assert_eq!(c["institution_name"], json!(name), "{c}");
+        let code = c["code"].as_str().expect("code");
+        let public = s
+            .app
+            .json(
+                Method::POST,
+                "/api/v1/public/certificates/verify",
+                None,
+                &json!({"code": code, "name": c["holder_name"]}),
+            )
+            .await;
+        assert_eq!(public.body["institution_name"], json!(name), "{}", public.text);
+    }
+}
+
 /// `s` with its school and centre signed in again (the publicity of a plan moves the clock past
 /// their tokens).
 async fn signed_in_again(s: Setup) -> Setup {
