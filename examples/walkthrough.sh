@@ -159,8 +159,12 @@ CENTRE_T=$(login centre.li "$PW")
 json POST "/plans/$PLAN/acknowledge" "$CENTRE_T" '{}' >/dev/null
 show "plan $PLAN: $IMPORTED candidates imported, filed and acknowledged by the centre"
 
-step "7. Scores (every component ≥ 60 passes, R20), then the publicity starts (R21)"
+step "7. Each candidate's 2-inch photo (printed on the certificate, R29), scores (every component ≥ 60 passes, R20), then the publicity starts (R21)"
 IDS=$(call GET "/plans/$PLAN/candidates?per_page=100" "$SCHOOL_T" | python3 -c 'import json,sys; print(" ".join(c["id"] for c in json.load(sys.stdin)["items"]))')
+py photo "$DATA/photo.png"
+for id in $IDS; do
+  call PUT "/plans/$PLAN/candidates/$id/photo" "$SCHOOL_T" -H 'Content-Type: image/png' --data-binary "@$DATA/photo.png" >/dev/null
+done
 RESULTS=""
 for id in $IDS; do
   for c in process theory_exam practical_exam; do

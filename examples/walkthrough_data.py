@@ -4,13 +4,16 @@
     walkthrough_data.py resident-id SEQ        a valid resident ID number (GB 11643), born 2008-03-01
     walkthrough_data.py credit-code N          a valid unified social credit code (GB 32100)
     walkthrough_data.py candidates FILE N      an XLSX file with N candidates for 车工 level 4
+    walkthrough_data.py photo FILE             a 2-inch photo as PNG (413 × 579, light grey)
     walkthrough_data.py get PATH               reads JSON on stdin and prints the value at PATH
                                                (e.g. items.0.code); strings print bare
 """
 
 import json
+import struct
 import sys
 import zipfile
+import zlib
 
 
 def resident_id(seq):
@@ -78,6 +81,16 @@ def operation(contract, method, path):
     return "?"
 
 
+def png(path, width=413, height=579):
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + b"\xc8" * (3 * width) for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "resident-id":
@@ -93,6 +106,8 @@ def main():
             gender = "男" if int(rid[16]) % 2 == 1 else "女"
             rows.append([names[i % len(names)], gender, rid, "重庆市示范技工学校", "机械加工", "2024级1班", "是", "是", "6-18-01-01", "4"])
         xlsx(sys.argv[2], rows)
+    elif cmd == "photo":
+        png(sys.argv[2])
     elif cmd == "get":
         value = json.load(sys.stdin)
         for key in sys.argv[2].split("."):

@@ -88,7 +88,7 @@ fn pdf(c: &mut Criterion) {
         issue_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 16).expect("date"),
         verify_url: "https://skillcert.example.cn/verify/AAECAwQFBgcICQoLDA0ODxAR",
         website: "https://skillcert.example.cn",
-        photo: None,
+        photo: api::pdf::Image::prepare(&tests::hostile::two_inch_png()).expect("photo"),
     };
     // The font is parsed once per process, before the first certificate.
     api::pdf::certificate::certificate_pdf(&face).expect("pdf");

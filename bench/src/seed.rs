@@ -162,6 +162,7 @@ impl Fixture {
         let first = people(n);
         let plan_id: uuid::Uuid = plan.parse().unwrap_or_default();
         let now = self.app.state.clock.now();
+        let (photo, media, sha) = tests::pipeline::stored_photo(&self.app.state.attachments_dir);
         let rows: Vec<persistence::entity::candidate::Model> = (0..n)
             .map(|i| persistence::entity::candidate::Model {
                 id: uuid::Uuid::now_v7(),
@@ -181,9 +182,9 @@ impl Fixture {
                 work_type: String::new(),
                 level: "4".into(),
                 created_at: now,
-                photo_key: None,
-                photo_media_type: None,
-                photo_sha256: None,
+                photo_key: Some(photo.clone()),
+                photo_media_type: Some(media.clone()),
+                photo_sha256: Some(sha.clone()),
                 review_status: "approved".into(),
                 review_note: None,
             })

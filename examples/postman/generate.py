@@ -160,6 +160,12 @@ phase1 = [
     request("Acknowledge the plan (centre)", "POST", "/api/v1/plans/{{plan_id}}/acknowledge", token="centre_token", body={}),
     request("List the candidates", "GET", "/api/v1/plans/{{plan_id}}/candidates?per_page=100", token="school_token",
             tests=setvar("candidate_ids", 'JSON.stringify(pm.response.json().items.map(function (c) { return c.id; }))')),
+    *[
+        request(f"Upload candidate {k + 1}'s 2-inch photo (R29)", "PUT", "/api/v1/plans/{{plan_id}}/candidates/{{candidate_id}}/photo",
+                token="school_token", raw_file="examples/postman/photo.png", content_type="image/png", expect=204,
+                pre=f'pm.environment.set("candidate_id", JSON.parse(pm.environment.get("candidate_ids"))[{k}]);')
+        for k in range(3)
+    ],
     request("Record scores (R20)", "POST", "/api/v1/plans/{{plan_id}}/results", token="school_token", body={"results": "{{results}}"},
             pre='''var ids = JSON.parse(pm.environment.get("candidate_ids"));
 var results = [];

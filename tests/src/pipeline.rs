@@ -169,7 +169,7 @@ pub async fn candidate_ids(s: &Setup, plan: &str) -> Vec<String> {
     let a = s.app.get(&format!("/api/v1/plans/{plan}/candidates?per_page=100"), Some(&s.school.token)).await;
     a.body["items"]
         .as_array()
-        .expect("items")
+        .unwrap_or_else(|| panic!("candidates: {}", a.text))
         .iter()
         .map(|c| c["id"].as_str().expect("id").to_owned())
         .collect()
@@ -192,9 +192,51 @@ pub async fn reviewed_plan(s: &Setup, n: u16) -> String {
     plan
 }
 
-/// Scores every candidate of an acknowledged plan 80/80/80, runs the publicity, reports and
-/// has the centre approve.
+/// Uploads a 2-inch photo for each candidate of `plan` that has none yet (a certificate carries
+/// one: R29).
+pub async fn upload_photos(s: &Setup, plan: &str) {
+    let photo = crate::hostile::two_inch_png();
+    let a = s.app.get(&format!("/api/v1/plans/{plan}/candidates?per_page=100"), Some(&s.school.token)).await;
+    let items = a.body["items"].as_array().unwrap_or_else(|| panic!("candidates: {}", a.text));
+    for id in items.iter().filter(|c| c["has_photo"] == false).map(|c| c["id"].as_str().expect("id")) {
+        let a = s
+            .app
+            .send(
+                s.app
+                    .request(Method::PUT, &format!("/api/v1/plans/{plan}/candidates/{id}/photo"))
+                    .bearer_auth(&s.school.token)
+                    .header("Content-Type", "image/png")
+                    .body(photo.clone()),
+            )
+            .await;
+        assert_eq!(a.status.as_u16(), 204, "photo: {}", a.text);
+    }
+}
+
+/// A photo file stored as an upload would store it, for candidates inserted through the
+/// repository: its key, media type and SHA-256 (the same file for all).
+pub fn stored_photo(attachments_dir: &std::path::Path) -> (String, String, String) {
+    use sha2::Digest as _;
+    let bytes = crate::hostile::two_inch_png();
+    let sha: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let key = format!("photos/seeded/{}.png", &sha[..16]);
+    let path = attachments_dir.join(&key);
+    if !path.exists() {
+        std::fs::create_dir_all(path.parent().expect("photo directory")).expect("photo directory");
+        std::fs::write(&path, &bytes).expect("photo file");
+    }
+    (key, "image/png".to_owned(), sha)
+}
+
+/// Uploads the candidates' photos, scores every candidate of an acknowledged plan 80/80/80,
+/// runs the publicity, reports and has the centre approve.
 pub async fn review(s: &Setup, plan: &str) {
+    upload_photos(s, plan).await;
+    results_to_review(s, plan).await;
+}
+
+/// Like [`review`], without uploading photos.
+pub async fn results_to_review(s: &Setup, plan: &str) {
     let ids = candidate_ids(s, plan).await;
     let values: Vec<(f64, f64, f64)> = (0..ids.len()).map(|_| (80.0, 80.0, 80.0)).collect();
     let path = format!("/api/v1/plans/{plan}");
@@ -223,6 +265,7 @@ pub async fn review(s: &Setup, plan: &str) {
 pub async fn seed_approved(s: &Setup, plan: &str, k: usize, n: u16) {
     let plan_id: uuid::Uuid = plan.parse().expect("uuid");
     let now = s.app.state.clock.now();
+    let (photo, media, sha) = stored_photo(&s.app.state.attachments_dir);
     let rows: Vec<persistence::entity::candidate::Model> = (0..n)
         .map(|i| persistence::entity::candidate::Model {
             id: uuid::Uuid::now_v7(),
@@ -242,9 +285,9 @@ pub async fn seed_approved(s: &Setup, plan: &str, k: usize, n: u16) {
             work_type: String::new(),
             level: "4".into(),
             created_at: now,
-            photo_key: None,
-            photo_media_type: None,
-            photo_sha256: None,
+            photo_key: Some(photo.clone()),
+            photo_media_type: Some(media.clone()),
+            photo_sha256: Some(sha.clone()),
             review_status: "approved".into(),
             review_note: None,
         })

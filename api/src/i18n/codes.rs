@@ -59,6 +59,8 @@ problems! {
     IdempotencyMismatch = "idempotency_mismatch", 422, [];
     CertificateSerialsExhausted = "certificate_serials_exhausted", 409, ["year"];
     CertificateHeld = "certificate_held", 409, ["count", "code"];
+    PhotoLocked = "photo_locked", 409, ["code"];
+    CertificateWithoutPhoto = "certificate_without_photo", 409, ["count", "code"];
     CertificateNotFound = "certificate_not_found", 404, [];
     ConcurrentChange = "concurrent_change", 409, [];
     RateLimited = "rate_limited", 429, ["seconds"];
@@ -179,6 +181,7 @@ rules! {
     AlreadyIssued = "already_issued", [];
     NothingToIssue = "nothing_to_issue", [];
     HoldsCertificate = "holds_certificate", ["code"];
+    PhotoRequired = "photo_required", ["name"];
     MissingGlyphs = "missing_glyphs", ["chars"];
     UnknownTarget = "unknown_target", [];
     UnknownInspector = "unknown_inspector", [];

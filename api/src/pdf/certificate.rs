@@ -20,7 +20,8 @@ pub struct CertificateFace<'a> {
     pub verify_url: &'a str,
     /// The query website printed on the left page.
     pub website: &'a str,
-    pub photo: Option<Image>,
+    /// The holder's 2-inch photo (a certificate is never drawn without one).
+    pub photo: Image,
 }
 
 /// The QR code of `url` as blocks in a `size` mm square at (x, y).
@@ -74,12 +75,7 @@ pub fn certificate_pdf(f: &CertificateFace<'_>) -> Result<Vec<u8>, PdfError> {
     }
     ops.push(Op::Text { x: 26.0, y: 180.0, size: 14.0, text: format!("查询网址：{}", f.website) });
 
-    match &f.photo {
-        Some(photo) => {
-            ops.push(Op::Image { x: right_from + 16.0, y: 22.0, w: 35.0, h: 49.0, image: photo.clone() })
-        }
-        None => ops.push(Op::Frame { x: right_from + 16.0, y: 22.0, w: 35.0, h: 49.0, line: 0.5 }),
-    }
+    ops.push(Op::Image { x: right_from + 16.0, y: 22.0, w: 35.0, h: 49.0, image: f.photo.clone() });
     ops.extend(qr(f.verify_url, right_from + 88.0, 30.0, 30.0)?);
     let info = [
         ("姓　　名", f.holder_name.to_owned()),
@@ -98,17 +94,18 @@ pub fn certificate_pdf(f: &CertificateFace<'_>) -> Result<Vec<u8>, PdfError> {
     render(&[Page { width: 297.0, height: 210.0, ops }], &format!("职业技能等级证书 {}", f.code))
 }
 
-/// Renders a certificate's PDF (blocking: reads the photo file).
+/// Renders a certificate's PDF (blocking: reads the photo file). A certificate without a photo
+/// is refused ([`PdfError::NoPhoto`]), never drawn with an empty frame (R29).
 pub fn of_record(
     c: &persistence::entity::certificate::Model,
     public_url: &str,
     attachments_dir: &std::path::Path,
 ) -> Result<Vec<u8>, PdfError> {
-    let photo = c
-        .photo_key
-        .as_ref()
-        .and_then(|key| std::fs::read(attachments_dir.join(key)).ok())
-        .and_then(|b| Image::prepare(&b));
+    let key = c.photo_key.as_ref().ok_or(PdfError::NoPhoto)?;
+    let bytes = std::fs::read(attachments_dir.join(key))
+        .map_err(|e| PdfError::PhotoFile(key.clone(), e.to_string()))?;
+    let photo =
+        Image::prepare(&bytes).ok_or_else(|| PdfError::PhotoFile(key.clone(), "does not decode".into()))?;
     let level_name = c
         .level
         .parse::<domain::Level>()

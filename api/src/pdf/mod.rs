@@ -29,6 +29,13 @@ pub enum PdfError {
     /// The font could not be read or subset.
     #[error("font: {0}")]
     Font(String),
+    /// The certificate was issued without a photo (before R29 was enforced): it is not drawn
+    /// with an empty frame.
+    #[error("the certificate has no photo")]
+    NoPhoto,
+    /// The photo file on record is missing or does not decode.
+    #[error("photo file {0}: {1}")]
+    PhotoFile(String, String),
 }
 
 /// One drawing operation.

@@ -213,9 +213,12 @@ async fn exported(
 ///
 /// 把批次的全部电子证书 PDF 打包为一个 ZIP 下载（所属机构、鉴定中心、市人社局）。
 ///
-/// Every e-certificate of a batch as PDFs in one ZIP (institution, centre, bureau).
+/// Every e-certificate of a batch as PDFs in one ZIP (institution, centre, bureau). A
+/// certificate in force that was issued without a photo answers 409 `certificate_without_photo`
+/// (reissue it); superseded or revoked ones without a photo are left out.
 #[utoipa::path(operation_id = "downloadCertificatesZip", tag = "certificates", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The ZIP", content_type = "application/zip", body = Vec<u8>)))]
+    responses((status = 200, description = "The ZIP", content_type = "application/zip", body = Vec<u8>),
+        (status = 409, description = "A certificate in force was issued without a photo", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[get("/plans/{id}/certificates.zip")]
 pub async fn zip_batch(
     state: web::Data<AppState>,
@@ -224,7 +227,22 @@ pub async fn zip_batch(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School, Role::Centre, Role::Bureau])?;
     let (p, _) = crate::views::plan::load(&state.db, &caller, *id).await?;
-    let certs = repo::certificate::of_plan(&state.db, p.id).await?;
+    let mut certs = repo::certificate::of_plan(&state.db, p.id).await?;
+    // R29: never an empty frame. A certificate in force without a photo (issued before photos
+    // were required) stops the download until it is reissued; superseded or revoked ones without
+    // one are left out.
+    let in_force = |c: &certificate::Model| {
+        domain::certificate::CertificateStatus::from_code(&c.status)
+            == Some(domain::certificate::CertificateStatus::Valid)
+    };
+    let bare: Vec<&str> =
+        certs.iter().filter(|c| c.photo_key.is_none() && in_force(c)).map(|c| c.code.as_str()).collect();
+    if let Some(first) = bare.first() {
+        return Err(ApiError::new(Problem::CertificateWithoutPhoto)
+            .with("count", bare.len())
+            .with("code", *first));
+    }
+    certs.retain(|c| c.photo_key.is_some());
     // The PDFs show full ID numbers: who took which, in the audit log.
     exported(&state, &caller, p.id, "pdf_zip", certs.len()).await?;
     let public_url = state.public_url.clone();

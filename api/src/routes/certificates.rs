@@ -365,9 +365,11 @@ pub async fn reissue(
 ///
 /// The e-certificate as a PDF (Annex 5 layout, Kai typeface, photo, QR code to the verification
 /// page): the issuing institution, the centre and the bureau. It shows the holder's full ID
-/// number, so each download is an audit event (`certificate.downloaded`).
+/// number, so each download is an audit event (`certificate.downloaded`). One issued without a
+/// photo (before R29 was enforced) answers 409 `certificate_without_photo`: reissue it.
 #[utoipa::path(operation_id = "getCertificatePdf", tag = "certificates", security(("bearer" = [])), params(("code" = String, Path)),
-    responses((status = 200, description = "The certificate", content_type = "application/pdf", body = Vec<u8>)))]
+    responses((status = 200, description = "The certificate", content_type = "application/pdf", body = Vec<u8>),
+        (status = 409, description = "Issued without a photo: reissue it", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[get("/certificates/{code}/pdf")]
 pub async fn pdf(
     state: web::Data<AppState>,
@@ -380,10 +382,14 @@ pub async fn pdf(
     let c = load(&state.db, &caller, &code).await?;
     let public_url = state.public_url.clone();
     let dir = state.attachments_dir.clone();
+    let no_photo = ApiError::new(Problem::CertificateWithoutPhoto).with("count", 1);
     let bytes = web::block(move || crate::pdf::certificate::of_record(&c, &public_url, &dir))
         .await
         .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+        .map_err(|e| match e {
+            crate::pdf::PdfError::NoPhoto => no_photo.with("code", code.as_str()),
+            e => ApiError::internal(e),
+        })?;
     use_case::run(&state, caller.actor(), async |change| use_case::certificates::downloaded(change, &code))
         .await?;
     Ok(HttpResponse::Ok()

@@ -32,6 +32,9 @@ pub struct CandidateView {
     /// The centre's review: `pending`, `approved` or `rejected`.
     pub review_status: String,
     pub review_status_name: String,
+    /// Whether the candidate's 2-inch photo is on record: issuance refuses candidates without
+    /// one (R29).
+    pub has_photo: bool,
     pub created_at: DateTime<Utc>,
     /// The code of a valid certificate the person already holds for the same occupation, work
     /// type and level, from another listing (any plan, any institution): issuance refuses them,
@@ -42,19 +45,15 @@ pub struct CandidateView {
 /// For each of `rows`, the code of a valid certificate its person already holds for the same
 /// occupation, work type and level from another listing.
 pub async fn held_certificates(
-    db: &impl persistence::ConnectionTrait,
+    db: &(impl persistence::ConnectionTrait + persistence::TransactionTrait),
     rows: &[candidate::Model],
 ) -> Result<std::collections::HashMap<Uuid, String>, persistence::RepoError> {
+    use persistence::repo::certificate::Held;
     let numbers: Vec<&str> = rows.iter().map(|c| c.id_number.as_str()).collect();
     let found = persistence::repo::certificate::held(db, &numbers).await?;
     let mut out = std::collections::HashMap::new();
     for c in rows {
-        let key = (
-            c.id_number.as_str(),
-            c.occupation_code.as_str(),
-            domain::certificate::printed_work_type(&c.work_type),
-            c.level.as_str(),
-        );
+        let key = Held::key_of(&c.id_number, &c.occupation_code, &c.work_type, &c.level);
         if let Some(h) = found.iter().find(|h| h.key() == key && h.candidate_id != c.id) {
             out.insert(c.id, h.code.clone());
         }
@@ -89,6 +88,7 @@ pub fn view(c: candidate::Model, full: bool, held: Option<String>, lang: Lang) -
         level: c.level,
         review_status_name: crate::i18n::code_name(lang, "review_status", &c.review_status),
         review_status: c.review_status,
+        has_photo: c.photo_key.is_some(),
         created_at: c.created_at,
         held_certificate: held,
     }

@@ -1,7 +1,7 @@
 // A school files its batch plan, from a fresh server: the bureau registers what the school needs
 // (a standard, the school and its account, an expert), the school files, the bureau and the
 // expert evaluate and approve (the institution gets its filing code), the school files a plan for
-// the new institution, the centre acknowledges it, and the school records the scores and starts
+// the new institution with a candidate and their photo, the centre acknowledges it, and the school records the scores and starts
 // their publicity. Run with the server's clock at 2026-11-02 (run.sh does); what the next step
 // (certificate.test.ts, two weeks later) needs is written to STATE_FILE.
 import { test } from "node:test";
@@ -13,6 +13,7 @@ import type { components, paths } from "./schema.js";
 const baseUrl = process.env.SKILLCERT_URL ?? "http://127.0.0.1:8080";
 const adminPassword = process.env.SKILLCERT_ADMIN_PASSWORD ?? "";
 const commitmentPdf = process.env.COMMITMENT_PDF ?? "../postman/commitment.pdf";
+const photoPng = process.env.PHOTO_PNG ?? "../postman/photo.png";
 const stateFile = process.env.STATE_FILE ?? "state.json";
 const api = createClient<paths>({ baseUrl });
 
@@ -149,6 +150,16 @@ test("a school is filed and files its batch plan", async () => {
     },
   });
   assert.ok(candidate.data, JSON.stringify(candidate.error));
+  // The certificate carries the candidate's 2-inch photo (R29): the body is the PNG file itself.
+  // The contract types a binary body as bytes; the serializer sends the file as it is.
+  const photo = readFileSync(photoPng);
+  const uploaded = await api.PUT("/api/v1/plans/{id}/candidates/{candidate_id}/photo", {
+    headers: { ...schoolAuth, "Content-Type": "image/png" },
+    params: { path: { id: plan.data.id, candidate_id: candidate.data.id } },
+    body: [],
+    bodySerializer: () => photo,
+  });
+  assert.equal(uploaded.response.status, 204, JSON.stringify(uploaded.error));
   const filed = await api.POST("/api/v1/plans/{id}/file", { headers: schoolAuth, params: planPath });
   assert.equal(filed.data?.status, "filed", JSON.stringify(filed.error));
 

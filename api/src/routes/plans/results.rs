@@ -319,15 +319,18 @@ pub async fn review(
 
 /// 上传考生照片
 ///
-/// 上传考生的二寸照片（所属机构，在计划为草稿或退回状态时）：请求体为 JPEG 或 PNG 文件本身。
+/// 上传考生的二寸照片（所属机构，直至该考生的证书颁发）：请求体为 JPEG 或 PNG 文件本身。证书须印照片，
+/// 没有照片的考生不能发证；证书颁发后照片不能再更换。
 ///
-/// Upload a candidate's 2-inch photo (institution, while the plan is a draft or returned): the
-/// raw JPEG or PNG as the body; type from the bytes, size and aspect checked. Replacing a photo
-/// needs `If-Match` with its ETag.
+/// Upload a candidate's 2-inch photo (institution, until the candidate's certificate is issued):
+/// the raw JPEG or PNG as the body; type from the bytes, size and aspect checked. Replacing a
+/// photo needs `If-Match` with its ETag. Issuance refuses candidates without a photo (R29); once
+/// a certificate carries the photo, it no longer changes (409 `photo_locked`).
 #[utoipa::path(operation_id = "uploadCandidatePhoto", tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path), ("candidate_id" = Uuid, Path),
         ("If-Match" = Option<String>, Header, description = "The current photo's ETag, to replace it")),
     request_body(content = Vec<u8>, content_type = "image/jpeg", description = "JPEG or PNG"),
     responses((status = 204, description = "Stored"),
+        (status = 409, description = "The candidate's certificate was issued with its photo", body = crate::error::ProblemBody, content_type = "application/problem+json"),
         (status = 412, description = "The photo changed since the ETag sent", body = crate::error::ProblemBody, content_type = "application/problem+json"),
         (status = 413, description = "Over 2 MiB or over the pixel limit", body = crate::error::ProblemBody, content_type = "application/problem+json"),
         (status = 415, description = "Not a JPEG or PNG", body = crate::error::ProblemBody, content_type = "application/problem+json"),
@@ -347,7 +350,7 @@ pub async fn put_photo(
         .await?
         .filter(|c| c.plan_id == p.id)
         .ok_or_else(ApiError::not_found)?;
-    plans::candidates::photo_editable(&p)?;
+    plans::candidates::photo_editable(&state.db, c.id).await?;
     // Replacing a photo needs its ETag; the first upload not.
     if let Some(sha) = &c.photo_sha256 {
         crate::precondition::check_if_match(&req, &format!("\"{sha}\""))?;

@@ -53,6 +53,9 @@ pub async fn issue(
     }
     let (today, now) = (change.today(), change.now());
     let tx = change.db();
+    // Serialised with photo uploads (`plans::candidates::set_photo`): a photo replaced while
+    // this issuance runs would not be the one printed.
+    persistence::lock_row(tx, "plans", "id", plan_id.into()).await?;
     let current = repo::plan::find(tx, plan_id).await?.ok_or_else(ApiError::not_found)?;
     phase_transition(current.plan_phase()?, ResultsAction::Issue).map_err(|phase| {
         ApiError::new(Problem::WrongStatus)
@@ -103,6 +106,19 @@ pub async fn issue(
     if chosen.is_empty() && errors.is_empty() {
         errors.push(FieldError::new("candidate_ids", Rule::NothingToIssue));
     }
+    // Named where the caller named them: by position in `candidate_ids`, or in the plan.
+    let position: HashMap<Uuid, usize> =
+        candidate_ids.unwrap_or_default().iter().enumerate().map(|(k, id)| (*id, k)).collect();
+    let at = |k: usize, id: &Uuid| match candidate_ids {
+        Some(_) => format!("candidate_ids[{}]", position.get(id).copied().unwrap_or(k)),
+        None => format!("candidates[{k}]"),
+    };
+    // R29: the certificate carries the holder's 2-inch photo; never an empty frame.
+    for (k, c) in chosen.iter().enumerate() {
+        if c.photo_key.is_none() {
+            errors.push(FieldError::new(at(k, &c.id), Rule::PhotoRequired).with("name", &c.name));
+        }
+    }
     let mut names: HashMap<String, String> = HashMap::new();
     // The institution's name is printed on every certificate: checked once, not once per name.
     let institution_missing = crate::pdf::missing_glyphs(&inst.name).map_err(ApiError::internal)?;
@@ -136,7 +152,7 @@ pub async fn issue(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    refuse_holders(tx, &chosen, candidate_ids).await?;
+    refuse_holders(tx, &chosen, &at).await?;
     let year = today.year();
     let n = i32::try_from(chosen.len()).map_err(ApiError::internal)?;
     let first = repo::certificate::allocate(tx, inst.id, year, n)
@@ -256,9 +272,9 @@ pub async fn issue(
 /// that certificate's code, never with the ID number. `certificates_one_valid` holds the same
 /// rule against a concurrent issuance.
 async fn refuse_holders(
-    tx: &impl persistence::ConnectionTrait,
+    tx: &(impl persistence::ConnectionTrait + persistence::TransactionTrait),
     chosen: &[&repo::results::Issuable],
-    candidate_ids: Option<&[Uuid]>,
+    at: &impl Fn(usize, &Uuid) -> String,
 ) -> Result<(), ApiError> {
     let numbers: Vec<&str> = chosen.iter().map(|c| c.id_number.as_str()).collect();
     let found = repo::certificate::held(tx, &numbers).await?;
@@ -269,19 +285,9 @@ async fn refuse_holders(
     let mut errors = Vec::new();
     let mut first = None;
     for (k, c) in chosen.iter().enumerate() {
-        let key = (
-            c.id_number.as_str(),
-            c.occupation_code.as_str(),
-            printed_work_type(&c.work_type),
-            c.level.as_str(),
-        );
+        let key = repo::certificate::Held::key_of(&c.id_number, &c.occupation_code, &c.work_type, &c.level);
         if let Some(&code) = held.get(&key) {
-            // Named where the caller named it: its position in `candidate_ids`, or in the plan.
-            let at = match candidate_ids {
-                Some(ids) => format!("candidate_ids[{}]", ids.iter().position(|i| *i == c.id).unwrap_or(k)),
-                None => format!("candidates[{k}]"),
-            };
-            errors.push(FieldError::new(at, Rule::HoldsCertificate).with("code", code));
+            errors.push(FieldError::new(at(k, &c.id), Rule::HoldsCertificate).with("code", code));
             first.get_or_insert_with(|| code.to_owned());
         }
     }

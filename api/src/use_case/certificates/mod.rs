@@ -4,8 +4,8 @@
 pub mod issue;
 
 use super::Change;
-use crate::error::ApiError;
-use crate::i18n::{Name, Problem};
+use crate::error::{ApiError, FieldError};
+use crate::i18n::{Name, Problem, Rule};
 use crate::state::CertificateKey;
 use crate::views::institution::status_on;
 use base64::Engine as _;
@@ -91,6 +91,22 @@ pub async fn reissue(
         ApiError::new(Problem::InstitutionNotActive)
             .with_name("status", Name::Code("institution_status", st.code()))
     })?;
+    // R29: the reissue carries the photo the old certificate carried; one issued without (before
+    // photos were required) takes the listing's photo, uploaded since, under the lock that
+    // uploads take.
+    let photo_key = match &old.photo_key {
+        Some(key) => key.clone(),
+        None => {
+            persistence::lock_row(tx, "plans", "id", old.plan_id.into()).await?;
+            repo::results::candidate(tx, old.candidate_id).await?.and_then(|c| c.photo_key).ok_or_else(
+                || {
+                    ApiError::validation(vec![
+                        FieldError::new("code", Rule::PhotoRequired).with("name", &old.holder_name),
+                    ])
+                },
+            )?
+        }
+    };
     let year = today.year();
     let serial = repo::certificate::allocate(tx, inst.id, year, 1)
         .await?
@@ -120,7 +136,7 @@ pub async fn reissue(
         level: old.level.clone(),
         institution_name: inst.name.clone(),
         issue_date: today,
-        photo_key: old.photo_key.clone(),
+        photo_key: Some(photo_key),
         status: CertificateStatus::Valid.code().into(),
         revoked_reason: None,
         revoked_at: None,

@@ -199,9 +199,17 @@ pub async fn import(
     Ok(())
 }
 
-/// 409 unless the photos of plan `p`'s candidates may change (a draft or returned plan).
-pub fn photo_editable(p: &plan::Model) -> Result<(), ApiError> {
-    super::allows(p, PlanAction::ChangeCandidates, ("result_action", "photo")).map(|_| ())
+/// 409 unless candidate `candidate_id`'s photo may still change: until a certificate with a
+/// photo has been issued for the listing (R29: the photo printed is the one on record). Checked
+/// again in [`set_photo`]'s transaction; this answers early, before the file is stored.
+pub async fn photo_editable(
+    db: &impl persistence::ConnectionTrait,
+    candidate_id: Uuid,
+) -> Result<(), ApiError> {
+    match repo::certificate::printed_photo(db, candidate_id).await? {
+        Some(code) => Err(ApiError::new(Problem::PhotoLocked).with("code", code)),
+        None => Ok(()),
+    }
 }
 
 /// A stored photo file.
@@ -221,7 +229,15 @@ pub async fn set_photo(
     photo: Photo,
     previous: Option<&str>,
 ) -> Result<(), ApiError> {
-    touch(change, plan_id).await?;
+    let current = repo::plan::find(change.db(), plan_id).await?.ok_or_else(ApiError::not_found)?;
+    if editable(&current).is_ok() {
+        // Part of the draft: what is filed.
+        touch(change, plan_id).await?;
+    } else {
+        // After filing, until issued: serialised with issuance, which locks the plan first.
+        persistence::lock_row(change.db(), "plans", "id", plan_id.into()).await?;
+        photo_editable(change.db(), candidate_id).await?;
+    }
     let set = repo::results::set_photo(
         change.db(),
         candidate_id,
