@@ -340,6 +340,70 @@ pub fn check_submission(f: &SubmissionFacts) -> Vec<(String, SubmissionViolation
     out
 }
 
+/// One row of the scope a merger hands to the receiving school (R14), as R1–R4 see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergedRowFacts {
+    pub occupation_code: String,
+    pub level: Level,
+    /// The majors under which the merged institutions filed this row.
+    pub majors: Vec<String>,
+    /// Whether the occupation is now a confirmed access-type (准入类) occupation (R3).
+    pub access_type: bool,
+}
+
+/// What a merger is re-checked against: the receiving school and the merged filings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergerFacts {
+    /// The type of the school that runs the new institution (R1).
+    pub school_type: SchoolType,
+    pub rows: Vec<MergedRowFacts>,
+    /// The receiving school's majors with a 预备技师班, from the filings of its own merged
+    /// institutions (R2: the class belongs to the school that runs the institution).
+    pub preparatory_majors: Vec<String>,
+    /// The examiners of every merged institution's filing: they move with the institutions (R4).
+    pub examiners: Vec<ExaminerFacts>,
+}
+
+/// R14: a merger keeps every rule. Each row of the merged scope is checked for the receiving
+/// school as a filing would be (R1 school type, R2 预备技师班, R3 access type, R4 at least three
+/// examiners, counted as people, per occupation); every violation comes with its row's index.
+pub fn check_merger(f: &MergerFacts) -> Vec<(usize, SubmissionViolation)> {
+    let mut out = Vec::new();
+    for (i, row) in f.rows.iter().enumerate() {
+        let has_class = row.majors.iter().any(|m| f.preparatory_majors.contains(m));
+        match check_level_allowed(f.school_type, row.level, has_class) {
+            Ok(()) => {}
+            Err(LevelRuleError::LevelNotAllowedForSchoolType { level, school_type }) => {
+                out.push((i, SubmissionViolation::LevelNotAllowed { level, school_type }));
+            }
+            Err(LevelRuleError::PreparatoryClassRequired) => {
+                let major = row.majors.first().cloned().unwrap_or_default();
+                out.push((i, SubmissionViolation::PreparatoryClassRequired { major }));
+            }
+        }
+        if row.access_type {
+            out.push((
+                i,
+                SubmissionViolation::AccessTypeOccupation { occupation_code: row.occupation_code.clone() },
+            ));
+        }
+        let count = f
+            .examiners
+            .iter()
+            .filter(|e| e.occupation_codes.contains(&row.occupation_code))
+            .filter_map(|e| e.person.as_deref())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        if count < MIN_EXAMINERS_PER_OCCUPATION {
+            out.push((
+                i,
+                SubmissionViolation::TooFewExaminers { occupation_code: row.occupation_code.clone(), count },
+            ));
+        }
+    }
+    out
+}
+
 /// Each later position whose key an earlier position already has, with that first position.
 fn repeats<'a>(entries: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(&'a str, &'a str)> {
     let mut first: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
@@ -358,6 +422,64 @@ fn repeats<'a>(entries: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(&'a st
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn one_examiner(person: &str, code: &str) -> ExaminerFacts {
+        ExaminerFacts {
+            person: Some(person.to_owned()),
+            certificate_number: None,
+            occupation_codes: vec![code.to_owned()],
+        }
+    }
+
+    #[test]
+    fn r14_a_merged_scope_is_checked_for_the_receiving_school() {
+        let row = |code: &str, level: Level, majors: &[&str], access_type: bool| MergedRowFacts {
+            occupation_code: code.to_owned(),
+            level,
+            majors: majors.iter().map(|m| (*m).to_owned()).collect(),
+            access_type,
+        };
+        let mut f = MergerFacts {
+            school_type: SchoolType::TechnicalSchool,
+            rows: vec![
+                row("A", Level::Four, &[], false),
+                row("A", Level::Nine, &["数控"], false),
+                row("B", Level::Three, &[], true),
+            ],
+            preparatory_majors: vec![],
+            // Three entries for A, but two people; B has three.
+            examiners: vec![
+                one_examiner("1", "A"),
+                one_examiner("2", "A"),
+                one_examiner("1", "A"),
+                one_examiner("3", "B"),
+                one_examiner("4", "B"),
+                one_examiner("5", "B"),
+            ],
+        };
+        let found: Vec<(usize, &'static str)> = check_merger(&f)
+            .into_iter()
+            .map(|(i, v)| {
+                let kind = match v {
+                    SubmissionViolation::LevelNotAllowed { .. } => "R1",
+                    SubmissionViolation::PreparatoryClassRequired { .. } => "R2",
+                    SubmissionViolation::AccessTypeOccupation { .. } => "R3",
+                    SubmissionViolation::TooFewExaminers { .. } => "R4",
+                    _ => "other",
+                };
+                (i, kind)
+            })
+            .collect();
+        // A has two people (R4); level 9 needs a 预备技师班 (R2); a technical school may not
+        // certify level 3 (R1); B is an access-type occupation (R3).
+        assert_eq!(found, [(0, "R4"), (1, "R2"), (1, "R4"), (2, "R1"), (2, "R3")]);
+        f.school_type = SchoolType::SeniorTechnicalSchool;
+        f.examiners.push(one_examiner("6", "A"));
+        f.rows.truncate(2);
+        assert_eq!(check_merger(&f).len(), 1, "level 9 needs the receiving school's 预备技师班 (R2)");
+        f.preparatory_majors.push("数控".into());
+        assert!(check_merger(&f).is_empty());
+    }
 
     fn row(code: &str, level: Level, major: &str) -> OccupationRowFacts {
         OccupationRowFacts {

@@ -669,6 +669,90 @@ async fn r14_a_merger_creates_a_new_institution_and_retires_the_merged_codes() {
     assert_eq!(retired.body["items"][0]["successor_code"], "S000050000003");
 }
 
+/// R14 with R1–R4: the scope a merger hands to the receiving school is checked for that school;
+/// what fails is named and the merger refused, unless the bureau drops it (audited).
+#[tokio::test]
+async fn r14_a_merger_keeps_every_rule() {
+    let Setup { app, admin, expert } = setup().await;
+    let lathe = app.standard(&admin, LATHE, &["3", "4", "9"]).await;
+    let milling = app.standard(&admin, MILLING, &["4"]).await;
+    let college = app.school(&admin, 21, "technician_college", "500101").await;
+    let small = app.school(&admin, 22, "technical_school", "500101").await;
+    let receiving = app.school(&admin, 23, "technical_school", "500101").await;
+    let a = app
+        .file_institution(
+            &admin,
+            &college,
+            &expert,
+            &[(LATHE, "3", &lathe), (LATHE, "4", &lathe), (LATHE, "9", &lathe)],
+        )
+        .await;
+    let b = app.file_institution(&admin, &small, &expert, &[(MILLING, "4", &milling)]).await;
+    // Since b was filed, 铣工 has been confirmed an access-type occupation.
+    let o = app.get(&format!("/api/v1/occupations/{MILLING}"), None).await;
+    let a_change = app
+        .send(
+            app.request(Method::PUT, &format!("/api/v1/occupations/{MILLING}/access-type"))
+                .bearer_auth(&admin)
+                .header("If-Match", o.header("etag").expect("etag"))
+                .json(&json!({"access_type": true, "source": "《国家职业资格目录（2021年版）》"})),
+        )
+        .await;
+    assert_eq!(a_change.body["access_type"], true, "{}", a_change.text);
+    let until = domain_end(&app);
+    let merge = |drop: Value| {
+        let body = json!({"institution_ids": [a, b], "school_id": receiving.id, "name": "重庆市联合技工学校评价机构",
+                          "valid_until": until, "opinion": "同意合并", "drop_scope": drop});
+        let app = &app;
+        let admin = admin.clone();
+        async move { app.json(Method::POST, "/api/v1/institutions/mergers", Some(&admin), &body).await }
+    };
+    let institutions = app.count("institutions").await;
+    let refused = merge(json!([])).await;
+    refused.problem(422, "validation_failed");
+    // a's scope as listed: 车工 levels 3, 4, 9; b's: 铣工 level 4.
+    assert_eq!(
+        refused.violations(),
+        [
+            ("institution_ids[0].scope[0]".to_owned(), "level_not_allowed".to_owned()),
+            ("institution_ids[0].scope[2]".to_owned(), "preparatory_class_required".to_owned()),
+            ("institution_ids[1].scope[0]".to_owned(), "access_type_occupation".to_owned()),
+        ],
+        "{}",
+        refused.text
+    );
+    assert_eq!(app.count("institutions").await, institutions, "nothing written");
+    let old = app.get(&format!("/api/v1/institutions/{a}"), Some(&admin)).await;
+    assert_eq!(old.body["status"], "active");
+    // Dropping a row that is not in the scope, or every row, is refused too.
+    let a2 = merge(json!([{"occupation_code": LATHE, "level": "5"}])).await;
+    assert!(
+        a2.violations().contains(&("drop_scope[0]".to_owned(), "outside_scope".to_owned())),
+        "{}",
+        a2.text
+    );
+    let all = json!([{"occupation_code": LATHE, "level": "3"}, {"occupation_code": LATHE, "level": "4"},
+                     {"occupation_code": LATHE, "level": "9"}, {"occupation_code": MILLING, "level": "4"}]);
+    assert_eq!(merge(all).await.violations(), [("drop_scope".to_owned(), "empty_scope".to_owned())]);
+    // The bureau drops the three rows explicitly: the new institution certifies 车工 level 4.
+    let dropped = json!([{"occupation_code": LATHE, "level": "3"}, {"occupation_code": LATHE, "level": "9"},
+                         {"occupation_code": MILLING, "work_type": null, "level": "4"}]);
+    let m = merge(dropped).await;
+    assert_eq!(m.status.as_u16(), 201, "{}", m.text);
+    let scope: Vec<(Value, Value)> = m.body["scope"]
+        .as_array()
+        .expect("scope")
+        .iter()
+        .map(|r| (r["occupation_code"].clone(), r["level"].clone()))
+        .collect();
+    assert_eq!(scope, [(json!(LATHE), json!("4"))], "{}", m.text);
+    let new_id = m.body["id"].as_str().expect("id");
+    let audit = app
+        .get(&format!("/api/v1/audit-events?action=institution.filed&target_id={new_id}"), Some(&admin))
+        .await;
+    assert!(audit.text.contains("dropped_scope") && audit.text.contains(MILLING), "{}", audit.text);
+}
+
 #[tokio::test]
 async fn returned_applications_keep_every_round() {
     let Setup { app, admin, .. } = setup().await;

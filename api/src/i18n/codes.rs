@@ -182,6 +182,7 @@ rules! {
     NothingToIssue = "nothing_to_issue", [];
     HoldsCertificate = "holds_certificate", ["code"];
     PhotoRequired = "photo_required", ["name"];
+    EmptyScope = "empty_scope", [];
     MissingGlyphs = "missing_glyphs", ["chars"];
     UnknownTarget = "unknown_target", [];
     UnknownInspector = "unknown_inspector", [];

@@ -323,6 +323,28 @@ pub struct MergerRequest {
     /// The bureau's opinion.
     #[validate(custom(function = "validate::lines::<2000>"))]
     pub opinion: String,
+    /// Rows of the merged scope not handed to the new institution: those that fail R1–R4 for the
+    /// receiving school must be dropped here (or the merger is refused, naming them). Recorded in
+    /// the audit event.
+    #[serde(default)]
+    #[validate(length(max = 200, code = "too_long"), nested)]
+    pub drop_scope: Vec<ScopeRowRef>,
+}
+
+/// One row of an institution's scope, by occupation, work type and level.
+#[derive(Debug, Deserialize, Serialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeRowRef {
+    #[schema(example = "6-18-01-01")]
+    #[validate(custom(function = "validate::line::<20>"))]
+    pub occupation_code: String,
+    /// The work type (工种), if the row has one.
+    #[validate(custom(function = "validate::line::<50>"))]
+    pub work_type: Option<String>,
+    /// Level code: 3, 4, 5 or 9.
+    #[schema(example = "4")]
+    #[validate(custom(function = "validate::line::<2>"))]
+    pub level: String,
 }
 
 /// Two distinct institutions at least.
@@ -333,12 +355,16 @@ fn two_at_least(ids: &[Uuid]) -> Result<(), validator::ValidationError> {
 
 /// 合并评价机构
 ///
-/// 把两个或更多评价机构合并为一个新机构，分配新编码（R14）：备案范围取各机构之和，被合并的机构注销
-/// ，其编码退入注销编码库并指向新编码，沿革关系予以记录。
+/// 把两个或更多评价机构合并为一个新机构，分配新编码（R14）：备案范围取各机构之和，并按承接学校重新核验
+/// （学校类型、预备技师班、准入类职业、考评人员不少于 3 人）；不符合的范围须在 drop_scope 中删去，否则拒绝合并。
+/// 被合并的机构注销，其编码退入注销编码库并指向新编码，沿革关系予以记录。
 ///
 /// Merge two or more institutions into a new one with a new code (R14): the scope is the union
-/// of theirs, each merged institution is cancelled, its code retired with the new code as
-/// successor, and the lineage recorded.
+/// of theirs, re-checked for the receiving school (R1 school type, R2 预备技师班, R3 access-type
+/// occupations, R4 three examiners as people, from the merged filings); rows that fail are named
+/// (`institution_ids[i].scope[j]`) and the merger refused (422) unless `drop_scope` drops them,
+/// which the audit event records. Each merged institution is cancelled, its code retired with the
+/// new code as successor, and the lineage recorded.
 #[utoipa::path(operation_id = "mergeInstitutions", tag = "institutions", security(("bearer" = [])), request_body = MergerRequest,
     responses((status = 201, description = "The new institution", body = InstitutionView),
         (status = 409, description = "An institution is already cancelled", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
@@ -377,7 +403,23 @@ pub async fn merge(
         return Err(ApiError::internal("validation passed without values"));
     };
     let (name, opinion) = (validate::trimmed(&req.name), validate::trimmed(&req.opinion));
-    let merger = use_case::institutions::Merger { ids, school, name, valid_until: req.valid_until, opinion };
+    let drop = req
+        .drop_scope
+        .iter()
+        .map(|r| {
+            let work_type = validate::trimmed_opt(&r.work_type).unwrap_or_default();
+            (validate::trimmed(&r.occupation_code), work_type, validate::trimmed(&r.level))
+        })
+        .collect();
+    let merger = use_case::institutions::Merger {
+        ids,
+        named: req.institution_ids.clone(),
+        school,
+        name,
+        valid_until: req.valid_until,
+        opinion,
+        drop,
+    };
     let created = use_case::run(&state, caller.actor(), async |change| {
         use_case::institutions::merge(change, merger).await
     })

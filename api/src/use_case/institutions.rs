@@ -82,20 +82,137 @@ pub async fn apply_lifecycle(
 /// duplicates), the school that runs the new one, its name, validity and the bureau's opinion.
 pub struct Merger {
     pub ids: Vec<Uuid>,
+    /// The institutions as the request listed them (`institution_ids[i]` in errors).
+    pub named: Vec<Uuid>,
     pub school: school::Model,
     pub name: String,
     pub valid_until: NaiveDate,
     pub opinion: String,
+    /// Rows of the merged scope the bureau drops (occupation code, work type or empty, level),
+    /// as the request listed them (`drop_scope[k]`).
+    pub drop: Vec<(String, String, String)>,
+}
+
+/// One row of the merged scope: the row, where the request can find it (the first merged
+/// institution's scope that has it), and the majors it was filed under.
+struct MergedRow {
+    row: institution_scope::Model,
+    at: String,
+    majors: Vec<String>,
+}
+
+/// The filing document an institution was filed on, if it still reads as one.
+async fn filed_document(
+    db: &impl persistence::ConnectionTrait,
+    filing_id: Uuid,
+) -> Result<Option<crate::views::filing::document::FilingDocument>, ApiError> {
+    Ok(repo::filing::find(db, filing_id).await?.and_then(|f| serde_json::from_value(f.document).ok()))
+}
+
+/// R14: the merged scope, less the rows the bureau drops, re-checked for the receiving school
+/// against R1–R4 (`domain::filing::check_merger`). Every failing row is named
+/// (`institution_ids[i].scope[j]`, as `GET /institutions/{id}` lists it) and the merger refused,
+/// unless those rows are in `drop`.
+async fn merged_scope(
+    db: &impl persistence::ConnectionTrait,
+    merged: &[institution::Model],
+    m: &Merger,
+    new_id: Uuid,
+) -> Result<Vec<institution_scope::Model>, ApiError> {
+    use domain::filing::{MergedRowFacts, MergerFacts, check_merger};
+    let key =
+        |r: &institution_scope::Model| (r.occupation_code.clone(), r.work_type.clone(), r.level.clone());
+    let mut rows: Vec<MergedRow> = Vec::new();
+    let (mut examiners, mut preparatory) = (Vec::new(), Vec::new());
+    for i in merged {
+        let doc = filed_document(db, i.filing_id).await?;
+        let pos = m.named.iter().position(|x| *x == i.id).unwrap_or_default();
+        for (j, r) in repo::institution::scope(db, i.id).await?.into_iter().enumerate() {
+            let majors: Vec<String> = doc
+                .iter()
+                .flat_map(|d| &d.occupations)
+                .filter(|o| {
+                    o.occupation_code.as_deref() == Some(r.occupation_code.as_str())
+                        && o.level.as_deref() == Some(r.level.as_str())
+                        && o.work_type.as_deref().unwrap_or("").trim() == r.work_type
+                })
+                .filter_map(|o| o.major.clone())
+                .collect();
+            match rows.iter_mut().find(|x| key(&x.row) == key(&r)) {
+                Some(x) => x.majors.extend(majors),
+                None => rows.push(MergedRow {
+                    row: institution_scope::Model { institution_id: new_id, ..r },
+                    at: format!("institution_ids[{pos}].scope[{j}]"),
+                    majors,
+                }),
+            }
+        }
+        if let Some(d) = &doc {
+            examiners.extend(crate::use_case::filings::submission::examiner_facts(d));
+            if i.school_id == m.school.id {
+                let with_class = d.majors.iter().filter(|x| x.preparatory_technician_class);
+                preparatory.extend(with_class.filter_map(|x| x.name.clone()));
+            }
+        }
+    }
+    let mut errors = Vec::new();
+    for (k, (code, work_type, level)) in m.drop.iter().enumerate() {
+        match rows.iter().position(|x| key(&x.row) == (code.clone(), work_type.clone(), level.clone())) {
+            Some(p) => {
+                rows.remove(p);
+            }
+            None => errors.push(
+                FieldError::new(format!("drop_scope[{k}]"), Rule::OutsideScope)
+                    .with("code", code)
+                    .with("level", level),
+            ),
+        }
+    }
+    if rows.is_empty() && errors.is_empty() {
+        errors.push(FieldError::new("drop_scope", Rule::EmptyScope));
+    }
+    let confirmed = repo::occupation::confirmed_access_codes(db).await?;
+    let mut names = std::collections::HashMap::new();
+    let mut facts_rows = Vec::new();
+    for x in &rows {
+        let code = x.row.occupation_code.clone();
+        if !names.contains_key(&code) {
+            let name = repo::occupation::find(db, &code).await?.map(|o| o.name);
+            names.insert(code.clone(), name);
+        }
+        let level =
+            x.row.level.parse::<domain::Level>().map_err(|()| ApiError::internal("stored scope level"))?;
+        facts_rows.push(MergedRowFacts {
+            access_type: confirmed.contains(&code),
+            occupation_code: code,
+            level,
+            majors: x.majors.clone(),
+        });
+    }
+    let facts = MergerFacts {
+        school_type: domain::SchoolType::from_code(&m.school.school_type)
+            .ok_or_else(|| ApiError::internal("bad school type"))?,
+        rows: facts_rows,
+        preparatory_majors: preparatory,
+        examiners,
+    };
+    for (i, v) in check_merger(&facts) {
+        errors.push(crate::use_case::filings::submission::field_error(rows[i].at.clone(), v, &names));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    Ok(rows.into_iter().map(|x| x.row).collect())
 }
 
 /// Merges institutions into a new one with a new code (R14): the scope is the union of theirs,
-/// each merged one is cancelled, its code retired with the new code as successor, and the
-/// lineage recorded.
+/// re-checked for the receiving school (R1–R4) less the rows the bureau drops (recorded in the
+/// audit event), each merged one is cancelled, its code retired with the new code as successor,
+/// and the lineage recorded.
 pub async fn merge(change: &mut Change, m: Merger) -> Result<institution::Model, ApiError> {
-    let Merger { ids, school, name, valid_until, opinion } = m;
     let (today, now) = (change.today(), change.now());
     let mut merged = Vec::new();
-    for id in &ids {
+    for id in &m.ids {
         let i = repo::institution::find(change.db(), *id).await?.ok_or_else(ApiError::not_found)?;
         lifecycle(status_on(&i, today)?, LifecycleAction::Merge).map_err(|st| {
             ApiError::new(Problem::InstitutionNotActive)
@@ -104,11 +221,14 @@ pub async fn merge(change: &mut Change, m: Merger) -> Result<institution::Model,
         merged.push(i);
     }
     // The running school may not keep another live institution besides the merged ones.
-    if let Some(live) = repo::institution::live_of_school(change.db(), school.id).await?
-        && !ids.contains(&live.id)
+    if let Some(live) = repo::institution::live_of_school(change.db(), m.school.id).await?
+        && !m.ids.contains(&live.id)
     {
         return Err(ApiError::validation(vec![FieldError::new("school_id", Rule::AlreadyFiled)]));
     }
+    let new_id = Uuid::now_v7();
+    let scope = merged_scope(change.db(), &merged, &m, new_id).await?;
+    let Merger { ids, school, name, valid_until, opinion, drop, .. } = m;
     let serial = repo::institution::allocate_serial(change.db())
         .await?
         .ok_or_else(|| ApiError::new(Problem::SerialsExhausted))?;
@@ -116,17 +236,6 @@ pub async fn merge(change: &mut Change, m: Merger) -> Result<institution::Model,
     let successor = InstitutionCode::from_serial(serial);
     let code = successor.to_string();
     repo::institution::register_code(change.db(), successor, now).await?;
-    let new_id = Uuid::now_v7();
-    let mut scope: Vec<institution_scope::Model> = Vec::new();
-    for i in &merged {
-        for r in repo::institution::scope(change.db(), i.id).await? {
-            if !scope.iter().any(|x| {
-                x.occupation_code == r.occupation_code && x.work_type == r.work_type && x.level == r.level
-            }) {
-                scope.push(institution_scope::Model { institution_id: new_id, ..r });
-            }
-        }
-    }
     // The merged institutions are cancelled before the new one is inserted: the receiving
     // school's own institution may be among them, and a school has one live institution
     // (institutions_one_live_per_school).
@@ -189,7 +298,14 @@ pub async fn merge(change: &mut Change, m: Merger) -> Result<institution::Model,
     change.record(
         "institution.filed",
         ("institution", new_id.to_string()),
-        serde_json::json!({"code": code, "merger_of": ids}),
+        serde_json::json!({
+            "code": code,
+            "merger_of": ids,
+            "dropped_scope": drop
+                .iter()
+                .map(|(c, w, l)| serde_json::json!({"occupation_code": c, "work_type": w, "level": l}))
+                .collect::<Vec<_>>(),
+        }),
     );
     Ok(created)
 }

@@ -162,6 +162,7 @@ pub async fn scope(db: &impl ConnectionTrait, id: Uuid) -> Result<Vec<institutio
         .filter(institution_scope::Column::InstitutionId.eq(id))
         .order_by_asc(institution_scope::Column::OccupationCode)
         .order_by_asc(institution_scope::Column::Level)
+        .order_by_asc(institution_scope::Column::WorkType)
         .all(db)
         .await?)
 }

@@ -87,46 +87,13 @@ pub async fn check(
             .filter(|m| m.preparatory_technician_class)
             .filter_map(|m| m.name.clone())
             .collect(),
-        examiners: doc
-            .examiners
-            .iter()
-            .map(|e| ExaminerFacts {
-                person: person(&e.id_number),
-                certificate_number: e
-                    .certificate_number
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|n| !n.is_empty())
-                    .map(str::to_owned),
-                occupation_codes: e.occupation_codes.clone(),
-            })
-            .collect(),
+        examiners: examiner_facts(&doc),
         people: people(&doc),
         missing,
         already_filed: others_open || (f.kind == "initial" && live.is_some()),
     };
     for (field, v) in check_submission(&facts) {
         let e = match v {
-            SubmissionViolation::LevelNotAllowed { level, school_type } => {
-                FieldError::new(field, Rule::LevelNotAllowed)
-                    .with_name("level", Name::Level(level))
-                    .with_name("school_type", Name::SchoolType(school_type))
-            }
-            SubmissionViolation::PreparatoryClassRequired { major } => {
-                FieldError::new(field, Rule::PreparatoryClassRequired).with("major", major)
-            }
-            SubmissionViolation::AccessTypeOccupation { occupation_code } => {
-                let name = names.get(&occupation_code).cloned().flatten().unwrap_or_default();
-                FieldError::new(field, Rule::AccessTypeOccupation)
-                    .with("code", occupation_code)
-                    .with("name", name)
-            }
-            SubmissionViolation::TooFewExaminers { occupation_code, count } => {
-                FieldError::new(field, Rule::TooFewExaminers)
-                    .with("code", occupation_code)
-                    .with("count", count)
-                    .with("min", domain::filing::MIN_EXAMINERS_PER_OCCUPATION)
-            }
             SubmissionViolation::NoStandard => {
                 let i = field_index(&field);
                 let row = doc.occupations.get(i);
@@ -138,26 +105,76 @@ pub async fn check(
                     None => e.with("level", ""),
                 }
             }
-            SubmissionViolation::UnknownOccupation { occupation_code } => {
-                FieldError::new(field, Rule::UnknownOccupation).with("code", occupation_code)
-            }
-            SubmissionViolation::SamePerson { other } => {
-                FieldError::new(field, Rule::SamePerson).with("other", other)
-            }
-            SubmissionViolation::SameCertificateNumber { other } => {
-                FieldError::new(field, Rule::SameCertificateNumber).with("other", other)
-            }
-            SubmissionViolation::NationalStandardFirst { standard_id, title } => {
-                FieldError::new(field, Rule::NationalStandardFirst)
-                    .with("standard_id", standard_id)
-                    .with("title", title)
-            }
-            SubmissionViolation::Missing => FieldError::new(field, Rule::Missing),
-            SubmissionViolation::AlreadyFiled => FieldError::new(field, Rule::AlreadyFiled),
+            v => field_error(field, v, &names),
         };
         errors.push(e);
     }
     Ok(errors)
+}
+
+/// The field error of a broken submission rule, occupations named from `names` (code → name).
+/// `NoStandard` needs the document; the caller names it.
+pub(crate) fn field_error(
+    field: String,
+    v: SubmissionViolation,
+    names: &HashMap<String, Option<String>>,
+) -> FieldError {
+    match v {
+        SubmissionViolation::LevelNotAllowed { level, school_type } => {
+            FieldError::new(field, Rule::LevelNotAllowed)
+                .with_name("level", Name::Level(level))
+                .with_name("school_type", Name::SchoolType(school_type))
+        }
+        SubmissionViolation::PreparatoryClassRequired { major } => {
+            FieldError::new(field, Rule::PreparatoryClassRequired).with("major", major)
+        }
+        SubmissionViolation::AccessTypeOccupation { occupation_code } => {
+            let name = names.get(&occupation_code).cloned().flatten().unwrap_or_default();
+            FieldError::new(field, Rule::AccessTypeOccupation)
+                .with("code", occupation_code)
+                .with("name", name)
+        }
+        SubmissionViolation::TooFewExaminers { occupation_code, count } => {
+            FieldError::new(field, Rule::TooFewExaminers)
+                .with("code", occupation_code)
+                .with("count", count)
+                .with("min", domain::filing::MIN_EXAMINERS_PER_OCCUPATION)
+        }
+        SubmissionViolation::UnknownOccupation { occupation_code } => {
+            FieldError::new(field, Rule::UnknownOccupation).with("code", occupation_code)
+        }
+        SubmissionViolation::SamePerson { other } => {
+            FieldError::new(field, Rule::SamePerson).with("other", other)
+        }
+        SubmissionViolation::SameCertificateNumber { other } => {
+            FieldError::new(field, Rule::SameCertificateNumber).with("other", other)
+        }
+        SubmissionViolation::NationalStandardFirst { standard_id, title } => {
+            FieldError::new(field, Rule::NationalStandardFirst)
+                .with("standard_id", standard_id)
+                .with("title", title)
+        }
+        SubmissionViolation::Missing => FieldError::new(field, Rule::Missing),
+        SubmissionViolation::AlreadyFiled => FieldError::new(field, Rule::AlreadyFiled),
+        SubmissionViolation::NoStandard => FieldError::new(field, Rule::NoStandard),
+    }
+}
+
+/// The examiners of a filing's roster, as R4 sees them.
+pub(crate) fn examiner_facts(doc: &FilingDocument) -> Vec<ExaminerFacts> {
+    doc.examiners
+        .iter()
+        .map(|e| ExaminerFacts {
+            person: person(&e.id_number),
+            certificate_number: e
+                .certificate_number
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned),
+            occupation_codes: e.occupation_codes.clone(),
+        })
+        .collect()
 }
 
 /// A resident ID number as people are told apart by it: the canonical form when it is valid,
