@@ -98,13 +98,14 @@ def main():
     elif cmd == "credit-code":
         print(credit_code(int(sys.argv[2])))
     elif cmd == "candidates":
-        header = ["姓名", "性别", "身份证号", "学校", "专业", "班级", "全日制", "自愿", "职业编码", "等级"]
+        header = ["姓名", "性别", "身份证号", "学校", "学号", "专业", "班级", "全日制", "自愿", "职业编码", "等级"]
         names = ["王小明", "李小红", "张小刚", "刘小芳", "陈小龙", "杨小燕"]
         rows = [header]
         for i in range(int(sys.argv[3])):
             rid = resident_id(100 + i)
             gender = "男" if int(rid[16]) % 2 == 1 else "女"
-            rows.append([names[i % len(names)], gender, rid, "重庆市示范技工学校", "机械加工", "2024级1班", "是", "是", "6-18-01-01", "4"])
+            # 学校: the school's unified social credit code in the registry (blank: the institution's own).
+            rows.append([names[i % len(names)], gender, rid, credit_code(1), f"2024{i + 1:04d}", "机械加工", "2024级1班", "是", "是", "6-18-01-01", "4"])
         xlsx(sys.argv[2], rows)
     elif cmd == "photo":
         png(sys.argv[2])

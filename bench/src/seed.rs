@@ -79,10 +79,10 @@ impl Fixture {
                 let path = format!("/api/v1/plans/{plan}");
                 let person = people(1);
                 let csv = format!(
-                    "姓名,性别,身份证号,学校,专业,班级,全日制,自愿,职业编码,等级\n学生甲,{},{},重庆市第{}技工学校,机械加工,1班,是,是,{LATHE},4\n",
+                    "姓名,性别,身份证号,学校,学号,专业,班级,全日制,自愿,职业编码,等级\n学生甲,{},{},{},2024{person:06},机械加工,1班,是,是,{LATHE},4\n",
                     if person.is_multiple_of(2) { "女" } else { "男" },
                     resident_id(person),
-                    school.n
+                    tests::credit_code(school.n)
                 );
                 let a = self
                     .app
@@ -113,6 +113,20 @@ impl Fixture {
                     .as_array()
                     .map(|v| v.iter().filter_map(|c| c["id"].as_str().map(str::to_owned)).collect())
                     .unwrap_or_default();
+                // A certificate carries the candidate's 2-inch photo (R29).
+                for id in &ids {
+                    let a = self
+                        .app
+                        .send(
+                            self.app
+                                .request(Method::PUT, &format!("{path}/candidates/{id}/photo"))
+                                .bearer_auth(&token)
+                                .header("Content-Type", "image/png")
+                                .body(tests::hostile::two_inch_png()),
+                        )
+                        .await;
+                    ok(&a, 204, "photo");
+                }
                 let body = scores(&ids, &[(80.0, 80.0, 80.0)]);
                 ok(
                     &self.app.json(Method::POST, &format!("{path}/results"), Some(&token), &body).await,
@@ -163,6 +177,15 @@ impl Fixture {
         let plan_id: uuid::Uuid = plan.parse().unwrap_or_default();
         let now = self.app.state.clock.now();
         let (photo, media, sha) = tests::pipeline::stored_photo(&self.app.state.attachments_dir);
+        let plan_model = persistence::repo::plan::find(&self.app.state.db, plan_id)
+            .await
+            .unwrap_or_else(|e| panic!("plan: {e}"))
+            .unwrap_or_else(|| panic!("plan {plan_id}"));
+        let school_id = persistence::repo::institution::find(&self.app.state.db, plan_model.institution_id)
+            .await
+            .unwrap_or_else(|e| panic!("institution: {e}"))
+            .unwrap_or_else(|| panic!("institution of plan {plan_id}"))
+            .school_id;
         let rows: Vec<persistence::entity::candidate::Model> = (0..n)
             .map(|i| persistence::entity::candidate::Model {
                 id: uuid::Uuid::now_v7(),
@@ -172,6 +195,8 @@ impl Fixture {
                 gender: if (first + i).is_multiple_of(2) { "female" } else { "male" }.into(),
                 id_number: resident_id(first + i),
                 school_name: "重庆市第1技工学校".into(),
+                school_id: Some(school_id),
+                student_number: format!("2024{:06}", first + i),
                 own_school: true,
                 major: "机械加工".into(),
                 class_name: "1班".into(),
@@ -249,13 +274,13 @@ pub fn resident_id(i: u32) -> String {
 
 /// A candidates file of `n` rows (`csv` or `xlsx`) with distinct ID numbers.
 pub fn candidates_file(n: u32, xlsx: bool) -> Vec<u8> {
-    let header = ["姓名", "性别", "身份证号", "学校", "专业", "班级", "全日制", "自愿", "职业编码", "等级"];
+    let header = ["姓名", "性别", "身份证号", "学号", "专业", "班级", "全日制", "自愿", "职业编码", "等级"];
     let row = |i: u32| {
         vec![
             format!("学生{i}"),
             if i.is_multiple_of(2) { "女" } else { "男" }.to_owned(),
             resident_id(i),
-            "重庆市第1技工学校".to_owned(),
+            format!("2024{i:06}"),
             "机械加工".to_owned(),
             format!("2024级{}班", i % 40 + 1),
             "是".to_owned(),

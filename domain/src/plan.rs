@@ -138,6 +138,9 @@ pub enum ResultsAction {
     Record,
     /// Publish the results (R21).
     StartPublicity,
+    /// Publish again the results changed since the publicity started (R21): during the
+    /// publicity (an upheld objection) or after the centre returned them.
+    Republish,
     /// Lodge or answer an objection (R22): only during publicity.
     Object,
     /// Report the results to the centre (R23): after publicity, or again after a return.
@@ -157,6 +160,7 @@ impl ResultsAction {
             ResultsAction::EditPlan => "edit",
             ResultsAction::Record => "record",
             ResultsAction::StartPublicity => "start_publicity",
+            ResultsAction::Republish => "republish",
             ResultsAction::Object => "object",
             ResultsAction::Report => "report",
             ResultsAction::Approve => "approve",
@@ -174,6 +178,7 @@ pub fn phase_transition(current: PlanPhase, action: ResultsAction) -> Result<Pla
         (P::Assessment, A::EditPlan) => Ok(current),
         (P::Assessment | P::ReviewReturned, A::Record) => Ok(current),
         (P::Assessment, A::StartPublicity) => Ok(P::Publicity),
+        (P::Publicity | P::ReviewReturned, A::Republish) => Ok(P::Publicity),
         (P::Publicity, A::Object) => Ok(current),
         (P::Publicity | P::ReviewReturned, A::Report) => Ok(P::Reported),
         (P::Reported, A::Approve) => Ok(P::Reviewed),
@@ -253,6 +258,8 @@ mod tests {
             (A::Report, P::Reported),
             (A::ReturnForCorrection, P::ReviewReturned),
             (A::Record, P::ReviewReturned),
+            (A::Republish, P::Publicity),
+            (A::Republish, P::Publicity),
             (A::Report, P::Reported),
             (A::Approve, P::Reviewed),
             (A::Issue, P::Reviewed),
@@ -268,6 +275,8 @@ mod tests {
         assert_eq!(phase_transition(P::Reported, A::Object), Err(P::Reported));
         assert_eq!(phase_transition(P::Reviewed, A::Approve), Err(P::Reviewed));
         assert_eq!(phase_transition(P::ReviewReturned, A::StartPublicity), Err(P::ReviewReturned));
+        assert_eq!(phase_transition(P::Assessment, A::Republish), Err(P::Assessment));
+        assert_eq!(phase_transition(P::Reported, A::Republish), Err(P::Reported));
         for p in PlanPhase::ALL {
             assert_eq!(PlanPhase::from_code(p.code()), Some(p));
         }

@@ -43,11 +43,22 @@ pub enum ReportBlock {
     PublicityRunning { ends_on: NaiveDate },
     /// R22: objections are still unanswered.
     ObjectionsOpen { count: usize },
+    /// R21: results of `changed` candidates changed after the publicity started (an upheld
+    /// objection, or corrections after the centre returned them): they are published again first.
+    RepublicationRequired { changed: usize },
 }
 
-/// R21, R22: reporting is possible once the window has ended and every objection is answered.
-pub fn may_report(today: NaiveDate, ends_on: NaiveDate, open_objections: usize) -> Result<(), ReportBlock> {
-    if today <= ends_on {
+/// R21, R22: reporting is possible once the results reported are the ones published, the window
+/// has ended and every objection is answered.
+pub fn may_report(
+    today: NaiveDate,
+    ends_on: NaiveDate,
+    open_objections: usize,
+    changed_since_publicity: usize,
+) -> Result<(), ReportBlock> {
+    if changed_since_publicity > 0 {
+        Err(ReportBlock::RepublicationRequired { changed: changed_since_publicity })
+    } else if today <= ends_on {
         Err(ReportBlock::PublicityRunning { ends_on })
     } else if open_objections > 0 {
         Err(ReportBlock::ObjectionsOpen { count: open_objections })
@@ -126,9 +137,11 @@ mod tests {
         // Started Friday 09-27: 09-30, then 10-08..10-11 (the break in between).
         let end = publicity_end(&cal, d(9, 27)).expect("in range");
         assert_eq!(end, d(10, 11));
-        assert_eq!(may_report(d(10, 11), end, 0), Err(ReportBlock::PublicityRunning { ends_on: end }));
-        assert_eq!(may_report(d(10, 12), end, 1), Err(ReportBlock::ObjectionsOpen { count: 1 }));
-        assert_eq!(may_report(d(10, 12), end, 0), Ok(()));
+        assert_eq!(may_report(d(10, 11), end, 0, 0), Err(ReportBlock::PublicityRunning { ends_on: end }));
+        assert_eq!(may_report(d(10, 12), end, 1, 0), Err(ReportBlock::ObjectionsOpen { count: 1 }));
+        assert_eq!(may_report(d(10, 12), end, 0, 0), Ok(()));
+        // R21: changed results are published again before anything else.
+        assert_eq!(may_report(d(10, 12), end, 1, 2), Err(ReportBlock::RepublicationRequired { changed: 2 }));
     }
 
     #[test]

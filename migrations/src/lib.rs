@@ -132,6 +132,13 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
         "",
         "",
     ),
+    (
+        "m20261204_000025_candidate_school",
+        include_str!("../sql/m20261204_000025_candidate_school.sql"),
+        include_str!("../sql/m20261204_000025_candidate_school.postgres.sql"),
+        "",
+    ),
+    ("m20261204_000026_republication", include_str!("../sql/m20261204_000026_republication.sql"), "", ""),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

@@ -299,6 +299,8 @@ async fn a_candidate_of_an_unknown_plan_is_refused() {
         photo_sha256: None,
         review_status: "pending".into(),
         review_note: None,
+        school_id: None,
+        student_number: "2024000001".into(),
     };
     let refused = repo::plan::insert_candidates(&db, vec![candidate]).await;
     let message = refused.err().map(|e| e.to_string()).unwrap_or_default();

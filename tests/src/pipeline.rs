@@ -60,7 +60,7 @@ pub fn plan_body(session_date: &str) -> Value {
 }
 
 pub fn candidate(seq: u16) -> Value {
-    json!({"name": format!("学生{seq}"), "gender": "male", "id_number": crate::resident_id(seq * 2 + 1), "school_name": "重庆市第1技工学校",
+    json!({"name": format!("学生{seq}"), "gender": "male", "id_number": crate::resident_id(seq * 2 + 1), "student_number": format!("2024{seq:04}"),
            "major": "机械加工", "class_name": "2024级1班", "full_time_confirmed": true, "consent_recorded": true,
            "phone": "13900139000", "occupation_code": LATHE, "level": "4"})
 }
@@ -119,7 +119,7 @@ pub async fn draft_plan(s: &Setup, n: u16) -> String {
     let people = u16::try_from(s.app.count("plans").await).expect("plans") * 100;
     let plan = new_plan(s, "2026-12-15").await;
     let mut rows = vec![
-        ["姓名", "性别", "身份证号", "学校", "专业", "班级", "全日制", "自愿", "职业编码", "等级"]
+        ["姓名", "性别", "身份证号", "学号", "专业", "班级", "全日制", "自愿", "职业编码", "等级"]
             .map(str::to_owned)
             .to_vec(),
     ];
@@ -128,7 +128,7 @@ pub async fn draft_plan(s: &Setup, n: u16) -> String {
             format!("学生{seq}"),
             "男".into(),
             crate::resident_id(people + seq * 2 + 1),
-            "重庆市第1技工学校".into(),
+            format!("2024{seq:04}"),
             "机械加工".into(),
             "1班".into(),
             "是".into(),
@@ -275,6 +275,8 @@ pub async fn seed_approved(s: &Setup, plan: &str, k: usize, n: u16) {
             // Other people in each plan `k` (one valid certificate per person and level).
             id_number: crate::resident_id(1_000 + u16::try_from(k).expect("k") * 10_000 + i),
             school_name: "重庆市第1技工学校".into(),
+            school_id: Some(s.school.id.parse().expect("school id")),
+            student_number: format!("2024{i:05}"),
             own_school: true,
             major: "机械加工".into(),
             class_name: "1班".into(),

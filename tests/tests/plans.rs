@@ -290,14 +290,15 @@ async fn r19_candidates_are_voluntary_full_time_students_listed_once() {
 }
 
 fn csv_file(rows: &[Value]) -> String {
-    let mut out = String::from("姓名,性别,身份证号,学校,专业,班级,全日制,自愿,联系电话,职业编码,等级\n");
+    let mut out = String::from("姓名,性别,身份证号,学校,学号,专业,班级,全日制,自愿,联系电话,职业编码,等级\n");
     for r in rows {
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{}\n",
             r["name"].as_str().expect("name"),
             if r["gender"] == "male" { "男" } else { "女" },
             r["id_number"].as_str().expect("id"),
-            r["school_name"].as_str().expect("school"),
+            r["school"].as_str().unwrap_or(""),
+            r["student_number"].as_str().expect("student number"),
             r["major"].as_str().expect("major"),
             r["class_name"].as_str().expect("class"),
             if r["full_time_confirmed"] == true { "是" } else { "否" },
@@ -351,6 +352,71 @@ async fn csv_import_reports_every_bad_row_all_or_nothing_or_valid_rows_only() {
     s.app.send(import("sometimes")).await.problem(400, "invalid_query");
 }
 
+/// R19: a candidate is a technical-school student: another school is named from the schools
+/// registry (every school there is a 技工院校 in Chongqing) by id or credit code; an unknown one
+/// is refused, and reported per row in an import.
+#[tokio::test]
+async fn r19_a_candidate_s_school_comes_from_the_registry() {
+    let s = setup("2026-11-02").await;
+    let other = s.app.school(&s.admin, 2, "senior_technical_school", "500102").await;
+    let plan = new_plan(&s, "2026-12-15").await;
+    let add = |seq: u16, school: Value| {
+        let mut body = candidate(seq);
+        body["school"] = school;
+        let (app, token, plan) = (&s.app, s.school.token.clone(), plan.clone());
+        async move {
+            app.json(Method::POST, &format!("/api/v1/plans/{plan}/candidates"), Some(&token), &body).await
+        }
+    };
+    let a = add(1, json!(other.id)).await;
+    assert_eq!(a.status.as_u16(), 201, "{}", a.text);
+    assert_eq!(
+        (a.body["school_id"].clone(), a.body["school_name"].clone(), a.body["own_school"].clone()),
+        (json!(other.id), json!("重庆市第2技工学校"), json!(false)),
+        "{}",
+        a.text
+    );
+    assert_eq!(a.body["student_number"], "20240001");
+    let a = add(2, json!(tests::credit_code(2).to_lowercase())).await;
+    assert_eq!((a.status.as_u16(), a.body["school_id"].clone()), (201, json!(other.id)), "{}", a.text);
+    let a = add(3, Value::Null).await;
+    assert_eq!((a.status.as_u16(), a.body["own_school"].clone()), (201, json!(true)), "{}", a.text);
+    for unknown in [json!("重庆市第2技工学校"), json!("91500000MA5U0000XX"), json!(uuid::Uuid::now_v7())]
+    {
+        let a = add(4, unknown).await;
+        a.problem(422, "validation_failed");
+        assert_eq!(a.violations(), [("school".to_owned(), "school_not_registered".to_owned())], "{}", a.text);
+    }
+    let mut missing = candidate(4);
+    missing.as_object_mut().expect("object").remove("student_number");
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/candidates"), Some(&s.school.token), &missing)
+        .await;
+    assert_eq!(a.violations(), [("student_number".to_owned(), "required".to_owned())], "{}", a.text);
+    // An import reports the unknown school on its row and takes the others.
+    let mut rows: Vec<Value> = (5..=7).map(candidate).collect();
+    rows[0]["school"] = json!(tests::credit_code(2));
+    rows[1]["school"] = json!("不在名录的学校");
+    let a = s
+        .app
+        .send(
+            s.app
+                .request(
+                    Method::POST,
+                    &format!("/api/v1/plans/{plan}/candidates/import?mode=valid_rows_only"),
+                )
+                .bearer_auth(&s.school.token)
+                .header("Content-Type", "text/csv")
+                .body(csv_file(&rows)),
+        )
+        .await;
+    assert_eq!((a.status.as_u16(), a.body["imported"].clone()), (200, json!(2)), "{}", a.text);
+    assert_eq!(a.body["rejected"][0]["row"], 3, "{}", a.text);
+    assert_eq!(a.body["rejected"][0]["errors"][0]["field"], "school", "{}", a.text);
+    assert_eq!(a.body["rejected"][0]["errors"][0]["code"], "school_not_registered", "{}", a.text);
+}
+
 #[tokio::test]
 async fn xlsx_import_reads_the_first_sheet() {
     let s = setup("2026-11-02").await;
@@ -359,7 +425,8 @@ async fn xlsx_import_reads_the_first_sheet() {
         "name",
         "gender",
         "id_number",
-        "school_name",
+        "school",
+        "student_number",
         "major",
         "class_name",
         "full_time_confirmed",
@@ -376,7 +443,8 @@ async fn xlsx_import_reads_the_first_sheet() {
             format!("学生{seq}"),
             "男".into(),
             tests::resident_id(seq * 2 + 1),
-            "重庆市第1技工学校".into(),
+            tests::credit_code(1),
+            format!("2024{seq:04}"),
             "机械加工".into(),
             "1班".into(),
             "是".into(),
@@ -548,7 +616,6 @@ async fn r21_r22_r23_publicity_objections_report_and_review() {
         .problem(409, "publicity_running");
     set_today(&s.app, d("2026-12-08"));
     let school = s.app.login("school1", "a-long-password-1").await;
-    let centre_now = s.app.login("centre.plan", "a-long-password-1").await;
     let _ = centre;
     s.app
         .json(Method::POST, &format!("{path}/report"), Some(&school), &json!({}))
@@ -591,6 +658,39 @@ async fn r21_r22_r23_publicity_objections_report_and_review() {
             .any(|h| h["reason"].as_str().is_some_and(|r| r.contains("异议成立")))
     );
 
+    // R21: the changed result is published again, 5 more working days, before it is reported;
+    // the notice of round 2 shows what changed.
+    s.app
+        .json(Method::POST, &format!("{path}/report"), Some(&school), &json!({}))
+        .await
+        .problem(409, "republication_required");
+    let a = s.app.json(Method::POST, &format!("{path}/publicity"), Some(&school), &json!({})).await;
+    assert_eq!(
+        (a.body["phase"].clone(), a.body["publicity_ends_on"].clone(), a.body["publicity_round"].clone()),
+        (json!("publicity"), json!("2026-12-15"), json!(2)),
+        "{}",
+        a.text
+    );
+    s.app
+        .json(Method::POST, &format!("{path}/publicity"), Some(&school), &json!({}))
+        .await
+        .problem(409, "nothing_changed");
+    let notice = s.app.get(&format!("/api/v1/public/publicity/{plan}"), None).await;
+    assert_eq!(notice.body["round"], 2, "{}", notice.text);
+    let changed = notice.body["changed"].as_array().expect("changed");
+    assert_eq!(changed.len(), 1, "{}", notice.text);
+    assert_eq!(
+        (changed[0]["candidate_id"].clone(), changed[0]["passed"].clone()),
+        (json!(third), json!(true))
+    );
+    assert_eq!(notice.body["passed"].as_array().expect("passed").len(), 3);
+    s.app
+        .json(Method::POST, &format!("{path}/report"), Some(&school), &json!({}))
+        .await
+        .problem(409, "publicity_running");
+    set_today(&s.app, d("2026-12-16"));
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let centre_now = s.app.login("centre.plan", "a-long-password-1").await;
     let a = s.app.json(Method::POST, &format!("{path}/report"), Some(&school), &json!({})).await;
     assert_eq!((a.status.as_u16(), a.body["phase"].clone()), (200, json!("reported")), "{}", a.text);
     // Results are locked once reported.
@@ -742,6 +842,63 @@ async fn issuance_keeps_its_key_in_the_one_idempotency_store_inside_its_change()
 }
 
 // R23–R27, R31: issue for approved candidates, retry safely, verify publicly.
+/// R21: results corrected after the centre returned them are published again for 5 working days
+/// before they are reported again; a return with nothing corrected is reported at once.
+#[tokio::test]
+async fn r21_results_corrected_after_a_return_are_published_again() {
+    let s = setup("2026-11-02").await;
+    let plan = acknowledged_plan(&s, 2).await;
+    let ids = candidate_ids(&s, &plan).await;
+    let path = format!("/api/v1/plans/{plan}");
+    let post = |token: String, what: &'static str, body: Value| {
+        let (app, path) = (&s.app, path.clone());
+        async move { app.json(Method::POST, &format!("{path}/{what}"), Some(&token), &body).await }
+    };
+    let a = post(s.school.token.clone(), "results", scores(&ids, &[(80.0, 80.0, 80.0), (80.0, 50.0, 80.0)]))
+        .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    let a = post(s.school.token.clone(), "publicity", json!({})).await;
+    assert_eq!(a.body["publicity_round"], 1, "{}", a.text);
+    set_today(&s.app, d("2026-11-16"));
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let centre = s.app.login("centre.plan", "a-long-password-1").await;
+    assert_eq!(post(school.clone(), "report", json!({})).await.status.as_u16(), 200);
+    let a =
+        post(centre.clone(), "review", json!({"decision": "return", "reasons": "第二名考生理论成绩有误"}))
+            .await;
+    assert_eq!(a.body["phase"], "review_returned", "{}", a.text);
+    // Nothing corrected yet: nothing to publish again.
+    post(school.clone(), "publicity", json!({})).await.problem(409, "nothing_changed");
+    let fix = json!({"results": [{"candidate_id": ids[1], "component": "theory_exam", "score": 65.0,
+                                   "reason": "复核试卷，第5题漏计15分"}]});
+    assert_eq!(post(school.clone(), "results", fix).await.status.as_u16(), 200);
+    let refused = post(school.clone(), "report", json!({})).await;
+    refused.problem(409, "republication_required");
+    assert!(refused.text.contains("有 1 名考生"), "{}", refused.text);
+    // Published again (Monday 11-16: 11-17 .. 11-23); an objection is possible again.
+    let a = post(school.clone(), "publicity", json!({})).await;
+    assert_eq!(
+        (a.body["phase"].clone(), a.body["publicity_round"].clone(), a.body["publicity_ends_on"].clone()),
+        (json!("publicity"), json!(2), json!("2026-11-23")),
+        "{}",
+        a.text
+    );
+    let notice = s.app.get(&format!("/api/v1/public/publicity/{plan}"), None).await;
+    let changed: Vec<Value> = notice.body["changed"]
+        .as_array()
+        .expect("changed")
+        .iter()
+        .map(|c| c["candidate_id"].clone())
+        .collect();
+    assert_eq!(changed, [json!(ids[1])], "{}", notice.text);
+    assert!(!notice.text.contains(&tests::resident_id(5)), "no ID number in the notice");
+    post(school.clone(), "report", json!({})).await.problem(409, "publicity_running");
+    set_today(&s.app, d("2026-11-24"));
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let a = post(school, "report", json!({})).await;
+    assert_eq!((a.status.as_u16(), a.body["phase"].clone()), (200, json!("reported")), "{}", a.text);
+}
+
 #[tokio::test]
 async fn r24_r27_certificates_get_gapless_codes_and_verify_publicly() {
     let s = setup("2026-11-02").await;

@@ -149,7 +149,7 @@ async fn an_xlsx_with_more_rows_or_columns_than_the_import_takes_is_refused_nami
     let s = setup("2026-11-02").await;
     let plan = plan_with_nothing(&s).await;
     let header: String =
-        ["姓名", "性别", "身份证号", "学校", "专业", "班级", "全日制", "自愿", "职业编码", "等级"]
+        ["姓名", "性别", "身份证号", "学号", "专业", "班级", "全日制", "自愿", "职业编码", "等级"]
             .iter()
             .enumerate()
             .map(|(c, h)| format!(r#"<c r="{}1" t="inlineStr"><is><t>{h}</t></is></c>"#, column(c)))
@@ -208,12 +208,12 @@ async fn csv_lines_and_bodies_past_their_limits_are_refused() {
     let a = bounded(&s, import(&s, &plan, "text/csv", line)).await;
     a.problem(413, "payload_too_large");
     // A 100 KB line within the body limit: the line limit.
-    let mut line = "姓名,性别,身份证号,学校,专业,班级,全日制,自愿,职业编码,等级\n".as_bytes().to_vec();
+    let mut line = "姓名,性别,身份证号,学号,专业,班级,全日制,自愿,职业编码,等级\n".as_bytes().to_vec();
     line.extend(std::iter::repeat_n(b'x', 100 * 1024));
     let a = bounded(&s, import(&s, &plan, "text/csv", line)).await;
     limit(&a, "rows[2]", "line_too_long");
     // A cell longer than any field.
-    let mut file = "姓名,性别,身份证号,学校,专业,班级,全日制,自愿,职业编码,等级\n".as_bytes().to_vec();
+    let mut file = "姓名,性别,身份证号,学号,专业,班级,全日制,自愿,职业编码,等级\n".as_bytes().to_vec();
     file.extend(std::iter::repeat_n(b'y', 5_000));
     let a = bounded(&s, import(&s, &plan, "text/csv", file)).await;
     limit(&a, "rows[2].columns[1]", "cell_too_long");

@@ -61,6 +61,8 @@ problems! {
     CertificateHeld = "certificate_held", 409, ["count", "code"];
     PhotoLocked = "photo_locked", 409, ["code"];
     CertificateWithoutPhoto = "certificate_without_photo", 409, ["count", "code"];
+    RepublicationRequired = "republication_required", 409, ["count"];
+    NothingChanged = "nothing_changed", 409, [];
     CertificateNotFound = "certificate_not_found", 404, [];
     ConcurrentChange = "concurrent_change", 409, [];
     RateLimited = "rate_limited", 429, ["seconds"];
@@ -183,6 +185,7 @@ rules! {
     HoldsCertificate = "holds_certificate", ["code"];
     PhotoRequired = "photo_required", ["name"];
     EmptyScope = "empty_scope", [];
+    SchoolNotRegistered = "school_not_registered", ["school"];
     MissingGlyphs = "missing_glyphs", ["chars"];
     UnknownTarget = "unknown_target", [];
     UnknownInspector = "unknown_inspector", [];

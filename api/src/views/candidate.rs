@@ -17,9 +17,15 @@ pub struct CandidateView {
     pub gender_name: String,
     /// Masked (`50**************1X`) for district offices.
     pub id_number: String,
+    /// The school's name in the registry when the candidate was listed.
     pub school_name: String,
+    /// The school in the registry (R19); `null` only for another school's candidate listed
+    /// before schools were named from the registry.
+    pub school_id: Option<Uuid>,
     /// Whether the school is the institution's own.
     pub own_school: bool,
+    /// 学号; `null` for district offices.
+    pub student_number: Option<String>,
     pub major: String,
     pub class_name: String,
     pub full_time_confirmed: bool,
@@ -76,7 +82,9 @@ pub fn view(c: candidate::Model, full: bool, held: Option<String>, lang: Lang) -
         gender: c.gender,
         id_number,
         school_name: c.school_name,
+        school_id: c.school_id,
         own_school: c.own_school,
+        student_number: full.then_some(c.student_number),
         major: c.major,
         class_name: c.class_name,
         full_time_confirmed: c.full_time_confirmed,

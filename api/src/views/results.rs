@@ -95,6 +95,8 @@ pub struct ResultsView {
     pub pass_mark: f64,
     pub publicity_started_on: Option<NaiveDate>,
     pub publicity_ends_on: Option<NaiveDate>,
+    /// 1 for the first publicity, 2 and on when changed results were published again (R21).
+    pub publicity_round: i32,
     pub candidates: Vec<CandidateResults>,
     pub reports: Vec<ReportView>,
 }
@@ -165,6 +167,7 @@ pub async fn results_view(
         components: comps,
         pass_mark: method.pass_mark.map_or(DEFAULT_PASS_MARK, f64::from),
         publicity_started_on: p.publicity_started_on,
+        publicity_round: p.publicity_round,
         publicity_ends_on: p.publicity_ends_on,
         candidates,
         reports,
@@ -196,6 +199,20 @@ pub struct PublicityView {
     pub ends_on: NaiveDate,
     /// Candidates who passed: names partly masked, no ID numbers.
     pub passed: Vec<PublicCandidate>,
+    /// 1 for the first publicity; 2 and on when results that changed were published again (R21).
+    pub round: i32,
+    /// In a republication: the candidates whose results changed since the publicity before,
+    /// with whether they pass now (names partly masked). Empty in the first round.
+    pub changed: Vec<PublicChange>,
+}
+
+/// A candidate whose results changed, as a republication shows them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicChange {
+    #[serde(flatten)]
+    pub candidate: PublicCandidate,
+    /// Whether the candidate passes with the changed results.
+    pub passed: bool,
 }
 
 /// A lodged objection's receipt.

@@ -144,7 +144,7 @@ test("a school is filed and files its batch plan", async () => {
   const candidate = await api.POST("/api/v1/plans/{id}/candidates", {
     headers: schoolAuth, params: planPath,
     body: {
-      name: "王小明", gender: "female", id_number: "50010120080301100X", school_name: "重庆市示范技工学校",
+      name: "王小明", gender: "female", id_number: "50010120080301100X", student_number: "20240001",
       major: "机械加工", class_name: "2024级1班", full_time_confirmed: true, consent_recorded: true,
       occupation_code: "6-18-01-01", level: "4",
     },

@@ -27,6 +27,11 @@ pub struct Model {
     pub photo_sha256: Option<String>,
     pub review_status: String,
     pub review_note: Option<String>,
+    /// The candidate's school in the registry (NULL only for another school's candidates listed
+    /// before R19 named schools from the registry).
+    pub school_id: Option<Uuid>,
+    /// 学号.
+    pub student_number: String,
 }
 
 /// Never prints the ID number or the phone number.

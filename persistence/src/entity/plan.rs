@@ -25,6 +25,12 @@ pub struct Model {
     pub report_round: i32,
     pub certificates_reported_at: Option<DateTimeUtc>,
     pub certificates_acknowledged_at: Option<DateTimeUtc>,
+    /// When the current publicity started: results entered after it are changes (R21).
+    pub publicity_started_at: Option<DateTimeUtc>,
+    /// 1 for the first publicity, 2 and on for republications.
+    pub publicity_round: i32,
+    /// When the publicity before the current one started.
+    pub previous_publicity_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,14 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<school::
     Ok(school::Entity::find_by_id(id).one(db).await?)
 }
 
+/// One school by its unified social credit code (unique: `schools_credit_code_key`).
+pub async fn by_credit_code(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<school::Model>, RepoError> {
+    Ok(school::Entity::find().filter(school::Column::CreditCode.eq(code)).one(db).await?)
+}
+
 /// Saves an edited school.
 pub async fn update(db: &impl ConnectionTrait, m: school::ActiveModel) -> Result<school::Model, RepoError> {
     m.update(db).await.map_err(RepoError::from_db)

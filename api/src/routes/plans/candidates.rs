@@ -8,7 +8,7 @@ use crate::extract::{ApiJson, ApiQuery, ListBody};
 use crate::i18n::{Lang, Problem, Rule};
 use crate::state::AppState;
 use crate::upload::{self, sheet, sheet::Projection};
-use crate::use_case::plans::candidates::{CandidateInput, Context, check};
+use crate::use_case::plans::candidates::{CandidateInput, Context, Schools, check};
 use crate::use_case::{self, plans};
 use crate::views::candidate::{CandidateView, held_certificates, view};
 use crate::views::plan::load;
@@ -51,24 +51,29 @@ pub async fn add(
     body: ApiJson<CandidateInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (p, i) = editable(&state, &caller, *id).await?;
-    let school =
-        repo::school::find(&state.db, i.school_id).await?.ok_or_else(|| ApiError::internal("no school"))?;
+    let (input, _) = body.with_violations();
+    let schools = schools(&state, &i, input.school.as_deref()).await?;
     let occupations = repo::plan::occupations(&state.db, p.id).await?;
     let now = state.clock.now();
-    let c = Context {
-        plan: &p,
-        occupations: &occupations,
-        own_school: &school.name,
-        today: state.clock.today(),
-        now,
-    };
+    let c =
+        Context { plan: &p, occupations: &occupations, schools: &schools, today: state.clock.today(), now };
     // `check` validates the row itself (with the paths an import's rows need), together with
     // what the plan requires of it.
-    let (input, _) = body.with_violations();
     let row = check(&input, &c, "").map_err(ApiError::validation)?;
     use_case::run(&state, caller.actor(), async |c| plans::candidates::add(c, row.clone()).await).await?;
     let held = held_certificates(&state.db, std::slice::from_ref(&row)).await?.remove(&row.id);
     Ok(HttpResponse::Created().json(view(row, true, held, ctx.lang)))
+}
+
+/// The institution's own school and the registry's schools that `named` name (R19).
+async fn schools<'a>(
+    state: &AppState,
+    i: &persistence::entity::institution::Model,
+    named: impl IntoIterator<Item = &'a str>,
+) -> Result<Schools, ApiError> {
+    let own =
+        repo::school::find(&state.db, i.school_id).await?.ok_or_else(|| ApiError::internal("no school"))?;
+    Schools::resolve(&state.db, own, named).await
 }
 
 crate::paged_query!(
@@ -149,7 +154,8 @@ const COLUMNS: &[(&str, &[&str])] = &[
     ("name", &["name", "姓名"]),
     ("gender", &["gender", "性别"]),
     ("id_number", &["id_number", "身份证号", "公民身份号码", "身份证号码"]),
-    ("school_name", &["school_name", "学校", "所在学校"]),
+    ("school", &["school", "学校", "所在学校", "学校统一社会信用代码"]),
+    ("student_number", &["student_number", "学号"]),
     ("major", &["major", "专业"]),
     ("class_name", &["class_name", "班级"]),
     ("full_time_confirmed", &["full_time_confirmed", "全日制", "全日制在校"]),
@@ -185,7 +191,7 @@ fn project(header: &[String]) -> Result<Projection, ApiError> {
         }
     }
     for ((field, _), found) in COLUMNS.iter().zip(found) {
-        if !found && !matches!(*field, "phone" | "work_type") {
+        if !found && !matches!(*field, "phone" | "work_type" | "school") {
             errors.push(FieldError::new(format!("columns.{field}"), Rule::Required));
         }
     }
@@ -199,15 +205,16 @@ fn project(header: &[String]) -> Result<Projection, ApiError> {
 fn to_input(cells: Vec<String>) -> CandidateInput {
     let mut cells = cells.into_iter();
     let mut next = || cells.next().unwrap_or_default();
-    let (name, gender, id_number, school_name, major, class_name) =
-        (next(), next(), next(), next(), next(), next());
+    let (name, gender, id_number, school, student_number, major, class_name) =
+        (next(), next(), next(), next(), next(), next(), next());
     let (full_time, consent, phone, occupation_code, work_type, level) =
         (next(), next(), next(), next(), next(), next());
     CandidateInput {
         name,
         gender,
         id_number,
-        school_name,
+        school: Some(school).filter(|s| !s.trim().is_empty()),
+        student_number,
         major,
         class_name,
         full_time_confirmed: yes(&full_time),
@@ -225,9 +232,11 @@ fn to_input(cells: Vec<String>) -> CandidateInput {
 /// ）。
 ///
 /// Import candidates from a CSV (`text/csv`, UTF-8) or XLSX file (first sheet), header in the
-/// first row (English or Chinese column names: 姓名, 性别, 身份证号, 学校, 专业, 班级, 全日制, 自愿,
-/// 联系电话, 职业编码, 工种, 等级). Every row is checked like a single candidate; duplicates within
-/// the file or against the plan are refused per row.
+/// first row (English or Chinese column names: 姓名, 性别, 身份证号, 学校, 学号, 专业, 班级, 全日制,
+/// 自愿, 联系电话, 职业编码, 工种, 等级; 学校, 联系电话 and 工种 may be left out). 学校 names the
+/// candidate's school from the registry by id or unified social credit code, blank for the
+/// institution's own (R19). Every row is checked like a single candidate; unknown schools and
+/// duplicates within the file or against the plan are refused per row.
 #[utoipa::path(operation_id = "importCandidates", tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path), ImportQuery),
     request_body(content = Vec<u8>, content_type = "text/csv", description = "CSV, or XLSX with its media type"),
     responses((status = 200, description = "Imported; rejected rows listed", body = ImportReport),
@@ -268,17 +277,14 @@ pub async fn import(
     })
     .await
     .map_err(ApiError::internal)??;
-    let school =
-        repo::school::find(&state.db, i.school_id).await?.ok_or_else(|| ApiError::internal("no school"))?;
+    let rows: Vec<(usize, CandidateInput)> =
+        rows.into_iter().map(|r| (r.number, to_input(r.cells))).collect();
+    // Each school the file names is looked up once (R19: unknown ones are reported per row).
+    let schools = schools(&state, &i, rows.iter().filter_map(|(_, r)| r.school.as_deref())).await?;
     let occupations = repo::plan::occupations(&state.db, p.id).await?;
     let now = state.clock.now();
-    let c = Context {
-        plan: &p,
-        occupations: &occupations,
-        own_school: &school.name,
-        today: state.clock.today(),
-        now,
-    };
+    let c =
+        Context { plan: &p, occupations: &occupations, schools: &schools, today: state.clock.today(), now };
     let mut existing: HashSet<(String, String, String, String)> =
         repo::plan::candidate_keys(&state.db, p.id).await?.into_iter().collect();
     // Each row is freed once checked, and the keys once all are: a large file is held about
@@ -286,9 +292,8 @@ pub async fn import(
     let total = rows.len();
     let mut good = Vec::with_capacity(total);
     let mut bad: Vec<(usize, Vec<FieldError>)> = Vec::new();
-    for row in rows {
-        let row_number = row.number;
-        match check(&to_input(row.cells), &c, "") {
+    for (row_number, input) in rows {
+        match check(&input, &c, "") {
             Ok(row) if !existing.insert(plans::candidates::key(&row)) => {
                 bad.push((row_number, vec![FieldError::new("id_number", Rule::Duplicate)]))
             }

@@ -15,8 +15,8 @@ use crate::use_case::plans::results::{self, ResultInput, ReviewRequest};
 use crate::use_case::{self, plans};
 use crate::views::plan::load;
 use crate::views::results::{
-    AnsweredMany, ObjectionReceipt, ObjectionView, PublicCandidate, PublicityView, ResultsView, outcomes,
-    results_view,
+    AnsweredMany, ObjectionReceipt, ObjectionView, PublicCandidate, PublicChange, PublicityView, ResultsView,
+    outcomes, results_view,
 };
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use domain::Role;
@@ -86,13 +86,18 @@ pub async fn record(
 
 /// 发起结果公示
 ///
-/// 发起评价结果公示（所属机构）：每名考生都须有全部结果。公示期为今天之后的 5 个工作日（R21）。
+/// 发起评价结果公示（所属机构）：每名考生都须有全部结果。公示期为今天之后的 5 个工作日（R21）。公示开始后
+/// 成绩有变更的（异议成立后更正，或鉴定中心退回后更正），须再次调用以重新公示，公示通知列出变更的考生。
 ///
 /// Start the publicity (公示) of the results (institution): every candidate needs every result.
-/// It runs over the 5 working days after today (R21).
+/// It runs over the 5 working days after today (R21). When results changed after the publicity
+/// started (an upheld objection, or corrections after the centre returned them), call it again to
+/// publish them again for another 5 working days (round 2 and on; the notice lists what changed);
+/// until then reporting answers 409 `republication_required`, and with no change this answers 409
+/// `nothing_changed`.
 #[utoipa::path(operation_id = "startPublicity", tag = "results", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, description = "Publicity started", body = ResultsView),
-        (status = 409, description = "Wrong phase", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+        (status = 409, description = "Wrong phase, or nothing changed to publish again", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/plans/{id}/publicity")]
 pub async fn start_publicity(
     state: web::Data<AppState>,
@@ -127,17 +132,25 @@ pub async fn public_notice(
     let cands = repo::results::candidates(&state.db, p.id).await?;
     let history = repo::results::all(&state.db, p.id).await?;
     let outcome = outcomes(&p, &cands, &history)?;
-    let passed = cands
-        .into_iter()
-        .filter(|c| outcome.get(&c.id).copied().flatten() == Some(true))
-        .map(|c| PublicCandidate {
-            level_name: c.level.parse().map(|l| crate::i18n::name(lang, Name::Level(l))).unwrap_or_default(),
-            candidate_id: c.id,
-            name: mask_name(&c.name),
-            occupation_code: c.occupation_code,
-            work_type: if c.work_type.is_empty() { "——".into() } else { c.work_type },
-            level: c.level,
-        })
+    let changed = match p.previous_publicity_at {
+        Some(_) => results::changed_candidates(&history, p.previous_publicity_at, p.publicity_started_at),
+        None => Default::default(),
+    };
+    let public = |c: &persistence::entity::candidate::Model| PublicCandidate {
+        level_name: c.level.parse().map(|l| crate::i18n::name(lang, Name::Level(l))).unwrap_or_default(),
+        candidate_id: c.id,
+        name: mask_name(&c.name),
+        occupation_code: c.occupation_code.clone(),
+        work_type: if c.work_type.is_empty() { "——".into() } else { c.work_type.clone() },
+        level: c.level.clone(),
+    };
+    let passes =
+        |c: &persistence::entity::candidate::Model| outcome.get(&c.id).copied().flatten() == Some(true);
+    let passed = cands.iter().filter(|c| passes(c)).map(public).collect();
+    let changed = cands
+        .iter()
+        .filter(|c| changed.contains(&c.id))
+        .map(|c| PublicChange { candidate: public(c), passed: passes(c) })
         .collect();
     Ok(HttpResponse::Ok().json(PublicityView {
         plan_id: p.id,
@@ -147,6 +160,8 @@ pub async fn public_notice(
         starts_on,
         ends_on,
         passed,
+        round: p.publicity_round,
+        changed,
     }))
 }
 

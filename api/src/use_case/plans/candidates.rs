@@ -8,9 +8,10 @@ use crate::validate;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::plan::PlanAction;
 use domain::{Gender, Level, ResidentId};
-use persistence::entity::{candidate, plan, plan_occupation};
+use persistence::entity::{candidate, plan, plan_occupation, school};
 use persistence::repo;
 use serde::Deserialize;
+use std::collections::HashMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
@@ -33,9 +34,16 @@ pub struct CandidateInput {
     /// 公民身份号码 (GB 11643). Sensitive: shown only to the institution, the centre and the bureau.
     #[validate(custom(function = "validate::resident_id"))]
     pub id_number: String,
-    /// The candidate's school: the institution's own or another technical school (校校联合).
-    #[validate(custom(function = "validate::required_line::<100>"))]
-    pub school_name: String,
+    /// The candidate's school from the schools registry (every school there is a 技工院校 in
+    /// Chongqing, R19): its id or its unified social credit code. Absent: the institution's own
+    /// school (in an import, a blank cell).
+    #[schema(example = "52500000MJ0000001W")]
+    #[validate(custom(function = "validate::line::<36>"))]
+    pub school: Option<String>,
+    /// 学号: the candidate's student number at that school.
+    #[schema(example = "2024010101")]
+    #[validate(custom(function = "validate::required_line::<30>"))]
+    pub student_number: String,
     #[validate(custom(function = "validate::required_line::<100>"))]
     pub major: String,
     #[validate(custom(function = "validate::required_line::<100>"))]
@@ -69,9 +77,59 @@ fn consent(recorded: &bool) -> Result<(), ValidationError> {
 pub struct Context<'a> {
     pub plan: &'a plan::Model,
     pub occupations: &'a [plan_occupation::Model],
-    pub own_school: &'a str,
+    pub schools: &'a Schools,
     pub today: NaiveDate,
     pub now: DateTime<Utc>,
+}
+
+/// The schools candidates may name: the institution's own, and those of the registry that the
+/// rows name (by id or unified social credit code), looked up once.
+pub struct Schools {
+    pub own: school::Model,
+    /// By [`school_key`]; `None` where the registry has no such school.
+    pub named: HashMap<String, Option<school::Model>>,
+}
+
+impl Schools {
+    /// Looks up the schools `named` (as written in the rows) in the registry.
+    pub async fn resolve<'a>(
+        db: &impl persistence::ConnectionTrait,
+        own: school::Model,
+        named: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Schools, ApiError> {
+        let mut found = HashMap::new();
+        for written in named {
+            let Some(key) = school_key(written) else { continue };
+            if found.contains_key(&key) {
+                continue;
+            }
+            let school = match key.parse::<Uuid>() {
+                Ok(id) => repo::school::find(db, id).await?,
+                Err(_) => repo::school::by_credit_code(db, &key).await?,
+            };
+            found.insert(key, school);
+        }
+        Ok(Schools { own, named: found })
+    }
+
+    /// The school a row names (`None`: the institution's own), or `Err(())` when the registry
+    /// has none by that id or code.
+    fn of(&self, written: Option<&str>) -> Result<&school::Model, ()> {
+        match written.and_then(school_key) {
+            None => Ok(&self.own),
+            Some(key) => self.named.get(&key).and_then(Option::as_ref).ok_or(()),
+        }
+    }
+}
+
+/// A school as a row names it, normalised: a UUID in its canonical form, a credit code in upper
+/// case; `None` when blank.
+pub fn school_key(written: &str) -> Option<String> {
+    let w = written.trim();
+    if w.is_empty() {
+        return None;
+    }
+    Some(w.parse::<Uuid>().map_or_else(|_| w.to_uppercase(), |id| id.to_string()))
 }
 
 /// Checks one candidate: its own rules, then against the plan and the day; field names get
@@ -105,7 +163,16 @@ pub fn check(
             e.push(FieldError::new(format!("{prefix}gender"), Rule::GenderMismatch));
         }
     }
-    let (name, school_name) = (validate::trimmed(&input.name), validate::trimmed(&input.school_name));
+    let name = validate::trimmed(&input.name);
+    let student_number = validate::trimmed(&input.student_number);
+    // R19: a technical-school student; the registry holds only 技工院校 in Chongqing.
+    let school = ctx.schools.of(input.school.as_deref());
+    if school.is_err() {
+        e.push(
+            FieldError::new(format!("{prefix}school"), Rule::SchoolNotRegistered)
+                .with("school", input.school.as_deref().unwrap_or_default().trim()),
+        );
+    }
     let (major, class_name) = (validate::trimmed(&input.major), validate::trimmed(&input.class_name));
     let phone = validate::nonblank(&input.phone);
     let work_type = input.work_type.clone().unwrap_or_default().trim().to_owned();
@@ -121,15 +188,17 @@ pub fn check(
                 .with("code", input.occupation_code.trim()),
         );
     }
-    match (e.is_empty(), id, gender) {
-        (true, Some(id), Some(gender)) => Ok(candidate::Model {
+    match (e.is_empty(), id, gender, school) {
+        (true, Some(id), Some(gender), Ok(school)) => Ok(candidate::Model {
             id: Uuid::now_v7(),
             plan_id: ctx.plan.id,
-            own_school: school_name == ctx.own_school,
+            own_school: school.id == ctx.schools.own.id,
             name,
             gender: gender.code().into(),
             id_number: id.as_str().to_owned(),
-            school_name,
+            school_name: school.name.clone(),
+            school_id: Some(school.id),
+            student_number,
             major,
             class_name,
             full_time_confirmed: true,

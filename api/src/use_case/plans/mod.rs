@@ -200,6 +200,9 @@ pub async fn create(
             report_round: 0,
             certificates_reported_at: None,
             certificates_acknowledged_at: None,
+            publicity_started_at: None,
+            publicity_round: 0,
+            previous_publicity_at: None,
         },
     )
     .await?;

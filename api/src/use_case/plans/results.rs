@@ -7,14 +7,15 @@ use crate::error::{ApiError, FieldError};
 use crate::i18n::{Name, Problem, Rule};
 use crate::validate::{self, Errors};
 use crate::views::results::{components, method_of, outcomes};
+use chrono::{DateTime, Utc};
 use domain::plan::{PlanAction, PlanPhase, ResultsAction, phase_transition};
 use domain::results::{ReportBlock, ReviewStatus, may_report, publicity_end};
-use persistence::entity::{candidate, plan, plan_report};
+use persistence::entity::{assessment_result, candidate, plan, plan_report};
 use persistence::repo;
 use persistence::repo::results::NewResult;
 use persistence::sea_orm::ActiveValue::Set;
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
@@ -138,14 +139,38 @@ pub async fn record(
     Ok(p)
 }
 
+/// The candidates with a result entered after `since` (and up to `until`): their results changed
+/// after a publicity started (R21). None when `since` is unknown (a publicity of before this was
+/// recorded).
+pub fn changed_candidates(
+    history: &[assessment_result::Model],
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> BTreeSet<Uuid> {
+    let Some(since) = since else { return BTreeSet::new() };
+    history
+        .iter()
+        .filter(|r| r.entered_at > since && until.is_none_or(|u| r.entered_at <= u))
+        .map(|r| r.candidate_id)
+        .collect()
+}
+
 /// Starts the publicity (公示) of plan `id`'s results over the 5 working days after today (R21):
-/// every candidate needs every result.
+/// every candidate needs every result. During a publicity, or after the centre returned the
+/// results, it publishes them again (a new round of 5 working days): only when some changed since
+/// the publicity started (409 `nothing_changed` otherwise).
 pub async fn start_publicity(change: &mut Change, id: Uuid) -> Result<plan::Model, ApiError> {
     let p = find(change, id).await?;
     acknowledged(&p, "publish")?;
-    let next = step(&p, ResultsAction::StartPublicity, "publish")?;
+    let republish = matches!(p.plan_phase()?, PlanPhase::Publicity | PlanPhase::ReviewReturned);
+    let action = if republish { ResultsAction::Republish } else { ResultsAction::StartPublicity };
+    let next = step(&p, action, "publish")?;
     let cands = repo::results::candidates(change.db(), p.id).await?;
     let history = repo::results::all(change.db(), p.id).await?;
+    let changed = changed_candidates(&history, p.publicity_started_at, None);
+    if republish && changed.is_empty() {
+        return Err(ApiError::new(Problem::NothingChanged));
+    }
     let outcome = outcomes(&p, &cands, &history)?;
     let mut e = Errors::default();
     for (k, c) in cands.iter().enumerate() {
@@ -156,33 +181,44 @@ pub async fn start_publicity(change: &mut Change, id: Uuid) -> Result<plan::Mode
         }
     }
     e.finish()?;
-    let today = change.today();
+    let (today, now) = (change.today(), change.now());
     let cal = repo::calendar::calendar(change.db()).await?;
     let ends = publicity_end(&cal, today).ok_or_else(|| ApiError::internal("calendar span"))?;
-    let version = p.version;
+    let (version, round, previous) = (p.version, p.publicity_round + 1, p.publicity_started_at);
     let mut m: plan::ActiveModel = p.into();
     m.phase = Set(next.code().into());
     m.publicity_started_on = Set(Some(today));
     m.publicity_ends_on = Set(Some(ends));
-    let saved = repo::plan::save(change.db(), m, version, change.now()).await?;
+    m.publicity_started_at = Set(Some(now));
+    m.publicity_round = Set(round);
+    m.previous_publicity_at = Set(if republish { previous } else { None });
+    let saved = repo::plan::save(change.db(), m, version, now).await?;
     change.record(
         "plan.publicity_started",
         ("plan", id.to_string()),
-        serde_json::json!({"from": today, "ends_on": ends}),
+        serde_json::json!({"from": today, "ends_on": ends, "round": round,
+                           "changed": if republish { changed.len() } else { 0 }}),
     );
     Ok(saved)
 }
 
-/// Reports plan `id`'s results to the centre: only once the publicity has ended (R21) and every
-/// objection is answered (R22); again after a returned review. Results are locked from then on.
+/// Reports plan `id`'s results to the centre: only the results published (those changed since the
+/// publicity started are published again first, 409 `republication_required`), once the
+/// publicity has ended (R21) and every objection is answered (R22); again after a returned review.
+/// Results are locked from then on.
 pub async fn report(change: &mut Change, id: Uuid) -> Result<plan::Model, ApiError> {
     let p = find(change, id).await?;
     let next = step(&p, ResultsAction::Report, "report")?;
     let (today, now) = (change.today(), change.now());
     let ends = p.publicity_ends_on.ok_or_else(|| ApiError::internal("publicity without end"))?;
     let open = repo::results::open_objections(change.db(), p.id).await? as usize;
-    match may_report(today, ends, open) {
+    let history = repo::results::all(change.db(), p.id).await?;
+    let changed = changed_candidates(&history, p.publicity_started_at, None).len();
+    match may_report(today, ends, open, changed) {
         Ok(()) => {}
+        Err(ReportBlock::RepublicationRequired { changed }) => {
+            return Err(ApiError::new(Problem::RepublicationRequired).with("count", changed));
+        }
         Err(ReportBlock::PublicityRunning { ends_on }) => {
             return Err(ApiError::new(Problem::PublicityRunning).with("ends_on", ends_on));
         }
@@ -191,7 +227,6 @@ pub async fn report(change: &mut Change, id: Uuid) -> Result<plan::Model, ApiErr
         }
     }
     let cands = repo::results::candidates(change.db(), p.id).await?;
-    let history = repo::results::all(change.db(), p.id).await?;
     let outcome = outcomes(&p, &cands, &history)?;
     let passed_count = outcome.values().filter(|v| **v == Some(true)).count();
     let round = p.report_round + 1;
