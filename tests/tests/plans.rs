@@ -417,6 +417,43 @@ async fn r19_a_candidate_s_school_comes_from_the_registry() {
     assert_eq!(a.body["rejected"][0]["errors"][0]["code"], "school_not_registered", "{}", a.text);
 }
 
+/// An import whose every row names another unknown school: each row is reported, and the
+/// schools are looked up in batches, not one statement per row.
+#[tokio::test]
+async fn r19_an_import_naming_two_thousand_unknown_schools_looks_them_up_in_batches() {
+    let s = setup("2026-11-02").await;
+    let plan = new_plan(&s, "2026-12-15").await;
+    let rows: Vec<Value> = (1..=2000u16)
+        .map(|seq| {
+            let mut r = candidate(seq);
+            r["school"] = json!(format!("91500000MA{seq:08}"));
+            r
+        })
+        .collect();
+    let file = csv_file(&rows);
+    let _no_sync = s.app.state.limiter.hold_syncs().await;
+    let (db0, sync0) = (s.app.state.metrics.db_statements(), s.app.state.limiter.statements());
+    let a = s
+        .app
+        .send(
+            s.app
+                .request(
+                    Method::POST,
+                    &format!("/api/v1/plans/{plan}/candidates/import?mode=valid_rows_only"),
+                )
+                .bearer_auth(&s.school.token)
+                .header("Content-Type", "text/csv")
+                .body(file),
+        )
+        .await;
+    let statements = (s.app.state.metrics.db_statements() - db0) - (s.app.state.limiter.statements() - sync0);
+    assert_eq!((a.status.as_u16(), a.body["imported"].clone()), (200, json!(0)), "{}", a.text);
+    let rejected = a.body["rejected"].as_array().expect("rejected");
+    assert_eq!(rejected.len(), 2000);
+    assert!(rejected.iter().all(|r| r["errors"][0]["code"] == "school_not_registered"));
+    assert!(statements < 60, "{statements} statements for one import");
+}
+
 #[tokio::test]
 async fn xlsx_import_reads_the_first_sheet() {
     let s = setup("2026-11-02").await;

@@ -16,8 +16,12 @@ use utoipa::openapi::{Components, OpenApi as Spec, RefOr};
 
 const RECORDED: &str = include_str!("../../openapi-examples.json");
 
-fn recorded() -> Value {
-    serde_json::from_str(RECORDED).unwrap_or_default()
+/// The recorded examples, parsed once per process (the contract is built at start-up and again
+/// for each `openapi` command).
+fn recorded() -> &'static Value {
+    static PARSED: std::sync::LazyLock<Value> =
+        std::sync::LazyLock::new(|| serde_json::from_str(RECORDED).unwrap_or_default());
+    &PARSED
 }
 
 /// Puts the recorded examples on the operations of `spec`.

@@ -22,12 +22,23 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<school::
     Ok(school::Entity::find_by_id(id).one(db).await?)
 }
 
-/// One school by its unified social credit code (unique: `schools_credit_code_key`).
-pub async fn by_credit_code(
+/// The schools with any of `ids` or `credit_codes`, looked up 500 at a time: an import naming
+/// 100,000 different schools costs a few hundred statements, not one per school.
+pub async fn by_ids_or_codes(
     db: &impl ConnectionTrait,
-    code: &str,
-) -> Result<Option<school::Model>, RepoError> {
-    Ok(school::Entity::find().filter(school::Column::CreditCode.eq(code)).one(db).await?)
+    ids: &[Uuid],
+    credit_codes: &[String],
+) -> Result<Vec<school::Model>, RepoError> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        out.extend(school::Entity::find().filter(Column::Id.is_in(chunk.iter().copied())).all(db).await?);
+    }
+    for chunk in credit_codes.chunks(500) {
+        out.extend(
+            school::Entity::find().filter(Column::CreditCode.is_in(chunk.iter().cloned())).all(db).await?,
+        );
+    }
+    Ok(out)
 }
 
 /// Saves an edited school.

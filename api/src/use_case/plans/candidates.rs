@@ -97,17 +97,22 @@ impl Schools {
         own: school::Model,
         named: impl IntoIterator<Item = &'a str>,
     ) -> Result<Schools, ApiError> {
-        let mut found = HashMap::new();
-        for written in named {
-            let Some(key) = school_key(written) else { continue };
-            if found.contains_key(&key) {
-                continue;
+        let keys: std::collections::BTreeSet<String> = named.into_iter().filter_map(school_key).collect();
+        let (mut ids, mut codes) = (Vec::new(), Vec::new());
+        for key in &keys {
+            match key.parse::<Uuid>() {
+                Ok(id) => ids.push(id),
+                Err(_) => codes.push(key.clone()),
             }
-            let school = match key.parse::<Uuid>() {
-                Ok(id) => repo::school::find(db, id).await?,
-                Err(_) => repo::school::by_credit_code(db, &key).await?,
-            };
-            found.insert(key, school);
+        }
+        let schools = repo::school::by_ids_or_codes(db, &ids, &codes).await?;
+        let mut found: HashMap<String, Option<school::Model>> = keys.into_iter().map(|k| (k, None)).collect();
+        for s in schools {
+            for key in [s.id.to_string(), s.credit_code.to_uppercase()] {
+                if let Some(slot) = found.get_mut(&key) {
+                    *slot = Some(s.clone());
+                }
+            }
         }
         Ok(Schools { own, named: found })
     }
