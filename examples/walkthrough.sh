@@ -85,11 +85,22 @@ start_server "2026-11-02T01:00:00Z"
 ADMIN=$(login admin "$ADMIN_PASSWORD")
 show "signed in as the bureau's bootstrap account admin"
 
-step "2. The bureau creates the centre's and an expert's accounts, and a national standard"
+step "2. The bureau creates the centre's and an expert's accounts and a national standard; the centre registers its people"
 json POST /users "$ADMIN" "{\"username\": \"centre.li\", \"display_name\": \"李主任\", \"role\": \"centre\", \"password\": \"$PW\"}" >/dev/null
 EXPERT_ID=$(json POST /users "$ADMIN" "{\"username\": \"expert.zhao\", \"display_name\": \"赵专家\", \"role\": \"expert\", \"password\": \"$PW\"}" | get id)
 STANDARD=$(json POST /standards "$ADMIN" '{"occupation_code": "6-18-01-01", "kind": "national_standard", "title": "车工 国家职业技能标准", "levels": ["4", "5"]}' | get id)
 show "centre.li, expert.zhao; standard $STANDARD for 车工 (6-18-01-01) levels 4 and 5"
+CENTRE_T=$(login centre.li "$PW")
+for i in 0 1 2; do
+  json POST /personnel "$CENTRE_T" "{\"kind\": \"examiner\", \"name\": \"考评员$i\", \"id_number\": \"$(py resident-id $((10 + i)))\",
+    \"certificate_number\": \"KP-$i\", \"valid_until\": \"2029-12-31\", \"employer\": \"重庆市示范技工学校\",
+    \"qualifications\": [{\"occupation_code\": \"6-18-01-01\", \"levels\": [\"4\", \"5\"]}]}" >/dev/null
+done
+json POST /personnel "$CENTRE_T" "{\"kind\": \"quality_supervisor\", \"name\": \"孙督导\", \"id_number\": \"$(py resident-id 20)\",
+  \"certificate_number\": \"DD-0\", \"valid_until\": \"2029-12-31\", \"employer\": \"市职业技能鉴定指导中心\"}" >/dev/null
+json POST /personnel "$CENTRE_T" "{\"kind\": \"expert\", \"name\": \"赵专家\", \"id_number\": \"$(py resident-id 21)\",
+  \"certificate_number\": \"ZJ-0\", \"valid_until\": \"2029-12-31\", \"employer\": \"重庆大学\", \"user_id\": \"$EXPERT_ID\"}" >/dev/null
+show "the centre's registry: examiners KP-0..2 (车工 levels 4 and 5), quality supervisor 孙督导, expert 赵专家 (notice 五(一))"
 
 step "3. The bureau registers a technical school and its account"
 SCHOOL=$(json POST /schools "$ADMIN" "{\"name\": \"重庆市示范技工学校\", \"school_type\": \"technical_school\", \"credit_code\": \"$(py credit-code 1)\",
@@ -158,6 +169,8 @@ json POST "/plans/$PLAN/file" "$SCHOOL_T" '{}' >/dev/null
 CENTRE_T=$(login centre.li "$PW")
 json POST "/plans/$PLAN/acknowledge" "$CENTRE_T" '{}' >/dev/null
 show "plan $PLAN: $IMPORTED candidates imported, filed and acknowledged by the centre"
+SUPERVISOR=$(json POST "/plans/$PLAN/quality-supervisor" "$CENTRE_T" '{}' | get name)
+show "quality supervisor drawn for the plan by a published seed: $SUPERVISOR"
 
 step "7. Each candidate's 2-inch photo (printed on the certificate, R29), scores (every component ≥ 60 passes, R20), then the publicity starts (R21)"
 IDS=$(call GET "/plans/$PLAN/candidates?per_page=100" "$SCHOOL_T" | python3 -c 'import json,sys; print(" ".join(c["id"] for c in json.load(sys.stdin)["items"]))')

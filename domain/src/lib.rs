@@ -13,6 +13,7 @@ pub mod filing;
 pub mod institution;
 pub mod level;
 pub mod occupation;
+pub mod personnel;
 pub mod plan;
 pub mod resident_id;
 pub mod results;

@@ -117,6 +117,20 @@ phase1 = [
     request("Register a national standard (车工, levels 4 and 5)", "POST", "/api/v1/standards", token="admin_token", expect=201,
             body={"occupation_code": "6-18-01-01", "kind": "national_standard", "title": "车工 国家职业技能标准", "levels": ["4", "5"]},
             tests=setvar("standard_id", "pm.response.json().id")),
+    login("Sign in as the centre", "centre.li", PW, "centre_token"),
+    *[
+        request(f"Register examiner KP-{i} with their qualification (centre)", "POST", "/api/v1/personnel", token="centre_token", expect=201,
+                body={"kind": "examiner", "name": f"考评员{i}", "id_number": data.resident_id(10 + i), "certificate_number": f"KP-{i}",
+                      "valid_until": "2029-12-31", "employer": "重庆市示范技工学校",
+                      "qualifications": [{"occupation_code": "6-18-01-01", "levels": ["4", "5"]}]})
+        for i in range(3)
+    ],
+    request("Register a quality supervisor (centre)", "POST", "/api/v1/personnel", token="centre_token", expect=201,
+            body={"kind": "quality_supervisor", "name": "孙督导", "id_number": data.resident_id(20), "certificate_number": "DD-0",
+                  "valid_until": "2029-12-31", "employer": "市职业技能鉴定指导中心"}),
+    request("Register the expert with their account (centre)", "POST", "/api/v1/personnel", token="centre_token", expect=201,
+            body={"kind": "expert", "name": "赵专家", "id_number": data.resident_id(21), "certificate_number": "ZJ-0",
+                  "valid_until": "2029-12-31", "employer": "重庆大学", "user_id": "{{expert_id}}"}),
     request("Register a technical school", "POST", "/api/v1/schools", token="admin_token", expect=201,
             body={"name": "重庆市示范技工学校", "school_type": "technical_school", "credit_code": data.credit_code(1), "district_code": "500101",
                   "registered_address": "重庆市万州区示范路1号", "office_address": "重庆市万州区示范路1号", "legal_representative": "张校长",
@@ -158,6 +172,8 @@ phase1 = [
     request("File the plan with the centre", "POST", "/api/v1/plans/{{plan_id}}/file", token="school_token", body={}),
     login("Sign in as the centre", "centre.li", PW, "centre_token"),
     request("Acknowledge the plan (centre)", "POST", "/api/v1/plans/{{plan_id}}/acknowledge", token="centre_token", body={}),
+    request("Draw the plan's quality supervisor (centre, seeded)", "POST", "/api/v1/plans/{{plan_id}}/quality-supervisor", token="centre_token",
+            expect=201, body={}),
     request("List the candidates", "GET", "/api/v1/plans/{{plan_id}}/candidates?per_page=100", token="school_token",
             tests=setvar("candidate_ids", 'JSON.stringify(pm.response.json().items.map(function (c) { return c.id; }))')),
     *[

@@ -46,6 +46,10 @@ const SQLITE_UNIQUE: &[(&str, &str)] = &[
         "certificates_one_valid",
     ),
     ("standard_levels.occupation_code, standard_levels.level", "standard_levels_one_norm"),
+    ("personnel.kind, personnel.certificate_number", "personnel_certificate_key"),
+    ("personnel.kind, personnel.id_number", "personnel_person_key"),
+    ("personnel.user_id", "personnel_user_key"),
+    ("plan_quality_supervisors.plan_id", "plan_quality_supervisors_pkey"),
 ];
 
 impl RepoError {

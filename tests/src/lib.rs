@@ -371,11 +371,88 @@ impl TestApp {
         a.body["id"].as_str().expect("id").to_owned()
     }
 
-    /// Creates an expert account and signs it in; returns (id, token).
+    /// Creates an expert account, registers it in the centre's registry of experts (employed by
+    /// no school) and signs it in; returns (id, token).
     pub async fn expert(&self, admin: &str, username: &str) -> (String, String) {
         let u = self.create_user(admin, username, "expert", None).await;
+        let id = u["id"].as_str().expect("id").to_owned();
+        let n = self.count("personnel").await as u16;
+        let centre = self.registrar(admin).await;
+        let body = json!({"kind": "expert", "name": username, "id_number": resident_id(900 + n),
+                          "certificate_number": format!("ZJ-{username}"), "valid_until": "2099-12-31",
+                          "employer": "重庆大学", "user_id": id});
+        let a = self.json(Method::POST, "/api/v1/personnel", Some(&centre), &body).await;
+        assert_eq!(a.status, StatusCode::CREATED, "register expert {username}: {}", a.text);
         let token = self.login(username, "a-long-password-1").await;
-        (u["id"].as_str().expect("id").to_owned(), token)
+        (id, token)
+    }
+
+    /// The token of the centre account that keeps the registry of people in tests (created on
+    /// first use by `admin`).
+    pub async fn registrar(&self, admin: &str) -> String {
+        let body = json!({"username": "centre.registry", "display_name": "人员库", "role": "centre", "password": "a-long-password-1"});
+        let a = self.json(Method::POST, "/api/v1/users", Some(admin), &body).await;
+        assert!(matches!(a.status.as_u16(), 201 | 409), "registrar: {}", a.text);
+        self.login("centre.registry", "a-long-password-1").await
+    }
+
+    /// Registers the examiners of filing document `doc` in the centre's registry (valid until
+    /// 2099, employed by no school), each qualified at every level for the catalogued
+    /// occupations the document lists for them (车工 when it lists none); one already
+    /// registered under the certificate number gains the qualifications.
+    pub async fn register_examiners(&self, admin: &str, doc: &Value) {
+        let centre = self.registrar(admin).await;
+        let mut known: HashMap<String, bool> = HashMap::new();
+        for e in doc["examiners"].as_array().into_iter().flatten() {
+            let Some(number) = e["certificate_number"].as_str().filter(|n| !n.trim().is_empty()) else {
+                continue;
+            };
+            let mut codes = Vec::new();
+            for c in e["occupation_codes"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+                if !known.contains_key(c) {
+                    let found =
+                        self.get(&format!("/api/v1/occupations/{c}"), None).await.status == StatusCode::OK;
+                    known.insert(c.to_owned(), found);
+                }
+                if known[c] && !codes.contains(&c) {
+                    codes.push(c);
+                }
+            }
+            if codes.is_empty() {
+                codes.push("6-18-01-01");
+            }
+            let qualifications: Vec<Value> =
+                codes.iter().map(|c| json!({"occupation_code": c, "levels": ["3", "4", "5", "9"]})).collect();
+            let found = self
+                .get(
+                    &format!("/api/v1/personnel?kind=examiner&certificate_number={}", number.trim()),
+                    Some(&centre),
+                )
+                .await;
+            let a = match found.body["items"][0]["id"].as_str() {
+                Some(id) => {
+                    self.json(
+                        Method::POST,
+                        &format!("/api/v1/personnel/{id}/qualifications"),
+                        Some(&centre),
+                        &json!({"qualifications": qualifications}),
+                    )
+                    .await
+                }
+                None => {
+                    let body = json!({"kind": "examiner", "name": e["name"].as_str().unwrap_or("考评员"),
+                                      "id_number": e["id_number"], "certificate_number": number,
+                                      "valid_until": "2099-12-31", "employer": "本校", "qualifications": qualifications});
+                    self.json(Method::POST, "/api/v1/personnel", Some(&centre), &body).await
+                }
+            };
+            // A document with a wrong ID number cannot be registered: the submission reports it.
+            assert!(
+                matches!(a.status.as_u16(), 200 | 201 | 409 | 422),
+                "register examiner {number}: {}",
+                a.text
+            );
+        }
     }
 
     /// Starts a filing as the school; returns (id, etag).
@@ -446,6 +523,7 @@ impl TestApp {
         let etag = self.current_etag(school, &filing).await;
         let saved = self.save_document(school, &filing, &etag, &doc).await;
         assert_eq!(saved.status, StatusCode::OK, "save: {}", saved.text);
+        self.register_examiners(admin, &doc).await;
         let a = self.act(&school.token, &filing, "submit", &json!({})).await;
         assert_eq!(a.status, StatusCode::OK, "submit: {}", a.text);
         let a = self.act(admin, &filing, "accept", &json!({})).await;

@@ -125,6 +125,13 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/complaints/{id}/assign", "BC"),
     ("POST", "/api/v1/complaints/{id}/notes", "BCD"),
     ("POST", "/api/v1/complaints/{id}/close", "BCD"),
+    ("GET", "/api/v1/personnel", "BC"),
+    ("POST", "/api/v1/personnel", "C"),
+    ("GET", "/api/v1/personnel/{id}", "BC"),
+    ("POST", "/api/v1/personnel/{id}/qualifications", "C"),
+    ("POST", "/api/v1/personnel/{id}/deactivate", "C"),
+    ("POST", "/api/v1/plans/{id}/quality-supervisor", "C"),
+    ("GET", "/api/v1/plans/{id}/quality-supervisor", "BCDS"),
     ("GET", "/api/v1/inspectors", "BC"),
     ("POST", "/api/v1/inspectors", "B"),
     ("POST", "/api/v1/inspectors/{id}/deactivate", "B"),
@@ -177,6 +184,24 @@ async fn world() -> (Setup, World) {
         .await;
     assert_eq!(photo.status.as_u16(), 204, "{}", photo.text);
     file_and_acknowledge(&s, &plan).await;
+    // The centre registers a quality supervisor and dispatches them to the plan.
+    let person = s
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/personnel",
+            Some(&s.centre),
+            &json!({"kind": "quality_supervisor", "name": "孙督导", "id_number": tests::resident_id(700),
+                    "certificate_number": "DD-1", "valid_until": "2099-12-31", "employer": "市职业技能鉴定指导中心"}),
+        )
+        .await;
+    assert_eq!(person.status.as_u16(), 201, "{}", person.text);
+    let person = person.body["id"].as_str().expect("person").to_owned();
+    let drawn = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/quality-supervisor"), Some(&s.centre), &json!({}))
+        .await;
+    assert_eq!(drawn.status.as_u16(), 201, "{}", drawn.text);
     review(&s, &plan).await;
     // The clock moved two weeks: everyone signs in again.
     let admin = s.app.login("admin", tests::ADMIN_PASSWORD).await;
@@ -300,6 +325,7 @@ async fn world() -> (Setup, World) {
     let mut params = HashMap::new();
     params.insert("institution", s.institution.clone());
     params.insert("plan", plan);
+    params.insert("person", person);
     params.insert("filing", filing);
     params.insert("attachment_id", attachment);
     params.insert("candidate_id", candidate);
@@ -334,6 +360,7 @@ fn concrete(w: &World, path: &str) -> String {
         x if x.starts_with("/api/v1/standards/{id}") => p["standard"].clone(),
         x if x.starts_with("/api/v1/complaints/{id}") => p["complaint"].clone(),
         x if x.starts_with("/api/v1/inspectors/{id}") => p["inspector"].clone(),
+        x if x.starts_with("/api/v1/personnel/{id}") => p["person"].clone(),
         x if x.starts_with("/api/v1/inspection-tasks/{id}") => p["task"].clone(),
         x if x.starts_with("/api/v1/api-clients/{id}") => p["client"].clone(),
         x if x.starts_with("/api/v1/outbox/{id}") => "1".to_owned(),

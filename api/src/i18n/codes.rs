@@ -46,6 +46,8 @@ problems! {
     AlreadyExists = "already_exists", 409, ["what"];
     NormExists = "norm_exists", 409, ["occupation", "level"];
     AlreadyEvaluated = "already_evaluated", 409, [];
+    AlreadyDrawn = "already_drawn", 409, [];
+    NoEligibleSupervisor = "no_eligible_supervisor", 409, ["through"];
     SerialsExhausted = "serials_exhausted", 409, [];
     InstitutionNotActive = "institution_not_active", 409, ["status"];
     EvaluationRequired = "evaluation_required", 409, [];
@@ -165,6 +167,13 @@ rules! {
     InvalidTime = "invalid_time", [];
     AfterValidity = "after_validity", ["valid_until"];
     NotOnRoster = "not_on_roster", ["name"];
+    NotRegistered = "not_registered", ["number"];
+    RegistryMismatch = "registry_mismatch", ["number"];
+    QualificationExpired = "qualification_expired", ["valid_until"];
+    NotQualified = "not_qualified", ["code", "level"];
+    ExpertNotRegistered = "expert_not_registered", [];
+    Recused = "recused", [];
+    OnlyForExperts = "only_for_experts", [];
     NoSession = "no_session", ["code"];
     TooSoon = "too_soon", ["earliest", "days"];
     StudentAge = "student_age", ["age", "min", "max"];

@@ -43,6 +43,7 @@ default; send `Accept-Language: en` for English. Business dates are China Standa
         (name = "plans", description = "Batch plans (计划报备), sessions and candidates"),
         (name = "certificates", description = "Certificates: issuance, records, verification"),
         (name = "results", description = "Assessment results, publicity (公示), objections, report and review"),
+        (name = "personnel", description = "The centre's registry of examiners, quality supervisors and experts (notice 五(一)), and the quality supervisor drawn for each plan"),
         (name = "supervision", description = "Supervision: fees (R34), violations and sanctions, complaints (R35), double-random inspections (R36), integrity ratings (R37), the retention archive (R32)"),
         (name = "statistics", description = "Statistics of certificates and pass rates, as JSON, CSV or XLSX"),
         (name = "integration", description = "Events for the national platform (outbox, webhooks) and machine clients"),

@@ -14,6 +14,7 @@ pub mod health;
 pub mod institutions;
 pub mod occupations;
 pub mod outbox;
+pub mod personnel;
 pub mod plans;
 pub mod schools;
 pub mod standards;
@@ -131,6 +132,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(supervision::complaints::assign)
             .service(supervision::complaints::add_note)
             .service(supervision::complaints::close)
+            .service(personnel::register)
+            .service(personnel::list)
+            .service(personnel::get)
+            .service(personnel::qualify)
+            .service(personnel::deactivate)
+            .service(personnel::draw)
+            .service(personnel::drawn)
             .service(supervision::inspections::add_inspector)
             .service(supervision::inspections::inspectors)
             .service(supervision::inspections::deactivate_inspector)

@@ -21,6 +21,7 @@ pub mod inspections;
 pub mod institutions;
 pub mod integration;
 pub mod occupations;
+pub mod personnel;
 pub mod plans;
 pub mod ratings;
 pub mod schools;

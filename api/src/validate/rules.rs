@@ -137,6 +137,11 @@ pub fn inspection_kind(s: &str) -> Result<(), ValidationError> {
     one_of(s, &["on_site", "special", "comprehensive"])
 }
 
+/// A kind of registered person: `examiner`, `quality_supervisor` or `expert`.
+pub fn personnel_kind(s: &str) -> Result<(), ValidationError> {
+    one_of(s, &domain::personnel::KINDS)
+}
+
 /// The result of inspecting an institution: `pass`, `rectify` or `fail`.
 pub fn inspection_result(s: &str) -> Result<(), ValidationError> {
     one_of(s, &domain::supervision::INSPECTION_RESULTS)

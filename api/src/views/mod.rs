@@ -11,6 +11,7 @@ pub mod inspection;
 pub mod institution;
 pub mod mask;
 pub mod occupation;
+pub mod personnel;
 pub mod plan;
 pub mod results;
 pub mod roster;

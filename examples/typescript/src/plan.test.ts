@@ -35,6 +35,33 @@ test("a school is filed and files its batch plan", async () => {
     body: { username: "expert.ts", display_name: "赵专家", role: "expert", password },
   });
   assert.ok(expert.data, JSON.stringify(expert.error));
+  // The centre's registry (notice 五(一)): the examiners the filing names, a quality supervisor
+  // for the plan's draw, and the expert with their account.
+  const centre = await api.POST("/api/v1/users", {
+    headers: bureau,
+    body: { username: "centre.ts", display_name: "李主任", role: "centre", password },
+  });
+  assert.ok(centre.data, JSON.stringify(centre.error));
+  const centreAuth = await signIn("centre.ts", password);
+  const register = async (body: components["schemas"]["NewPerson"]) => {
+    const registered = await api.POST("/api/v1/personnel", { headers: centreAuth, body });
+    assert.ok(registered.data, JSON.stringify(registered.error));
+  };
+  const examinerIds = ["500101200803010103", "500101200803010111", "50010120080301012X"];
+  for (const [n, id] of examinerIds.entries()) {
+    await register({
+      kind: "examiner", name: `考评员${n}`, id_number: id, certificate_number: `KP-${n}`, valid_until: "2029-12-31",
+      employer: "重庆市示范技工学校", qualifications: [{ occupation_code: "6-18-01-01", levels: ["4", "5"] }],
+    });
+  }
+  await register({
+    kind: "quality_supervisor", name: "孙督导", id_number: "50010120080301020X", certificate_number: "DD-0",
+    valid_until: "2029-12-31", employer: "市职业技能鉴定指导中心",
+  });
+  await register({
+    kind: "expert", name: "赵专家", id_number: "500101200803010218", certificate_number: "ZJ-0",
+    valid_until: "2029-12-31", employer: "重庆大学", user_id: expert.data.id,
+  });
   const standard = await api.POST("/api/v1/standards", {
     headers: bureau,
     body: { occupation_code: "6-18-01-01", kind: "national_standard", title: "车工 国家职业技能标准", levels: ["4", "5"] },
@@ -165,14 +192,10 @@ test("a school is filed and files its batch plan", async () => {
 
   // The centre acknowledges the plan; the school records every component and starts the
   // publicity (5 working days, R21).
-  const centre = await api.POST("/api/v1/users", {
-    headers: bureau,
-    body: { username: "centre.ts", display_name: "李主任", role: "centre", password },
-  });
-  assert.ok(centre.data, JSON.stringify(centre.error));
-  const centreAuth = await signIn("centre.ts", password);
   const acknowledged = await api.POST("/api/v1/plans/{id}/acknowledge", { headers: centreAuth, params: planPath });
   assert.equal(acknowledged.data?.status, "acknowledged", JSON.stringify(acknowledged.error));
+  const supervisor = await api.POST("/api/v1/plans/{id}/quality-supervisor", { headers: centreAuth, params: planPath });
+  assert.ok(supervisor.data?.seed, JSON.stringify(supervisor.error));
   const results = (["process", "theory_exam", "practical_exam"] as const).map((component) => ({
     candidate_id: candidate.data.id, component, score: 85,
   }));

@@ -18,6 +18,7 @@ pub mod institution;
 pub mod limits;
 pub mod occupation;
 pub mod outbox;
+pub mod personnel;
 pub mod plan;
 pub mod results;
 pub mod school;

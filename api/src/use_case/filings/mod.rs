@@ -141,7 +141,7 @@ pub async fn save_document(
 pub async fn submit(change: &mut Change, id: Uuid) -> Result<filing::Model, ApiError> {
     let (current, next) = reload(change, id, FilingAction::Submit).await?;
     let s = repo::school::find(change.db(), current.school_id).await?.ok_or_else(ApiError::not_found)?;
-    let errors = submission::check(change.db(), &current, &s).await?;
+    let errors = submission::check(change.db(), &current, &s, change.today()).await?;
     if !errors.is_empty() {
         let count = errors.len();
         return Err(ApiError { errors, ..ApiError::new(Problem::SubmissionIncomplete) }.with("count", count));
@@ -181,13 +181,21 @@ pub async fn return_to_school(
 }
 
 /// Assigns `experts` (enabled `expert` accounts, checked by the caller) to accepted application
-/// `id`, which is then under evaluation.
+/// `id`, which is then under evaluation: each must be a registered expert valid today and not
+/// employed by the applicant school (422 naming `expert_ids[i]`).
 pub async fn assign_experts(
     change: &mut Change,
     id: Uuid,
     experts: &[Uuid],
 ) -> Result<filing::Model, ApiError> {
     let (current, next) = reload(change, id, FilingAction::AssignExperts).await?;
+    // Only registered experts, valid today, never one employed by the applicant school (recusal).
+    let errors =
+        crate::use_case::personnel::expert_errors(change.db(), current.school_id, change.today(), experts)
+            .await?;
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
     for expert in experts {
         repo::filing::assign_expert(change.db(), current.id, *expert, change.now()).await?;
     }

@@ -13,11 +13,14 @@ use persistence::repo;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// Gathers the facts the submission rules need and checks them all (R1–R5, R7).
+/// Gathers the facts the submission rules need and checks them all (R1–R5, R7), and that every
+/// examiner is in the centre's registry, valid on `today` and qualified for the occupations
+/// they examine at the levels of the application (notice 五(一)).
 pub async fn check(
     db: &impl persistence::ConnectionTrait,
     f: &filing::Model,
     s: &school::Model,
+    today: chrono::NaiveDate,
 ) -> Result<Vec<FieldError>, ApiError> {
     let doc: FilingDocument = serde_json::from_value(f.document.clone()).map_err(ApiError::internal)?;
     let mut errors = document::check_formats(&doc).0;
@@ -92,6 +95,7 @@ pub async fn check(
         missing,
         already_filed: others_open || (f.kind == "initial" && live.is_some()),
     };
+    errors.extend(registered_examiners(db, &doc, today).await?);
     for (field, v) in check_submission(&facts) {
         let e = match v {
             SubmissionViolation::NoStandard => {
@@ -158,6 +162,56 @@ pub(crate) fn field_error(
         SubmissionViolation::AlreadyFiled => FieldError::new(field, Rule::AlreadyFiled),
         SubmissionViolation::NoStandard => FieldError::new(field, Rule::NoStandard),
     }
+}
+
+/// The field errors of examiners not in the centre's registry, another person's certificate
+/// number, expired on `today`, or not qualified for an occupation they are listed for at every
+/// level the application names for it (`examiners[i].occupation_codes[j]`).
+async fn registered_examiners(
+    db: &impl persistence::ConnectionTrait,
+    doc: &FilingDocument,
+    today: chrono::NaiveDate,
+) -> Result<Vec<FieldError>, ApiError> {
+    let numbers: Vec<String> = examiner_facts(doc).into_iter().filter_map(|e| e.certificate_number).collect();
+    let registry = crate::use_case::personnel::examiners(db, &numbers).await?;
+    let mut errors = Vec::new();
+    for (i, e) in doc.examiners.iter().enumerate() {
+        // A missing number is reported with the other missing parts.
+        let Some(number) = e.certificate_number.as_deref().map(str::trim).filter(|n| !n.is_empty()) else {
+            continue;
+        };
+        let at = format!("examiners[{i}].certificate_number");
+        let found = crate::use_case::personnel::examiner_errors(
+            &registry,
+            &at,
+            number,
+            person(&e.id_number).as_deref(),
+            today,
+            &[],
+        );
+        if !found.is_empty() {
+            errors.extend(found);
+            continue;
+        }
+        for (j, code) in e.occupation_codes.iter().enumerate() {
+            let needs: Vec<(String, Level)> = doc
+                .occupations
+                .iter()
+                .filter(|r| r.occupation_code.as_deref().map(str::trim) == Some(code.trim()))
+                .filter_map(|r| r.level.as_deref().and_then(|l| l.parse::<Level>().ok()))
+                .map(|l| (code.trim().to_owned(), l))
+                .collect();
+            errors.extend(crate::use_case::personnel::examiner_errors(
+                &registry,
+                &format!("examiners[{i}].occupation_codes[{j}]"),
+                number,
+                None,
+                today,
+                &needs,
+            ));
+        }
+    }
+    Ok(errors)
 }
 
 /// The examiners of a filing's roster, as R4 sees them.

@@ -90,6 +90,8 @@ pub async fn contents(
         });
     }
     let roster = crate::views::roster::of(db, i).await?;
+    let named: Vec<String> = b.sessions.iter().flat_map(|s| s.examiners.iter().cloned()).collect();
+    let registry = crate::use_case::personnel::examiners(db, &named).await?;
     let mut sessions = Vec::new();
     for (k, s) in b.sessions.iter().enumerate() {
         let at = |f: &str| format!("sessions[{k}].{f}");
@@ -116,7 +118,25 @@ pub async fn contents(
                     FieldError::new(format!("sessions[{k}].examiners[{x}]"), Rule::NotOnRoster)
                         .with("name", cert),
                 );
+                continue;
             }
+            // Registered, valid on the session's day, qualified for the occupation at every
+            // level the plan assesses it (notice 五(一)).
+            let needs: Vec<(String, Level)> = b
+                .occupations
+                .iter()
+                .filter(|o| o.occupation_code == s.occupation_code)
+                .filter_map(|o| o.level.parse::<Level>().ok())
+                .map(|l| (s.occupation_code.clone(), l))
+                .collect();
+            e.0.extend(crate::use_case::personnel::examiner_errors(
+                &registry,
+                &format!("sessions[{k}].examiners[{x}]"),
+                cert,
+                None,
+                s.date,
+                &needs,
+            ));
         }
         for (x, name) in s.supervisors.iter().enumerate() {
             if !roster.supervisors.iter().any(|r| r.name == *name) {
