@@ -33,11 +33,13 @@ pub enum FilingStatus {
     Rejected,
     /// Sent back to the school with reasons; it edits and submits again (a new round).
     Returned,
+    /// Withdrawn by the school before the bureau decided; kept on record.
+    Withdrawn,
 }
 
 impl FilingStatus {
     /// Every status.
-    pub const ALL: [FilingStatus; 7] = [
+    pub const ALL: [FilingStatus; 8] = [
         FilingStatus::Draft,
         FilingStatus::Submitted,
         FilingStatus::Accepted,
@@ -45,6 +47,7 @@ impl FilingStatus {
         FilingStatus::Approved,
         FilingStatus::Rejected,
         FilingStatus::Returned,
+        FilingStatus::Withdrawn,
     ];
 
     /// The stable code.
@@ -57,6 +60,7 @@ impl FilingStatus {
             FilingStatus::Approved => "approved",
             FilingStatus::Rejected => "rejected",
             FilingStatus::Returned => "returned",
+            FilingStatus::Withdrawn => "withdrawn",
         }
     }
 
@@ -67,7 +71,7 @@ impl FilingStatus {
 
     /// Still open: a school with an open application may not start another.
     pub fn is_open(self) -> bool {
-        !matches!(self, FilingStatus::Approved | FilingStatus::Rejected)
+        !matches!(self, FilingStatus::Approved | FilingStatus::Rejected | FilingStatus::Withdrawn)
     }
 
     /// Whether the school may still edit it.
@@ -88,6 +92,8 @@ pub enum FilingAction {
     Evaluate,
     Approve,
     Reject,
+    /// The school withdraws its application before the decision.
+    Withdraw,
 }
 
 impl FilingAction {
@@ -102,6 +108,7 @@ impl FilingAction {
             FilingAction::Evaluate => "evaluate",
             FilingAction::Approve => "approve",
             FilingAction::Reject => "reject",
+            FilingAction::Withdraw => "withdraw",
         }
     }
 }
@@ -130,6 +137,9 @@ pub fn transition(current: FilingStatus, action: FilingAction) -> Result<FilingS
         (S::UnderEvaluation, A::Evaluate) => S::UnderEvaluation,
         (S::UnderEvaluation, A::Approve) => S::Approved,
         (S::UnderEvaluation, A::Reject) => S::Rejected,
+        (S::Draft | S::Submitted | S::Accepted | S::UnderEvaluation | S::Returned, A::Withdraw) => {
+            S::Withdrawn
+        }
         _ => return Err(WrongStatus { action, current }),
     };
     Ok(next)

@@ -17,12 +17,20 @@ pub enum PlanStatus {
     Returned,
     /// Acknowledged by the centre.
     Acknowledged,
+    /// Called off with a reason (by the school before its first session, by the centre until
+    /// certificates are issued); kept on record, nothing more happens to it.
+    Cancelled,
 }
 
 impl PlanStatus {
     /// Every status.
-    pub const ALL: [PlanStatus; 4] =
-        [PlanStatus::Draft, PlanStatus::Filed, PlanStatus::Returned, PlanStatus::Acknowledged];
+    pub const ALL: [PlanStatus; 5] = [
+        PlanStatus::Draft,
+        PlanStatus::Filed,
+        PlanStatus::Returned,
+        PlanStatus::Acknowledged,
+        PlanStatus::Cancelled,
+    ];
 
     /// The stable code.
     pub fn code(self) -> &'static str {
@@ -31,6 +39,7 @@ impl PlanStatus {
             PlanStatus::Filed => "filed",
             PlanStatus::Returned => "returned",
             PlanStatus::Acknowledged => "acknowledged",
+            PlanStatus::Cancelled => "cancelled",
         }
     }
 
@@ -82,6 +91,40 @@ pub fn transition(current: PlanStatus, action: PlanAction) -> Result<PlanStatus,
         (S::Draft | S::Returned, A::ChangeCandidates) => Ok(current),
         (S::Acknowledged, A::Assess) => Ok(current),
         _ => Err(current),
+    }
+}
+
+/// Why a plan cannot be cancelled by whoever asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelRefusal {
+    /// Cancelled already.
+    AlreadyCancelled,
+    /// The school asks on or after the day of the first session (`first`): only the centre may
+    /// call off a plan under way.
+    Underway { first: NaiveDate },
+    /// Certificates were issued from it: they are revoked one by one, the plan stays.
+    CertificatesIssued,
+}
+
+/// Whether a plan may be cancelled on `today`, by the centre (`by_centre`) or by its school:
+/// the school until the day before its first session (`first`, when it has sessions), the
+/// centre until a certificate is issued from it.
+pub fn may_cancel(
+    status: PlanStatus,
+    by_centre: bool,
+    today: NaiveDate,
+    first: Option<NaiveDate>,
+    issued: bool,
+) -> Result<(), CancelRefusal> {
+    if status == PlanStatus::Cancelled {
+        return Err(CancelRefusal::AlreadyCancelled);
+    }
+    if issued {
+        return Err(CancelRefusal::CertificatesIssued);
+    }
+    match first {
+        Some(first) if !by_centre && today >= first => Err(CancelRefusal::Underway { first }),
+        _ => Ok(()),
     }
 }
 
@@ -224,6 +267,27 @@ pub fn check_notice(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_school_cancels_before_its_first_session_the_centre_until_issuance() {
+        let day = |s: &str| s.parse::<NaiveDate>().unwrap_or_default();
+        let first = Some(day("2026-12-15"));
+        assert_eq!(may_cancel(PlanStatus::Filed, false, day("2026-12-14"), first, false), Ok(()));
+        assert_eq!(
+            may_cancel(PlanStatus::Filed, false, day("2026-12-15"), first, false),
+            Err(CancelRefusal::Underway { first: day("2026-12-15") })
+        );
+        assert_eq!(may_cancel(PlanStatus::Acknowledged, true, day("2026-12-20"), first, false), Ok(()));
+        assert_eq!(
+            may_cancel(PlanStatus::Acknowledged, true, day("2026-12-20"), first, true),
+            Err(CancelRefusal::CertificatesIssued)
+        );
+        assert_eq!(
+            may_cancel(PlanStatus::Cancelled, true, day("2026-12-01"), first, false),
+            Err(CancelRefusal::AlreadyCancelled)
+        );
+        assert_eq!(may_cancel(PlanStatus::Draft, false, day("2026-12-01"), None, false), Ok(()));
+    }
     use crate::calendar::DayKind;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

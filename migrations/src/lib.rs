@@ -140,6 +140,7 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
     ),
     ("m20261204_000026_republication", include_str!("../sql/m20261204_000026_republication.sql"), "", ""),
     ("m20261204_000027_personnel", include_str!("../sql/m20261204_000027_personnel.sql"), "", ""),
+    ("m20261204_000028_withdrawals", include_str!("../sql/m20261204_000028_withdrawals.sql"), "", ""),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

@@ -301,3 +301,43 @@ async fn pool_an_expert_from_the_applicant_school_is_recused() {
     let a = app.act(&admin, &filing, "experts", &json!({"expert_ids": [outsider.0]})).await;
     assert_eq!(a.status.as_u16(), 200, "{}", a.text);
 }
+
+// Absurd input is refused by the field, never stored: ten thousand levels, more qualification
+// rows than a person can hold, a kind that does not exist in a query.
+#[tokio::test]
+async fn the_registry_refuses_absurd_input() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let centre = app.registrar(&admin).await;
+    let levels: Vec<&str> = std::iter::repeat_n("4", 10_000).collect();
+    let a = register(&app, &centre, &examiner("甲", 10, "KP-1", &levels, "2099-12-31")).await;
+    assert_eq!(sorted(&a), [("qualifications[0].levels".to_owned(), "too_long".to_owned())], "{}", a.text);
+    let mut body = examiner("甲", 10, "KP-1", &["4"], "2099-12-31");
+    body["qualifications"] =
+        Value::Array(std::iter::repeat_n(json!({"occupation_code": LATHE, "levels": ["4"]}), 201).collect());
+    let a = register(&app, &centre, &body).await;
+    assert_eq!(sorted(&a), [("qualifications".to_owned(), "too_long".to_owned())], "{}", a.text);
+    assert_eq!(app.count("personnel").await, 0);
+    assert_eq!(app.count("personnel_qualifications").await, 0);
+    let a = app.get("/api/v1/personnel?kind=inspector", Some(&centre)).await;
+    assert_eq!(a.violations(), [("kind".to_owned(), "not_one_of".to_owned())], "{}", a.text);
+}
+
+// Ten registrations of one certificate number at once: one person is registered, the others
+// are told it exists; no half-written qualifications.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_concurrent_registrations_of_one_certificate_number_one_wins() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let centre = app.registrar(&admin).await;
+    let bodies: Vec<Value> =
+        (0..10).map(|i| examiner(&format!("考评员{i}"), 10 + i, "KP-7", &["4", "5"], "2099-12-31")).collect();
+    let answers = join_all(bodies.iter().map(|b| register(&app, &centre, b))).await;
+    let created = answers.iter().filter(|a| a.status.as_u16() == 201).count();
+    for a in answers.iter().filter(|a| a.status.as_u16() != 201) {
+        assert_eq!((a.status.as_u16(), a.body["code"].clone()), (409, json!("already_exists")), "{}", a.text);
+    }
+    assert_eq!(created, 1);
+    assert_eq!(app.count("personnel").await, 1);
+    assert_eq!(app.count("personnel_qualifications").await, 2, "only the winner's qualifications");
+}

@@ -11,6 +11,12 @@ use tests::TestApp;
 #[tokio::test]
 async fn r31_verification_is_rate_limited_per_address_across_replicas() {
     let app = TestApp::spawn_with(&[("SKILLCERT_VERIFY_LIMIT_PER_MINUTE", "3")]).await;
+    // The limit counts per minute: start one second into a minute, so that the requests below
+    // do not straddle two windows (the test takes well under a second).
+    let now = app.state.clock.now();
+    let next_minute =
+        now - chrono::Duration::seconds(now.timestamp().rem_euclid(60)) + chrono::Duration::seconds(61);
+    app.state.clock.set_offset(next_minute);
     let body = json!({"code": "S000050000001264000001", "name": "王小明"});
     for _ in 0..3 {
         app.json(Method::POST, "/api/v1/public/certificates/verify", None, &body)

@@ -47,6 +47,8 @@ problems! {
     NormExists = "norm_exists", 409, ["occupation", "level"];
     AlreadyEvaluated = "already_evaluated", 409, [];
     AlreadyDrawn = "already_drawn", 409, [];
+    PlanUnderway = "plan_underway", 409, ["first_session"];
+    CertificatesIssued = "certificates_issued", 409, [];
     NoEligibleSupervisor = "no_eligible_supervisor", 409, ["through"];
     SerialsExhausted = "serials_exhausted", 409, [];
     InstitutionNotActive = "institution_not_active", 409, ["status"];
@@ -235,11 +237,30 @@ pub const DISTRICT_KINDS: [&str; 3] = ["district", "county", "autonomous_county"
 pub const GROUPS: &[(&str, &[&str])] = &[
     (
         "filing_status",
-        &["draft", "submitted", "accepted", "under_evaluation", "approved", "rejected", "returned"],
+        &[
+            "draft",
+            "submitted",
+            "accepted",
+            "under_evaluation",
+            "approved",
+            "rejected",
+            "returned",
+            "withdrawn",
+        ],
     ),
     (
         "filing_action",
-        &["edit", "submit", "accept", "return", "assign_experts", "evaluate", "approve", "reject"],
+        &[
+            "edit",
+            "submit",
+            "accept",
+            "return",
+            "assign_experts",
+            "evaluate",
+            "approve",
+            "reject",
+            "withdraw",
+        ],
     ),
     ("filing_kind", &["initial", "renewal"]),
     ("institution_status", &["active", "expired", "suspended", "cancelled"]),
@@ -248,8 +269,8 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     ("ownership", &["owned", "leased", "shared"]),
     ("attachment_purpose", &["commitment", "agreement", "legal_person_certificate", "other"]),
     ("access_verification", &["confirmed", "unverified"]),
-    ("plan_status", &["draft", "filed", "returned", "acknowledged"]),
-    ("plan_action", &["edit", "file", "acknowledge", "return"]),
+    ("plan_status", &["draft", "filed", "returned", "acknowledged", "cancelled"]),
+    ("plan_action", &["edit", "file", "acknowledge", "return", "cancel"]),
     ("plan_phase", &["assessment", "publicity", "reported", "review_returned", "reviewed"]),
     (
         "result_action",

@@ -104,6 +104,13 @@ async fn qualification_rows(
         if x.levels.is_empty() {
             e.push(FieldError::new(format!("qualifications[{i}].levels"), Rule::TooFew).with("min", 1));
         }
+        if x.levels.len() > Level::ALL.len() {
+            e.push(
+                FieldError::new(format!("qualifications[{i}].levels"), Rule::TooLong)
+                    .with("max", Level::ALL.len()),
+            );
+            continue;
+        }
         for (j, l) in x.levels.iter().enumerate() {
             match l.parse::<Level>() {
                 Ok(level) => rows.push(personnel_qualification::Model {
@@ -324,7 +331,7 @@ pub async fn draw_quality_supervisor(
 ) -> Result<plan_quality_supervisor::Model, ApiError> {
     persistence::lock_row(change.db(), "plans", "id", plan_id.into()).await?;
     let p = repo::plan::find(change.db(), plan_id).await?.ok_or_else(ApiError::not_found)?;
-    let status = PlanStatus::from_code(&p.status).ok_or_else(|| ApiError::internal("bad plan status"))?;
+    let status = p.plan_status()?;
     if !matches!(status, PlanStatus::Filed | PlanStatus::Acknowledged) {
         return Err(ApiError::new(Problem::WrongStatus)
             .with_name("action", Name::Code("plan_action", "acknowledge"))

@@ -124,7 +124,7 @@ pub struct PlanView {
     pub institution_code: String,
     pub institution_name: String,
     pub title: String,
-    /// `draft`, `filed`, `returned` or `acknowledged`.
+    /// `draft`, `filed`, `returned`, `acknowledged` or `cancelled`.
     pub status: String,
     pub status_name: String,
     /// Where its results stand: `assessment`, `publicity`, `reported`, `review_returned` or `reviewed`.
@@ -138,6 +138,9 @@ pub struct PlanView {
     pub filed_on: Option<NaiveDate>,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub return_reasons: Option<String>,
+    /// When and why the plan was cancelled.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancellation_reason: Option<String>,
     pub round: i32,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -190,16 +193,17 @@ pub async fn view(
         })
         .collect();
     let candidates = repo::plan::candidate_count(db, p.id).await?;
+    let status = p.plan_status()?;
     let method: AssessmentMethod = serde_json::from_value(p.method.clone()).map_err(ApiError::internal)?;
     Ok(PlanView {
-        status_name: crate::i18n::group_code("plan_status", &p.status)
-            .map_or_else(|| p.status.clone(), |(g, c)| crate::i18n::name(lang, Name::Code(g, c))),
+        status_name: crate::i18n::group_code("plan_status", status.code())
+            .map_or_else(|| status.code().to_owned(), |(g, c)| crate::i18n::name(lang, Name::Code(g, c))),
         id: p.id,
         institution_id: i.id,
         institution_code: i.code.clone(),
         institution_name: i.name.clone(),
         title: p.title,
-        status: p.status,
+        status: status.code().to_owned(),
         phase_name: crate::i18n::code_name(lang, "plan_phase", &p.phase),
         phase: p.phase,
         method,
@@ -209,6 +213,8 @@ pub async fn view(
         filed_on: p.filed_on,
         acknowledged_at: p.acknowledged_at,
         return_reasons: p.return_reasons,
+        cancelled_at: p.cancelled_at,
+        cancellation_reason: p.cancellation_reason,
         round: p.round,
         version: p.version,
         created_at: p.created_at,

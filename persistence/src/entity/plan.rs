@@ -31,6 +31,10 @@ pub struct Model {
     pub publicity_round: i32,
     /// When the publicity before the current one started.
     pub previous_publicity_at: Option<DateTimeUtc>,
+    /// When the plan was called off; it is then `cancelled` whatever `status` last was.
+    pub cancelled_at: Option<DateTimeUtc>,
+    pub cancellation_reason: Option<String>,
+    pub cancelled_by: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -39,8 +43,12 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 impl Model {
-    /// The plan's status with the centre, parsed (the database's CHECK keeps it one of these).
+    /// The plan's status with the centre, parsed (the database's CHECK keeps it one of these);
+    /// `cancelled` once called off.
     pub fn plan_status(&self) -> Result<domain::plan::PlanStatus, DbErr> {
+        if self.cancelled_at.is_some() {
+            return Ok(domain::plan::PlanStatus::Cancelled);
+        }
         domain::plan::PlanStatus::from_code(&self.status)
             .ok_or_else(|| DbErr::Type(format!("plans.status {:?} is not a plan status", self.status)))
     }

@@ -7,8 +7,8 @@ use crate::error::RepoError;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement, TransactionSession, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement, TransactionSession, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -228,6 +228,11 @@ fn postgres_statement(rows: &[certificate::Model]) -> Statement {
         .collect();
     values.extend(flags);
     Statement::from_sql_and_values(DbBackend::Postgres, ARRAY_INSERT, values)
+}
+
+/// How many certificates (any status) were issued from a plan.
+pub async fn count_of_plan(db: &impl ConnectionTrait, plan_id: Uuid) -> Result<u64, RepoError> {
+    Ok(certificate::Entity::find().filter(certificate::Column::PlanId.eq(plan_id)).count(db).await?)
 }
 
 /// The candidates of a plan that have a certificate (original or reissued).

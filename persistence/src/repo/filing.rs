@@ -58,7 +58,7 @@ pub async fn open_of_school(
 ) -> Result<Vec<filing::Model>, RepoError> {
     Ok(filing::Entity::find()
         .filter(filing::Column::SchoolId.eq(school_id))
-        .filter(filing::Column::Status.is_not_in(["approved", "rejected"]))
+        .filter(filing::Column::Status.is_not_in(["approved", "rejected", "withdrawn"]))
         .all(db)
         .await?)
 }

@@ -67,8 +67,11 @@ pub async fn list(
     if let Some(ids) = &f.institution_ids {
         q = q.filter(plan::Column::InstitutionId.is_in(ids.clone()));
     }
-    if let Some(s) = &f.status {
-        q = q.filter(plan::Column::Status.eq(s.clone()));
+    match f.status.as_deref() {
+        // A cancelled plan keeps its last status; `cancelled_at` makes it cancelled.
+        Some("cancelled") => q = q.filter(plan::Column::CancelledAt.is_not_null()),
+        Some(s) => q = q.filter(plan::Column::Status.eq(s)).filter(plan::Column::CancelledAt.is_null()),
+        None => {}
     }
     super::fetch_page(db, q.order_by_desc(plan::Column::CreatedAt), page).await
 }

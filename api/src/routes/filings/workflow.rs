@@ -240,3 +240,44 @@ pub async fn evaluate(
     .await?;
     Ok(HttpResponse::Created().json(filing::of(&state.db, &caller, saved, lang).await?))
 }
+
+/// Why the school withdraws its application.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawRequest {
+    #[validate(custom(function = "validate::lines::<2000>"))]
+    pub reason: String,
+}
+
+/// 撤回备案申请
+///
+/// 学校在市人社局作出决定前撤回备案申请并说明理由；申请保留备查，学校可以另行申请。
+///
+/// Withdraw the application with a reason (its school), before the bureau decides. It stays on
+/// record; the school may start another.
+#[utoipa::path(
+    operation_id = "withdrawFiling",
+    tag = "filings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    request_body = WithdrawRequest,
+    responses(
+        (status = 200, description = "Withdrawn", body = FilingView),
+        (status = 409, description = "Decided already", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+    )
+)]
+#[post("/filings/{id}/withdraw")]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    caller: Caller,
+    lang: Lang,
+    id: web::Path<Uuid>,
+    body: ApiJson<WithdrawRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::School])?;
+    filing::load(&state.db, &caller, *id).await?;
+    let reason = validate::trimmed(&body.valid()?.reason);
+    let saved =
+        use_case::run(&state, caller.actor(), async |c| filings::withdraw(c, *id, &reason).await).await?;
+    respond(&state, &caller, saved, lang).await
+}

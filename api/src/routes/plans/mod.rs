@@ -138,7 +138,8 @@ pub async fn list(
         Pagination { page: q.page, per_page: q.per_page, sort: q.sort.clone() }.check(&mut errors, SORTABLE);
     if q.status.as_deref().is_some_and(|s| PlanStatus::from_code(s).is_none()) {
         errors.push(
-            FieldError::new("status", Rule::NotOneOf).with("allowed", "draft, filed, returned, acknowledged"),
+            FieldError::new("status", Rule::NotOneOf)
+                .with("allowed", "draft, filed, returned, acknowledged, cancelled"),
         );
     }
     if !errors.is_empty() {
@@ -291,4 +292,42 @@ pub async fn return_plan(
     let saved =
         use_case::run(&state, caller.actor(), async |c| plans::return_plan(c, *id, &reasons).await).await?;
     Ok(HttpResponse::Ok().json(respond(&state, saved, lang).await?))
+}
+
+/// Why a plan is called off.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CancelPlan {
+    #[validate(custom(function = "crate::validate::lines::<2000>"))]
+    pub reason: String,
+}
+
+/// 取消批次计划
+///
+/// 取消批次计划并说明理由：本机构在首场考核前一日之前可以取消，此后只有鉴定中心可以取消（颁发证书后
+/// 不能取消）。计划及其考生、成绩保留备查，此后不再进行任何操作。
+///
+/// Cancel a plan with a reason: its school until the day before the first session, the centre
+/// after that, until a certificate is issued from it. The plan stays on record with its
+/// candidates and results; nothing more happens to it (409 `wrong_status` for every later step).
+#[utoipa::path(operation_id = "cancelPlan", tag = "plans", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = CancelPlan,
+    responses((status = 200, description = "Cancelled", body = PlanView),
+        (status = 409, description = "Cancelled already, under way (school), or certificates issued", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/plans/{id}/cancel")]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    caller: Caller,
+    lang: Lang,
+    id: web::Path<Uuid>,
+    body: ApiJson<CancelPlan>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::School, Role::Centre])?;
+    load(&state.db, &caller, *id).await?;
+    let reason = crate::validate::trimmed(&body.valid()?.reason);
+    let by_centre = caller.role == Role::Centre;
+    let saved =
+        use_case::run(&state, caller.actor(), async |c| plans::cancel(c, *id, by_centre, &reason).await)
+            .await?;
+    let v = respond(&state, saved, lang).await?;
+    Ok(HttpResponse::Ok().insert_header((header::ETAG, etag(v.version))).json(v))
 }

@@ -57,6 +57,7 @@ pub async fn issue(
     // this issuance runs would not be the one printed.
     persistence::lock_row(tx, "plans", "id", plan_id.into()).await?;
     let current = repo::plan::find(tx, plan_id).await?.ok_or_else(ApiError::not_found)?;
+    crate::use_case::plans::not_cancelled(&current, ("result_action", "issue"))?;
     phase_transition(current.plan_phase()?, ResultsAction::Issue).map_err(|phase| {
         ApiError::new(Problem::WrongStatus)
             .with_name("action", Name::Code("result_action", "issue"))

@@ -108,6 +108,8 @@ pub async fn open(change: &mut Change, school_id: Uuid, kind: &str) -> Result<fi
             version: 1,
             created_at: now,
             updated_at: now,
+            withdrawn_at: None,
+            withdrawal_reason: None,
         },
     )
     .await?;
@@ -162,6 +164,18 @@ pub async fn accept(change: &mut Change, id: Uuid) -> Result<filing::Model, ApiE
     let mut m: filing::ActiveModel = current.into();
     m.status = Set(next.code().into());
     save(change, m, version, "filing.accepted", serde_json::json!({})).await
+}
+
+/// Withdraws application `id` for its school with `reason`, before the bureau decides (409
+/// after): it stays on record, no longer open, and the school may start another.
+pub async fn withdraw(change: &mut Change, id: Uuid, reason: &str) -> Result<filing::Model, ApiError> {
+    let (current, next) = reload(change, id, FilingAction::Withdraw).await?;
+    let (version, from) = (current.version, current.status.clone());
+    let mut m: filing::ActiveModel = current.into();
+    m.status = Set(next.code().into());
+    m.withdrawn_at = Set(Some(change.now()));
+    m.withdrawal_reason = Set(Some(reason.to_owned()));
+    save(change, m, version, "filing.withdrawn", serde_json::json!({"from": from, "reason": reason})).await
 }
 
 /// Returns application `id` to its school with `reasons`; its next submission starts a new round.

@@ -2,6 +2,7 @@
 //! and validity (R15) and roster (R18), filed with the centre at least 10 working days ahead
 //! (R17), acknowledged or returned by the centre.
 
+pub mod cancellation;
 pub mod candidates;
 pub mod objections;
 pub mod results;
@@ -12,6 +13,8 @@ use crate::i18n::{Name, Problem, Rule};
 use crate::validate::Errors;
 use crate::views::institution::status_on;
 use crate::views::plan::{AssessmentMethod, PlanBody, Session, etag, session_of};
+pub use cancellation::cancel;
+pub(crate) use cancellation::not_cancelled;
 use chrono::{NaiveDate, NaiveTime};
 use domain::Level;
 use domain::plan::{PlanAction, PlanPhase, PlanStatus, check_notice, transition};
@@ -223,6 +226,9 @@ pub async fn create(
             publicity_started_at: None,
             publicity_round: 0,
             previous_publicity_at: None,
+            cancelled_at: None,
+            cancellation_reason: None,
+            cancelled_by: None,
         },
     )
     .await?;

@@ -132,7 +132,8 @@ pub async fn lodge(
         return Err(ApiError::not_found());
     };
     let today = change.today();
-    if p.plan_phase()? != PlanPhase::Publicity || today < start || today > end {
+    // A cancelled plan's publicity is over.
+    if p.plan_phase()? != PlanPhase::Publicity || p.cancelled_at.is_some() || today < start || today > end {
         return Err(ApiError::new(Problem::PublicityClosed).with("ends_on", end));
     }
     let mut e = found;

@@ -59,6 +59,7 @@ pub(super) fn step(
     action: ResultsAction,
     name: &'static str,
 ) -> Result<PlanPhase, ApiError> {
+    super::not_cancelled(p, ("result_action", name))?;
     phase_transition(p.plan_phase()?, action).map_err(|phase| wrong_phase(phase, name))
 }
 

@@ -39,6 +39,9 @@ pub struct FilingView {
     pub submitted_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decision_opinion: Option<String>,
+    /// When and why the school withdrew it.
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub withdrawal_reason: Option<String>,
     pub valid_until: Option<NaiveDate>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -185,6 +188,8 @@ pub async fn build(
         submitted_at: f.submitted_at,
         decided_at: f.decided_at,
         decision_opinion: f.decision_opinion,
+        withdrawn_at: f.withdrawn_at,
+        withdrawal_reason: f.withdrawal_reason,
         valid_until: f.valid_until,
         version: f.version,
         created_at: f.created_at,

@@ -1,0 +1,126 @@
+//! Everyday corrections (issue 26): a school withdraws its filing application before the
+//! decision; a plan is cancelled by its school before the first session and by the centre until
+//! certificates are issued. Both stay on record, with the reason, and nothing more happens to a
+//! cancelled plan.
+
+#![allow(clippy::expect_used, reason = "test code: a failed setup step should fail the test loudly")]
+
+use futures_util::future::join_all;
+use reqwest::Method;
+use serde_json::json;
+use tests::pipeline::*;
+
+// A school withdraws its application before the decision, with a reason; it stays on record and
+// the school may apply again. A decided application cannot be withdrawn; the bureau cannot
+// withdraw for the school; a blank reason is refused.
+#[tokio::test]
+async fn a_school_withdraws_its_application_before_the_decision_and_may_apply_again() {
+    let s = setup("2026-11-02").await;
+    let school2 = s.app.school(&s.admin, 2, "technical_school", "500101").await;
+    let (filing, _) = s.app.start_filing(&school2, "initial").await;
+    let path = format!("/api/v1/filings/{filing}/withdraw");
+    let blank = s.app.json(Method::POST, &path, Some(&school2.token), &json!({"reason": "  "})).await;
+    assert_eq!(blank.status.as_u16(), 422, "{}", blank.text);
+    let bureau = s.app.json(Method::POST, &path, Some(&s.admin), &json!({"reason": "代为撤回"})).await;
+    assert_eq!(bureau.status.as_u16(), 403, "{}", bureau.text);
+    let other = s.app.json(Method::POST, &path, Some(&s.school.token), &json!({"reason": "别校"})).await;
+    assert_eq!(other.status.as_u16(), 404, "another school does not see it: {}", other.text);
+    let events = s.app.count("audit_events").await;
+    let a =
+        s.app.json(Method::POST, &path, Some(&school2.token), &json!({"reason": "场地改造，暂缓申请"})).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    assert_eq!(
+        (a.body["status"].clone(), a.body["withdrawal_reason"].clone()),
+        (json!("withdrawn"), json!("场地改造，暂缓申请"))
+    );
+    assert_eq!(s.app.count("audit_events").await, events + 1, "one event");
+    // Nothing more happens to it; it is still there.
+    s.app.act(&school2.token, &filing, "submit", &json!({})).await.problem(409, "wrong_status");
+    s.app
+        .json(Method::POST, &path, Some(&school2.token), &json!({"reason": "再撤"}))
+        .await
+        .problem(409, "wrong_status");
+    let kept = s.app.get(&format!("/api/v1/filings/{filing}"), Some(&s.admin)).await;
+    assert_eq!(kept.body["status"], "withdrawn", "{}", kept.text);
+    // The school applies again.
+    let again =
+        s.app.json(Method::POST, "/api/v1/filings", Some(&school2.token), &json!({"kind": "initial"})).await;
+    assert_eq!(again.status.as_u16(), 201, "{}", again.text);
+    // An approved application is decided: it cannot be withdrawn.
+    let list = s.app.get("/api/v1/filings", Some(&s.school.token)).await;
+    let approved = list.body["items"][0]["id"].as_str().expect("approved filing").to_owned();
+    s.app
+        .json(
+            Method::POST,
+            &format!("/api/v1/filings/{approved}/withdraw"),
+            Some(&s.school.token),
+            &json!({"reason": "晚了"}),
+        )
+        .await
+        .problem(409, "wrong_status");
+}
+
+// The school cancels its plan before the first session; nothing more happens to it, it stays on
+// record and is listed as cancelled. From the day of the first session only the centre may
+// cancel. Ten cancellations at once: one wins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_is_cancelled_by_its_school_before_the_first_session_and_by_the_centre_after() {
+    let s = setup("2026-11-02").await;
+    let first = acknowledged_plan(&s, 2).await;
+    let path = format!("/api/v1/plans/{first}/cancel");
+    let events = s.app.count("audit_events").await;
+    let reason = json!({"reason": "实训楼检修，本批次取消"});
+    let answers =
+        join_all((0..10).map(|_| s.app.json(Method::POST, &path, Some(&s.school.token), &reason))).await;
+    let won: Vec<_> = answers.iter().filter(|a| a.status.as_u16() == 200).collect();
+    assert_eq!(won.len(), 1, "one cancellation");
+    for a in answers.iter().filter(|a| a.status.as_u16() != 200) {
+        a.problem(409, "wrong_status");
+    }
+    assert_eq!(
+        (won[0].body["status"].clone(), won[0].body["cancellation_reason"].clone()),
+        (json!("cancelled"), reason["reason"].clone())
+    );
+    assert_eq!(s.app.count("audit_events").await, events + 1);
+    // Nothing more happens to it.
+    let ids = candidate_ids(&s, &first).await;
+    let values: Vec<(f64, f64, f64)> = ids.iter().map(|_| (80.0, 80.0, 80.0)).collect();
+    let a = s
+        .app
+        .json(
+            Method::POST,
+            &format!("/api/v1/plans/{first}/results"),
+            Some(&s.school.token),
+            &scores(&ids, &values),
+        )
+        .await;
+    a.problem(409, "wrong_status");
+    let put = s
+        .app
+        .request(Method::PUT, &format!("/api/v1/plans/{first}"))
+        .bearer_auth(&s.school.token)
+        .header("If-Match", "*")
+        .json(&plan_body("2026-12-15"));
+    s.app.send(put).await.problem(409, "wrong_status");
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{first}/quality-supervisor"), Some(&s.centre), &json!({}))
+        .await;
+    a.problem(409, "wrong_status");
+    let listed = s.app.get("/api/v1/plans?status=cancelled", Some(&s.centre)).await;
+    assert_eq!(listed.body["total"], 1, "{}", listed.text);
+    let listed = s.app.get("/api/v1/plans?status=acknowledged", Some(&s.centre)).await;
+    assert_eq!(listed.body["total"], 0, "a cancelled plan is no longer acknowledged: {}", listed.text);
+    // A second plan reaches the day of its first session: the school may no longer cancel it.
+    let second = acknowledged_plan(&s, 2).await;
+    set_today(&s.app, d("2026-12-15"));
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let centre = s.app.login("centre.plan", "a-long-password-1").await;
+    let path = format!("/api/v1/plans/{second}/cancel");
+    let a = s.app.json(Method::POST, &path, Some(&school), &json!({"reason": "来不及"})).await;
+    a.problem(409, "plan_underway");
+    assert!(a.text.contains("2026-12-15"), "{}", a.text);
+    let a =
+        s.app.json(Method::POST, &path, Some(&centre), &json!({"reason": "考场发现违规，中心取消"})).await;
+    assert_eq!(a.body["status"], "cancelled", "{}", a.text);
+}
