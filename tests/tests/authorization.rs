@@ -55,6 +55,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/schools", "BCDdSs"),
     ("POST", "/api/v1/schools", "B"),
     ("GET", "/api/v1/schools/{id}", "BCDS"),
+    ("PUT", "/api/v1/schools/{id}", "B"),
     ("POST", "/api/v1/schools/{id}/accounts", "B"),
     ("GET", "/api/v1/filings", "BCDdSsE"),
     ("POST", "/api/v1/filings", "Ss"),

@@ -124,3 +124,53 @@ async fn a_plan_is_cancelled_by_its_school_before_the_first_session_and_by_the_c
         s.app.json(Method::POST, &path, Some(&centre), &json!({"reason": "考场发现违规，中心取消"})).await;
     assert_eq!(a.body["status"], "cancelled", "{}", a.text);
 }
+
+fn school_record(n: u32, office: &str) -> serde_json::Value {
+    json!({"name": format!("重庆市第{n}技工学校"), "school_type": "technical_school", "credit_code": tests::credit_code(n),
+           "district_code": "500101", "registered_address": "重庆市某区某路1号", "office_address": office,
+           "legal_representative": "张校长", "contact_name": "李老师", "contact_phone": "13900139000"})
+}
+
+// The bureau corrects a school's record with If-Match: without it 428, stale 412; ten
+// corrections sent with the same version: one wins, the others are stale. The audit event names
+// the changed fields, never the phone number. Another school's credit code is refused; only the
+// bureau corrects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bureau_corrects_a_school_record_with_if_match() {
+    let s = setup("2026-11-02").await;
+    let path = format!("/api/v1/schools/{}", s.school.id);
+    let current = s.app.get(&path, Some(&s.admin)).await;
+    let tag = current.header("etag").expect("ETag").to_owned();
+    let put = |token: &str, tag: Option<&str>, body: &serde_json::Value| {
+        let mut r = s.app.request(Method::PUT, &path).bearer_auth(token).json(body);
+        if let Some(t) = tag {
+            r = r.header("If-Match", t);
+        }
+        s.app.send(r)
+    };
+    let body = school_record(1, "重庆市万州区新址路8号");
+    put(&s.admin, None, &body).await.problem(428, "precondition_required");
+    put(&s.admin, Some("\"s0\""), &body).await.problem(412, "precondition_failed");
+    assert_eq!(put(&s.school.token, Some(&tag), &body).await.status.as_u16(), 403);
+    let mut taken = body.clone();
+    taken["credit_code"] = json!(tests::credit_code(9));
+    s.app.school(&s.admin, 9, "technical_school", "500101").await;
+    put(&s.admin, Some(&tag), &taken).await.problem(409, "already_exists");
+    let events = s.app.count("audit_events").await;
+    let answers = join_all((0..10).map(|_| put(&s.admin, Some(&tag), &body))).await;
+    let won: Vec<_> = answers.iter().filter(|a| a.status.as_u16() == 200).collect();
+    assert_eq!(won.len(), 1, "one correction");
+    for a in answers.iter().filter(|a| a.status.as_u16() != 200) {
+        a.problem(412, "precondition_failed");
+    }
+    assert_eq!(won[0].body["office_address"], "重庆市万州区新址路8号");
+    assert_ne!(won[0].header("etag"), Some(tag.as_str()));
+    assert_eq!(s.app.count("audit_events").await, events + 1);
+    let audit = s.app.get("/api/v1/audit-events?action=school.corrected", Some(&s.admin)).await;
+    assert!(audit.text.contains("office_address") && audit.text.contains("contact_phone"), "{}", audit.text);
+    assert!(
+        tests::personal_data(&audit.text).is_empty() && !audit.text.contains("13900139000"),
+        "{}",
+        audit.text
+    );
+}

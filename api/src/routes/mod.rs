@@ -63,6 +63,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(schools::create)
             .service(schools::list)
             .service(schools::get)
+            .service(schools::correct_school)
             .service(schools::create_account)
             .service(filings::create)
             .service(filings::list)

@@ -7,9 +7,10 @@ use crate::extract::{ApiJson, ApiQuery, ListBody, Pagination};
 use crate::i18n::{self, Lang, Name, Problem, Rule};
 use crate::state::AppState;
 use crate::use_case;
+use crate::use_case::schools::etag;
 use crate::validate;
 use crate::views::user::UserView;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
 use domain::{CreditCode, Role, SchoolType};
 use persistence::entity::school;
@@ -152,7 +153,27 @@ pub async fn create(
     body: ApiJson<NewSchool>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
-    let (s, mut e) = body.with_violations();
+    let (s, e) = body.with_violations();
+    let now = state.clock.now();
+    let school = checked(&state, &s, e, Uuid::now_v7(), now).await?;
+    let taken = credit_text(&s.credit_code);
+    let saved = use_case::run(&state, caller.actor(), async |change| {
+        use_case::schools::register(change, school, taken).await
+    })
+    .await?;
+    let v = view(&state.db, saved, &caller, ctx.lang).await?;
+    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/schools/{}", v.id))).json(v))
+}
+
+/// The school record `s` describes (its district checked, `e` the body's own violations), as
+/// stored under `id` at `now` (version 1: an update sets its own).
+async fn checked(
+    state: &AppState,
+    s: &NewSchool,
+    mut e: validate::Errors,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<school::Model, ApiError> {
     match repo::district::find(&state.db, &s.district_code).await? {
         None => {
             e.push(FieldError::new("district_code", Rule::DistrictUnknown).with("code", &s.district_code))
@@ -169,9 +190,8 @@ pub async fn create(
     let school_type =
         SchoolType::from_code(&s.school_type).ok_or_else(|| ApiError::internal("school type"))?;
     let credit = CreditCode::parse(s.credit_code.trim()).map_err(ApiError::internal)?;
-    let now = state.clock.now();
-    let school = school::Model {
-        id: Uuid::now_v7(),
+    Ok(school::Model {
+        id,
         name: validate::trimmed(&s.name),
         school_type: school_type.code().to_owned(),
         credit_code: credit.as_str().to_owned(),
@@ -188,14 +208,7 @@ pub async fn create(
         version: 1,
         created_at: now,
         updated_at: now,
-    };
-    let taken = credit_text(&s.credit_code);
-    let saved = use_case::run(&state, caller.actor(), async |change| {
-        use_case::schools::register(change, school, taken).await
     })
-    .await?;
-    let v = view(&state.db, saved, &caller, ctx.lang).await?;
-    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/schools/{}", v.id))).json(v))
 }
 
 fn credit_text(code: &str) -> String {
@@ -274,7 +287,7 @@ pub async fn list(
     tag = "schools",
     security(("bearer" = [])),
     params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The school", body = SchoolView))
+    responses((status = 200, description = "The school", body = SchoolView, headers(("ETag" = String, description = "Its version"))))
 )]
 #[get("/schools/{id}")]
 pub async fn get(
@@ -287,7 +300,8 @@ pub async fn get(
         .await?
         .filter(|s| may_see(&caller, s))
         .ok_or_else(ApiError::not_found)?;
-    Ok(HttpResponse::Ok().json(view(&state.db, s, &caller, ctx.lang).await?))
+    let tag = etag(s.version);
+    Ok(HttpResponse::Ok().insert_header(("ETag", tag)).json(view(&state.db, s, &caller, ctx.lang).await?))
 }
 
 /// A school account to create.
@@ -345,4 +359,41 @@ pub async fn create_account(
             .await?;
     let v = UserView::load(&state.db, created, ctx.lang).await?;
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/users/{}", v.id))).json(v))
+}
+
+/// 更正技工院校信息
+///
+/// 更正一所技工院校的登记信息（市人社局），须带 `If-Match`。已备案机构按原名称颁发的证书不变；机构自身
+/// 的信息通过变更备案修改。
+///
+/// Correct a school's record (bureau), with `If-Match` (428 without, 412 when stale). The whole
+/// record is sent, as at registration; the audit event names the fields that changed.
+/// Certificates keep the names they were issued under; an institution's own details change by a
+/// change filing.
+#[utoipa::path(operation_id = "correctSchool", tag = "schools", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    request_body = NewSchool,
+    responses((status = 200, description = "The corrected record", body = SchoolView, headers(("ETag" = String, description = "Its new version"))),
+        (status = 409, description = "Credit code registered for another school", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[put("/schools/{id}")]
+pub async fn correct_school(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: ApiJson<NewSchool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    repo::school::find(&state.db, *id).await?.ok_or_else(ApiError::not_found)?;
+    let if_match = crate::precondition::if_match(&req);
+    let (s, e) = body.with_violations();
+    let next = checked(&state, &s, e, *id, state.clock.now()).await?;
+    let taken = credit_text(&s.credit_code);
+    let saved = use_case::run(&state, caller.actor(), async |change| {
+        use_case::schools::correct(change, *id, if_match.as_deref(), next, taken).await
+    })
+    .await?;
+    let tag = etag(saved.version);
+    let v: SchoolView = view(&state.db, saved, &caller, ctx.lang).await?;
+    Ok(HttpResponse::Ok().insert_header(("ETag", tag)).json(v))
 }
