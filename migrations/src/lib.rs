@@ -141,6 +141,12 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
     ("m20261204_000026_republication", include_str!("../sql/m20261204_000026_republication.sql"), "", ""),
     ("m20261204_000027_personnel", include_str!("../sql/m20261204_000027_personnel.sql"), "", ""),
     ("m20261204_000028_withdrawals", include_str!("../sql/m20261204_000028_withdrawals.sql"), "", ""),
+    (
+        "m20261204_000029_standard_withdrawal",
+        include_str!("../sql/m20261204_000029_standard_withdrawal.sql"),
+        "",
+        "",
+    ),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

@@ -52,6 +52,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/standards", "ABCDdSsEM"),
     ("POST", "/api/v1/standards", "BSs"),
     ("GET", "/api/v1/standards/{id}", "ABCDdSsEM"),
+    ("POST", "/api/v1/standards/{id}/withdraw", "B"),
     ("GET", "/api/v1/schools", "BCDdSs"),
     ("POST", "/api/v1/schools", "B"),
     ("GET", "/api/v1/schools/{id}", "BCDS"),

@@ -174,3 +174,71 @@ async fn the_bureau_corrects_a_school_record_with_if_match() {
         audit.text
     );
 }
+
+// The bureau withdraws a standard: it stays, listing the institutions that name it; no new plan
+// or filing may name it; a withdrawn norm no longer blocks a revised norm for its occupation and
+// level (R6). Once is enough; only the bureau withdraws.
+#[tokio::test]
+async fn a_withdrawn_standard_is_kept_listed_and_named_by_no_new_filing_or_plan() {
+    let s = setup("2026-11-02").await;
+    let list = s.app.get(&format!("/api/v1/standards?occupation_code={LATHE}"), None).await;
+    let standard = list.body["items"][0]["id"].as_str().expect("standard").to_owned();
+    let path = format!("/api/v1/standards/{standard}/withdraw");
+    let reason = json!({"reason": "新版国家职业技能标准已颁布"});
+    let a = s.app.json(Method::POST, &path, Some(&s.school.token), &reason).await;
+    assert_eq!(a.status.as_u16(), 403, "{}", a.text);
+    let a = s.app.json(Method::POST, &path, Some(&s.admin), &reason).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    assert!(a.body["withdrawn_at"].is_string(), "{}", a.text);
+    assert_eq!(a.body["named_by"][0]["id"], json!(s.institution), "{}", a.text);
+    s.app.json(Method::POST, &path, Some(&s.admin), &reason).await.problem(409, "already_withdrawn");
+    // No new plan assesses against it.
+    let a = s.app.json(Method::POST, "/api/v1/plans", Some(&s.school.token), &plan_body("2026-12-15")).await;
+    assert_eq!(
+        a.violations(),
+        [("occupations[0]".to_owned(), "standard_withdrawn".to_owned())],
+        "{}",
+        a.text
+    );
+    // No new filing names it.
+    let school2 = s.app.school(&s.admin, 2, "technical_school", "500101").await;
+    let (filing, _) = s.app.start_filing(&school2, "initial").await;
+    let commitment = s.app.upload_pdf(&school2, &filing, "commitment").await;
+    let doc = tests::complete_document(&[(LATHE, "4", &standard)], &commitment);
+    let etag = s.app.current_etag(&school2, &filing).await;
+    assert_eq!(s.app.save_document(&school2, &filing, &etag, &doc).await.status.as_u16(), 200);
+    let a = s.app.act(&school2.token, &filing, "submit", &json!({})).await;
+    a.problem(422, "submission_incomplete");
+    assert!(
+        a.violations().contains(&("occupations[0].standard_id".to_owned(), "standard_withdrawn".to_owned())),
+        "{}",
+        a.text
+    );
+    // A withdrawn norm no longer holds its occupation and level (R6).
+    let norm = |title: &str| {
+        json!({"occupation_code": "6-18-01-02", "kind": "evaluation_norm", "title": title, "levels": ["4"],
+               "filing_reference": "渝人社评〔2026〕1号", "filing_date": "2026-10-01"})
+    };
+    let first = s.app.json(Method::POST, "/api/v1/standards", Some(&s.admin), &norm("铣工评价规范")).await;
+    assert_eq!(first.status.as_u16(), 201, "{}", first.text);
+    s.app
+        .json(Method::POST, "/api/v1/standards", Some(&s.admin), &norm("铣工评价规范（修订）"))
+        .await
+        .problem(409, "norm_exists");
+    let id = first.body["id"].as_str().expect("norm");
+    let a = s
+        .app
+        .json(
+            Method::POST,
+            &format!("/api/v1/standards/{id}/withdraw"),
+            Some(&s.admin),
+            &json!({"reason": "修订"}),
+        )
+        .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    let revised =
+        s.app.json(Method::POST, "/api/v1/standards", Some(&s.admin), &norm("铣工评价规范（修订）")).await;
+    assert_eq!(revised.status.as_u16(), 201, "{}", revised.text);
+    let audit = s.app.get("/api/v1/audit-events?action=standard.withdrawn", Some(&s.admin)).await;
+    assert!(audit.text.contains("新版国家职业技能标准已颁布"), "{}", audit.text);
+}

@@ -49,6 +49,7 @@ problems! {
     AlreadyDrawn = "already_drawn", 409, [];
     PlanUnderway = "plan_underway", 409, ["first_session"];
     CertificatesIssued = "certificates_issued", 409, [];
+    AlreadyWithdrawn = "already_withdrawn", 409, [];
     NoEligibleSupervisor = "no_eligible_supervisor", 409, ["through"];
     SerialsExhausted = "serials_exhausted", 409, [];
     InstitutionNotActive = "institution_not_active", 409, ["status"];
@@ -175,6 +176,7 @@ rules! {
     NotQualified = "not_qualified", ["code", "level"];
     ExpertNotRegistered = "expert_not_registered", [];
     Recused = "recused", [];
+    StandardWithdrawn = "standard_withdrawn", ["title"];
     OnlyForExperts = "only_for_experts", [];
     NoSession = "no_session", ["code"];
     TooSoon = "too_soon", ["earliest", "days"];

@@ -366,14 +366,15 @@ pub async fn create_account(
 /// 更正一所技工院校的登记信息（市人社局），须带 `If-Match`。已备案机构按原名称颁发的证书不变；机构自身
 /// 的信息通过变更备案修改。
 ///
-/// Correct a school's record (bureau), with `If-Match` (428 without, 412 when stale). The whole
-/// record is sent, as at registration; the audit event names the fields that changed.
+/// Correct a school's record (bureau), with `If-Match`; the whole record, as at registration.
 /// Certificates keep the names they were issued under; an institution's own details change by a
 /// change filing.
-#[utoipa::path(operation_id = "correctSchool", tag = "schools", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    request_body = NewSchool,
+#[utoipa::path(operation_id = "correctSchool", tag = "schools", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The school's ETag")), request_body = NewSchool,
     responses((status = 200, description = "The corrected record", body = SchoolView, headers(("ETag" = String, description = "Its new version"))),
-        (status = 409, description = "Credit code registered for another school", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+        (status = 409, description = "Credit code registered for another school", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 428, description = "Missing If-Match", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[put("/schools/{id}")]
 pub async fn correct_school(
     state: web::Data<AppState>,

@@ -8,13 +8,14 @@ use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::use_case;
 use crate::use_case::standards::{self, NewStandard};
-use crate::views::standard::{StandardView, view};
+use crate::views::standard::{StandardView, full, view};
 use actix_web::{HttpResponse, get, post, web};
 use domain::Role;
 use persistence::repo;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use validator::Validate;
 
 /// 登记标准规范
 ///
@@ -98,9 +99,9 @@ pub async fn list(
 
 /// 查询标准规范详情
 ///
-/// 查询一项标准规范。
+/// 查询一项标准规范，以及以其为依据的评价机构。
 ///
-/// One standard.
+/// One standard, with the institutions whose scope names it as a basis.
 #[utoipa::path(operation_id = "getStandard", tag = "standards", params(("id" = Uuid, Path)), responses((status = 200, description = "The standard", body = StandardView)))]
 #[get("/standards/{id}")]
 pub async fn get(
@@ -109,5 +110,41 @@ pub async fn get(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let (s, levels) = repo::standard::find(&state.db, *id).await?.ok_or_else(ApiError::not_found)?;
-    Ok(HttpResponse::Ok().json(view(s, levels, lang)))
+    Ok(HttpResponse::Ok().json(full(&state.db, s, levels, lang).await?))
+}
+
+/// Why a standard is withdrawn.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawStandard {
+    #[validate(custom(function = "crate::validate::lines::<2000>"))]
+    pub reason: String,
+}
+
+/// 撤销标准规范
+///
+/// 撤销一项标准规范并说明理由（市人社局）。撤销后保留备查，并列出以其为依据的评价机构；新的备案申请和
+/// 批次计划不能再以其为依据；撤销的评价规范不再占用该职业和等级（R6）。
+///
+/// Withdraw a standard or norm with a reason (bureau). It stays on record, with the institutions
+/// whose scope names it; no new filing or plan may name it (`standard_withdrawn`), and a withdrawn
+/// norm no longer counts as the one of its occupation and level (R6).
+#[utoipa::path(operation_id = "withdrawStandard", tag = "standards", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    request_body = WithdrawStandard,
+    responses((status = 200, description = "Withdrawn", body = StandardView),
+        (status = 409, description = "Withdrawn already", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/standards/{id}/withdraw")]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    caller: Caller,
+    lang: Lang,
+    id: web::Path<Uuid>,
+    body: ApiJson<WithdrawStandard>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    let reason = crate::validate::trimmed(&body.valid()?.reason);
+    let s =
+        use_case::run(&state, caller.actor(), async |c| standards::withdraw(c, *id, &reason).await).await?;
+    let (s, levels) = repo::standard::find(&state.db, s.id).await?.ok_or_else(ApiError::not_found)?;
+    Ok(HttpResponse::Ok().json(full(&state.db, s, levels, lang).await?))
 }

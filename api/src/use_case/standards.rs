@@ -113,3 +113,25 @@ pub async fn register(
     );
     Ok((saved, levels))
 }
+
+/// Withdraws standard `id` with `reason` (bureau): it stays on record, with the institutions that
+/// name it, but no new filing or plan may name it, and a withdrawn norm no longer blocks a new
+/// one for its occupation and level (R6). 409 `already_withdrawn` the second time.
+pub async fn withdraw(
+    change: &mut Change,
+    id: uuid::Uuid,
+    reason: &str,
+) -> Result<standard::Model, ApiError> {
+    repo::standard::find(change.db(), id).await?.ok_or_else(ApiError::not_found)?;
+    if !repo::standard::withdraw(change.db(), id, reason, change.now()).await? {
+        return Err(ApiError::new(Problem::AlreadyWithdrawn));
+    }
+    let named: Vec<String> =
+        repo::institution::naming_standard(change.db(), id).await?.into_iter().map(|i| i.code).collect();
+    change.record(
+        "standard.withdrawn",
+        ("standard", id.to_string()),
+        serde_json::json!({"reason": reason, "institutions": named}),
+    );
+    repo::standard::find(change.db(), id).await?.map(|(s, _)| s).ok_or_else(ApiError::not_found)
+}

@@ -29,6 +29,20 @@ pub struct StandardView {
     pub filing_date: Option<NaiveDate>,
     /// Why the bureau registered a second norm for the same occupation and level, if it did.
     pub override_reason: Option<String>,
+    /// When and why the bureau withdrew it: no new filing or plan may name it.
+    pub withdrawn_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub withdrawal_reason: Option<String>,
+    /// The institutions whose scope names it as a basis (in the answer for one standard only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub named_by: Option<Vec<NamingInstitution>>,
+}
+
+/// An institution whose scope names a standard.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NamingInstitution {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
 }
 
 /// The view of a standard in `lang`.
@@ -51,5 +65,23 @@ pub fn view(s: standard::Model, levels: Vec<String>, lang: Lang) -> StandardView
         filing_reference: s.filing_reference,
         filing_date: s.filing_date,
         override_reason: s.override_reason,
+        withdrawn_at: s.withdrawn_at,
+        withdrawal_reason: s.withdrawal_reason,
+        named_by: None,
     }
+}
+
+/// The view of one standard with the institutions that name it.
+pub async fn full(
+    db: &impl persistence::ConnectionTrait,
+    s: standard::Model,
+    levels: Vec<String>,
+    lang: Lang,
+) -> Result<StandardView, crate::error::ApiError> {
+    let named = persistence::repo::institution::naming_standard(db, s.id)
+        .await?
+        .into_iter()
+        .map(|i| NamingInstitution { id: i.id, code: i.code, name: i.name })
+        .collect();
+    Ok(StandardView { named_by: Some(named), ..view(s, levels, lang) })
 }

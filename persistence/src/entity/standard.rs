@@ -14,6 +14,9 @@ pub struct Model {
     pub filing_date: Option<Date>,
     pub override_reason: Option<String>,
     pub created_at: DateTimeUtc,
+    /// When and why the bureau withdrew it: no new filing or plan names it.
+    pub withdrawn_at: Option<DateTimeUtc>,
+    pub withdrawal_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

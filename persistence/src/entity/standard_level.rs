@@ -14,6 +14,8 @@ pub struct Model {
     /// Registered by the bureau with an override reason: exempt from "one norm per occupation
     /// and level" (R6), which a unique index keeps for the others.
     pub overridden: bool,
+    /// The standard was withdrawn: it no longer counts for R5 and R6.
+    pub withdrawn: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -167,6 +167,25 @@ pub async fn scope(db: &impl ConnectionTrait, id: Uuid) -> Result<Vec<institutio
         .await?)
 }
 
+/// The institutions whose scope names standard `standard_id` as a basis, by code.
+pub async fn naming_standard(
+    db: &impl ConnectionTrait,
+    standard_id: Uuid,
+) -> Result<Vec<institution::Model>, RepoError> {
+    let ids: Vec<Uuid> = institution_scope::Entity::find()
+        .filter(institution_scope::Column::StandardId.eq(standard_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.institution_id)
+        .collect();
+    Ok(institution::Entity::find()
+        .filter(institution::Column::Id.is_in(ids))
+        .order_by_asc(institution::Column::Code)
+        .all(db)
+        .await?)
+}
+
 /// Saves an edited institution, bumping its version.
 pub async fn save(
     db: &impl ConnectionTrait,

@@ -34,6 +34,8 @@ pub async fn insert(
         filing_date: Set(s.filing_date),
         override_reason: Set(s.override_reason.clone()),
         created_at: Set(now),
+        withdrawn_at: Set(None),
+        withdrawal_reason: Set(None),
     })
     .exec_with_returning(db)
     .await
@@ -47,6 +49,7 @@ pub async fn insert(
             occupation_code: Set(s.occupation_code.clone()),
             kind: Set(s.kind.clone()),
             overridden: Set(s.override_reason.is_some()),
+            withdrawn: Set(false),
         })
         .collect();
     standard_level::Entity::insert_many(levels)
@@ -65,6 +68,7 @@ pub async fn norms_covering(
     Ok(standard_level::Entity::find()
         .filter(standard_level::Column::OccupationCode.eq(occupation_code))
         .filter(standard_level::Column::Kind.eq("evaluation_norm"))
+        .filter(standard_level::Column::Withdrawn.eq(false))
         .filter(standard_level::Column::Level.is_in(levels.iter().cloned()))
         .all(db)
         .await?)
@@ -138,6 +142,7 @@ pub async fn national_covering(
         .filter(standard_level::Column::OccupationCode.eq(occupation_code))
         .filter(standard_level::Column::Level.eq(level))
         .filter(standard_level::Column::Kind.eq("national_standard"))
+        .filter(standard_level::Column::Withdrawn.eq(false))
         .order_by_asc(standard_level::Column::StandardId)
         .one(db)
         .await?
@@ -145,4 +150,42 @@ pub async fn national_covering(
         return Ok(None);
     };
     Ok(standard::Entity::find_by_id(row.standard_id).one(db).await?)
+}
+
+/// Withdraws standard `id` with `reason`; `false` when it was withdrawn already (the conditional
+/// update is the check: two withdrawals cannot both pass it).
+pub async fn withdraw(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, RepoError> {
+    let r = standard::Entity::update_many()
+        .col_expr(standard::Column::WithdrawnAt, sea_orm::sea_query::Expr::val(Some(now)))
+        .col_expr(standard::Column::WithdrawalReason, sea_orm::sea_query::Expr::val(Some(reason.to_owned())))
+        .filter(standard::Column::Id.eq(id))
+        .filter(standard::Column::WithdrawnAt.is_null())
+        .exec(db)
+        .await?;
+    if r.rows_affected == 0 {
+        return Ok(false);
+    }
+    standard_level::Entity::update_many()
+        .col_expr(standard_level::Column::Withdrawn, sea_orm::sea_query::Expr::val(true))
+        .filter(standard_level::Column::StandardId.eq(id))
+        .exec(db)
+        .await?;
+    Ok(true)
+}
+
+/// Which of `ids` are withdrawn standards.
+pub async fn withdrawn_of(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Uuid>, RepoError> {
+    Ok(standard::Entity::find()
+        .filter(standard::Column::Id.is_in(ids.iter().copied()))
+        .filter(standard::Column::WithdrawnAt.is_not_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect())
 }

@@ -96,6 +96,18 @@ pub async fn check(
         already_filed: others_open || (f.kind == "initial" && live.is_some()),
     };
     errors.extend(registered_examiners(db, &doc, today).await?);
+    // A withdrawn standard or norm is no basis for a new application.
+    let named: Vec<Uuid> = doc.occupations.iter().filter_map(|r| r.standard_id).collect();
+    let withdrawn = repo::standard::withdrawn_of(db, &named).await?;
+    for (i, r) in doc.occupations.iter().enumerate() {
+        if let Some(id) = r.standard_id.filter(|id| withdrawn.contains(id)) {
+            let title = repo::standard::find(db, id).await?.map(|(s, _)| s.title).unwrap_or_default();
+            errors.push(
+                FieldError::new(format!("occupations[{i}].standard_id"), Rule::StandardWithdrawn)
+                    .with("title", title),
+            );
+        }
+    }
     for (field, v) in check_submission(&facts) {
         let e = match v {
             SubmissionViolation::NoStandard => {

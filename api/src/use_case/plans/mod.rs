@@ -63,6 +63,8 @@ pub async fn contents(
 ) -> Result<(Vec<plan_occupation::Model>, Vec<plan_session::Model>), ApiError> {
     let mut e = found;
     let scope = repo::institution::scope(db, i.id).await?;
+    let bases: Vec<Uuid> = scope.iter().map(|s| s.standard_id).collect();
+    let withdrawn = repo::standard::withdrawn_of(db, &bases).await?;
     let mut occupations: Vec<plan_occupation::Model> = Vec::new();
     for (k, o) in b.occupations.iter().enumerate() {
         let work_type = o.work_type.clone().unwrap_or_default().trim().to_owned();
@@ -76,6 +78,17 @@ pub async fn contents(
                 FieldError::new(format!("occupations[{k}]"), Rule::OutsideScope)
                     .with("code", &o.occupation_code)
                     .with_name("level", Name::Level(level)),
+            );
+        }
+        // A plan assesses against the scope row's basis: not a withdrawn one.
+        let basis = scope.iter().find(|s| {
+            s.occupation_code == o.occupation_code && s.work_type == work_type && s.level == o.level
+        });
+        if let Some(row) = basis.filter(|r| withdrawn.contains(&r.standard_id)) {
+            let title =
+                repo::standard::find(db, row.standard_id).await?.map(|(s, _)| s.title).unwrap_or_default();
+            e.push(
+                FieldError::new(format!("occupations[{k}]"), Rule::StandardWithdrawn).with("title", title),
             );
         }
         if occupations
