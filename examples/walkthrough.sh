@@ -172,8 +172,14 @@ show "plan $PLAN: $IMPORTED candidates imported, filed and acknowledged by the c
 SUPERVISOR=$(json POST "/plans/$PLAN/quality-supervisor" "$CENTRE_T" '{}' | get name)
 show "quality supervisor drawn for the plan by a published seed: $SUPERVISOR"
 
-step "7. Each candidate's 2-inch photo (printed on the certificate, R29), scores (every component ≥ 60 passes, R20), then the publicity starts (R21)"
+step "7. One candidate withdrawn; each other candidate's 2-inch photo (printed on the certificate, R29), scores (every component ≥ 60 passes, R20), then the publicity starts (R21)"
 IDS=$(call GET "/plans/$PLAN/candidates?per_page=100" "$SCHOOL_T" | python3 -c 'import json,sys; print(" ".join(c["id"] for c in json.load(sys.stdin)["items"]))')
+# A correction: the school withdraws one candidate with a reason (kept on record, left out of
+# results, publicity, the report and issuance; the person could be listed again).
+WITHDRAWN=${IDS##* }
+json POST "/plans/$PLAN/candidates/$WITHDRAWN/withdraw" "$SCHOOL_T" '{"reason": "学生转学，不参加本批次"}' >/dev/null
+IDS=${IDS% *}
+show "candidate $WITHDRAWN withdrawn: $(call GET "/plans/$PLAN/candidates?per_page=100" "$SCHOOL_T" | python3 -c 'import json,sys; print(sum(1 for c in json.load(sys.stdin)["items"] if c["withdrawn_at"]))') withdrawn, kept on record"
 py photo "$DATA/photo.png"
 for id in $IDS; do
   call PUT "/plans/$PLAN/candidates/$id/photo" "$SCHOOL_T" -H 'Content-Type: image/png' --data-binary "@$DATA/photo.png" >/dev/null

@@ -1,3 +1,5 @@
+//! Over 400 lines: every variable, its default and its check in one place.
+//!
 //! Configuration from the environment. Every variable has a default that makes
 //! `cargo run -p api` work with nothing set; a bad value stops the start with one line naming
 //! the variable. Secrets are wrapped in [`Secret`], whose `Debug` never shows them.
@@ -69,6 +71,9 @@ pub struct Config {
     pub attachments_dir: PathBuf,
     /// `SKILLCERT_CERTIFICATE_KEY`: PKCS#8 PEM Ed25519 key that signs certificates.
     pub certificate_key_path: PathBuf,
+    /// `SKILLCERT_DATA_KEY`: the key file that seals resident ID numbers at rest
+    /// (`persistence::sealed`; generated when absent).
+    pub data_key_path: PathBuf,
     /// `SKILLCERT_VERIFY_LIMIT_PER_MINUTE`: public verifications per client address and minute.
     pub verify_limit_per_minute: u32,
     /// `SKILLCERT_CLOCK_START`: for tests and demonstrations only, the instant (RFC 3339) the
@@ -214,6 +219,9 @@ impl Config {
         let certificate_key_path = var("SKILLCERT_CERTIFICATE_KEY")
             .map(PathBuf::from)
             .unwrap_or_else(|| data_dir.join("keys").join("certificate-signing-ed25519.pem"));
+        let data_key_path = var("SKILLCERT_DATA_KEY")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("keys").join("data-key.txt"));
         let verify_limit_per_minute =
             int(&var, "SKILLCERT_VERIFY_LIMIT_PER_MINUTE", 60, 1, 10_000_000)? as u32;
         let clock_start = match var("SKILLCERT_CLOCK_START") {
@@ -286,6 +294,7 @@ impl Config {
             verify_limit_per_minute,
             attachments_dir,
             certificate_key_path,
+            data_key_path,
             database_url: Secret::new(database_url),
             bind,
             data_dir,

@@ -44,10 +44,17 @@ const MAX_PUBLIC_BODY: usize = 64 * 1024;
 const KEEP_HOURS: i64 = 24;
 
 /// The answer stored under a key, sent again with `Idempotency-Replayed: true`.
-pub fn replay(stored: Stored) -> HttpResponse {
-    let Stored::Done { status, content_type, location, etag, body } = stored else {
+pub fn replay(stored: Stored, data_key: &persistence::sealed::DataKey) -> HttpResponse {
+    let Stored::Done { status, content_type, location, etag, mut body } = stored else {
         return ApiError::internal("no stored answer to replay").error_response();
     };
+    // ID numbers are kept sealed (see `keyed`): opened for the caller they were answered to.
+    if body.contains("\"s1.")
+        && let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&body)
+    {
+        crate::views::mask::open_id_numbers(&mut v, data_key);
+        body = v.to_string();
+    }
     let status =
         actix_web::http::StatusCode::from_u16(status as u16).unwrap_or(actix_web::http::StatusCode::OK);
     let mut r = HttpResponse::build(status);
@@ -227,7 +234,7 @@ where
         }
         done @ Stored::Done { .. } => {
             let (http_req, _) = req.into_parts();
-            Ok(ServiceResponse::new(http_req, replay(done)))
+            Ok(ServiceResponse::new(http_req, replay(done, &state.data_key)))
         }
         Stored::Claimed(claimed_at) => {
             let res = match next.call(req).await {
@@ -256,7 +263,10 @@ where
                     for f in SECRET_FIELDS {
                         map.remove(f);
                     }
-                    serde_json::to_string(&map).ok()
+                    // No ID number is kept in clear at rest (persistence::sealed).
+                    let mut v = serde_json::Value::Object(map);
+                    crate::views::mask::seal_id_numbers(&mut v, &state.data_key);
+                    serde_json::to_string(&v).ok()
                 }
                 _ => std::str::from_utf8(&bytes).ok().map(str::to_owned),
             };

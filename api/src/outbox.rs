@@ -178,7 +178,8 @@ pub async fn certificates_event(
                     status: c.status.clone(),
                     holder_name: c.holder_name.clone(),
                     gender: c.gender.clone(),
-                    id_number: c.id_number.clone(),
+                    // Kept sealed in the outbox, opened when delivered (use_case::data_key).
+                    id_number: c.id_sealed.clone(),
                     occupation_code: c.occupation_code.clone(),
                     occupation_name: c.occupation_name.clone(),
                     work_type: c.work_type.clone(),
@@ -279,7 +280,9 @@ async fn deliver(
     client: &reqwest::Client,
     row: outbox_event::Model,
 ) -> Result<(), String> {
-    let body = serde_json::to_vec(&row.payload).map_err(|e| e.to_string())?;
+    let mut payload = row.payload.clone();
+    crate::use_case::data_key::open_payload(&state.data_key, &mut payload);
+    let body = serde_json::to_vec(&payload).map_err(|e| e.to_string())?;
     let timestamp = Utc::now().timestamp();
     let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(state.certificate_key.key.sign(&signed_text(timestamp, row.delivery_id, &body)).to_bytes());

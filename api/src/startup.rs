@@ -28,8 +28,10 @@ pub enum StartupError {
     Reference(persistence::RepoError),
     #[error("cannot create the bootstrap account: {0}")]
     Bootstrap(String),
-    #[error("signing key: {0}")]
+    #[error("key: {0}")]
     Key(String),
+    #[error("cannot seal the stored ID numbers: {0}")]
+    DataKey(String),
     #[error("cannot listen on {0}: {1}")]
     Bind(String, std::io::Error),
 }
@@ -62,7 +64,25 @@ impl Application {
             tracing::warn!(start = %start, "the clock starts at a set time (SKILLCERT_CLOCK_START): not for production");
             clock.set_offset(start);
         }
-        bootstrap_admin(&db, &clock, config.admin_password.clone()).await?;
+        let (data_key, created) =
+            persistence::sealed::DataKey::load_or_create(&config.data_key_path).map_err(StartupError::Key)?;
+        let data_key = Arc::new(data_key);
+        if created {
+            tracing::info!(path = %config.data_key_path.display(), "created a new data key (back it up apart from the database)");
+        }
+        let sealing = crate::use_case::data_key::bring_up_to_date(&db, &data_key, || clock.now())
+            .await
+            .map_err(|e| StartupError::DataKey(e.to_string()))?;
+        if sealing != crate::use_case::data_key::Sealing::default() {
+            tracing::info!(
+                rows = sealing.rows,
+                outbox_events = sealing.events,
+                rehashed = sealing.rehashed,
+                "sealed the stored resident ID numbers under the data key"
+            );
+        }
+
+        bootstrap_admin(&db, &data_key, &clock, config.admin_password.clone()).await?;
 
         let (key, created) = keys::load_or_create(&config.signing_key_path).map_err(StartupError::Key)?;
         if created {
@@ -82,6 +102,7 @@ impl Application {
             clock,
             attachments_dir: config.attachments_dir.clone(),
             certificate_key,
+            data_key,
             public_url: config.issuer.clone(),
             limiter: Arc::new(crate::limiter::Limiter::new(config.verify_limit_per_minute, db.clone())),
             metrics,
@@ -242,6 +263,7 @@ fn serve(listener: TcpListener, state: AppState, config: &Config) -> Result<Serv
 /// is generated and printed once; afterwards nothing is recreated or printed again.
 async fn bootstrap_admin(
     db: &persistence::Database,
+    data_key: &Arc<persistence::sealed::DataKey>,
     clock: &Clock,
     configured: Option<Secret>,
 ) -> Result<(), StartupError> {
@@ -258,8 +280,10 @@ async fn bootstrap_admin(
         .await
         .map_err(|e| StartupError::Bootstrap(e.to_string()))?;
     let failed = |e: ApiError| StartupError::Bootstrap(e.to_string());
-    let mut change =
-        Change::begin_on(db, clock.now(), Actor::system()).await.map_err(failed)?.as_part_of("startup");
+    let mut change = Change::begin_on(db, data_key, clock.now(), Actor::system())
+        .await
+        .map_err(failed)?
+        .as_part_of("startup");
     let created = crate::use_case::users::bootstrap(&mut change, hash, generated).await.map_err(failed)?;
     change.commit().await.map_err(failed)?;
     if created.is_none() {

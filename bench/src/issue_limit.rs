@@ -29,7 +29,10 @@ struct Row {
     serial: i32,
     holder_name: String,
     gender: String,
-    id_number: String,
+    /// As stored (sealed), with its hash and masked form: copied to the certificate.
+    id_sealed: String,
+    id_hash: Option<String>,
+    id_masked: Option<String>,
     occupation_code: String,
     occupation_name: String,
     work_type: String,
@@ -48,7 +51,13 @@ struct Plan {
 
 /// Issues the approved candidates of `plan_id` as described above; returns how many rows were
 /// written and the time from the first statement to the commit.
-pub async fn issue(db: &Database, plan_id: Uuid, key: &SigningKey, today: NaiveDate) -> (usize, Duration) {
+pub async fn issue(
+    db: &Database,
+    plan_id: Uuid,
+    key: &SigningKey,
+    data_key: &std::sync::Arc<persistence::sealed::DataKey>,
+    today: NaiveDate,
+) -> (usize, Duration) {
     let started = Instant::now();
     let n = match db.get_database_backend() {
         DbBackend::Postgres => {
@@ -58,7 +67,7 @@ pub async fn issue(db: &Database, plan_id: Uuid, key: &SigningKey, today: NaiveD
             let candidates = pg::candidates(&mut tx, plan_id).await;
             let first = pg::allocate(&mut tx, &plan, today.year(), candidates.len()).await;
             let n = candidates.len();
-            let mut signed = sign_in_chunks(candidates, &plan, first, key.clone(), today);
+            let mut signed = sign_in_chunks(candidates, &plan, first, key.clone(), data_key.clone(), today);
             while let Some(chunk) = signed.recv().await {
                 let mut copy = tx
                     .copy_in_raw(concat!("COPY certificates (", columns!(), ") FROM STDIN"))
@@ -77,10 +86,10 @@ pub async fn issue(db: &Database, plan_id: Uuid, key: &SigningKey, today: NaiveD
             let candidates = lite::candidates(&mut tx, plan_id).await;
             let first = lite::allocate(&mut tx, &plan, today.year(), candidates.len()).await;
             let n = candidates.len();
-            let mut signed = sign_in_chunks(candidates, &plan, first, key.clone(), today);
+            let mut signed = sign_in_chunks(candidates, &plan, first, key.clone(), data_key.clone(), today);
             let now = Utc::now();
             while let Some(chunk) = signed.recv().await {
-                let placeholders = vec![format!("({})", ["?"; 25].join(",")); chunk.len()].join(",");
+                let placeholders = vec![format!("({})", ["?"; 27].join(",")); chunk.len()].join(",");
                 let sql = format!("INSERT INTO certificates ({}) VALUES {placeholders}", columns!());
                 // Placeholders only: the values are bound.
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -95,7 +104,7 @@ pub async fn issue(db: &Database, plan_id: Uuid, key: &SigningKey, today: NaiveD
                         .bind(r.serial)
                         .bind(&r.holder_name)
                         .bind(&r.gender)
-                        .bind(&r.id_number)
+                        .bind(&r.id_sealed)
                         .bind(&r.occupation_code)
                         .bind(&r.occupation_name)
                         .bind(&r.work_type)
@@ -110,7 +119,9 @@ pub async fn issue(db: &Database, plan_id: Uuid, key: &SigningKey, today: NaiveD
                         .bind(&r.verify_token)
                         .bind(KEY_ID)
                         .bind(&r.signature)
-                        .bind(now);
+                        .bind(now)
+                        .bind(&r.id_hash)
+                        .bind(&r.id_masked);
                 }
                 q.execute(&mut *tx).await.unwrap_or_else(|e| panic!("insert: {e}"));
             }
@@ -127,9 +138,9 @@ const KEY_ID: &str = "issue-limit";
 macro_rules! columns {
     () => {
         "id, code, institution_id, plan_id, candidate_id, issue_year, serial, holder_name, gender, \
-         id_number, occupation_code, occupation_name, work_type, level, institution_name, issue_date, \
+         id_sealed, occupation_code, occupation_name, work_type, level, institution_name, issue_date, \
          photo_key, status, revoked_reason, revoked_at, supersedes_id, verify_token, key_id, signature, \
-         created_at"
+         created_at, id_hash, id_masked"
     };
 }
 use columns;
@@ -155,8 +166,8 @@ macro_rules! reads {
             /// The approved candidates, in the order issuance numbers them, with their occupation's name.
             pub async fn candidates(db: &mut $connection, plan_id: Uuid) -> Vec<Row> {
                 let rows = sqlx::query(
-                    "SELECT c.id, c.name, c.gender, c.id_number, c.occupation_code, c.work_type, c.level, \
-                     c.photo_key, o.name FROM candidates c JOIN occupations o ON o.code = c.occupation_code \
+                    "SELECT c.id, c.name, c.gender, c.id_sealed, c.occupation_code, c.work_type, c.level, \
+                     c.photo_key, o.name, c.id_hash, c.id_masked FROM candidates c JOIN occupations o ON o.code = c.occupation_code \
                      WHERE c.plan_id = $1 AND c.review_status = 'approved' ORDER BY c.name, c.id",
                 )
                 .bind(plan_id)
@@ -171,7 +182,9 @@ macro_rules! reads {
                         serial: 0,
                         holder_name: r.get(1),
                         gender: r.get(2),
-                        id_number: r.get(3),
+                        id_sealed: r.get(3),
+                        id_hash: r.get(9),
+                        id_masked: r.get(10),
                         occupation_code: r.get(4),
                         work_type: printed_work_type(r.get::<&str, _>(5)).to_owned(),
                         level: r.get(6),
@@ -220,6 +233,7 @@ fn sign_in_chunks(
     plan: &Plan,
     first: i32,
     key: SigningKey,
+    data_key: std::sync::Arc<persistence::sealed::DataKey>,
     today: NaiveDate,
 ) -> tokio::sync::mpsc::Receiver<Vec<Row>> {
     let institution = InstitutionCode::parse(&plan.institution_code).unwrap_or_else(|e| panic!("code: {e}"));
@@ -245,14 +259,20 @@ fn sign_in_chunks(
         let mut rest = rows.into_iter().peekable();
         while rest.peek().is_some() {
             let mut chunk: Vec<Row> = rest.by_ref().take(CHUNK).collect();
+            // The statement names the ID number in clear: opened, as issuance does.
+            let numbers: Vec<String> = chunk
+                .iter()
+                .map(|r| data_key.open(&r.id_sealed).unwrap_or_else(|e| panic!("stored ID number: {e}")))
+                .collect();
             let statements: Vec<String> = chunk
                 .iter()
-                .map(|r| {
+                .zip(&numbers)
+                .map(|(r, id_number)| {
                     Statement {
                         code: &r.code,
                         holder_name: &r.holder_name,
                         gender: &r.gender,
-                        id_number: &r.id_number,
+                        id_number,
                         occupation_code: &r.occupation_code,
                         occupation_name: &r.occupation_name,
                         work_type: &r.work_type,
@@ -290,7 +310,7 @@ fn copy_text(rows: &[Row], plan: &Plan, today: NaiveDate) -> Vec<u8> {
     for r in rows {
         let _ = writeln!(
             out,
-            "{}\t{}\t{}\t{}\t{}\t{year}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{today}\t{}\tvalid\t\\N\t\\N\t\\N\t{}\t{KEY_ID}\t{}\t{now}",
+            "{}\t{}\t{}\t{}\t{}\t{year}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{today}\t{}\tvalid\t\\N\t\\N\t\\N\t{}\t{KEY_ID}\t{}\t{now}\t{}\t{}",
             r.id,
             text(&r.code),
             plan.institution_id,
@@ -299,7 +319,7 @@ fn copy_text(rows: &[Row], plan: &Plan, today: NaiveDate) -> Vec<u8> {
             r.serial,
             text(&r.holder_name),
             text(&r.gender),
-            text(&r.id_number),
+            text(&r.id_sealed),
             text(&r.occupation_code),
             text(&r.occupation_name),
             text(&r.work_type),
@@ -308,6 +328,8 @@ fn copy_text(rows: &[Row], plan: &Plan, today: NaiveDate) -> Vec<u8> {
             r.photo_key.as_deref().map_or("\\N".into(), text),
             text(&r.verify_token),
             text(&r.signature),
+            r.id_hash.as_deref().map_or("\\N".into(), text),
+            r.id_masked.as_deref().map_or("\\N".into(), text),
         );
     }
     out.into_bytes()

@@ -59,6 +59,7 @@ fn server_env(app: &tests::TestApp, port: u16, data: &Path, extra: &[(&str, &str
         ("SKILLCERT_ATTACHMENT_DIR", app.data_dir.join("attachments").display().to_string()),
         ("SKILLCERT_SIGNING_KEY", keys.join("token-signing-ed25519.pem").display().to_string()),
         ("SKILLCERT_CERTIFICATE_KEY", keys.join("certificate-signing-ed25519.pem").display().to_string()),
+        ("SKILLCERT_DATA_KEY", keys.join("data-key.txt").display().to_string()),
         ("SKILLCERT_CLOCK_START", app.state.clock.now().to_rfc3339()),
     ]
     .into_iter()
@@ -139,8 +140,14 @@ async fn issue(plans: usize) {
         assert_eq!((status, n), (201, PER_PLAN as usize), "plan {k}");
         seconds.push(took.as_secs_f64());
         let today = f.app.state.clock.today();
-        let (n, took) =
-            issue_limit::issue(&f.app.state.db, other.parse().unwrap_or_default(), &key, today).await;
+        let (n, took) = issue_limit::issue(
+            &f.app.state.db,
+            other.parse().unwrap_or_default(),
+            &key,
+            &f.app.state.data_key,
+            today,
+        )
+        .await;
         assert_eq!(n, PER_PLAN as usize, "limit, plan {k}");
         limit.push(took.as_secs_f64());
     }

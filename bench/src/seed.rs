@@ -186,32 +186,43 @@ impl Fixture {
             .unwrap_or_else(|e| panic!("institution: {e}"))
             .unwrap_or_else(|| panic!("institution of plan {plan_id}"))
             .school_id;
+        let key = &self.app.state.data_key;
         let rows: Vec<persistence::entity::candidate::Model> = (0..n)
-            .map(|i| persistence::entity::candidate::Model {
-                id: uuid::Uuid::now_v7(),
-                plan_id,
-                name: format!("学生{k}-{i}"),
-                // The ID number's 17th digit is odd for men (GB 11643): `resident_id` ends in i % 1000.
-                gender: if (first + i).is_multiple_of(2) { "female" } else { "male" }.into(),
-                id_number: resident_id(first + i),
-                school_name: "重庆市第1技工学校".into(),
-                school_id: Some(school_id),
-                student_number: format!("2024{:06}", first + i),
-                own_school: true,
-                major: "机械加工".into(),
-                class_name: "1班".into(),
-                full_time_confirmed: true,
-                consent_recorded: true,
-                phone: None,
-                occupation_code: LATHE.into(),
-                work_type: String::new(),
-                level: "4".into(),
-                created_at: now,
-                photo_key: Some(photo.clone()),
-                photo_media_type: Some(media.clone()),
-                photo_sha256: Some(sha.clone()),
-                review_status: "approved".into(),
-                review_note: None,
+            .map(|i| {
+                let number = resident_id(first + i);
+                let stored =
+                    key.store(&domain::ResidentId::parse(&number).unwrap_or_else(|e| panic!("{e:?}")));
+                persistence::entity::candidate::Model {
+                    id: uuid::Uuid::now_v7(),
+                    plan_id,
+                    name: format!("学生{k}-{i}"),
+                    // The ID number's 17th digit is odd for men (GB 11643): `resident_id` ends in i % 1000.
+                    gender: if (first + i).is_multiple_of(2) { "female" } else { "male" }.into(),
+                    id_sealed: stored.sealed,
+                    id_hash: Some(stored.hash),
+                    id_masked: Some(stored.masked),
+                    school_name: "重庆市第1技工学校".into(),
+                    school_id: Some(school_id),
+                    student_number: format!("2024{:06}", first + i),
+                    own_school: true,
+                    major: "机械加工".into(),
+                    class_name: "1班".into(),
+                    full_time_confirmed: true,
+                    consent_recorded: true,
+                    phone: None,
+                    occupation_code: LATHE.into(),
+                    work_type: String::new(),
+                    level: "4".into(),
+                    created_at: now,
+                    photo_key: Some(photo.clone()),
+                    photo_media_type: Some(media.clone()),
+                    photo_sha256: Some(sha.clone()),
+                    review_status: "approved".into(),
+                    review_note: None,
+                    withdrawn_at: None,
+                    withdrawal_reason: None,
+                    withdrawn_by: None,
+                }
             })
             .collect();
         for chunk in rows.chunks(5_000) {

@@ -16,7 +16,7 @@ pub struct Registered {
     pub active: bool,
     /// The last day their certificate is valid.
     pub valid_until: NaiveDate,
-    /// Their resident ID number (canonical form).
+    /// Who they are: the lookup hash of their resident ID number (`persistence::sealed`).
     pub person: String,
     /// The occupations (codes) they are qualified for, at each level.
     pub qualifications: BTreeSet<(String, Level)>,

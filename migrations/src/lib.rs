@@ -147,6 +147,18 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
         "",
         "",
     ),
+    (
+        "m20261204_000030_sealed_id_numbers",
+        include_str!("../sql/m20261204_000030_sealed_id_numbers.sql"),
+        include_str!("../sql/m20261204_000030_sealed_id_numbers.postgres.sql"),
+        include_str!("../sql/m20261204_000030_sealed_id_numbers.sqlite.sql"),
+    ),
+    (
+        "m20261204_000031_candidate_withdrawal",
+        include_str!("../sql/m20261204_000031_candidate_withdrawal.sql"),
+        "",
+        "",
+    ),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

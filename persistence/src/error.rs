@@ -32,7 +32,7 @@ const SQLITE_UNIQUE: &[(&str, &str)] = &[
     ("institution_codes.serial", "institution_codes_serial_key"),
     ("institutions.code", "institutions_code_key"),
     (
-        "candidates.plan_id, candidates.id_number, candidates.occupation_code, candidates.work_type, candidates.level",
+        "candidates.plan_id, candidates.id_hash, candidates.occupation_code, candidates.work_type, candidates.level",
         "candidates_once_key",
     ),
     ("certificates.code", "certificates_code_key"),
@@ -42,12 +42,12 @@ const SQLITE_UNIQUE: &[(&str, &str)] = &[
     ("filings.school_id", "filings_one_open_per_school"),
     ("certificates.supersedes_id", "certificates_supersedes_key"),
     (
-        "certificates.id_number, certificates.occupation_code, certificates.work_type, certificates.level",
+        "certificates.id_hash, certificates.occupation_code, certificates.work_type, certificates.level",
         "certificates_one_valid",
     ),
     ("standard_levels.occupation_code, standard_levels.level", "standard_levels_one_norm"),
     ("personnel.kind, personnel.certificate_number", "personnel_certificate_key"),
-    ("personnel.kind, personnel.id_number", "personnel_person_key"),
+    ("personnel.kind, personnel.id_hash", "personnel_person_key"),
     ("personnel.user_id", "personnel_user_key"),
     ("plan_quality_supervisors.plan_id", "plan_quality_supervisors_pkey"),
 ];

@@ -6,6 +6,7 @@ pub mod db;
 pub mod entity;
 pub mod error;
 pub mod repo;
+pub mod sealed;
 pub mod test_support;
 
 pub use db::{

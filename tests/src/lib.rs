@@ -167,6 +167,11 @@ impl TestApp {
 
     /// Like [`TestApp::replica`], with extra configuration variables.
     pub async fn replica_with(&self, extra: &[(&str, &str)]) -> TestApp {
+        self.try_replica_with(extra).await.unwrap_or_else(|e| panic!("replica starts: {e}"))
+    }
+
+    /// Like [`TestApp::replica_with`], the start's error when it does not start.
+    pub async fn try_replica_with(&self, extra: &[(&str, &str)]) -> Result<TestApp, String> {
         let dir = tempfile::tempdir().expect("temp dir");
         let data_dir = dir.path().to_path_buf();
         let url = self.db.as_ref().expect("the first app owns the database").url.clone();
@@ -187,19 +192,20 @@ impl TestApp {
             "SKILLCERT_CERTIFICATE_KEY".into(),
             keys.join("certificate-signing-ed25519.pem").display().to_string(),
         );
+        vars.insert("SKILLCERT_DATA_KEY".into(), keys.join("data-key.txt").display().to_string());
         vars.insert("SKILLCERT_WORKERS".into(), "2".into());
         vars.insert("SKILLCERT_DB_MAX_CONNECTIONS".into(), "5".into());
         for (k, v) in extra {
             vars.insert((*k).into(), (*v).into());
         }
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("replica configuration");
-        let app = Application::build(config).await.expect("replica starts");
+        let app = Application::build(config).await.map_err(|e| e.to_string())?;
         let address = format!("http://127.0.0.1:{}", app.port());
         let state = app.state.clone();
         state.clock.set_offset(self.state.clock.now());
         tokio::spawn(app.run_until_stopped());
         let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        TestApp { address, client, state, data_dir, db: None, _dir: dir }
+        Ok(TestApp { address, client, state, data_dir, db: None, _dir: dir })
     }
 
     /// A request to `path` (absolute path on this server).

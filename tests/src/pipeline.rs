@@ -266,32 +266,42 @@ pub async fn seed_approved(s: &Setup, plan: &str, k: usize, n: u16) {
     let plan_id: uuid::Uuid = plan.parse().expect("uuid");
     let now = s.app.state.clock.now();
     let (photo, media, sha) = stored_photo(&s.app.state.attachments_dir);
+    let key = &s.app.state.data_key;
     let rows: Vec<persistence::entity::candidate::Model> = (0..n)
-        .map(|i| persistence::entity::candidate::Model {
-            id: uuid::Uuid::now_v7(),
-            plan_id,
-            name: format!("学生{k}{i}"),
-            gender: "male".into(),
+        .map(|i| {
             // Other people in each plan `k` (one valid certificate per person and level).
-            id_number: crate::resident_id(1_000 + u16::try_from(k).expect("k") * 10_000 + i),
-            school_name: "重庆市第1技工学校".into(),
-            school_id: Some(s.school.id.parse().expect("school id")),
-            student_number: format!("2024{i:05}"),
-            own_school: true,
-            major: "机械加工".into(),
-            class_name: "1班".into(),
-            full_time_confirmed: true,
-            consent_recorded: true,
-            phone: None,
-            occupation_code: LATHE.into(),
-            work_type: String::new(),
-            level: "4".into(),
-            created_at: now,
-            photo_key: Some(photo.clone()),
-            photo_media_type: Some(media.clone()),
-            photo_sha256: Some(sha.clone()),
-            review_status: "approved".into(),
-            review_note: None,
+            let number = crate::resident_id(1_000 + u16::try_from(k).expect("k") * 10_000 + i);
+            let stored = key.store(&domain::ResidentId::parse(&number).expect("valid"));
+            persistence::entity::candidate::Model {
+                id: uuid::Uuid::now_v7(),
+                plan_id,
+                name: format!("学生{k}{i}"),
+                gender: "male".into(),
+                id_sealed: stored.sealed,
+                id_hash: Some(stored.hash),
+                id_masked: Some(stored.masked),
+                school_name: "重庆市第1技工学校".into(),
+                school_id: Some(s.school.id.parse().expect("school id")),
+                student_number: format!("2024{i:05}"),
+                own_school: true,
+                major: "机械加工".into(),
+                class_name: "1班".into(),
+                full_time_confirmed: true,
+                consent_recorded: true,
+                phone: None,
+                occupation_code: LATHE.into(),
+                work_type: String::new(),
+                level: "4".into(),
+                created_at: now,
+                photo_key: Some(photo.clone()),
+                photo_media_type: Some(media.clone()),
+                photo_sha256: Some(sha.clone()),
+                review_status: "approved".into(),
+                review_note: None,
+                withdrawn_at: None,
+                withdrawal_reason: None,
+                withdrawn_by: None,
+            }
         })
         .collect();
     persistence::repo::plan::insert_candidates(&s.app.state.db, rows).await.expect("seed candidates");
@@ -332,6 +342,7 @@ pub async fn server_process(app: &TestApp) -> ServerProcess {
         .env("SKILLCERT_ATTACHMENT_DIR", app.data_dir.join("attachments"))
         .env("SKILLCERT_SIGNING_KEY", keys.join("token-signing-ed25519.pem"))
         .env("SKILLCERT_CERTIFICATE_KEY", keys.join("certificate-signing-ed25519.pem"))
+        .env("SKILLCERT_DATA_KEY", keys.join("data-key.txt"))
         .env("SKILLCERT_WORKERS", "2")
         .env("SKILLCERT_LOG", "error")
         .env("SKILLCERT_CLOCK_START", app.state.clock.now().to_rfc3339())

@@ -96,6 +96,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/plans/{id}/candidates/import", "S"),
     ("GET", "/api/v1/plans/{id}/candidates/{candidate_id}/photo", "BCS"),
     ("PUT", "/api/v1/plans/{id}/candidates/{candidate_id}/photo", "S"),
+    ("POST", "/api/v1/plans/{id}/candidates/{candidate_id}/withdraw", "S"),
     ("GET", "/api/v1/plans/{id}/results", "BCDS"),
     ("POST", "/api/v1/plans/{id}/results", "S"),
     ("POST", "/api/v1/plans/{id}/publicity", "S"),

@@ -72,8 +72,11 @@ async fn a_backup_restores_into_a_fresh_database_with_its_chain_and_certificates
     let attachments = dir.path().join("attachments");
     copy_dir(&s.app.data_dir.join("attachments"), &attachments);
 
+    // The data key goes with the backup (docs/DEPLOYMENT.md): without it, no ID number opens.
+    let data_key = s.app.data_dir.join("keys").join("data-key.txt");
     let restored = TestApp::spawn_with(&[
         ("DATABASE_URL", restored_db.as_str()),
+        ("SKILLCERT_DATA_KEY", data_key.to_str().expect("utf-8")),
         ("SKILLCERT_ATTACHMENT_DIR", attachments.to_str().expect("utf-8")),
         ("SKILLCERT_CLOCK_START", &s.app.state.clock.now().to_rfc3339()),
     ])

@@ -7,7 +7,7 @@
 
 use futures_util::future::join_all;
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 use tests::pipeline::*;
 
 // A school withdraws its application before the decision, with a reason; it stays on record and
@@ -241,4 +241,119 @@ async fn a_withdrawn_standard_is_kept_listed_and_named_by_no_new_filing_or_plan(
     assert_eq!(revised.status.as_u16(), 201, "{}", revised.text);
     let audit = s.app.get("/api/v1/audit-events?action=standard.withdrawn", Some(&s.admin)).await;
     assert!(audit.text.contains("新版国家职业技能标准已颁布"), "{}", audit.text);
+}
+
+// A school withdraws a candidate with a reason until certificates are issued: the candidate
+// stays listed as withdrawn with their results, is left out of results entry, publicity, the
+// report and issuance; the same person may be listed again in the plan (once while listed).
+// Ten concurrent withdrawals of one candidate: one wins. Another school, the centre and a blank
+// reason are refused; after issuance, 409 `certificates_issued`.
+#[tokio::test]
+async fn a_school_withdraws_a_candidate_until_certificates_are_issued_and_may_list_them_again() {
+    let s = setup("2026-11-02").await;
+    // Re-listing in a draft plan.
+    let draft = draft_plan(&s, 2).await;
+    let listed = s.app.get(&format!("/api/v1/plans/{draft}/candidates"), Some(&s.school.token)).await;
+    let first = listed.body["items"][0].clone();
+    let path = |plan: &str, c: &Value| {
+        format!("/api/v1/plans/{plan}/candidates/{}/withdraw", c["id"].as_str().expect("id"))
+    };
+    let blank =
+        s.app.json(Method::POST, &path(&draft, &first), Some(&s.school.token), &json!({"reason": " "})).await;
+    assert_eq!(blank.status.as_u16(), 422, "{}", blank.text);
+    let centre = s.app.login("centre.plan", "a-long-password-1").await;
+    let by_centre =
+        s.app.json(Method::POST, &path(&draft, &first), Some(&centre), &json!({"reason": "代撤"})).await;
+    assert_eq!(by_centre.status.as_u16(), 403, "{}", by_centre.text);
+    let unknown = format!("/api/v1/plans/{draft}/candidates/{}/withdraw", uuid::Uuid::now_v7());
+    let a = s.app.json(Method::POST, &unknown, Some(&s.school.token), &json!({"reason": "无此人"})).await;
+    assert_eq!(a.status.as_u16(), 404, "{}", a.text);
+    // `学生1` of the first plan is `candidate(1)` (tests::pipeline::draft_plan).
+    assert_eq!(first["name"], "学生1");
+    let person = candidate(1);
+    // Listed twice is refused while the first listing stands.
+    let twice = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{draft}/candidates"), Some(&s.school.token), &person)
+        .await;
+    assert_eq!(twice.status.as_u16(), 409, "{}", twice.text);
+    let events = s.app.count("audit_events").await;
+    let (target, reason) = (path(&draft, &first), json!({"reason": "学生转学"}));
+    let answers =
+        join_all((0..10).map(|_| s.app.json(Method::POST, &target, Some(&s.school.token), &reason))).await;
+    let mut statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409, 409, 409, 409, 409, 409, 409, 409, 409], "one wins");
+    assert!(
+        answers.iter().filter(|a| a.status.as_u16() == 409).all(|a| a.body["code"] == "already_withdrawn")
+    );
+    assert_eq!(s.app.count("audit_events").await, events + 1, "one event");
+    let won = answers.iter().find(|a| a.status.as_u16() == 200).expect("one");
+    assert_eq!(won.body["withdrawal_reason"], "学生转学");
+    assert!(won.body["withdrawn_at"].is_string());
+    let relisted = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{draft}/candidates"), Some(&s.school.token), &person)
+        .await;
+    assert_eq!(relisted.status.as_u16(), 201, "listed again: {}", relisted.text);
+    let listed = s.app.get(&format!("/api/v1/plans/{draft}/candidates"), Some(&s.school.token)).await;
+    assert_eq!(listed.body["total"], 3, "the withdrawn listing stays on record");
+
+    // Through results, publicity, the report and issuance.
+    let plan = acknowledged_plan(&s, 3).await;
+    let ids = candidate_ids(&s, &plan).await;
+    let results = format!("/api/v1/plans/{plan}/results");
+    let a = s
+        .app
+        .json(Method::POST, &results, Some(&s.school.token), &scores(&ids, &[(80.0, 80.0, 80.0); 3]))
+        .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    let gone = &ids[0];
+    let w = format!("/api/v1/plans/{plan}/candidates/{gone}/withdraw");
+    let a = s.app.json(Method::POST, &w, Some(&s.school.token), &json!({"reason": "缺考后退出"})).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    let a = s
+        .app
+        .json(Method::POST, &results, Some(&s.school.token), &scores(&ids[..1], &[(90.0, 90.0, 90.0)]))
+        .await;
+    assert_eq!(a.status.as_u16(), 422, "no results for a withdrawn candidate: {}", a.text);
+    // Their results stay on record (and in the archive); the results sheet lists the others.
+    let kept = s.app.get(&results, Some(&s.school.token)).await;
+    assert!(!kept.text.contains(gone.as_str()), "{}", kept.text);
+    assert_eq!(s.app.count("assessment_results").await, 9, "three components of three candidates, kept");
+    upload_photos(&s, &plan).await;
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/publicity"), Some(&s.school.token), &json!({}))
+        .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    let notice = s.app.get(&format!("/api/v1/public/publicity/{plan}"), None).await;
+    assert_eq!(notice.body["passed"].as_array().expect("passed").len(), 2, "{}", notice.text);
+    set_today(&s.app, s.app.state.clock.today() + chrono::Duration::days(14));
+    let school = s.app.login("school1", "a-long-password-1").await;
+    let centre = s.app.login("centre.plan", "a-long-password-1").await;
+    let a =
+        s.app.json(Method::POST, &format!("/api/v1/plans/{plan}/report"), Some(&school), &json!({})).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    let a = s
+        .app
+        .json(
+            Method::POST,
+            &format!("/api/v1/plans/{plan}/review"),
+            Some(&centre),
+            &json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!(a.body["phase"], "reviewed", "{}", a.text);
+    let a = s
+        .app
+        .json(Method::POST, &format!("/api/v1/plans/{plan}/certificates"), Some(&school), &json!({}))
+        .await;
+    assert_eq!(a.status.as_u16(), 201, "{}", a.text);
+    assert_eq!(a.body["items"].as_array().expect("items").len(), 2, "the withdrawn candidate gets none");
+    let late = format!("/api/v1/plans/{plan}/candidates/{}/withdraw", ids[1]);
+    s.app
+        .json(Method::POST, &late, Some(&school), &json!({"reason": "发证后"}))
+        .await
+        .problem(409, "certificates_issued");
 }

@@ -967,8 +967,20 @@ async fn r24_r27_certificates_get_gapless_codes_and_verify_publicly() {
     let a = s.app.send(issue("batch-2")).await;
     assert_eq!(a.violations(), [("candidate_ids".to_owned(), "nothing_to_issue".to_owned())]);
 
+    // The answer kept for replays shows ID numbers masked; the plan's certificates in full.
+    let masked = answers[0].body["items"][0]["id_number"].as_str().expect("id");
+    assert!(masked.contains("**************"), "{masked}");
+    let listed = s.app.get(&format!("/api/v1/plans/{plan}/certificates"), Some(&school)).await;
+    let c = listed.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|c| c["code"] == answers[0].body["items"][0]["code"])
+        .expect("listed")
+        .clone();
+    assert!(!c["id_number"].as_str().expect("id").contains('*'));
+
     // Public verification: code + full name, or the QR token; misses look the same.
-    let c = &answers[0].body["items"][0];
     let code = c["code"].as_str().expect("code");
     let name = c["holder_name"].as_str().expect("name");
     let hit = s

@@ -272,7 +272,7 @@ pub const GROUPS: &[(&str, &[&str])] = &[
     ("attachment_purpose", &["commitment", "agreement", "legal_person_certificate", "other"]),
     ("access_verification", &["confirmed", "unverified"]),
     ("plan_status", &["draft", "filed", "returned", "acknowledged", "cancelled"]),
-    ("plan_action", &["edit", "file", "acknowledge", "return", "cancel"]),
+    ("plan_action", &["edit", "file", "acknowledge", "return", "cancel", "withdraw_candidate"]),
     ("plan_phase", &["assessment", "publicity", "reported", "review_returned", "reviewed"]),
     (
         "result_action",

@@ -98,6 +98,7 @@ pub fn certificate_pdf(f: &CertificateFace<'_>) -> Result<Vec<u8>, PdfError> {
 /// is refused ([`PdfError::NoPhoto`]), never drawn with an empty frame (R29).
 pub fn of_record(
     c: &persistence::entity::certificate::Model,
+    id_number: &str,
     public_url: &str,
     attachments_dir: &std::path::Path,
 ) -> Result<Vec<u8>, PdfError> {
@@ -117,7 +118,7 @@ pub fn of_record(
         code: &c.code,
         holder_name: &c.holder_name,
         gender: if c.gender == "male" { "男" } else { "女" },
-        id_number: &c.id_number,
+        id_number,
         occupation_name: &c.occupation_name,
         work_type: &c.work_type,
         level_name: &level_name,

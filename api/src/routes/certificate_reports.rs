@@ -110,7 +110,7 @@ const COLUMNS: [&str; 13] = [
     "撤销原因",
 ];
 
-fn row(c: &certificate::Model, institution_code: &str) -> [String; 13] {
+fn row(c: &certificate::Model, institution_code: &str, id_number: String) -> [String; 13] {
     let level = c
         .level
         .parse::<domain::Level>()
@@ -124,7 +124,7 @@ fn row(c: &certificate::Model, institution_code: &str) -> [String; 13] {
         c.code.clone(),
         c.holder_name.clone(),
         if c.gender == "male" { "男".into() } else { "女".into() },
-        c.id_number.clone(),
+        id_number,
         c.occupation_code.clone(),
         c.occupation_name.clone(),
         c.work_type.clone(),
@@ -160,7 +160,9 @@ pub async fn export(
         exported(&state, &caller, p.id, &query.0.format, certs.len()).await?;
     }
     let mut rows: Vec<Vec<String>> = vec![COLUMNS.iter().map(|c| (*c).to_owned()).collect()];
-    rows.extend(certs.iter().map(|c| row(c, &i.code).to_vec()));
+    for c in &certs {
+        rows.push(row(c, &i.code, use_case::certificates::open_id(&state.data_key, &c.id_sealed)?).to_vec());
+    }
     match query.0.format.as_str() {
         "csv" => {
             let bytes = spreadsheet::csv(&rows).map_err(ApiError::internal)?;
@@ -247,10 +249,13 @@ pub async fn zip_batch(
     exported(&state, &caller, p.id, "pdf_zip", certs.len()).await?;
     let public_url = state.public_url.clone();
     let dir = state.attachments_dir.clone();
+    let data_key = std::sync::Arc::clone(&state.data_key);
     // Written as it is read: one PDF at a time, through a bounded queue (crate::zip_stream).
     Ok(zip_stream::respond(&format!("certificates-{}.zip", p.id), move |z| {
         for c in &certs {
-            let pdf = crate::pdf::certificate::of_record(c, &public_url, &dir).map_err(|e| e.to_string())?;
+            let id_number = data_key.open(&c.id_sealed).map_err(|e| format!("stored ID number: {e}"))?;
+            let pdf = crate::pdf::certificate::of_record(c, &id_number, &public_url, &dir)
+                .map_err(|e| e.to_string())?;
             z.start_file(format!("{}.pdf", c.code), zip_stream::options(false)).map_err(|e| e.to_string())?;
             z.write_all(&pdf).map_err(|e| e.to_string())?;
         }

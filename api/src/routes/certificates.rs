@@ -10,6 +10,7 @@ use crate::state::AppState;
 use crate::use_case::certificates::issue::Issuance;
 use crate::use_case::{self, certificates};
 use crate::views::certificate::{CertificateView, IssueResponse, PublicCertificate, public_view, view};
+use crate::views::mask::IdNumbers;
 use actix_web::http::header;
 use actix_web::{HttpMessage as _, HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
@@ -44,7 +45,7 @@ pub struct IssueRequest {
 #[utoipa::path(operation_id = "issueCertificates", tag = "certificates", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     request_body = IssueRequest,
-    responses((status = 201, description = "Issued", body = IssueResponse),
+    responses((status = 201, description = "Issued. ID numbers are masked here (the answer is kept for replays); the plan's certificates show them in full", body = IssueResponse),
         (status = 409, description = "Not reviewed, institution not active, or serials exhausted", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
 #[post("/plans/{id}/certificates")]
 pub async fn issue(
@@ -66,7 +67,7 @@ pub async fn issue(
     })
     .await?;
     match done {
-        Issuance::Replayed(stored) => Ok(crate::idempotency::replay(stored)),
+        Issuance::Replayed(stored) => Ok(crate::idempotency::replay(stored, &state.data_key)),
         Issuance::Issued { body, count } => {
             state.metrics.certificates_issued(count);
             Ok(HttpResponse::Created().content_type("application/json").body(body))
@@ -93,13 +94,7 @@ pub async fn of_plan(
     let items = repo::certificate::of_plan(&state.db, p.id)
         .await?
         .into_iter()
-        .map(|c| {
-            let mut v = view(c, ctx.lang);
-            if !full {
-                v.id_number = domain::ResidentId::parse(&v.id_number).map(|r| r.masked()).unwrap_or_default();
-            }
-            v
-        })
+        .map(|c| view(c, IdNumbers::full_if(full, &state.data_key), ctx.lang))
         .collect();
     Ok(HttpResponse::Ok().json(IssueResponse { items }))
 }
@@ -266,11 +261,7 @@ pub async fn get(
             (c, false)
         }
     };
-    let mut v = view(c, ctx.lang);
-    if district {
-        v.id_number = domain::ResidentId::parse(&v.id_number).map(|r| r.masked()).unwrap_or_default();
-    }
-    Ok(HttpResponse::Ok().json(v))
+    Ok(HttpResponse::Ok().json(view(c, IdNumbers::full_if(!district, &state.data_key), ctx.lang)))
 }
 
 /// A revocation or reissue.
@@ -317,7 +308,7 @@ pub async fn revoke(
     let saved =
         use_case::run(&state, caller.actor(), async |ch| certificates::revoke(ch, &c.code, &reason).await)
             .await?;
-    Ok(HttpResponse::Ok().json(view(saved, lang)))
+    Ok(HttpResponse::Ok().json(view(saved, IdNumbers::Full(&state.data_key), lang)))
 }
 
 /// 补发更正证书
@@ -355,7 +346,7 @@ pub async fn reissue(
     })
     .await?;
     state.metrics.certificates_issued(1);
-    Ok(HttpResponse::Created().json(view(new, lang)))
+    Ok(HttpResponse::Created().json(view(new, IdNumbers::Full(&state.data_key), lang)))
 }
 
 /// 下载电子证书
@@ -383,7 +374,8 @@ pub async fn pdf(
     let public_url = state.public_url.clone();
     let dir = state.attachments_dir.clone();
     let no_photo = ApiError::new(Problem::CertificateWithoutPhoto).with("count", 1);
-    let bytes = web::block(move || crate::pdf::certificate::of_record(&c, &public_url, &dir))
+    let id_number = certificates::open_id(&state.data_key, &c.id_sealed)?;
+    let bytes = web::block(move || crate::pdf::certificate::of_record(&c, &id_number, &public_url, &dir))
         .await
         .map_err(ApiError::internal)?
         .map_err(|e| match e {

@@ -102,6 +102,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(plans::candidates::add)
             .service(plans::candidates::list)
             .service(plans::candidates::import)
+            .service(plans::candidates::withdraw)
             .service(plans::results::put_photo)
             .service(plans::results::get_photo)
             .service(plans::results::get_results)

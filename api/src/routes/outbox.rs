@@ -132,7 +132,9 @@ pub async fn get(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Bureau])?;
-    let e = repo::outbox::find(&state.db, *id).await?.ok_or_else(ApiError::not_found)?;
+    let mut e = repo::outbox::find(&state.db, *id).await?.ok_or_else(ApiError::not_found)?;
+    // Stored sealed; the bureau sees the body as it is sent.
+    use_case::data_key::open_payload(&state.data_key, &mut e.payload);
     Ok(HttpResponse::Ok().json(view(e, true)))
 }
 

@@ -16,6 +16,7 @@ pub mod auth;
 pub mod calendar;
 pub mod certificates;
 pub mod complaints;
+pub mod data_key;
 pub mod filings;
 pub mod inspections;
 pub mod institutions;
@@ -36,6 +37,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use persistence::DatabaseTransaction;
 use persistence::repo::audit::{Actor, NewEvent};
 use persistence::repo::idempotency::{self, Keyed, STALE_SECONDS, Stored};
+use persistence::sealed::DataKey;
+use std::sync::Arc;
 
 /// One change of the system: its transaction, its time, who makes it and the audit events it
 /// will leave.
@@ -47,6 +50,8 @@ pub struct Change {
     events: Vec<Event>,
     /// The `Idempotency-Key` claimed in this change, and when.
     claimed: Option<(Keyed, DateTime<Utc>)>,
+    /// Seals the resident ID numbers the change writes and opens those it must read in clear.
+    data_key: Arc<DataKey>,
 }
 
 /// An audit event waiting for the commit.
@@ -61,17 +66,19 @@ impl Change {
     /// Begins a change made by `actor`, as part of the request being handled on this task (its
     /// id goes into the audit events; `-` outside a request).
     pub async fn begin(state: &AppState, actor: Actor) -> Result<Change, ApiError> {
-        Change::begin_on(&state.db, state.clock.now(), actor).await
+        Change::begin_on(&state.db, &state.data_key, state.clock.now(), actor).await
     }
 
     /// Begins a change on `db` at `now`, where there is no application state yet (start-up).
     pub async fn begin_on(
         db: &persistence::Database,
+        data_key: &Arc<DataKey>,
         now: DateTime<Utc>,
         actor: Actor,
     ) -> Result<Change, ApiError> {
         let tx = persistence::begin_write(db).await?;
         Ok(Change {
+            data_key: Arc::clone(data_key),
             tx,
             now,
             actor,
@@ -91,6 +98,11 @@ impl Change {
     /// The transaction, for repository calls.
     pub fn db(&self) -> &DatabaseTransaction {
         &self.tx
+    }
+
+    /// The data key: seals the ID numbers the change writes (`persistence::sealed`).
+    pub fn data_key(&self) -> &DataKey {
+        &self.data_key
     }
 
     /// The account making the change, if it is one.

@@ -166,11 +166,14 @@ pub async fn register(
     e.finish()?;
     let id_number = domain::ResidentId::parse(b.id_number.trim())
         .map_err(|_| ApiError::validation(vec![FieldError::new("id_number", Rule::InvalidResidentId)]))?;
+    let stored = change.data_key().store(&id_number);
     let m = personnel::Model {
         id,
         kind: b.kind.clone(),
         name: validate::trimmed(&b.name),
-        id_number: id_number.as_str().to_owned(),
+        id_sealed: stored.sealed,
+        id_hash: Some(stored.hash),
+        id_masked: Some(stored.masked),
         certificate_number: validate::trimmed(&b.certificate_number),
         valid_until: b.valid_until,
         employer: validate::trimmed(&b.employer),
@@ -258,7 +261,7 @@ pub async fn examiners(
             let r = Registered {
                 active: p.active,
                 valid_until: p.valid_until,
-                person: p.id_number,
+                person: p.id_hash.unwrap_or_default(),
                 qualifications: held.remove(&p.id).unwrap_or_default(),
             };
             (p.certificate_number, r)

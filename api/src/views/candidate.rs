@@ -1,8 +1,8 @@
 //! How a candidate (评价对象) is shown: ID and phone numbers masked for district offices.
 
 use crate::i18n::Lang;
+use crate::views::mask::IdNumbers;
 use chrono::{DateTime, Utc};
-use domain::ResidentId;
 use persistence::entity::candidate;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -46,6 +46,10 @@ pub struct CandidateView {
     /// type and level, from another listing (any plan, any institution): issuance refuses them,
     /// a person holds one.
     pub held_certificate: Option<String>,
+    /// When the school withdrew the candidate (kept on record with their results, left out of
+    /// results entry, publicity, the report and issuance).
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub withdrawal_reason: Option<String>,
 }
 
 /// For each of `rows`, the code of a valid certificate its person already holds for the same
@@ -55,11 +59,12 @@ pub async fn held_certificates(
     rows: &[candidate::Model],
 ) -> Result<std::collections::HashMap<Uuid, String>, persistence::RepoError> {
     use persistence::repo::certificate::Held;
-    let numbers: Vec<&str> = rows.iter().map(|c| c.id_number.as_str()).collect();
-    let found = persistence::repo::certificate::held(db, &numbers).await?;
+    let hashes: Vec<&str> = rows.iter().filter_map(|c| c.id_hash.as_deref()).collect();
+    let found = persistence::repo::certificate::held(db, &hashes).await?;
     let mut out = std::collections::HashMap::new();
     for c in rows {
-        let key = Held::key_of(&c.id_number, &c.occupation_code, &c.work_type, &c.level);
+        let hash = c.id_hash.as_deref().unwrap_or_default();
+        let key = Held::key_of(hash, &c.occupation_code, &c.work_type, &c.level);
         if let Some(h) = found.iter().find(|h| h.key() == key && h.candidate_id != c.id) {
             out.insert(c.id, h.code.clone());
         }
@@ -67,14 +72,11 @@ pub async fn held_certificates(
     Ok(out)
 }
 
-/// The view of a candidate; ID and phone numbers masked unless `full`; `held` from
+/// The view of a candidate; ID and phone numbers masked unless `ids` is full; `held` from
 /// [`held_certificates`].
-pub fn view(c: candidate::Model, full: bool, held: Option<String>, lang: Lang) -> CandidateView {
-    let id_number = if full {
-        c.id_number
-    } else {
-        ResidentId::parse(&c.id_number).map(|r| r.masked()).unwrap_or_default()
-    };
+pub fn view(c: candidate::Model, ids: IdNumbers, held: Option<String>, lang: Lang) -> CandidateView {
+    let full = matches!(ids, IdNumbers::Full(_));
+    let id_number = ids.show(&c.id_sealed, c.id_masked.as_deref());
     CandidateView {
         id: c.id,
         name: c.name,
@@ -99,5 +101,7 @@ pub fn view(c: candidate::Model, full: bool, held: Option<String>, lang: Lang) -
         has_photo: c.photo_key.is_some(),
         created_at: c.created_at,
         held_certificate: held,
+        withdrawn_at: c.withdrawn_at,
+        withdrawal_reason: c.withdrawal_reason,
     }
 }

@@ -2,6 +2,7 @@
 //! verifying it (R31).
 
 use crate::i18n::{self, Lang, Name};
+use crate::views::mask::IdNumbers;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::Level;
 use persistence::entity::certificate;
@@ -20,7 +21,7 @@ pub struct CertificateView {
     pub holder_name: String,
     pub gender: String,
     pub gender_name: String,
-    /// Shown to the issuing institution, the centre and the bureau only.
+    /// In full to the issuing institution, the centre and the bureau; masked to a district.
     pub id_number: String,
     pub occupation_code: String,
     pub occupation_name: String,
@@ -47,8 +48,8 @@ pub struct CertificateView {
     pub signature: String,
 }
 
-/// The view of a stored certificate.
-pub fn view(c: certificate::Model, lang: Lang) -> CertificateView {
+/// The view of a stored certificate, its ID number shown as `ids` says.
+pub fn view(c: certificate::Model, ids: IdNumbers, lang: Lang) -> CertificateView {
     let level_name = c.level.parse::<Level>().map(|l| i18n::name(lang, Name::Level(l))).unwrap_or_default();
     CertificateView {
         verify_path: format!("/verify/{}", c.verify_token),
@@ -57,7 +58,7 @@ pub fn view(c: certificate::Model, lang: Lang) -> CertificateView {
         holder_name: c.holder_name,
         gender_name: i18n::code_name(lang, "gender", &c.gender),
         gender: c.gender,
-        id_number: c.id_number,
+        id_number: ids.show(&c.id_sealed, c.id_masked.as_deref()),
         occupation_code: c.occupation_code,
         occupation_name: c.occupation_name,
         work_type: c.work_type,

@@ -60,7 +60,7 @@ fn person_view(p: personnel::Model, quals: &[personnel_qualification::Model]) ->
         id: p.id,
         kind: p.kind,
         name: p.name,
-        id_number: domain::ResidentId::parse(&p.id_number).map(|r| r.masked()).unwrap_or_default(),
+        id_number: p.id_masked.unwrap_or_default(),
         certificate_number: p.certificate_number,
         valid_until: p.valid_until,
         employer: p.employer,

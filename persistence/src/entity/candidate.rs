@@ -1,4 +1,4 @@
-//! `candidates`: A candidate of a plan; `id_number` and `phone` are sensitive.
+//! `candidates`: A candidate of a plan; `id_sealed` (the ID number) and `phone` are sensitive.
 
 use sea_orm::entity::prelude::*;
 
@@ -10,7 +10,13 @@ pub struct Model {
     pub plan_id: Uuid,
     pub name: String,
     pub gender: String,
-    pub id_number: String,
+    /// The resident ID number sealed under the data key (`persistence::sealed`); open it only
+    /// for an answer or a file that may show it in full.
+    pub id_sealed: String,
+    /// Its lookup hash (NULL only between the migration and the start-up that seals).
+    pub id_hash: Option<String>,
+    /// Its masked form, what most answers show.
+    pub id_masked: Option<String>,
     pub school_name: String,
     pub own_school: bool,
     pub major: String,
@@ -32,6 +38,10 @@ pub struct Model {
     pub school_id: Option<Uuid>,
     /// 学号.
     pub student_number: String,
+    /// When the school withdrew the candidate (kept on record, left out of everything after).
+    pub withdrawn_at: Option<DateTimeUtc>,
+    pub withdrawal_reason: Option<String>,
+    pub withdrawn_by: Option<Uuid>,
 }
 
 /// Never prints the ID number or the phone number.

@@ -1,4 +1,4 @@
-//! `certificates`: A certificate: a signed snapshot of the holder's data (R29); `id_number` is sensitive.
+//! `certificates`: A certificate: a signed snapshot of the holder's data (R29); the ID number is stored sealed.
 
 use sea_orm::entity::prelude::*;
 
@@ -15,7 +15,13 @@ pub struct Model {
     pub serial: i32,
     pub holder_name: String,
     pub gender: String,
-    pub id_number: String,
+    /// The resident ID number sealed under the data key (`persistence::sealed`); open it only
+    /// for an answer or a file that may show it in full.
+    pub id_sealed: String,
+    /// Its lookup hash (NULL only between the migration and the start-up that seals).
+    pub id_hash: Option<String>,
+    /// Its masked form, what most answers show.
+    pub id_masked: Option<String>,
     pub occupation_code: String,
     pub occupation_name: String,
     pub work_type: String,

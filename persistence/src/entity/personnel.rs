@@ -10,7 +10,13 @@ pub struct Model {
     /// `examiner`, `quality_supervisor` or `expert`.
     pub kind: String,
     pub name: String,
-    pub id_number: String,
+    /// The resident ID number sealed under the data key (`persistence::sealed`); open it only
+    /// for an answer or a file that may show it in full.
+    pub id_sealed: String,
+    /// Its lookup hash (NULL only between the migration and the start-up that seals).
+    pub id_hash: Option<String>,
+    /// Its masked form, what most answers show.
+    pub id_masked: Option<String>,
     pub certificate_number: String,
     pub valid_until: Date,
     pub employer: String,

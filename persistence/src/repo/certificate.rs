@@ -113,17 +113,20 @@ pub async fn execute_all(db: &impl ConnectionTrait, statements: Vec<Statement>) 
 macro_rules! certificate_columns {
     () => {
         "id, code, institution_id, plan_id, candidate_id, issue_year, serial, holder_name, gender, \
-         id_number, occupation_code, occupation_name, work_type, level, institution_name, issue_date, \
+         id_sealed, occupation_code, occupation_name, work_type, level, institution_name, issue_date, \
          photo_key, status, revoked_reason, revoked_at, supersedes_id, verify_token, key_id, signature, \
-         created_at"
+         created_at, id_hash, id_masked"
     };
 }
 
-/// Rows per statement on SQLite: 25,000 values, under its limit of 32,766.
+/// Rows per statement on SQLite: 27,000 values, under its limit of 32,766.
 const SQLITE_ROWS_PER_STATEMENT: usize = 1000;
 
+/// The number of columns.
+const COLUMNS: usize = 27;
+
 /// The values of a certificate, in the order of `certificate_columns!`.
-fn row_values(r: &certificate::Model) -> [sea_orm::Value; 25] {
+fn row_values(r: &certificate::Model) -> [sea_orm::Value; COLUMNS] {
     [
         r.id.into(),
         r.code.clone().into(),
@@ -134,7 +137,7 @@ fn row_values(r: &certificate::Model) -> [sea_orm::Value; 25] {
         r.serial.into(),
         r.holder_name.clone().into(),
         r.gender.clone().into(),
-        r.id_number.clone().into(),
+        r.id_sealed.clone().into(),
         r.occupation_code.clone().into(),
         r.occupation_name.clone().into(),
         r.work_type.clone().into(),
@@ -150,6 +153,8 @@ fn row_values(r: &certificate::Model) -> [sea_orm::Value; 25] {
         r.key_id.clone().into(),
         r.signature.clone().into(),
         r.created_at.into(),
+        r.id_hash.clone().into(),
+        r.id_masked.clone().into(),
     ]
 }
 
@@ -161,10 +166,10 @@ const NULLABLE: [usize; 4] = [16, 18, 19, 20];
 /// was first wrapped in an expression tree and the statement rebuilt from it: a tenth of the
 /// request thread's time in a profile of issuance.)
 fn sqlite_statement(rows: &[certificate::Model]) -> Statement {
-    const ROW: &str = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    const ROW: &str = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     let mut sql = String::with_capacity(300 + rows.len() * (ROW.len() + 1));
     sql.push_str(concat!("INSERT INTO certificates (", certificate_columns!(), ") VALUES "));
-    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(rows.len() * 25);
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(rows.len() * COLUMNS);
     for (k, r) in rows.iter().enumerate() {
         if k > 0 {
             sql.push(',');
@@ -182,16 +187,17 @@ const ARRAY_INSERT: &str = concat!(
     certificate_columns!(),
     ") \
     SELECT id, code, institution_id, plan_id, candidate_id, issue_year, serial, holder_name, gender, \
-    id_number, occupation_code, occupation_name, work_type, level, institution_name, issue_date, \
+    id_sealed, occupation_code, occupation_name, work_type, level, institution_name, issue_date, \
     CASE WHEN has_photo_key THEN photo_key END, status, \
     CASE WHEN has_revoked_reason THEN revoked_reason END, \
     CASE WHEN has_revoked_at THEN revoked_at END, \
     CASE WHEN has_supersedes_id THEN supersedes_id END, \
-    verify_token, key_id, signature, created_at \
+    verify_token, key_id, signature, created_at, id_hash, id_masked \
     FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::int4[], $7::int4[], \
     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], \
     $16::date[], $17::text[], $18::text[], $19::text[], $20::timestamptz[], $21::uuid[], $22::text[], \
-    $23::text[], $24::text[], $25::timestamptz[], $26::bool[], $27::bool[], $28::bool[], $29::bool[]) \
+    $23::text[], $24::text[], $25::timestamptz[], $26::text[], $27::text[], \
+    $28::bool[], $29::bool[], $30::bool[], $31::bool[]) \
     AS t(",
     certificate_columns!(),
     ", has_photo_key, has_revoked_reason, has_revoked_at, has_supersedes_id)"
@@ -199,11 +205,12 @@ const ARRAY_INSERT: &str = concat!(
 
 /// PostgreSQL: all `rows` in one `INSERT ... SELECT FROM unnest(...)` with one array parameter
 /// per column. The statement text is the same whatever the number of rows, so the server parses
-/// it once per connection instead of a statement of 25,000 placeholders per chunk, and the arrays
+/// it once per connection instead of a statement of 27,000 placeholders per chunk, and the arrays
 /// travel in the binary protocol. An array cannot hold a NULL here (the driver's
 /// binder refuses one), so each nullable column comes with an array of presence flags.
 fn postgres_statement(rows: &[certificate::Model]) -> Statement {
-    let mut columns: Vec<Vec<sea_orm::Value>> = (0..25).map(|_| Vec::with_capacity(rows.len())).collect();
+    let mut columns: Vec<Vec<sea_orm::Value>> =
+        (0..COLUMNS).map(|_| Vec::with_capacity(rows.len())).collect();
     for r in rows {
         for (column, value) in columns.iter_mut().zip(row_values(r)) {
             column.push(value);
@@ -269,7 +276,8 @@ pub struct Held {
     pub code: String,
     /// The listing it was issued for.
     pub candidate_id: Uuid,
-    pub id_number: String,
+    /// The lookup hash of the holder's ID number.
+    pub id_hash: String,
     pub occupation_code: String,
     /// As printed (`——` when none).
     pub work_type: String,
@@ -279,22 +287,22 @@ pub struct Held {
 impl Held {
     /// Person, occupation, printed work type and level: what one valid certificate covers.
     pub fn key(&self) -> (&str, &str, &str, &str) {
-        (&self.id_number, &self.occupation_code, &self.work_type, &self.level)
+        (&self.id_hash, &self.occupation_code, &self.work_type, &self.level)
     }
 
     /// The [`Held::key`] of a listing: its work type as stored on a candidate (empty when none)
     /// is compared as printed.
     pub fn key_of<'a>(
-        id_number: &'a str,
+        id_hash: &'a str,
         occupation_code: &'a str,
         work_type: &'a str,
         level: &'a str,
     ) -> (&'a str, &'a str, &'a str, &'a str) {
-        (id_number, occupation_code, domain::certificate::printed_work_type(work_type), level)
+        (id_hash, occupation_code, domain::certificate::printed_work_type(work_type), level)
     }
 }
 
-/// The valid certificates held by any of these resident ID numbers, in any plan of any
+/// The valid certificates held by any of these resident ID numbers (by lookup hash), in any plan of any
 /// institution (one per person, occupation, work type and level: `certificates_one_valid`).
 ///
 /// PostgreSQL: one statement with the numbers as one array, planned for the values it is given
@@ -305,10 +313,10 @@ impl Held {
 /// SQLite: chunks of 500 `IN` values, each an index lookup.
 pub async fn held(
     db: &(impl ConnectionTrait + TransactionTrait),
-    id_numbers: &[&str],
+    id_hashes: &[&str],
 ) -> Result<Vec<Held>, RepoError> {
-    const COLUMNS: &str = "code, candidate_id, id_number, occupation_code, work_type, level";
-    if id_numbers.is_empty() {
+    const COLUMNS: &str = "code, candidate_id, id_hash, occupation_code, work_type, level";
+    if id_hashes.is_empty() {
         return Ok(Vec::new());
     }
     let backend = db.get_database_backend();
@@ -318,18 +326,18 @@ pub async fn held(
         // `db` is the pool.
         let t = db.begin().await?;
         t.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
-        let numbers: Vec<String> = id_numbers.iter().map(|s| (*s).to_owned()).collect();
+        let hashes: Vec<String> = id_hashes.iter().map(|s| (*s).to_owned()).collect();
         // `status = 'valid'` written out, not bound, so that the partial index applies.
         let sql = format!(
-            "SELECT {COLUMNS} FROM certificates WHERE status = 'valid' AND id_number = ANY($1::text[])"
+            "SELECT {COLUMNS} FROM certificates WHERE status = 'valid' AND id_hash = ANY($1::text[])"
         );
-        rows = t.query_all_raw(Statement::from_sql_and_values(backend, sql, [numbers.into()])).await?;
+        rows = t.query_all_raw(Statement::from_sql_and_values(backend, sql, [hashes.into()])).await?;
         t.execute_unprepared("SET LOCAL plan_cache_mode = auto").await?;
         t.commit().await?;
     } else {
-        for chunk in id_numbers.chunks(500) {
+        for chunk in id_hashes.chunks(500) {
             let sql = format!(
-                "SELECT {COLUMNS} FROM certificates WHERE status = 'valid' AND id_number IN ({})",
+                "SELECT {COLUMNS} FROM certificates WHERE status = 'valid' AND id_hash IN ({})",
                 vec!["?"; chunk.len()].join(", ")
             );
             let values = chunk.iter().map(|s| sea_orm::Value::from((*s).to_owned()));
@@ -341,7 +349,7 @@ pub async fn held(
             Ok(Held {
                 code: r.try_get("", "code")?,
                 candidate_id: r.try_get("", "candidate_id")?,
-                id_number: r.try_get("", "id_number")?,
+                id_hash: r.try_get("", "id_hash")?,
                 occupation_code: r.try_get("", "occupation_code")?,
                 work_type: r.try_get("", "work_type")?,
                 level: r.try_get("", "level")?,

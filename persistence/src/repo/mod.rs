@@ -22,6 +22,7 @@ pub mod personnel;
 pub mod plan;
 pub mod results;
 pub mod school;
+pub mod sealed;
 pub mod standard;
 pub mod supervision;
 pub mod throttle;

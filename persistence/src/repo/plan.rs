@@ -137,15 +137,17 @@ pub async fn insert_candidates(
     super::insert_all::<candidate::Entity>(db, rows, 500).await
 }
 
-/// The keys (ID number, occupation, work type, level) of a plan's candidates.
+/// The keys (ID number's lookup hash, occupation, work type, level) of a plan's candidates not
+/// withdrawn.
 pub async fn candidate_keys(
     db: &impl ConnectionTrait,
     plan_id: Uuid,
-) -> Result<Vec<(String, String, String, String)>, RepoError> {
+) -> Result<Vec<(Option<String>, String, String, String)>, RepoError> {
     Ok(candidate::Entity::find()
         .filter(candidate::Column::PlanId.eq(plan_id))
+        .filter(candidate::Column::WithdrawnAt.is_null())
         .select_only()
-        .column(candidate::Column::IdNumber)
+        .column(candidate::Column::IdHash)
         .column(candidate::Column::OccupationCode)
         .column(candidate::Column::WorkType)
         .column(candidate::Column::Level)
@@ -165,9 +167,13 @@ pub async fn candidates(
         .await
 }
 
-/// Number of candidates of a plan.
+/// Number of candidates of a plan (not withdrawn).
 pub async fn candidate_count(db: &impl ConnectionTrait, plan_id: Uuid) -> Result<u64, RepoError> {
-    Ok(candidate::Entity::find().filter(candidate::Column::PlanId.eq(plan_id)).count(db).await?)
+    Ok(candidate::Entity::find()
+        .filter(candidate::Column::PlanId.eq(plan_id))
+        .filter(candidate::Column::WithdrawnAt.is_null())
+        .count(db)
+        .await?)
 }
 
 /// Every plan of some institutions, oldest first.

@@ -81,8 +81,23 @@ pub fn current(history: &[assessment_result::Model]) -> HashMap<(Uuid, String), 
     out
 }
 
-/// Every candidate of a plan.
+/// Every candidate of a plan not withdrawn: those results, publicity, the report and the review
+/// count.
 pub async fn candidates(
+    db: &impl ConnectionTrait,
+    plan_id: Uuid,
+) -> Result<Vec<candidate::Model>, RepoError> {
+    Ok(candidate::Entity::find()
+        .filter(candidate::Column::PlanId.eq(plan_id))
+        .filter(candidate::Column::WithdrawnAt.is_null())
+        .order_by_asc(candidate::Column::Name)
+        .order_by_asc(candidate::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Every candidate of a plan, withdrawn ones too (the archive).
+pub async fn all_candidates(
     db: &impl ConnectionTrait,
     plan_id: Uuid,
 ) -> Result<Vec<candidate::Model>, RepoError> {
@@ -100,7 +115,10 @@ pub struct Issuable {
     pub id: Uuid,
     pub name: String,
     pub gender: String,
-    pub id_number: String,
+    /// Sealed; issuance opens it for the signed statement and copies it to the certificate.
+    pub id_sealed: String,
+    pub id_hash: Option<String>,
+    pub id_masked: Option<String>,
     pub occupation_code: String,
     pub work_type: String,
     pub level: String,
@@ -136,7 +154,9 @@ pub async fn issuable(db: &impl ConnectionTrait, plan_id: Uuid) -> Result<Vec<Is
             C::Id,
             C::Name,
             C::Gender,
-            C::IdNumber,
+            C::IdSealed,
+            C::IdHash,
+            C::IdMasked,
             C::OccupationCode,
             C::WorkType,
             C::Level,
@@ -144,6 +164,7 @@ pub async fn issuable(db: &impl ConnectionTrait, plan_id: Uuid) -> Result<Vec<Is
             C::ReviewStatus,
         ])
         .filter(C::PlanId.eq(plan_id))
+        .filter(C::WithdrawnAt.is_null())
         .order_by_asc(C::Name)
         .order_by_asc(C::Id)
         .into_model::<Issuable>()
@@ -187,6 +208,28 @@ pub async fn set_photo(
         .col_expr(candidate::Column::PhotoSha256, Expr::val(sha256))
         .filter(candidate::Column::Id.eq(id))
         .filter(current)
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected == 1)
+}
+
+/// Marks a candidate withdrawn, unless it is already; returns whether it was marked.
+pub async fn withdraw_candidate(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    reason: &str,
+    by: Option<Uuid>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, RepoError> {
+    let done = candidate::Entity::update_many()
+        .col_expr(candidate::Column::WithdrawnAt, sea_orm::sea_query::Expr::value(Some(now)))
+        .col_expr(
+            candidate::Column::WithdrawalReason,
+            sea_orm::sea_query::Expr::value(Some(reason.to_owned())),
+        )
+        .col_expr(candidate::Column::WithdrawnBy, sea_orm::sea_query::Expr::value(by))
+        .filter(candidate::Column::Id.eq(id))
+        .filter(candidate::Column::WithdrawnAt.is_null())
         .exec(db)
         .await?;
     Ok(done.rows_affected == 1)

@@ -11,6 +11,7 @@ use crate::upload::{self, sheet, sheet::Projection};
 use crate::use_case::plans::candidates::{CandidateInput, Context, Schools, check};
 use crate::use_case::{self, plans};
 use crate::views::candidate::{CandidateView, held_certificates, view};
+use crate::views::mask::IdNumbers;
 use crate::views::plan::load;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use domain::Role;
@@ -55,14 +56,20 @@ pub async fn add(
     let schools = schools(&state, &i, input.school.as_deref()).await?;
     let occupations = repo::plan::occupations(&state.db, p.id).await?;
     let now = state.clock.now();
-    let c =
-        Context { plan: &p, occupations: &occupations, schools: &schools, today: state.clock.today(), now };
+    let c = Context {
+        plan: &p,
+        occupations: &occupations,
+        schools: &schools,
+        today: state.clock.today(),
+        now,
+        data_key: &state.data_key,
+    };
     // `check` validates the row itself (with the paths an import's rows need), together with
     // what the plan requires of it.
     let row = check(&input, &c, "").map_err(ApiError::validation)?;
     use_case::run(&state, caller.actor(), async |c| plans::candidates::add(c, row.clone()).await).await?;
     let held = held_certificates(&state.db, std::slice::from_ref(&row)).await?.remove(&row.id);
-    Ok(HttpResponse::Created().json(view(row, true, held, ctx.lang)))
+    Ok(HttpResponse::Created().json(view(row, IdNumbers::Full(&state.data_key), held, ctx.lang)))
 }
 
 /// The institution's own school and the registry's schools that `named` name (R19).
@@ -110,7 +117,7 @@ pub async fn list(
         .into_iter()
         .map(|c| {
             let h = held.remove(&c.id);
-            view(c, full, h, ctx.lang)
+            view(c, IdNumbers::full_if(full, &state.data_key), h, ctx.lang)
         })
         .collect();
     Ok(HttpResponse::Ok().json(ListBody {
@@ -283,9 +290,15 @@ pub async fn import(
     let schools = schools(&state, &i, rows.iter().filter_map(|(_, r)| r.school.as_deref())).await?;
     let occupations = repo::plan::occupations(&state.db, p.id).await?;
     let now = state.clock.now();
-    let c =
-        Context { plan: &p, occupations: &occupations, schools: &schools, today: state.clock.today(), now };
-    let mut existing: HashSet<(String, String, String, String)> =
+    let c = Context {
+        plan: &p,
+        occupations: &occupations,
+        schools: &schools,
+        today: state.clock.today(),
+        now,
+        data_key: &state.data_key,
+    };
+    let mut existing: HashSet<(Option<String>, String, String, String)> =
         repo::plan::candidate_keys(&state.db, p.id).await?.into_iter().collect();
     // Each row is freed once checked, and the keys once all are: a large file is held about
     // once in memory, as the rows to insert (docs/PERFORMANCE.md).
@@ -326,4 +339,43 @@ pub async fn import(
 
 fn render(errors: Vec<FieldError>, lang: Lang) -> Vec<FieldErrorBody> {
     ApiError::validation(errors).body(lang, "").errors
+}
+
+/// Why a candidate is withdrawn.
+#[derive(Debug, Deserialize, ToSchema, validator::Validate)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawCandidate {
+    #[validate(custom(function = "crate::validate::lines::<2000>"))]
+    pub reason: String,
+}
+
+/// 撤回考生
+///
+/// 撤回一名考生并说明理由（本机构，颁发证书之前）：考生及其成绩保留备查，不再参加成绩录入、公示、
+/// 上报和发证；同一人可再次列入本计划。
+///
+/// Withdraw a candidate with a reason (their school, until a certificate is issued from the
+/// plan): kept on record with their results, left out of results entry, publicity, the report
+/// and issuance; the same person may be listed in the plan again.
+#[utoipa::path(operation_id = "withdrawCandidate", tag = "plans", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("candidate_id" = Uuid, Path)), request_body = WithdrawCandidate,
+    responses((status = 200, description = "Withdrawn", body = CandidateView),
+        (status = 409, description = "Withdrawn already, plan cancelled, or certificates issued", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/plans/{id}/candidates/{candidate_id}/withdraw")]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    caller: Caller,
+    ctx: RequestContext,
+    path: web::Path<(Uuid, Uuid)>,
+    body: ApiJson<WithdrawCandidate>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::School])?;
+    let (plan_id, candidate_id) = path.into_inner();
+    let (p, _) = load(&state.db, &caller, plan_id).await?;
+    let reason = crate::validate::trimmed(&body.valid()?.reason);
+    let saved = use_case::run(&state, caller.actor(), async |c| {
+        plans::candidates::withdraw(c, p.id, candidate_id, &reason).await
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view(saved, IdNumbers::Full(&state.data_key), None, ctx.lang)))
 }

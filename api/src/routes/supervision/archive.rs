@@ -181,7 +181,7 @@ pub async fn archive(
             format!("{dir}/plan.json"),
             json_bytes(&serde_json::json!({"plan": p, "occupations": occupations, "sessions": sessions}))?,
         ));
-        let candidates = repo::results::candidates(db, p.id).await?;
+        let candidates = repo::results::all_candidates(db, p.id).await?;
         if !district {
             for c in &candidates {
                 if let (Some(key), Some(mt)) = (&c.photo_key, &c.photo_media_type) {
@@ -191,11 +191,14 @@ pub async fn archive(
             }
         }
         full_id_numbers |= !district && !candidates.is_empty();
+        let ids = crate::views::mask::IdNumbers::full_if(!district, &state.data_key);
         let mut candidates = serde_json::to_value(&candidates).map_err(ApiError::internal)?;
+        crate::views::mask::stored_rows_to_id_numbers(&mut candidates, ids);
         let mut objections =
             serde_json::to_value(repo::results::objections(db, p.id).await?).map_err(ApiError::internal)?;
         let mut certificates =
             serde_json::to_value(repo::certificate::of_plan(db, p.id).await?).map_err(ApiError::internal)?;
+        crate::views::mask::stored_rows_to_id_numbers(&mut certificates, ids);
         // Where an objection came from is for the limits only: no role sees it.
         strip(&mut objections, &["client_key", "content_key", "address_slot"]);
         if district {

@@ -8,6 +8,7 @@ use crate::i18n::{Lang, Name, Problem, Rule};
 use crate::state::CertificateKey;
 use crate::views::certificate::view;
 use crate::views::institution::status_on;
+use crate::views::mask::IdNumbers;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Datelike;
@@ -183,7 +184,9 @@ pub async fn issue(
             serial: serial.get() as i32,
             holder_name: c.name.clone(),
             gender: c.gender.clone(),
-            id_number: c.id_number.clone(),
+            id_sealed: c.id_sealed.clone(),
+            id_hash: c.id_hash.clone(),
+            id_masked: c.id_masked.clone(),
             occupation_code: c.occupation_code.clone(),
             occupation_name,
             work_type,
@@ -205,7 +208,11 @@ pub async fn issue(
     // Signing is most of the CPU work of an issuance. A blocking thread signs chunk after chunk
     // (each over all cores: `auth::signing`) while this one writes the outbox events and then each
     // chunk as soon as it is signed, so that the database writes while the next chunk is signed.
-    let statements: Vec<String> = rows.iter().map(|c| statement_of(c).canonical()).collect();
+    // The statement names the holder's ID number in full: opened here, never stored in clear.
+    let statements = rows
+        .iter()
+        .map(|c| Ok(statement_of(c, &super::open_id(change.data_key(), &c.id_sealed)?).canonical()))
+        .collect::<Result<Vec<String>, ApiError>>()?;
     let (signed_tx, mut signed_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<String>>();
     let signing_key = Arc::clone(signer);
     let signing = tokio::task::spawn_blocking(move || {
@@ -247,7 +254,9 @@ pub async fn issue(
                 if body.len() > OPEN.len() {
                     body.push(b',');
                 }
-                serde_json::to_writer(&mut body, &view(c, lang))?;
+                // Masked: the answer is kept for replays (Idempotency-Key), and nothing keeps an
+                // ID number in clear; the plan's certificates show them in full.
+                serde_json::to_writer(&mut body, &view(c, IdNumbers::Masked, lang))?;
             }
             Ok::<(), serde_json::Error>(())
         })
@@ -277,8 +286,8 @@ async fn refuse_holders(
     chosen: &[&repo::results::Issuable],
     at: &impl Fn(usize, &Uuid) -> String,
 ) -> Result<(), ApiError> {
-    let numbers: Vec<&str> = chosen.iter().map(|c| c.id_number.as_str()).collect();
-    let found = repo::certificate::held(tx, &numbers).await?;
+    let hashes: Vec<&str> = chosen.iter().filter_map(|c| c.id_hash.as_deref()).collect();
+    let found = repo::certificate::held(tx, &hashes).await?;
     if found.is_empty() {
         return Ok(());
     }
@@ -286,7 +295,8 @@ async fn refuse_holders(
     let mut errors = Vec::new();
     let mut first = None;
     for (k, c) in chosen.iter().enumerate() {
-        let key = repo::certificate::Held::key_of(&c.id_number, &c.occupation_code, &c.work_type, &c.level);
+        let hash = c.id_hash.as_deref().unwrap_or_default();
+        let key = repo::certificate::Held::key_of(hash, &c.occupation_code, &c.work_type, &c.level);
         if let Some(&code) = held.get(&key) {
             errors.push(FieldError::new(at(k, &c.id), Rule::HoldsCertificate).with("code", code));
             first.get_or_insert_with(|| code.to_owned());
@@ -299,12 +309,16 @@ async fn refuse_holders(
         .with("code", first))
 }
 
-pub(super) fn statement_of(c: &certificate::Model) -> domain::certificate::Statement<'_> {
+/// The statement of a certificate record, with the holder's ID number opened.
+pub(super) fn statement_of<'a>(
+    c: &'a certificate::Model,
+    id_number: &'a str,
+) -> domain::certificate::Statement<'a> {
     domain::certificate::Statement {
         code: &c.code,
         holder_name: &c.holder_name,
         gender: &c.gender,
-        id_number: &c.id_number,
+        id_number,
         occupation_code: &c.occupation_code,
         occupation_name: &c.occupation_name,
         work_type: &c.work_type,

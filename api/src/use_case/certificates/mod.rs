@@ -17,6 +17,7 @@ use ed25519_dalek::Signer as _;
 use persistence::entity::{certificate, plan};
 use persistence::repo;
 use persistence::sea_orm::ActiveValue::Set;
+use persistence::sealed::DataKey;
 use uuid::Uuid;
 
 /// 409 naming certificate `c`'s status unless `action` may be applied to it.
@@ -129,7 +130,9 @@ pub async fn reissue(
         serial: serial.get() as i32,
         holder_name: holder_name.unwrap_or_else(|| old.holder_name.clone()),
         gender: old.gender.clone(),
-        id_number: old.id_number.clone(),
+        id_sealed: old.id_sealed.clone(),
+        id_hash: old.id_hash.clone(),
+        id_masked: old.id_masked.clone(),
         occupation_code: old.occupation_code.clone(),
         occupation_name: old.occupation_name.clone(),
         work_type: old.work_type.clone(),
@@ -146,8 +149,9 @@ pub async fn reissue(
         signature: String::new(),
         created_at: now,
     };
-    new.signature =
-        URL_SAFE_NO_PAD.encode(signer.key.sign(issue::statement_of(&new).canonical().as_bytes()).to_bytes());
+    let id_number = open_id(change.data_key(), &new.id_sealed)?;
+    new.signature = URL_SAFE_NO_PAD
+        .encode(signer.key.sign(issue::statement_of(&new, &id_number).canonical().as_bytes()).to_bytes());
     repo::certificate::insert(tx, std::slice::from_ref(&new)).await?;
     let superseded = repo::certificate::by_code(tx, &old.code).await?.ok_or_else(ApiError::not_found)?;
     crate::outbox::certificates_event(tx, "certificate.superseded", &inst, &[superseded], None, now).await?;
@@ -245,4 +249,10 @@ pub async fn acknowledge_data(
         serde_json::json!({"certificates": n}),
     );
     Ok((saved, n))
+}
+
+/// A stored resident ID number, opened (for a signed statement, an export, a PDF). A value that
+/// does not open is a server fault: the start refuses a key that cannot open what is stored.
+pub fn open_id(data_key: &DataKey, sealed: &str) -> Result<String, ApiError> {
+    data_key.open(sealed).map_err(|e| ApiError::internal(format!("stored ID number: {e}")))
 }

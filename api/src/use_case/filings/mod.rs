@@ -143,7 +143,7 @@ pub async fn save_document(
 pub async fn submit(change: &mut Change, id: Uuid) -> Result<filing::Model, ApiError> {
     let (current, next) = reload(change, id, FilingAction::Submit).await?;
     let s = repo::school::find(change.db(), current.school_id).await?.ok_or_else(ApiError::not_found)?;
-    let errors = submission::check(change.db(), &current, &s, change.today()).await?;
+    let errors = submission::check(change.db(), &current, &s, change.today(), change.data_key()).await?;
     if !errors.is_empty() {
         let count = errors.len();
         return Err(ApiError { errors, ..ApiError::new(Problem::SubmissionIncomplete) }.with("count", count));

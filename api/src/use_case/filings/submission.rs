@@ -21,6 +21,7 @@ pub async fn check(
     f: &filing::Model,
     s: &school::Model,
     today: chrono::NaiveDate,
+    data_key: &persistence::sealed::DataKey,
 ) -> Result<Vec<FieldError>, ApiError> {
     let doc: FilingDocument = serde_json::from_value(f.document.clone()).map_err(ApiError::internal)?;
     let mut errors = document::check_formats(&doc).0;
@@ -95,7 +96,7 @@ pub async fn check(
         missing,
         already_filed: others_open || (f.kind == "initial" && live.is_some()),
     };
-    errors.extend(registered_examiners(db, &doc, today).await?);
+    errors.extend(registered_examiners(db, &doc, today, data_key).await?);
     // A withdrawn standard or norm is no basis for a new application.
     let named: Vec<Uuid> = doc.occupations.iter().filter_map(|r| r.standard_id).collect();
     let withdrawn = repo::standard::withdrawn_of(db, &named).await?;
@@ -183,6 +184,7 @@ async fn registered_examiners(
     db: &impl persistence::ConnectionTrait,
     doc: &FilingDocument,
     today: chrono::NaiveDate,
+    data_key: &persistence::sealed::DataKey,
 ) -> Result<Vec<FieldError>, ApiError> {
     let numbers: Vec<String> = examiner_facts(doc).into_iter().filter_map(|e| e.certificate_number).collect();
     let registry = crate::use_case::personnel::examiners(db, &numbers).await?;
@@ -197,7 +199,7 @@ async fn registered_examiners(
             &registry,
             &at,
             number,
-            person(&e.id_number).as_deref(),
+            person(&e.id_number).map(|p| data_key.hash(&p)).as_deref(),
             today,
             &[],
         );

@@ -80,6 +80,8 @@ pub struct Context<'a> {
     pub schools: &'a Schools,
     pub today: NaiveDate,
     pub now: DateTime<Utc>,
+    /// Seals the ID numbers of the rows (`persistence::sealed`).
+    pub data_key: &'a persistence::sealed::DataKey,
 }
 
 /// The schools candidates may name: the institution's own, and those of the registry that the
@@ -194,31 +196,39 @@ pub fn check(
         );
     }
     match (e.is_empty(), id, gender, school) {
-        (true, Some(id), Some(gender), Ok(school)) => Ok(candidate::Model {
-            id: Uuid::now_v7(),
-            plan_id: ctx.plan.id,
-            own_school: school.id == ctx.schools.own.id,
-            name,
-            gender: gender.code().into(),
-            id_number: id.as_str().to_owned(),
-            school_name: school.name.clone(),
-            school_id: Some(school.id),
-            student_number,
-            major,
-            class_name,
-            full_time_confirmed: true,
-            consent_recorded: true,
-            phone,
-            occupation_code: input.occupation_code.trim().to_owned(),
-            work_type,
-            level: input.level.trim().to_owned(),
-            created_at: ctx.now,
-            photo_key: None,
-            photo_media_type: None,
-            photo_sha256: None,
-            review_status: domain::results::ReviewStatus::Pending.code().into(),
-            review_note: None,
-        }),
+        (true, Some(id), Some(gender), Ok(school)) => {
+            let stored = ctx.data_key.store(&id);
+            Ok(candidate::Model {
+                id: Uuid::now_v7(),
+                id_sealed: stored.sealed,
+                id_hash: Some(stored.hash),
+                id_masked: Some(stored.masked),
+                plan_id: ctx.plan.id,
+                own_school: school.id == ctx.schools.own.id,
+                name,
+                gender: gender.code().into(),
+                school_name: school.name.clone(),
+                school_id: Some(school.id),
+                student_number,
+                major,
+                class_name,
+                full_time_confirmed: true,
+                consent_recorded: true,
+                phone,
+                occupation_code: input.occupation_code.trim().to_owned(),
+                work_type,
+                level: input.level.trim().to_owned(),
+                created_at: ctx.now,
+                photo_key: None,
+                photo_media_type: None,
+                photo_sha256: None,
+                review_status: domain::results::ReviewStatus::Pending.code().into(),
+                review_note: None,
+                withdrawn_at: None,
+                withdrawal_reason: None,
+                withdrawn_by: None,
+            })
+        }
         _ => Err(e),
     }
 }
@@ -238,9 +248,9 @@ async fn touch(change: &Change, plan_id: Uuid) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The same person for the same occupation, work type and level.
-pub fn key(c: &candidate::Model) -> (String, String, String, String) {
-    (c.id_number.clone(), c.occupation_code.clone(), c.work_type.clone(), c.level.clone())
+/// The same person (by ID number's lookup hash) for the same occupation, work type and level.
+pub fn key(c: &candidate::Model) -> (Option<String>, String, String, String) {
+    (c.id_hash.clone(), c.occupation_code.clone(), c.work_type.clone(), c.level.clone())
 }
 
 /// Adds checked candidate `row` to its plan; the same person twice for the same occupation and
@@ -330,4 +340,40 @@ pub async fn set_photo(
         serde_json::json!({"candidate_id": candidate_id, "sha256": photo.sha256}),
     );
     Ok(())
+}
+
+/// Withdraws candidate `candidate_id` of plan `plan_id` (its school), with `reason`, until a
+/// certificate is issued from the plan. The candidate stays on record with their results and
+/// is left out of results entry, publicity, the report and issuance; the same person may be
+/// listed again. Serialised with issuance by the lock on the plan's row.
+pub async fn withdraw(
+    change: &mut Change,
+    plan_id: Uuid,
+    candidate_id: Uuid,
+    reason: &str,
+) -> Result<candidate::Model, ApiError> {
+    persistence::lock_row(change.db(), "plans", "id", plan_id.into()).await?;
+    let p = repo::plan::find(change.db(), plan_id).await?.ok_or_else(ApiError::not_found)?;
+    let c = repo::results::candidate(change.db(), candidate_id)
+        .await?
+        .filter(|c| c.plan_id == plan_id)
+        .ok_or_else(ApiError::not_found)?;
+    super::not_cancelled(&p, ("plan_action", "withdraw_candidate"))?;
+    if repo::certificate::count_of_plan(change.db(), plan_id).await? > 0 {
+        return Err(ApiError::new(Problem::CertificatesIssued));
+    }
+    if c.withdrawn_at.is_some() {
+        return Err(ApiError::new(Problem::AlreadyWithdrawn));
+    }
+    repo::results::withdraw_candidate(change.db(), candidate_id, reason, change.actor_id(), change.now())
+        .await?;
+    // The plan's version moves on: a concurrent filing or report of the plan sees the change.
+    let version = p.version;
+    repo::plan::save(change.db(), p.into(), version, change.now()).await?;
+    change.record(
+        "plan.candidate_withdrawn",
+        ("plan", plan_id.to_string()),
+        serde_json::json!({"candidate_id": candidate_id, "reason": reason}),
+    );
+    repo::results::candidate(change.db(), candidate_id).await?.ok_or_else(ApiError::not_found)
 }

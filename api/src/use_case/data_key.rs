@@ -1,0 +1,199 @@
+//! Start-up: the stored resident ID numbers under the configured data key (issue 26, point 8).
+//!
+//! Before the server listens, every number is sealed under the current seal key and hashed under
+//! the lookup key: the numbers written before sealing existed (migration 000030 left them in
+//! clear), those sealed under a key since rotated away, and — when the lookup key changed — every
+//! hash. Each batch is one change with its audit event; a start interrupted half-way goes on where
+//! it stopped. A key file that cannot open what is stored (lost and regenerated, or another
+//! installation's) stops the start with the reason, before anything is written.
+
+use super::Change;
+use crate::error::ApiError;
+use chrono::{DateTime, Utc};
+use persistence::repo::audit::Actor;
+use persistence::repo::sealed::{self, TABLES};
+use persistence::sealed::{DataKey, StoredId, is_sealed};
+use std::sync::Arc;
+
+/// Rows sealed per change.
+const BATCH: u64 = 1000;
+
+/// What a start did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Sealing {
+    /// Whether every hash was made again (the lookup key changed).
+    pub rehashed: bool,
+    /// Rows sealed or re-sealed, all tables together.
+    pub rows: u64,
+    /// Outbox events whose ID numbers were sealed or re-sealed.
+    pub events: u64,
+}
+
+/// Why the stored numbers cannot be brought under the key.
+#[derive(Debug, thiserror::Error)]
+pub enum SealingError {
+    #[error("SKILLCERT_DATA_KEY: {0}")]
+    Key(String),
+    #[error("{0}")]
+    Database(#[from] persistence::RepoError),
+    #[error("{0}")]
+    Change(String),
+}
+
+impl From<ApiError> for SealingError {
+    fn from(e: ApiError) -> SealingError {
+        SealingError::Change(e.to_string())
+    }
+}
+
+impl From<persistence::DbErr> for SealingError {
+    fn from(e: persistence::DbErr) -> SealingError {
+        SealingError::Database(e.into())
+    }
+}
+
+fn refused(what: String) -> SealingError {
+    SealingError::Key(what)
+}
+
+/// Brings every stored number under `key` (see the module).
+pub async fn bring_up_to_date(
+    db: &persistence::Database,
+    key: &Arc<DataKey>,
+    now: impl Fn() -> DateTime<Utc>,
+) -> Result<Sealing, SealingError> {
+    let mut done = Sealing::default();
+    let fingerprint = key.lookup_fingerprint();
+
+    // 1. The lookup key: the first start records it; another one means every hash is made again,
+    //    once the key is shown to open what is stored.
+    let mut change = Change::begin_on(db, key, now(), Actor::system()).await?.as_part_of("startup");
+    sealed::lock(change.db()).await?;
+    let state = sealed::key_state(change.db()).await?;
+    if state.lookup_fingerprint.as_deref() != Some(fingerprint.as_str()) {
+        for table in TABLES {
+            if let Some(sample) = sealed::sample(change.db(), table).await? {
+                key.open(&sample).map_err(|e| {
+                    refused(format!("cannot open the ID numbers stored in {table}: {e}. Start with the key file that sealed them."))
+                })?;
+            }
+        }
+        if state.lookup_fingerprint.is_some() {
+            for table in TABLES {
+                sealed::forget_hashes(change.db(), table).await?;
+            }
+            done.rehashed = true;
+            change.record("data_key.lookup_changed", ("data_key", "lookup".into()), serde_json::json!({}));
+        }
+        sealed::set_key_state(change.db(), "lookup_fingerprint", &fingerprint).await?;
+    }
+    change.commit().await?;
+
+    // 2. Every row not sealed under the current key, or without a hash.
+    for table in TABLES {
+        let mut after = None;
+        loop {
+            let mut change = Change::begin_on(db, key, now(), Actor::system()).await?.as_part_of("startup");
+            let rows = sealed::pending(change.db(), table, key, after, BATCH).await?;
+            let Some(last) = rows.last() else { break };
+            after = Some(last.id);
+            let mut written = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let plain = if is_sealed(&row.stored) {
+                    key.open(&row.stored).map_err(|e| refused(format!("{table} row {}: {e}", row.id)))?
+                } else {
+                    row.stored.clone()
+                };
+                written.push((row.id, stored(key, &plain)));
+            }
+            sealed::write(change.db(), table, &written).await?;
+            change.record(
+                "data_key.sealed",
+                ("data_key", table.into()),
+                serde_json::json!({"table": table, "rows": written.len(), "seal_key": key.current()}),
+            );
+            change.commit().await?;
+            done.rows += written.len() as u64;
+        }
+    }
+
+    // 3. The ID numbers in outbox events for the national platform, once per seal key.
+    if sealed::key_state(db).await?.sealed_with != Some(key.current()) {
+        let mut after = 0;
+        loop {
+            let mut change = Change::begin_on(db, key, now(), Actor::system()).await?.as_part_of("startup");
+            let events = sealed::certificate_events(change.db(), after, 100).await?;
+            let Some(last) = events.last() else {
+                sealed::set_key_state(change.db(), "sealed_with", &key.current().to_string()).await?;
+                change.commit().await?;
+                break;
+            };
+            after = last.0;
+            let mut changed = 0;
+            for (id, mut payload) in events {
+                if reseal_payload(key, &mut payload)
+                    .map_err(|e| refused(format!("outbox event {id}: {e}")))?
+                {
+                    sealed::set_payload(change.db(), id, payload).await?;
+                    changed += 1;
+                }
+            }
+            if changed > 0 {
+                change.record(
+                    "data_key.sealed",
+                    ("data_key", "outbox".into()),
+                    serde_json::json!({"table": "outbox", "rows": changed, "seal_key": key.current()}),
+                );
+            }
+            change.commit().await?;
+            done.events += changed;
+        }
+    }
+    Ok(done)
+}
+
+/// A number as stored: sealed, hashed, masked (a number stored before validation existed is
+/// masked all but its last two characters).
+fn stored(key: &DataKey, plain: &str) -> StoredId {
+    match domain::ResidentId::parse(plain) {
+        Ok(id) => key.store(&id),
+        Err(_) => StoredId {
+            sealed: key.seal(plain),
+            hash: key.hash(plain),
+            masked: format!(
+                "{}{}",
+                "*".repeat(16),
+                plain.chars().rev().take(2).collect::<Vec<_>>().into_iter().rev().collect::<String>()
+            ),
+        },
+    }
+}
+
+/// Seals under the current key every `certificates[].id_number` of an event not sealed under it.
+/// Returns whether anything changed.
+fn reseal_payload(
+    key: &DataKey,
+    payload: &mut serde_json::Value,
+) -> Result<bool, persistence::sealed::OpenError> {
+    let prefix = key.current_prefix();
+    let mut changed = false;
+    let Some(list) = payload.get_mut("certificates").and_then(|c| c.as_array_mut()) else {
+        return Ok(false);
+    };
+    for c in list {
+        let Some(value) = c.get_mut("id_number") else { continue };
+        let Some(text) = value.as_str() else { continue };
+        if text.starts_with(&prefix) {
+            continue;
+        }
+        let plain = if is_sealed(text) { key.open(text)? } else { text.to_owned() };
+        *value = serde_json::Value::String(key.seal(&plain));
+        changed = true;
+    }
+    Ok(changed)
+}
+
+/// Opens every sealed ID number of an outbox event, for its delivery or for the bureau reading it.
+pub fn open_payload(key: &DataKey, payload: &mut serde_json::Value) {
+    crate::views::mask::open_id_numbers(payload, key);
+}
