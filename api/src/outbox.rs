@@ -86,6 +86,9 @@ pub struct CertificateSnapshot {
     pub institution_name: String,
     pub issue_date: NaiveDate,
     pub revoked_reason: Option<String>,
+    /// `bureau` or `centre` when either ordered the revocation (after an inspection or a
+    /// complaint); absent when the institution revoked it.
+    pub revocation_ordered_by: Option<String>,
     /// For a reissued certificate: the code it replaces.
     pub supersedes_code: Option<String>,
 }
@@ -188,6 +191,7 @@ pub async fn certificates_event(
                     institution_name: c.institution_name.clone(),
                     issue_date: c.issue_date,
                     revoked_reason: c.revoked_reason.clone(),
+                    revocation_ordered_by: c.revocation_ordered_by.clone(),
                     supersedes_code: supersedes_code.map(str::to_owned),
                 })
                 .collect(),

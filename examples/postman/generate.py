@@ -222,17 +222,68 @@ phase2 = [
                pre='pm.environment.set("verify_token", pm.environment.get("verify_path").split("/").pop());')},
 ]
 
+phase3 = [
+    login("Sign in as the bureau again", "admin", "{{adminPassword}}", "admin_token"),
+    request("The school's record and its ETag", "GET", "/api/v1/schools/{{school_id}}", token="admin_token",
+            tests=setvar("school_etag", 'pm.response.headers.get("ETag")')),
+    request("Correct the school's record (bureau, If-Match)", "PUT", "/api/v1/schools/{{school_id}}", token="admin_token",
+            headers={"If-Match": "{{school_etag}}"},
+            body={"name": "重庆市示范技工学校", "school_type": "technical_school", "credit_code": data.credit_code(1), "district_code": "500101",
+                  "registered_address": "重庆市万州区示范路1号", "office_address": "重庆市万州区示范路8号（新校区）", "legal_representative": "张校长",
+                  "contact_name": "李老师", "contact_phone": "13800138000"},
+            tests='pm.test("moved", function () { pm.expect(pm.response.json().office_address).to.include("新校区"); });'),
+    request("Register a standard by mistake", "POST", "/api/v1/standards", token="admin_token", expect=201,
+            body={"occupation_code": "4-03-02-01", "kind": "national_standard", "title": "中式烹调师 国家职业技能标准（误录）", "levels": ["4"]},
+            tests=setvar("wrong_standard_id", "pm.response.json().id")),
+    request("Withdraw it (bureau): kept, named by no new filing or plan", "POST", "/api/v1/standards/{{wrong_standard_id}}/withdraw",
+            token="admin_token", body={"reason": "录入错误"},
+            tests='pm.test("withdrawn", function () { pm.expect(pm.response.json().withdrawn_at).to.be.a("string"); });'),
+    request("File a second plan", "POST", "/api/v1/plans", token="school_token", expect=201,
+            body={"title": "2027年春季车工中级批次", "method": {"process_assessment": True, "components": ["theory_exam", "practical_exam"]},
+                  "occupations": [{"occupation_code": "6-18-01-01", "level": "4"}],
+                  "sessions": [{"occupation_code": "6-18-01-01", "date": "2026-12-22", "starts_at": "09:00", "ends_at": "11:00", "venue": "实训楼101",
+                                "kind": "theory", "examiners": ["KP-0", "KP-1"], "supervisors": ["钱督导"]}]},
+            tests=setvar("plan2_id", "pm.response.json().id")),
+    request("Cancel it with a reason (its school, before the first session)", "POST", "/api/v1/plans/{{plan2_id}}/cancel", token="school_token",
+            body={"reason": "实训楼检修，本批次取消"},
+            tests='pm.test("cancelled", function () { pm.expect(pm.response.json().status).to.eql("cancelled"); });'),
+    request("Register a second school", "POST", "/api/v1/schools", token="admin_token", expect=201,
+            body={"name": "重庆市第二示范技工学校", "school_type": "technical_school", "credit_code": data.credit_code(2), "district_code": "500101",
+                  "registered_address": "重庆市万州区二校路2号", "office_address": "重庆市万州区二校路2号", "legal_representative": "周校长",
+                  "contact_name": "吴老师", "contact_phone": "13800138001"},
+            tests=setvar("school2_id", "pm.response.json().id")),
+    request("Create its account", "POST", "/api/v1/schools/{{school2_id}}/accounts", token="admin_token", expect=201,
+            body={"username": "school.two", "display_name": "备案专员", "password": PW}),
+    login("Sign in as the second school", "school.two", PW, "school2_token"),
+    request("Start a filing application", "POST", "/api/v1/filings", token="school2_token", expect=201, body={"kind": "initial"},
+            tests=setvar("filing2_id", "pm.response.json().id")),
+    request("Withdraw it before the bureau decides (kept on record)", "POST", "/api/v1/filings/{{filing2_id}}/withdraw", token="school2_token",
+            body={"reason": "场地改造，暂缓申请"},
+            tests='pm.test("withdrawn", function () { pm.expect(pm.response.json().status).to.eql("withdrawn"); });'),
+    request("A complaint about the institution (public)", "POST", "/api/v1/public/complaints", expect=201,
+            body={"target_type": "institution", "target": "{{institution_code}}", "content": "证书系代考所得"},
+            tests=setvar("complaint_number", "pm.response.json().tracking_number")),
+    request("The bureau orders the certificate revoked on the complaint", "POST", "/api/v1/certificates/{{certificate_code}}/revocation-order",
+            token="admin_token", body={"reason": "投诉查实：代考", "complaint_number": "{{complaint_number}}"},
+            tests='pm.test("revoked by order", function () { pm.expect(pm.response.json().revocation_ordered_by).to.eql("bureau"); });'),
+    request("Verification shows the revocation", "POST", "/api/v1/public/certificates/verify",
+            body={"code": "{{certificate_code}}", "name": "{{holder_name}}"},
+            tests='pm.test("revoked", function () { pm.expect(pm.response.json().status).to.eql("revoked"); });'),
+]
+
 collection = {
     "info": {
         "name": "skillcert — the whole procedure",
         "description": "渝人社发〔2020〕83号 end to end: filing, evaluation, approval, plan, candidates, scores, publicity (folder 1); "
-        "after the publicity's 5 working days, report, review, issuance and verification (folder 2). Generated by "
+        "after the publicity's 5 working days, report, review, issuance and verification (folder 2); corrections: a school record, "
+        "a standard, a plan, a filing application, a revocation ordered by the bureau (folder 3). Generated by "
         "examples/postman/generate.py; run with examples/postman/run.sh.",
         "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
     },
     "item": [
         {"name": "1 Filing to publicity", "item": phase1},
         {"name": "2 Report to verification", "item": phase2},
+        {"name": "3 Corrections", "item": phase3},
     ],
 }
 environment = {

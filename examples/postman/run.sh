@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the Postman collection with newman against a fresh server: folder 1 (filing to publicity)
 # with the server's clock at 2026-11-02, then, after a restart two weeks later, folder 2 (report
-# to verification).
+# to verification) and folder 3 (corrections).
 #
 #   examples/postman/run.sh
 #
@@ -48,4 +48,6 @@ start_server "2026-11-02T01:00:00Z"
 stop_server
 start_server "2026-11-16T01:00:00Z"
 "$NEWMAN" run "$HERE/skillcert.postman_collection.json" -e "$DATA/env.json" \
-  --folder "2 Report to verification" --bail --color off
+  --folder "2 Report to verification" --export-environment "$DATA/env.json" --bail --color off
+"$NEWMAN" run "$HERE/skillcert.postman_collection.json" -e "$DATA/env.json" \
+  --folder "3 Corrections" --bail --color off

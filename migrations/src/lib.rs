@@ -159,6 +159,12 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
         "",
         "",
     ),
+    (
+        "m20261204_000032_revocation_orders",
+        include_str!("../sql/m20261204_000032_revocation_orders.sql"),
+        "",
+        "",
+    ),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

@@ -252,6 +252,10 @@ fn certificate(serial: i32, now: chrono::DateTime<Utc>) -> persistence::entity::
         key_id: "k".into(),
         signature: "s".into(),
         created_at: now,
+        revoked_by: None,
+        revocation_ordered_by: None,
+        revocation_inspection_task_id: None,
+        revocation_complaint_id: None,
     }
 }
 
@@ -342,6 +346,10 @@ async fn certificates_are_written_and_read_back_as_they_were_with_and_without_th
             key_id: format!("k{serial}"),
             signature: format!("s{serial}"),
             created_at: now - Duration::minutes(i64::from(serial)),
+            revoked_by: None,
+            revocation_ordered_by: None,
+            revocation_inspection_task_id: None,
+            revocation_complaint_id: None,
             ..certificate(serial, now)
         })
         .collect();
@@ -360,6 +368,10 @@ async fn certificates_are_written_and_read_back_as_they_were_with_and_without_th
         assert_eq!(read.revoked_at.map(micros), written.revoked_at.map(micros));
         let same_times = persistence::entity::certificate::Model {
             created_at: written.created_at,
+            revoked_by: None,
+            revocation_ordered_by: None,
+            revocation_inspection_task_id: None,
+            revocation_complaint_id: None,
             revoked_at: written.revoked_at,
             ..read
         };

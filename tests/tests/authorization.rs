@@ -112,6 +112,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/public/certificates/verify", "ABCDdSsEM"),
     ("GET", "/api/v1/certificates/{code}", "BCDSM"),
     ("POST", "/api/v1/certificates/{code}/revoke", "S"),
+    ("POST", "/api/v1/certificates/{code}/revocation-order", "BC"),
     ("POST", "/api/v1/certificates/{code}/reissue", "S"),
     ("GET", "/api/v1/certificates/{code}/pdf", "BCS"),
     ("POST", "/api/v1/plans/{id}/certificate-report", "S"),

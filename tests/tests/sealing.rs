@@ -100,7 +100,8 @@ fn key_of(app: &TestApp) -> (std::path::PathBuf, String) {
 }
 
 // Issued certificates, their candidates, a registered examiner, the outbox events for the
-// national platform and an idempotent answer: none holds a number in clear; each stored number is
+// national platform, an idempotent answer and a filing application's people: none holds a number
+// in clear; each stored number is
 // sealed under seal key 1, hashed under the lookup key and masked; the school still reads its
 // candidates' and certificates' numbers in full, a district office masked; a replayed answer
 // shows the number it showed the first time.
@@ -159,6 +160,10 @@ async fn resident_id_numbers_are_sealed_at_rest_and_opened_only_for_those_who_ma
     assert!(a.body["id_number"].as_str().expect("masked").contains("**"));
     in_clear.push(examiner.clone());
 
+    // The people of the school's filing application (tests::complete_document).
+    for n in [1, 2, 3, 10] {
+        in_clear.push(tests::resident_id(n));
+    }
     let stored = everything_stored(&s.app).await;
     for n in &in_clear {
         assert!(!stored.contains(n.as_str()), "{n} is stored in clear");
@@ -252,8 +257,18 @@ async fn a_start_seals_numbers_left_in_clear_follows_a_rotation_and_refuses_a_fo
         api::use_case::data_key::open_payload(&s.app.state.data_key, &mut payload);
         persistence::repo::sealed::set_payload(&s.app.state.db, id, payload).await.expect("payload");
     }
+    for (id, mut document) in
+        persistence::repo::sealed::filing_documents(&s.app.state.db, None, 100).await.expect("filings")
+    {
+        api::views::mask::open_id_numbers(&mut document, &s.app.state.data_key);
+        persistence::repo::sealed::set_filing_document(&s.app.state.db, id, document)
+            .await
+            .expect("document");
+    }
     run(&s.app, "DELETE FROM data_key_state").await;
-    assert!(everything_stored(&s.app).await.contains(certificates[0].1.as_str()));
+    let staff = tests::resident_id(1);
+    let before = everything_stored(&s.app).await;
+    assert!(before.contains(certificates[0].1.as_str()) && before.contains(staff.as_str()));
 
     let started = s.app.replica().await;
     let left = texts(
@@ -263,7 +278,13 @@ async fn a_start_seals_numbers_left_in_clear_follows_a_rotation_and_refuses_a_fo
     )
     .await;
     assert!(left.is_empty(), "every number sealed at start");
-    let outbox = texts(&s.app, "SELECT payload FROM outbox").await;
+    let documents = texts(&s.app, "SELECT CAST(document AS text) FROM filings").await;
+    assert!(documents.iter().all(|r| r[0].as_deref().is_some_and(|d| d.contains("\"s1.1."))), "read as text");
+    assert!(
+        documents.iter().all(|r| !r[0].as_deref().unwrap_or("").contains(staff.as_str())),
+        "filings sealed"
+    );
+    let outbox = texts(&s.app, "SELECT CAST(payload AS text) FROM outbox").await;
     for (_, n) in &certificates {
         assert!(outbox.iter().all(|r| !r[0].as_deref().unwrap_or("").contains(n.as_str())), "outbox: {n}");
     }
@@ -296,7 +317,7 @@ async fn a_start_seals_numbers_left_in_clear_follows_a_rotation_and_refuses_a_fo
     assert_eq!(texts(&s.app, "SELECT id_hash FROM certificates ORDER BY code").await, hashes_before);
     let token = r2.login("school1", "a-long-password-1").await;
     assert_eq!(certificate_numbers(&r2, &plan, &token).await, certificates);
-    let outbox = texts(&s.app, "SELECT payload FROM outbox").await;
+    let outbox = texts(&s.app, "SELECT CAST(payload AS text) FROM outbox").await;
     assert!(
         outbox.iter().all(|r| !r[0].as_deref().unwrap_or("").contains("\"s1.1.")),
         "the outbox re-sealed too"

@@ -202,6 +202,9 @@ rules! {
     MissingGlyphs = "missing_glyphs", ["chars"];
     UnknownTarget = "unknown_target", [];
     UnknownInspector = "unknown_inspector", [];
+    UnknownOrder = "unknown_order", [];
+    OrderOfAnotherInstitution = "order_of_another_institution", [];
+    OrderRequired = "order_required", [];
     EmptyPopulation = "empty_population", [];
     TooFewInspectors = "too_few_inspectors", ["eligible", "needed"];
     NotDrawn = "not_drawn", [];

@@ -305,9 +305,10 @@ pub async fn revoke(
     caller.require(&[Role::School])?;
     let c = load(&state.db, &caller, &code).await?;
     let reason = crate::validate::trimmed(&body.valid()?.reason);
-    let saved =
-        use_case::run(&state, caller.actor(), async |ch| certificates::revoke(ch, &c.code, &reason).await)
-            .await?;
+    let saved = use_case::run(&state, caller.actor(), async |ch| {
+        certificates::revoke(ch, &c.code, &reason, None).await
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(view(saved, IdNumbers::Full(&state.data_key), lang)))
 }
 

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod certificate_orders;
 pub mod certificate_reports;
 pub mod certificates;
 pub mod clients;
@@ -119,6 +120,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(certificates::of_plan)
             .service(certificates::get)
             .service(certificates::revoke)
+            .service(certificate_orders::order)
             .service(certificates::reissue)
             .service(certificates::pdf)
             .service(certificate_reports::report)

@@ -3,7 +3,8 @@
 //! Before the server listens, every number is sealed under the current seal key and hashed under
 //! the lookup key: the numbers written before sealing existed (migration 000030 left them in
 //! clear), those sealed under a key since rotated away, and — when the lookup key changed — every
-//! hash. Each batch is one change with its audit event; a start interrupted half-way goes on where
+//! hash. The ID numbers inside stored documents (outbox events, filing applications and their
+//! rounds) are sealed and re-sealed the same way, once per seal key. Each batch is one change with its audit event; a start interrupted half-way goes on where
 //! it stopped. A key file that cannot open what is stored (lost and regenerated, or another
 //! installation's) stops the start with the reason, before anything is written.
 
@@ -25,7 +26,8 @@ pub struct Sealing {
     pub rehashed: bool,
     /// Rows sealed or re-sealed, all tables together.
     pub rows: u64,
-    /// Outbox events whose ID numbers were sealed or re-sealed.
+    /// Documents (outbox events, filing applications and their rounds) whose ID numbers were
+    /// sealed or re-sealed.
     pub events: u64,
 }
 
@@ -117,37 +119,55 @@ pub async fn bring_up_to_date(
         }
     }
 
-    // 3. The ID numbers in outbox events for the national platform, once per seal key.
+    // 3. The ID numbers in documents (outbox events for the national platform, filing
+    //    applications and the rounds they were submitted in), once per seal key.
     if sealed::key_state(db).await?.sealed_with != Some(key.current()) {
         let mut after = 0;
         loop {
             let mut change = Change::begin_on(db, key, now(), Actor::system()).await?.as_part_of("startup");
             let events = sealed::certificate_events(change.db(), after, 100).await?;
-            let Some(last) = events.last() else {
-                sealed::set_key_state(change.db(), "sealed_with", &key.current().to_string()).await?;
-                change.commit().await?;
-                break;
-            };
+            let Some(last) = events.last() else { break };
             after = last.0;
             let mut changed = 0;
             for (id, mut payload) in events {
-                if reseal_payload(key, &mut payload)
-                    .map_err(|e| refused(format!("outbox event {id}: {e}")))?
-                {
+                if reseal(key, &mut payload).map_err(|e| refused(format!("outbox event {id}: {e}")))? {
                     sealed::set_payload(change.db(), id, payload).await?;
                     changed += 1;
                 }
             }
-            if changed > 0 {
-                change.record(
-                    "data_key.sealed",
-                    ("data_key", "outbox".into()),
-                    serde_json::json!({"table": "outbox", "rows": changed, "seal_key": key.current()}),
-                );
-            }
+            recorded(&mut change, "outbox", changed, key);
             change.commit().await?;
             done.events += changed;
         }
+        let mut after = None;
+        loop {
+            let mut change = Change::begin_on(db, key, now(), Actor::system()).await?.as_part_of("startup");
+            let filings = sealed::filing_documents(change.db(), after, 100).await?;
+            let Some(last) = filings.last() else { break };
+            after = Some(last.0);
+            let mut changed = 0;
+            for (id, mut document) in filings {
+                if reseal(key, &mut document).map_err(|e| refused(format!("filing {id}: {e}")))? {
+                    sealed::set_filing_document(change.db(), id, document).await?;
+                    changed += 1;
+                }
+                for r in persistence::repo::filing::rounds(change.db(), id).await? {
+                    let mut document = r.document;
+                    if reseal(key, &mut document)
+                        .map_err(|e| refused(format!("filing {id} round {}: {e}", r.round)))?
+                    {
+                        sealed::set_round_document(change.db(), id, r.round, document).await?;
+                        changed += 1;
+                    }
+                }
+            }
+            recorded(&mut change, "filings", changed, key);
+            change.commit().await?;
+            done.events += changed;
+        }
+        let change = Change::begin_on(db, key, now(), Actor::system()).await?.as_part_of("startup");
+        sealed::set_key_state(change.db(), "sealed_with", &key.current().to_string()).await?;
+        change.commit().await?;
     }
     Ok(done)
 }
@@ -169,26 +189,44 @@ fn stored(key: &DataKey, plain: &str) -> StoredId {
     }
 }
 
-/// Seals under the current key every `certificates[].id_number` of an event not sealed under it.
-/// Returns whether anything changed.
-fn reseal_payload(
-    key: &DataKey,
-    payload: &mut serde_json::Value,
-) -> Result<bool, persistence::sealed::OpenError> {
+/// Records a batch of documents sealed, if there were any.
+fn recorded(change: &mut Change, table: &'static str, rows: u64, key: &DataKey) {
+    if rows > 0 {
+        change.record(
+            "data_key.sealed",
+            ("data_key", table.into()),
+            serde_json::json!({"table": table, "rows": rows, "seal_key": key.current()}),
+        );
+    }
+}
+
+/// Seals under the current key every non-empty `id_number` of a document not sealed under it
+/// (in clear, or under an older key). Returns whether anything changed.
+fn reseal(key: &DataKey, v: &mut serde_json::Value) -> Result<bool, persistence::sealed::OpenError> {
     let prefix = key.current_prefix();
     let mut changed = false;
-    let Some(list) = payload.get_mut("certificates").and_then(|c| c.as_array_mut()) else {
-        return Ok(false);
-    };
-    for c in list {
-        let Some(value) = c.get_mut("id_number") else { continue };
-        let Some(text) = value.as_str() else { continue };
-        if text.starts_with(&prefix) {
-            continue;
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, val) in map.iter_mut() {
+                match val {
+                    serde_json::Value::String(text) if k == "id_number" => {
+                        if text.trim().is_empty() || text.starts_with(&prefix) {
+                            continue;
+                        }
+                        let plain = if is_sealed(text) { key.open(text)? } else { text.clone() };
+                        *text = key.seal(&plain);
+                        changed = true;
+                    }
+                    other => changed |= reseal(key, other)?,
+                }
+            }
         }
-        let plain = if is_sealed(text) { key.open(text)? } else { text.to_owned() };
-        *value = serde_json::Value::String(key.seal(&plain));
-        changed = true;
+        serde_json::Value::Array(items) => {
+            for i in items {
+                changed |= reseal(key, i)?;
+            }
+        }
+        _ => {}
     }
     Ok(changed)
 }

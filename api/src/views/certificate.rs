@@ -38,6 +38,12 @@ pub struct CertificateView {
     pub status_name: String,
     pub revoked_reason: Option<String>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// `bureau` or `centre` when either ordered the revocation (else the institution revoked it).
+    pub revocation_ordered_by: Option<String>,
+    /// The inspection task an ordered revocation rests on.
+    pub revocation_inspection_task_id: Option<Uuid>,
+    /// The complaint an ordered revocation rests on.
+    pub revocation_complaint_id: Option<Uuid>,
     pub plan_id: Uuid,
     pub candidate_id: Uuid,
     /// The path of the public verification page (the QR code's target).
@@ -70,6 +76,9 @@ pub fn view(c: certificate::Model, ids: IdNumbers, lang: Lang) -> CertificateVie
         status: c.status,
         revoked_reason: c.revoked_reason,
         revoked_at: c.revoked_at,
+        revocation_ordered_by: c.revocation_ordered_by,
+        revocation_inspection_task_id: c.revocation_inspection_task_id,
+        revocation_complaint_id: c.revocation_complaint_id,
         plan_id: c.plan_id,
         candidate_id: c.candidate_id,
         key_id: c.key_id,

@@ -84,6 +84,28 @@ pub fn seal_id_numbers(v: &mut serde_json::Value, key: &persistence::sealed::Dat
     }
 }
 
+/// Seals every `id_number` of a stored document (a filing application's people) that is not
+/// sealed yet, whatever it holds: a draft may hold a number still being typed, and it is checked
+/// (opened) at submission.
+pub fn seal_document_id_numbers(v: &mut serde_json::Value, key: &persistence::sealed::DataKey) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, val) in map.iter_mut() {
+                match val {
+                    serde_json::Value::String(s) if k == "id_number" => {
+                        if !s.trim().is_empty() && !persistence::sealed::is_sealed(s) {
+                            *s = key.seal(s);
+                        }
+                    }
+                    other => seal_document_id_numbers(other, key),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|i| seal_document_id_numbers(i, key)),
+        _ => {}
+    }
+}
+
 /// Opens what [`seal_id_numbers`] sealed (a replayed answer, an outbox event being sent or read).
 /// A value that does not open is a server fault: logged, and replaced by an empty string.
 pub fn open_id_numbers(v: &mut serde_json::Value, key: &persistence::sealed::DataKey) {

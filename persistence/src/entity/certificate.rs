@@ -37,6 +37,13 @@ pub struct Model {
     pub key_id: String,
     pub signature: String,
     pub created_at: DateTimeUtc,
+    /// When the bureau or the centre ordered the revocation (issue 26, point 5): the account,
+    /// its role (`bureau` or `centre`) and the inspection task or complaint it rests on. NULL
+    /// for a revocation by the institution itself.
+    pub revoked_by: Option<Uuid>,
+    pub revocation_ordered_by: Option<String>,
+    pub revocation_inspection_task_id: Option<Uuid>,
+    pub revocation_complaint_id: Option<Uuid>,
 }
 
 /// Never prints the ID number.

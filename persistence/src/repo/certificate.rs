@@ -498,6 +498,17 @@ pub async fn successor(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<cer
     Ok(certificate::Entity::find().filter(certificate::Column::SupersedesId.eq(id)).one(db).await?)
 }
 
+/// Who ordered a revocation, and on what (issue 26, point 5): the bureau or the centre, after
+/// an inspection or an upheld complaint.
+#[derive(Debug, Clone)]
+pub struct RevocationOrder {
+    pub by: Uuid,
+    /// `bureau` or `centre`.
+    pub role: &'static str,
+    pub inspection_task_id: Option<Uuid>,
+    pub complaint_id: Option<Uuid>,
+}
+
 /// Revokes a certificate if it is still valid; `false` when it is not (a concurrent revocation or
 /// reissue won: the conditional update is the check, so two requests cannot both pass it).
 pub async fn revoke(
@@ -505,11 +516,20 @@ pub async fn revoke(
     id: Uuid,
     reason: &str,
     now: DateTime<Utc>,
+    order: Option<&RevocationOrder>,
 ) -> Result<bool, RepoError> {
-    let done = certificate::Entity::update_many()
+    let mut update = certificate::Entity::update_many()
         .col_expr(certificate::Column::Status, Expr::val("revoked"))
         .col_expr(certificate::Column::RevokedReason, Expr::val(reason))
-        .col_expr(certificate::Column::RevokedAt, Expr::val(now))
+        .col_expr(certificate::Column::RevokedAt, Expr::val(now));
+    if let Some(o) = order {
+        update = update
+            .col_expr(certificate::Column::RevokedBy, Expr::val(o.by))
+            .col_expr(certificate::Column::RevocationOrderedBy, Expr::val(o.role))
+            .col_expr(certificate::Column::RevocationInspectionTaskId, Expr::val(o.inspection_task_id))
+            .col_expr(certificate::Column::RevocationComplaintId, Expr::val(o.complaint_id));
+    }
+    let done = update
         .filter(certificate::Column::Id.eq(id))
         .filter(certificate::Column::Status.eq("valid"))
         .exec(db)

@@ -3,7 +3,7 @@
 //! after a lookup-key change (`api::use_case::data_key` runs it; `crate::sealed` explains the
 //! columns).
 
-use crate::entity::outbox_event;
+use crate::entity::{filing, filing_round, outbox_event};
 use crate::error::RepoError;
 use crate::sealed::{DataKey, StoredId};
 use sea_orm::{
@@ -182,6 +182,51 @@ pub async fn set_payload(
     outbox_event::Entity::update_many()
         .col_expr(outbox_event::Column::Payload, sea_orm::sea_query::Expr::value(payload))
         .filter(outbox_event::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Up to `limit` filing applications after `after`, by id, with their documents (the people of
+/// an application have ID numbers).
+pub async fn filing_documents(
+    db: &impl ConnectionTrait,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<(Uuid, serde_json::Value)>, RepoError> {
+    let mut q =
+        filing::Entity::find().select_only().column(filing::Column::Id).column(filing::Column::Document);
+    if let Some(a) = after {
+        q = q.filter(filing::Column::Id.gt(a));
+    }
+    Ok(q.order_by_asc(filing::Column::Id).limit(limit).into_tuple().all(db).await?)
+}
+
+/// Replaces a filing application's document.
+pub async fn set_filing_document(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    document: serde_json::Value,
+) -> Result<(), RepoError> {
+    filing::Entity::update_many()
+        .col_expr(filing::Column::Document, sea_orm::sea_query::Expr::value(document))
+        .filter(filing::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the document a filing application was submitted with in one round.
+pub async fn set_round_document(
+    db: &impl ConnectionTrait,
+    filing_id: Uuid,
+    round: i32,
+    document: serde_json::Value,
+) -> Result<(), RepoError> {
+    filing_round::Entity::update_many()
+        .col_expr(filing_round::Column::Document, sea_orm::sea_query::Expr::value(document))
+        .filter(filing_round::Column::FilingId.eq(filing_id))
+        .filter(filing_round::Column::Round.eq(round))
         .exec(db)
         .await?;
     Ok(())

@@ -144,7 +144,7 @@ pub async fn upload(
     };
     let result = async {
         let bumped = use_case::run(&state, caller.actor(), async |c| filings::attach(c, a).await).await?;
-        filing::of(&state.db, &caller, bumped, lang).await
+        filing::of(&state.db, &caller, bumped, &state.data_key, lang).await
     }
     .await;
     match result {

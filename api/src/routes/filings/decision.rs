@@ -74,7 +74,7 @@ pub async fn approve(
         decision::approve(c, *id, body.valid_until, &opinion).await
     })
     .await?;
-    let v = filing::of(&state.db, &caller, saved, lang).await?;
+    let v = filing::of(&state.db, &caller, saved, &state.data_key, lang).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Location", format!("/api/v1/institutions/{}", institution.id)))
         .json(v))
@@ -110,5 +110,5 @@ pub async fn reject(
     let opinion = crate::validate::trimmed(&body.opinion);
     let saved =
         use_case::run(&state, caller.actor(), async |c| decision::reject(c, *id, &opinion).await).await?;
-    Ok(HttpResponse::Ok().json(filing::of(&state.db, &caller, saved, lang).await?))
+    Ok(HttpResponse::Ok().json(filing::of(&state.db, &caller, saved, &state.data_key, lang).await?))
 }

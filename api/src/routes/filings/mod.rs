@@ -69,7 +69,7 @@ pub async fn create(
     let kind = body.valid()?.kind;
     let saved =
         use_case::run(&state, caller.actor(), async |c| filings::open(c, school_id, &kind).await).await?;
-    let v = filing::of(&state.db, &caller, saved, lang).await?;
+    let v = filing::of(&state.db, &caller, saved, &state.data_key, lang).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/filings/{}", v.id)))
         .insert_header((header::ETAG, filing::etag(v.version)))
@@ -140,7 +140,7 @@ pub async fn list(
         let s = repo::school::find(&state.db, f.school_id)
             .await?
             .ok_or_else(|| ApiError::internal("filing without school"))?;
-        items.push(filing::build(&state.db, &caller, f, &s, lang).await?);
+        items.push(filing::build(&state.db, &caller, f, &s, &state.data_key, lang).await?);
     }
     Ok(HttpResponse::Ok().json(ListBody {
         items,
@@ -170,7 +170,7 @@ pub async fn get(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let (f, s) = filing::load(&state.db, &caller, *id).await?;
-    let v = filing::build(&state.db, &caller, f, &s, lang).await?;
+    let v = filing::build(&state.db, &caller, f, &s, &state.data_key, lang).await?;
     Ok(HttpResponse::Ok().insert_header((header::ETAG, filing::etag(v.version))).json(v))
 }
 
@@ -214,6 +214,6 @@ pub async fn put_document(
         filings::save_document(c, f.id, &if_match, &document).await
     })
     .await?;
-    let v = filing::of(&state.db, &caller, saved, lang).await?;
+    let v = filing::of(&state.db, &caller, saved, &state.data_key, lang).await?;
     Ok(HttpResponse::Ok().insert_header((header::ETAG, filing::etag(v.version))).json(v))
 }

@@ -24,7 +24,7 @@ async fn respond(
     saved: stored::Model,
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
-    let v = filing::of(&state.db, caller, saved, lang).await?;
+    let v = filing::of(&state.db, caller, saved, &state.data_key, lang).await?;
     Ok(HttpResponse::Ok().insert_header(("ETag", filing::etag(v.version))).json(v))
 }
 
@@ -238,7 +238,7 @@ pub async fn evaluate(
         filings::evaluate(c, *id, &r.findings, &r.recommendation).await
     })
     .await?;
-    Ok(HttpResponse::Created().json(filing::of(&state.db, &caller, saved, lang).await?))
+    Ok(HttpResponse::Created().json(filing::of(&state.db, &caller, saved, &state.data_key, lang).await?))
 }
 
 /// Why the school withdraws its application.

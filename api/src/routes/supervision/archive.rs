@@ -152,6 +152,7 @@ pub async fn archive(
         let personal = crate::views::filing::sees_personal_data(&caller, &filing);
         let mut filing_json =
             serde_json::json!({"filing": filing, "rounds": rounds, "evaluations": evaluations});
+        crate::views::mask::open_id_numbers(&mut filing_json, &state.data_key);
         if !personal {
             crate::views::filing::document::mask_personal(&mut filing_json);
         }

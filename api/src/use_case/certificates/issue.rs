@@ -203,6 +203,10 @@ pub async fn issue(
             // Signed below, chunk by chunk.
             signature: String::new(),
             created_at: now,
+            revoked_by: None,
+            revocation_ordered_by: None,
+            revocation_inspection_task_id: None,
+            revocation_complaint_id: None,
         });
     }
     // Signing is most of the CPU work of an issuance. A blocking thread signs chunk after chunk

@@ -34,13 +34,72 @@ async fn find(change: &Change, code: &str) -> Result<certificate::Model, ApiErro
     repo::certificate::by_code(change.db(), code).await?.ok_or_else(ApiError::not_found)
 }
 
-/// Revokes valid certificate `code` for `reason`; the code stays taken for ever (R28), and the
-/// national platform is told (outbox).
-pub async fn revoke(change: &mut Change, code: &str, reason: &str) -> Result<certificate::Model, ApiError> {
+/// What the bureau or the centre orders a revocation on (issue 26, point 5).
+#[derive(Debug, Clone)]
+pub enum Grounds {
+    /// An inspection task that drew the certificate's institution.
+    Inspection(Uuid),
+    /// A complaint (by its tracking number) about the certificate's institution.
+    Complaint(String),
+}
+
+/// An ordered revocation: by whom and on what.
+#[derive(Debug, Clone)]
+pub struct Order {
+    /// `bureau` or `centre`.
+    pub role: &'static str,
+    pub grounds: Grounds,
+}
+
+/// The inspection task or complaint of an order, checked against the certificate's
+/// institution: 422 naming `inspection_task_id` or `complaint_number` when there is no such
+/// thing or it concerns another institution.
+async fn order_of(
+    change: &Change,
+    order: &Order,
+    c: &certificate::Model,
+) -> Result<repo::certificate::RevocationOrder, ApiError> {
+    let by = change.actor_id().ok_or_else(|| ApiError::internal("an order without an account"))?;
+    // (field, found, concerns the institution, task, complaint)
+    let (field, found, concerns, inspection_task_id, complaint_id) = match &order.grounds {
+        Grounds::Inspection(task) => {
+            let found = repo::supervision::task(change.db(), *task).await?.is_some();
+            let drawn = repo::supervision::targets(change.db(), *task).await?;
+            let concerns = drawn.iter().any(|t| t.institution_id == c.institution_id);
+            ("inspection_task_id", found, concerns, Some(*task), None)
+        }
+        Grounds::Complaint(number) => {
+            let k = repo::supervision::complaint_by_tracking(change.db(), number.trim()).await?;
+            let concerns = k.as_ref().is_some_and(|k| k.institution_id == c.institution_id);
+            ("complaint_number", k.is_some(), concerns, None, k.map(|k| k.id))
+        }
+    };
+    if !found {
+        return Err(ApiError::validation(vec![FieldError::new(field, Rule::UnknownOrder)]));
+    }
+    if !concerns {
+        return Err(ApiError::validation(vec![FieldError::new(field, Rule::OrderOfAnotherInstitution)]));
+    }
+    Ok(repo::certificate::RevocationOrder { by, role: order.role, inspection_task_id, complaint_id })
+}
+
+/// Revokes valid certificate `code` for `reason` — by its institution, or ordered by the bureau
+/// or the centre (`order`) on an inspection or a complaint about the institution; the code stays
+/// taken for ever (R28), and the national platform is told (outbox) with who ordered it.
+pub async fn revoke(
+    change: &mut Change,
+    code: &str,
+    reason: &str,
+    order: Option<&Order>,
+) -> Result<certificate::Model, ApiError> {
     let current = find(change, code).await?;
+    let ordered = match order {
+        Some(o) => Some(order_of(change, o, &current).await?),
+        None => None,
+    };
     check(&current, CertificateAction::Revoke, "revoke")?;
     // The conditional update is the check: two revocations cannot both pass it.
-    if !repo::certificate::revoke(change.db(), current.id, reason, change.now()).await? {
+    if !repo::certificate::revoke(change.db(), current.id, reason, change.now(), ordered.as_ref()).await? {
         let now_is = find(change, code).await?;
         check(&now_is, CertificateAction::Revoke, "revoke")?;
         return Err(ApiError::new(Problem::ConcurrentChange));
@@ -58,11 +117,13 @@ pub async fn revoke(change: &mut Change, code: &str, reason: &str) -> Result<cer
         change.now(),
     )
     .await?;
-    change.record(
-        "certificate.revoked",
-        ("certificate", current.code.clone()),
-        serde_json::json!({"reason": reason}),
-    );
+    let summary = match &ordered {
+        None => serde_json::json!({"reason": reason}),
+        Some(o) => serde_json::json!({"reason": reason, "ordered_by": o.role,
+            "inspection_task_id": o.inspection_task_id, "complaint_id": o.complaint_id,
+            "institution_id": revoked.institution_id}),
+    };
+    change.record("certificate.revoked", ("certificate", current.code.clone()), summary);
     Ok(revoked)
 }
 
@@ -148,6 +209,10 @@ pub async fn reissue(
         key_id: signer.kid.clone(),
         signature: String::new(),
         created_at: now,
+        revoked_by: None,
+        revocation_ordered_by: None,
+        revocation_inspection_task_id: None,
+        revocation_complaint_id: None,
     };
     let id_number = open_id(change.data_key(), &new.id_sealed)?;
     new.signature = URL_SAFE_NO_PAD

@@ -125,7 +125,9 @@ pub async fn save_document(
     if_match: &str,
     doc: &FilingDocument,
 ) -> Result<filing::Model, ApiError> {
-    let document = serde_json::to_value(doc).map_err(ApiError::internal)?;
+    let mut document = serde_json::to_value(doc).map_err(ApiError::internal)?;
+    // The people's ID numbers are stored sealed (persistence::sealed), as everywhere.
+    crate::views::mask::seal_document_id_numbers(&mut document, change.data_key());
     let current = repo::filing::find(change.db(), id).await?.ok_or_else(ApiError::not_found)?;
     if if_match.trim() != "*" && if_match.trim() != crate::views::filing::etag(current.version) {
         return Err(ApiError::new(Problem::PreconditionFailed));

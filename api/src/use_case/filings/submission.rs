@@ -23,7 +23,9 @@ pub async fn check(
     today: chrono::NaiveDate,
     data_key: &persistence::sealed::DataKey,
 ) -> Result<Vec<FieldError>, ApiError> {
-    let doc: FilingDocument = serde_json::from_value(f.document.clone()).map_err(ApiError::internal)?;
+    let mut stored = f.document.clone();
+    crate::views::mask::open_id_numbers(&mut stored, data_key);
+    let doc: FilingDocument = serde_json::from_value(stored).map_err(ApiError::internal)?;
     let mut errors = document::check_formats(&doc).0;
     let attachments: Vec<(Uuid, String)> =
         repo::filing::attachments(db, f.id).await?.into_iter().map(|a| (a.id, a.purpose)).collect();

@@ -127,9 +127,12 @@ pub async fn build(
     caller: &Caller,
     f: filing::Model,
     s: &school::Model,
+    data_key: &persistence::sealed::DataKey,
     lang: Lang,
 ) -> Result<FilingView, ApiError> {
+    // Stored sealed; opened here, and masked again for those who may not see them.
     let mut document = f.document.clone();
+    crate::views::mask::open_id_numbers(&mut document, data_key);
     if !sees_personal_data(caller, &f) {
         mask_personal(&mut document);
     }
@@ -253,8 +256,9 @@ pub async fn of(
     db: &impl persistence::ConnectionTrait,
     caller: &Caller,
     f: filing::Model,
+    data_key: &persistence::sealed::DataKey,
     lang: Lang,
 ) -> Result<FilingView, ApiError> {
     let s = repo::school::find(db, f.school_id).await?.ok_or_else(ApiError::not_found)?;
-    build(db, caller, f, &s, lang).await
+    build(db, caller, f, &s, data_key, lang).await
 }
