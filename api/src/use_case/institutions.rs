@@ -101,12 +101,19 @@ struct MergedRow {
     majors: Vec<String>,
 }
 
-/// The filing document an institution was filed on, if it still reads as one.
+/// The filing document an institution was filed on, if it still reads as one, its people's ID
+/// numbers opened (R4 tells examiners apart by them; sealed, the same person never compares
+/// equal twice).
 async fn filed_document(
     db: &impl persistence::ConnectionTrait,
     filing_id: Uuid,
+    data_key: &persistence::sealed::DataKey,
 ) -> Result<Option<crate::views::filing::document::FilingDocument>, ApiError> {
-    Ok(repo::filing::find(db, filing_id).await?.and_then(|f| serde_json::from_value(f.document).ok()))
+    Ok(repo::filing::find(db, filing_id).await?.and_then(|f| {
+        let mut document = f.document;
+        crate::views::mask::open_id_numbers(&mut document, data_key);
+        serde_json::from_value(document).ok()
+    }))
 }
 
 /// R14: the merged scope, less the rows the bureau drops, re-checked for the receiving school
@@ -118,6 +125,7 @@ async fn merged_scope(
     merged: &[institution::Model],
     m: &Merger,
     new_id: Uuid,
+    data_key: &persistence::sealed::DataKey,
 ) -> Result<Vec<institution_scope::Model>, ApiError> {
     use domain::filing::{MergedRowFacts, MergerFacts, check_merger};
     let key =
@@ -125,7 +133,7 @@ async fn merged_scope(
     let mut rows: Vec<MergedRow> = Vec::new();
     let (mut examiners, mut preparatory) = (Vec::new(), Vec::new());
     for i in merged {
-        let doc = filed_document(db, i.filing_id).await?;
+        let doc = filed_document(db, i.filing_id, data_key).await?;
         let pos = m.named.iter().position(|x| *x == i.id).unwrap_or_default();
         for (j, r) in repo::institution::scope(db, i.id).await?.into_iter().enumerate() {
             let majors: Vec<String> = doc
@@ -227,7 +235,7 @@ pub async fn merge(change: &mut Change, m: Merger) -> Result<institution::Model,
         return Err(ApiError::validation(vec![FieldError::new("school_id", Rule::AlreadyFiled)]));
     }
     let new_id = Uuid::now_v7();
-    let scope = merged_scope(change.db(), &merged, &m, new_id).await?;
+    let scope = merged_scope(change.db(), &merged, &m, new_id, change.data_key()).await?;
     let Merger { ids, school, name, valid_until, opinion, drop, .. } = m;
     let serial = repo::institution::allocate_serial(change.db())
         .await?
