@@ -218,6 +218,12 @@ VERIFIED=$(json POST /public/certificates/verify "" "{\"code\": \"$CERT\", \"nam
 show "status: $(echo "$VERIFIED" | get status), holder: $(echo "$VERIFIED" | get holder_name), issued by $(echo "$VERIFIED" | get institution_name)"
 HTML=$(curl -fs "$BASE$VERIFY_PATH" | tee "$PUBLIC/verify-page.html")
 echo "$HTML" | grep -q "$CERT" && show "the QR code's page $BASE$VERIFY_PATH shows the certificate too"
+# The holder takes their own e-certificate with its code, their name and ID number (the number
+# in the body, never in a URL); the QR page has the same form. The PDF shows the full number: it
+# stays out of $PUBLIC.
+ID_NUMBER=$(call GET "/plans/$PLAN/certificates" "$SCHOOL_T" | python3 -c 'import json,sys; print(next(c["id_number"] for c in json.load(sys.stdin)["items"] if c["code"] == sys.argv[1]))' "$CERT")
+json POST /public/certificates/pdf "" "{\"code\": \"$CERT\", \"name\": \"$HOLDER\", \"id_number\": \"$ID_NUMBER\"}" >"$DATA/own-certificate.pdf"
+show "the holder's own download: $(wc -c <"$DATA/own-certificate.pdf") bytes of PDF"
 
 step "11. What the public sees: the directory, fees, inspections, ratings, keys; a complaint and its follow-up"
 call GET "/public/institutions" "" >"$PUBLIC/directory.json"
@@ -230,5 +236,11 @@ COMPLAINT=$(json POST /public/complaints "" "{\"target_type\": \"certificate\", 
 NUMBER=$(echo "$COMPLAINT" | get tracking_number)
 call GET "/public/complaints/$NUMBER" "" -H "X-Complaint-Secret: $(echo "$COMPLAINT" | get secret)" >"$PUBLIC/complaint-status.json"
 show "$(cat "$PUBLIC/directory.json" | get total) institution(s) in the directory; complaint $NUMBER: $(cat "$PUBLIC/complaint-status.json" | get status_name)"
+
+step "12. The centre searches certificates by the holder's ID number (exact, audited; numbers masked in the answer)"
+FOUND=$(json POST /certificates/search "$CENTRE_T" "{\"id_number\": \"$ID_NUMBER\"}")
+show "found $(echo "$FOUND" | get total): $(echo "$FOUND" | get items.0.code), ID number shown as $(echo "$FOUND" | get items.0.id_number)"
+ADMIN=$(login admin "$ADMIN_PASSWORD")
+show "the search is in the audit log: $(call GET "/audit-events?action=certificate.searched_by_id_number" "$ADMIN" | get total) event"
 
 step "Done: from an empty server to a verified certificate."

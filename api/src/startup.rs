@@ -193,6 +193,11 @@ fn serve(listener: TcpListener, state: AppState, config: &Config) -> Result<Serv
             .app_data(trusted_proxies.clone())
             .app_data(routes.clone())
             .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
+            .app_data(
+                web::FormConfig::default()
+                    .limit(crate::extract::FORM_LIMIT)
+                    .error_handler(|e, _| crate::extract::form_error(e).into()),
+            )
             .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")))
             .route(
                 "/openapi.json",

@@ -33,6 +33,8 @@ struct Row {
     id_sealed: String,
     id_hash: Option<String>,
     id_masked: Option<String>,
+    /// The number's address code, from the number opened for the statement.
+    id_region: String,
     occupation_code: String,
     occupation_name: String,
     work_type: String,
@@ -89,7 +91,7 @@ pub async fn issue(
             let mut signed = sign_in_chunks(candidates, &plan, first, key.clone(), data_key.clone(), today);
             let now = Utc::now();
             while let Some(chunk) = signed.recv().await {
-                let placeholders = vec![format!("({})", ["?"; 27].join(",")); chunk.len()].join(",");
+                let placeholders = vec![format!("({})", ["?"; 28].join(",")); chunk.len()].join(",");
                 let sql = format!("INSERT INTO certificates ({}) VALUES {placeholders}", columns!());
                 // Placeholders only: the values are bound.
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -121,7 +123,8 @@ pub async fn issue(
                         .bind(&r.signature)
                         .bind(now)
                         .bind(&r.id_hash)
-                        .bind(&r.id_masked);
+                        .bind(&r.id_masked)
+                        .bind(&r.id_region);
                 }
                 q.execute(&mut *tx).await.unwrap_or_else(|e| panic!("insert: {e}"));
             }
@@ -140,7 +143,7 @@ macro_rules! columns {
         "id, code, institution_id, plan_id, candidate_id, issue_year, serial, holder_name, gender, \
          id_sealed, occupation_code, occupation_name, work_type, level, institution_name, issue_date, \
          photo_key, status, revoked_reason, revoked_at, supersedes_id, verify_token, key_id, signature, \
-         created_at, id_hash, id_masked"
+         created_at, id_hash, id_masked, id_region"
     };
 }
 use columns;
@@ -185,6 +188,7 @@ macro_rules! reads {
                         id_sealed: r.get(3),
                         id_hash: r.get(9),
                         id_masked: r.get(10),
+                        id_region: String::new(),
                         occupation_code: r.get(4),
                         work_type: printed_work_type(r.get::<&str, _>(5)).to_owned(),
                         level: r.get(6),
@@ -264,6 +268,9 @@ fn sign_in_chunks(
                 .iter()
                 .map(|r| data_key.open(&r.id_sealed).unwrap_or_else(|e| panic!("stored ID number: {e}")))
                 .collect();
+            for (r, number) in chunk.iter_mut().zip(&numbers) {
+                r.id_region = number[..6].to_owned();
+            }
             let statements: Vec<String> = chunk
                 .iter()
                 .zip(&numbers)
@@ -310,7 +317,7 @@ fn copy_text(rows: &[Row], plan: &Plan, today: NaiveDate) -> Vec<u8> {
     for r in rows {
         let _ = writeln!(
             out,
-            "{}\t{}\t{}\t{}\t{}\t{year}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{today}\t{}\tvalid\t\\N\t\\N\t\\N\t{}\t{KEY_ID}\t{}\t{now}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{year}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{today}\t{}\tvalid\t\\N\t\\N\t\\N\t{}\t{KEY_ID}\t{}\t{now}\t{}\t{}\t{}",
             r.id,
             text(&r.code),
             plan.institution_id,
@@ -330,6 +337,7 @@ fn copy_text(rows: &[Row], plan: &Plan, today: NaiveDate) -> Vec<u8> {
             text(&r.signature),
             r.id_hash.as_deref().map_or("\\N".into(), text),
             r.id_masked.as_deref().map_or("\\N".into(), text),
+            text(&r.id_region),
         );
     }
     out.into_bytes()

@@ -13,9 +13,12 @@
 //! - `import [RUNS]`: 100,000 candidates as CSV and as XLSX into a fresh server process each;
 //!   time and the process's peak memory.
 //! - `startup [RUNS]`: first start, restart to ready, idle memory, and one certificate PDF.
+//! - `search [CERTIFICATES] [SEARCHES]`: seeds CERTIFICATES as `verification` does, then searches
+//!   by resident ID number one request at a time (`bench/src/search.rs`).
 
 mod issue_limit;
 mod proc;
+mod search;
 mod seed;
 
 use proc::{Load, Server, Tools, free_port};
@@ -27,7 +30,7 @@ fn arg(n: usize, default: u64) -> u64 {
     std::env::args().nth(n).and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     if v.is_empty() {
         return f64::NAN;
     }
@@ -40,7 +43,7 @@ fn build() -> &'static str {
     if cfg!(debug_assertions) { "debug" } else { "release" }
 }
 
-fn backend() -> &'static str {
+pub(crate) fn backend() -> &'static str {
     if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
         "PostgreSQL"
     } else {
@@ -106,9 +109,10 @@ async fn main() {
         "import" => import(arg(2, 3) as usize).await,
         "startup" => startup(arg(2, 10) as usize).await,
         "zip" => zip_download(arg(2, 10_000) as u32).await,
+        "search" => search::search(arg(2, 1_000_000), arg(3, 2_000) as usize).await,
         _ => {
             eprintln!(
-                "usage: skillcert-bench verification|issue|replicas|import|startup|zip [ARGS] (see bench/run.sh)"
+                "usage: skillcert-bench verification|issue|replicas|import|startup|zip|search [ARGS] (see bench/run.sh)"
             );
             std::process::exit(2);
         }
@@ -227,24 +231,10 @@ async fn zip_download(n: u32) {
 
 /// Seeds `total` certificates in requests of 10,000 (timed), then loads verification.
 async fn verification(total: u64, seconds: u32, runs: usize) {
-    const PER_PLAN: u64 = 10_000;
     let tools = Tools::find();
-    let plans_needed = total.div_ceil(PER_PLAN) as usize;
-    // At most 999,999 serials per institution and year: 50 plans of 10,000 per institution.
-    let schools = plans_needed.div_ceil(50).max(1);
     let started = Instant::now();
-    let f = Fixture::new(schools as u32, &[]).await;
-    let per_school: Vec<usize> = (0..schools).map(|i| (plans_needed - i * 50).min(50)).collect();
-    let plans = f.reviewed_plans(&per_school).await;
+    let (f, issue_seconds) = Fixture::issued(total).await;
     let client = reqwest::Client::new();
-    let mut issue_seconds = Vec::new();
-    for (k, (school, plan)) in plans.iter().enumerate() {
-        f.add_approved(plan, k, (PER_PLAN - 1) as u32).await;
-        let token = f.token(school).await;
-        let (status, n, took) = Fixture::issue(&client, &f.app.address, plan, &token).await;
-        issue_seconds.push(took.as_secs_f64());
-        assert_eq!((status, n as u64), (201, PER_PLAN), "plan {k}");
-    }
     let issued = f.app.count("certificates").await;
     println!(
         "\n## Issuing 10,000 certificates in one request ({}, in-process server, {} requests)\n",
@@ -379,7 +369,7 @@ async fn verification(total: u64, seconds: u32, runs: usize) {
 /// servers and wrk in a run of the fifth round) is done at once with `VACUUM (ANALYZE)`; on SQLite,
 /// the write-ahead log is checkpointed and truncated.
 /// Returns the statement and the seconds it took.
-async fn settle(db: &persistence::Database) -> (&'static str, f64) {
+pub(crate) async fn settle(db: &persistence::Database) -> (&'static str, f64) {
     use persistence::sea_orm::ConnectionTrait;
     let sql = match db.get_database_backend() {
         persistence::DbBackend::Postgres => "VACUUM (ANALYZE)",

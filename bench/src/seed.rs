@@ -52,6 +52,28 @@ impl Fixture {
         Fixture { app, schools: list }
     }
 
+    /// A fixture holding `total` certificates (rounded up to plans of 10,000), issued through the
+    /// API one plan per request; with the time of each request.
+    pub async fn issued(total: u64) -> (Fixture, Vec<f64>) {
+        const PER_PLAN: u64 = 10_000;
+        let plans_needed = total.div_ceil(PER_PLAN) as usize;
+        // At most 999,999 serials per institution and year: 50 plans of 10,000 per institution.
+        let schools = plans_needed.div_ceil(50).max(1);
+        let f = Fixture::new(schools as u32, &[]).await;
+        let per_school: Vec<usize> = (0..schools).map(|i| (plans_needed - i * 50).min(50)).collect();
+        let plans = f.reviewed_plans(&per_school).await;
+        let client = reqwest::Client::new();
+        let mut seconds = Vec::new();
+        for (k, (school, plan)) in plans.iter().enumerate() {
+            f.add_approved(plan, k, (PER_PLAN - 1) as u32).await;
+            let token = f.token(school).await;
+            let (status, n, took) = Fixture::issue(&client, &f.app.address, plan, &token).await;
+            seconds.push(took.as_secs_f64());
+            assert_eq!((status, n as u64), (201, PER_PLAN), "plan {k}");
+        }
+        (f, seconds)
+    }
+
     pub async fn token(&self, school: &School) -> String {
         self.app.login(&school.username, PASSWORD).await
     }

@@ -64,6 +64,12 @@ pub struct ResidentId {
     birth_date: NaiveDate,
 }
 
+/// The address code (first six digits) of a stored number that has already been validated; empty
+/// for a number stored before validation existed that lacks them.
+pub fn region_of(number: &str) -> &str {
+    number.get(..6).filter(|r| r.bytes().all(|b| b.is_ascii_digit())).unwrap_or_default()
+}
+
 impl ResidentId {
     /// Parses and checks a number; a lower-case `x` is accepted and stored as `X`.
     pub fn parse(s: &str) -> Result<ResidentId, ResidentIdError> {
@@ -101,6 +107,12 @@ impl ResidentId {
     /// The full number. Sensitive: never log it, and mask it in public answers.
     pub fn as_str(&self) -> &str {
         &self.value
+    }
+
+    /// The address code, positions 1–6 (GB/T 2260: the county-level division where the number was
+    /// first registered; a Chongqing district's code is its own).
+    pub fn region(&self) -> &str {
+        &self.value[..6]
     }
 
     /// The birth date, positions 7–14.
@@ -152,6 +164,7 @@ mod tests {
         let id = ResidentId::parse(STANDARD_EXAMPLE).expect("valid");
         assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).expect("date"));
         assert_eq!(id.gender(), Gender::Female);
+        assert_eq!(id.region(), "110105");
         assert_eq!(
             ResidentId::parse("11010519491231002x").map(|i| i.as_str().to_owned()),
             Ok(STANDARD_EXAMPLE.into())

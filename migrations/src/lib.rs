@@ -165,6 +165,7 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
         "",
         "",
     ),
+    ("m20261205_000033_holder_lookups", include_str!("../sql/m20261205_000033_holder_lookups.sql"), "", ""),
 ];
 
 /// A migration given as portable SQL, plus what only one backend can say (triggers).

@@ -5,8 +5,10 @@
 //!
 //! - `id_sealed`: the number encrypted with XChaCha20-Poly1305 under the current *seal key*, as
 //!   `s1.<key number>.<base64url(24-byte random nonce ‖ ciphertext ‖ tag)>`;
-//! - `id_hash`: HMAC-SHA-256 of the number under the *lookup key*, in hex: the exact lookups
-//!   (search, one valid certificate per person, once per plan) and the unique indexes use it;
+//! - `id_hash`: HMAC-SHA-256 of the number under the *lookup key*, its first 128 bits in base64url
+//!   (22 characters; short, because every certificate writes it into an index at a random place):
+//!   the exact lookups (search, one valid certificate per person, once per plan) and the unique
+//!   indexes use it;
 //! - `id_masked`: what most answers show (`50**************1X`), so that listing never decrypts.
 //!
 //! The keys are one file (`SKILLCERT_DATA_KEY`, generated on first start, mode 0600):
@@ -32,6 +34,9 @@ const PREFIX: &str = "s1.";
 /// Authenticated with every sealed value: a ciphertext made for something else does not open.
 const AAD: &[u8] = b"skillcert resident id v1";
 const NONCE: usize = 24;
+/// The form of the lookup hashes, at the start of the lookup key's fingerprint: `h2.` is 128 bits in
+/// base64url; fingerprints without a form are of the first version's 256 bits in hex.
+pub const HASH_FORM: &str = "h2.";
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// The data key: the lookup key and the seal keys, newest first.
@@ -66,6 +71,10 @@ pub struct StoredId {
     pub sealed: String,
     pub hash: String,
     pub masked: String,
+    /// The address code (first six digits; empty for a number stored before validation existed
+    /// that does not start with them): certificates keep it as `id_region`, for a district's
+    /// scope.
+    pub region: String,
 }
 
 /// Never prints the sealed value or the hash.
@@ -215,20 +224,28 @@ impl DataKey {
         String::from_utf8(plain).map_err(|_| OpenError::Altered)
     }
 
-    /// The lookup hash of an ID number (hex HMAC-SHA-256 under the lookup key).
+    /// The lookup hash of an ID number: HMAC-SHA-256 under the lookup key, truncated to 128 bits
+    /// (RFC 2104 §5 allows truncation to half the output and more; 2^64 numbers would be needed
+    /// for an even chance of two sharing a hash), in base64url.
     pub fn hash(&self, id_number: &str) -> String {
-        hex(&self.mac(id_number.as_bytes()))
+        B64.encode(&self.mac(id_number.as_bytes())[..16])
     }
 
     /// Seals, hashes and masks a valid ID number.
     pub fn store(&self, id: &domain::ResidentId) -> StoredId {
-        StoredId { sealed: self.seal(id.as_str()), hash: self.hash(id.as_str()), masked: id.masked() }
+        StoredId {
+            sealed: self.seal(id.as_str()),
+            hash: self.hash(id.as_str()),
+            masked: id.masked(),
+            region: id.region().to_owned(),
+        }
     }
 
-    /// Identifies the lookup key without revealing it: stored in the database, so that a start
-    /// with another lookup key re-hashes every number first ([`crate::repo::sealed`]).
+    /// Identifies the lookup key and the form of the hashes without revealing the key: stored in
+    /// the database, so that a start with another lookup key, or a version hashing another way,
+    /// re-hashes every number first ([`crate::repo::sealed`]). Starts with [`HASH_FORM`].
     pub fn lookup_fingerprint(&self) -> String {
-        hex(&self.mac(b"skillcert lookup key fingerprint")[..16])
+        format!("{HASH_FORM}{}", hex(&self.mac(b"skillcert lookup key fingerprint")[..16]))
     }
 
     fn mac(&self, bytes: &[u8]) -> [u8; 32] {
@@ -292,7 +309,8 @@ mod tests {
         assert_eq!(k.open(&a).as_deref(), Ok("11010519491231002X"));
         assert_eq!(k.hash("11010519491231002X"), k.hash("11010519491231002X"));
         assert_ne!(k.hash("11010519491231002X"), k.hash("110105194912310037"));
-        assert_eq!(k.hash("1").len(), 64);
+        assert_eq!(k.hash("1").len(), 22);
+        assert!(k.lookup_fingerprint().starts_with(HASH_FORM));
     }
 
     #[test]

@@ -237,6 +237,7 @@ fn certificate(serial: i32, now: chrono::DateTime<Utc>) -> persistence::entity::
         id_sealed: format!("s1.1.test{serial:04}"),
         id_hash: Some(format!("hash{serial:04}")),
         id_masked: Some("11**************01".into()),
+        id_region: Some("110105".into()),
         occupation_code: "6-18-01-01".into(),
         occupation_name: "车工".into(),
         work_type: String::new(),

@@ -249,7 +249,7 @@ async fn a_start_seals_numbers_left_in_clear_follows_a_rotation_and_refuses_a_fo
         assert_eq!(done.rows_affected(), 1);
     }
     for (code, n) in &certificates {
-        run(&s.app, &format!("UPDATE certificates SET id_sealed = '{n}', id_hash = NULL, id_masked = NULL WHERE code = '{code}'")).await;
+        run(&s.app, &format!("UPDATE certificates SET id_sealed = '{n}', id_hash = NULL, id_masked = NULL, id_region = NULL WHERE code = '{code}'")).await;
     }
     for (id, mut payload) in
         persistence::repo::sealed::certificate_events(&s.app.state.db, 0, 100).await.expect("events")
@@ -278,6 +278,11 @@ async fn a_start_seals_numbers_left_in_clear_follows_a_rotation_and_refuses_a_fo
     )
     .await;
     assert!(left.is_empty(), "every number sealed at start");
+    // Certificates issued before migration 000033 get the holder's registration district too.
+    let regions = texts(&s.app, "SELECT code, id_region FROM certificates ORDER BY code").await;
+    let expected: Vec<Vec<Option<String>>> =
+        certificates.iter().map(|(c, n)| vec![Some(c.clone()), Some(n[..6].to_owned()), None]).collect();
+    assert_eq!(regions, expected, "id_region filled at start");
     let documents = texts(&s.app, "SELECT CAST(document AS text) FROM filings").await;
     assert!(documents.iter().all(|r| r[0].as_deref().is_some_and(|d| d.contains("\"s1.1."))), "read as text");
     assert!(

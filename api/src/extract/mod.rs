@@ -186,6 +186,25 @@ pub fn query_errors(errors: Vec<crate::error::FieldError>) -> Result<(), crate::
     }
 }
 
+/// The largest form body (the verification page's holder form: a name and an ID number).
+pub const FORM_LIMIT: usize = 4096;
+
+/// A form body that cannot be read, as a problem: the wrong media type (415), too large (413),
+/// anything else (a field given twice) 422 `invalid_type` on `body`. Bytes that are not UTF-8 are
+/// read lossily by actix and reach the handler.
+pub fn form_error(e: actix_web::error::UrlencodedError) -> ApiError {
+    use actix_web::error::UrlencodedError as E;
+    match e {
+        E::ContentType => {
+            ApiError::new(Problem::UnsupportedMediaType).with("expected", "application/x-www-form-urlencoded")
+        }
+        E::Overflow { .. } | E::UnknownLength => {
+            ApiError::new(Problem::PayloadTooLarge).with("limit_kib", FORM_LIMIT / 1024)
+        }
+        _ => ApiError::validation(vec![FieldError::new("body", Rule::InvalidType)]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

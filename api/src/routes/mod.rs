@@ -6,12 +6,14 @@ pub mod auth;
 pub mod calendar;
 pub mod certificate_orders;
 pub mod certificate_reports;
+pub mod certificate_search;
 pub mod certificates;
 pub mod clients;
 pub mod codes;
 pub mod districts;
 pub mod filings;
 pub mod health;
+pub mod holder;
 pub mod institutions;
 pub mod occupations;
 pub mod outbox;
@@ -32,6 +34,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(
         scope("/api/v1")
             .service(certificates::verify)
+            .service(holder::own_pdf)
             .service(auth::login)
             .service(clients::token)
             .service(clients::create)
@@ -118,6 +121,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(plans::results::lodge)
             .service(certificates::issue)
             .service(certificates::of_plan)
+            .service(certificate_search::search)
             .service(certificates::get)
             .service(certificates::revoke)
             .service(certificate_orders::order)
@@ -170,5 +174,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(health::ready)
     .service(health::metrics)
     .service(certificates::keys)
-    .service(verify_page::verify_page);
+    .service(verify_page::verify_page)
+    .service(verify_page::own_pdf);
 }

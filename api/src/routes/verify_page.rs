@@ -4,9 +4,25 @@
 use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::state::AppState;
+use crate::use_case::certificates::holder::{self, Which};
 use crate::views::certificate::{PublicCertificate, public_view};
-use actix_web::{HttpResponse, get, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use domain::certificate::CertificateStatus;
 use persistence::repo;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// The page's policy: nothing loaded from anywhere, its own inline style, forms only to itself.
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'";
+
+fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Content-Security-Policy", CSP))
+        .body(body)
+}
 
 /// Escapes text for HTML.
 fn esc(s: &str) -> String {
@@ -23,7 +39,16 @@ fn page(title: &str, body: &str, status_class: &str) -> String {
     )
 }
 
-fn render(c: &PublicCertificate) -> String {
+/// The form by which the holder of a valid certificate takes its PDF (issue 26, point 7): posted
+/// to this page's own address, the ID number in the body, never in a URL.
+fn holder_form(token: &str) -> String {
+    format!(
+        r#"<form method="post" action="/verify/{}/pdf"><h2 style="font-size:1rem">持证人下载本人电子证书</h2><p><label>姓名<br><input name="name" maxlength="50" required autocomplete="name"></label></p><p><label>身份证号码<br><input name="id_number" maxlength="18" required autocomplete="off" inputmode="text"></label></p><p><button type="submit">下载电子证书（PDF）</button></p></form>"#,
+        esc(token)
+    )
+}
+
+fn render(c: &PublicCertificate, token: &str) -> String {
     let mut rows = vec![
         ("证书编号", c.code.clone()),
         ("姓名", c.holder_name.clone()),
@@ -46,7 +71,9 @@ fn render(c: &PublicCertificate) -> String {
         rows.push(("替换为", code.clone()));
     }
     let dl: String = rows.iter().map(|(k, v)| format!("<dt>{}</dt><dd>{}</dd>", esc(k), esc(v))).collect();
-    page(&esc(&c.status_name), &format!("<dl>{dl}</dl>"), &esc(&c.status))
+    let valid = CertificateStatus::from_code(&c.status) == Some(CertificateStatus::Valid);
+    let form = if valid { holder_form(token) } else { String::new() };
+    page(&esc(&c.status_name), &format!("<dl>{dl}</dl>{form}"), &esc(&c.status))
 }
 
 /// 证书验证页面
@@ -74,23 +101,73 @@ pub async fn verify_page(
     } else {
         None
     };
-    let html = |status: actix_web::http::StatusCode, body: String| {
-        HttpResponse::build(status)
-            .content_type("text/html; charset=utf-8")
-            .insert_header(("Cache-Control", "no-store"))
-            .insert_header(("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"))
-            .body(body)
-    };
     match found {
         Some(c) => {
             let v = public_view(c, Lang::ZhCn);
-            Ok(html(actix_web::http::StatusCode::OK, render(&v)))
+            Ok(html(StatusCode::OK, render(&v, &token)))
         }
         None => Ok(html(
-            actix_web::http::StatusCode::NOT_FOUND,
+            StatusCode::NOT_FOUND,
             page(
                 "未查到证书",
                 "<p>没有与此二维码相符的证书。请核对后再试，或使用证书编号和姓名查询。</p>",
+                "missing",
+            ),
+        )),
+    }
+}
+
+/// The holder's form on the verification page.
+#[derive(Deserialize, ToSchema)]
+pub struct HolderForm {
+    /// The holder's full name.
+    #[serde(default)]
+    pub name: String,
+    /// The holder's resident ID number.
+    #[serde(default)]
+    pub id_number: String,
+}
+
+/// 持证人下载本人电子证书（验证页面的表单）
+///
+/// 验证页面上的表单：持证人填写姓名和身份证号码，下载本人的电子证书 PDF。与
+/// `POST /api/v1/public/certificates/pdf` 相同：共用每个地址的次数限制，任何不符的回答都相同。
+///
+/// The form of the verification page: the holder enters their full name and resident ID number
+/// and takes their e-certificate PDF. As `POST /api/v1/public/certificates/pdf`: the same
+/// per-address limit, one answer (an HTML page, 404) for every kind of miss.
+#[utoipa::path(operation_id = "downloadOwnCertificateFromPage", tag = "public", security(()),
+    params(("token" = String, Path, description = "The token of the QR code")),
+    request_body(content = HolderForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "The e-certificate", content_type = "application/pdf", body = Vec<u8>),
+        (status = 404, description = "No valid certificate matches", content_type = "text/html", body = String),
+        (status = 429, description = "Too many queries from this address", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/verify/{token}/pdf")]
+pub async fn own_pdf(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    token: web::Path<String>,
+    form: web::Form<HolderForm>,
+) -> Result<HttpResponse, ApiError> {
+    crate::throttle::public_request(&state, &req).await?;
+    let f = form.into_inner();
+    let fits = token.len() <= 64 && f.name.chars().count() <= 50 && f.id_number.chars().count() <= 30;
+    let found = if fits {
+        holder::download(&state, Which::Token(&token), &f.name, &f.id_number).await?
+    } else {
+        None
+    };
+    match found {
+        Some((code, bytes)) => Ok(HttpResponse::Ok()
+            .content_type("application/pdf")
+            .insert_header(("Content-Disposition", format!("attachment; filename=\"{code}.pdf\"")))
+            .insert_header(("Cache-Control", "private, no-store"))
+            .body(bytes)),
+        None => Ok(html(
+            StatusCode::NOT_FOUND,
+            page(
+                "未能下载",
+                "<p>姓名或身份证号码与证书不符，或证书已不再有效。请核对后再试。</p>",
                 "missing",
             ),
         )),

@@ -85,7 +85,17 @@ pub async fn bring_up_to_date(
                 sealed::forget_hashes(change.db(), table).await?;
             }
             done.rehashed = true;
-            change.record("data_key.lookup_changed", ("data_key", "lookup".into()), serde_json::json!({}));
+            // A fingerprint of another form means this version hashes another way (shorter
+            // hashes since `h2.`), not that the key changed.
+            let reason = match &state.lookup_fingerprint {
+                Some(old) if !old.starts_with(persistence::sealed::HASH_FORM) => "hash_form",
+                _ => "lookup_key",
+            };
+            change.record(
+                "data_key.lookup_changed",
+                ("data_key", "lookup".into()),
+                serde_json::json!({"reason": reason}),
+            );
         }
         sealed::set_key_state(change.db(), "lookup_fingerprint", &fingerprint).await?;
     }
@@ -185,6 +195,7 @@ fn stored(key: &DataKey, plain: &str) -> StoredId {
                 "*".repeat(16),
                 plain.chars().rev().take(2).collect::<Vec<_>>().into_iter().rev().collect::<String>()
             ),
+            region: domain::resident_id::region_of(plain).to_owned(),
         },
     }
 }

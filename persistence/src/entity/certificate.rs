@@ -22,6 +22,9 @@ pub struct Model {
     pub id_hash: Option<String>,
     /// Its masked form, what most answers show.
     pub id_masked: Option<String>,
+    /// The address code of the holder's ID number (first six digits), for a district's scope;
+    /// NULL until the start after migration 000033 gives it.
+    pub id_region: Option<String>,
     pub occupation_code: String,
     pub occupation_name: String,
     pub work_type: String,

@@ -115,15 +115,15 @@ macro_rules! certificate_columns {
         "id, code, institution_id, plan_id, candidate_id, issue_year, serial, holder_name, gender, \
          id_sealed, occupation_code, occupation_name, work_type, level, institution_name, issue_date, \
          photo_key, status, revoked_reason, revoked_at, supersedes_id, verify_token, key_id, signature, \
-         created_at, id_hash, id_masked"
+         created_at, id_hash, id_masked, id_region"
     };
 }
 
-/// Rows per statement on SQLite: 27,000 values, under its limit of 32,766.
+/// Rows per statement on SQLite: 28,000 values, under its limit of 32,766.
 const SQLITE_ROWS_PER_STATEMENT: usize = 1000;
 
 /// The number of columns.
-const COLUMNS: usize = 27;
+const COLUMNS: usize = 28;
 
 /// The values of a certificate, in the order of `certificate_columns!`.
 fn row_values(r: &certificate::Model) -> [sea_orm::Value; COLUMNS] {
@@ -155,6 +155,7 @@ fn row_values(r: &certificate::Model) -> [sea_orm::Value; COLUMNS] {
         r.created_at.into(),
         r.id_hash.clone().into(),
         r.id_masked.clone().into(),
+        r.id_region.clone().into(),
     ]
 }
 
@@ -166,7 +167,7 @@ const NULLABLE: [usize; 4] = [16, 18, 19, 20];
 /// was first wrapped in an expression tree and the statement rebuilt from it: a tenth of the
 /// request thread's time in a profile of issuance.)
 fn sqlite_statement(rows: &[certificate::Model]) -> Statement {
-    const ROW: &str = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    const ROW: &str = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     let mut sql = String::with_capacity(300 + rows.len() * (ROW.len() + 1));
     sql.push_str(concat!("INSERT INTO certificates (", certificate_columns!(), ") VALUES "));
     let mut values: Vec<sea_orm::Value> = Vec::with_capacity(rows.len() * COLUMNS);
@@ -192,12 +193,12 @@ const ARRAY_INSERT: &str = concat!(
     CASE WHEN has_revoked_reason THEN revoked_reason END, \
     CASE WHEN has_revoked_at THEN revoked_at END, \
     CASE WHEN has_supersedes_id THEN supersedes_id END, \
-    verify_token, key_id, signature, created_at, id_hash, id_masked \
+    verify_token, key_id, signature, created_at, id_hash, id_masked, id_region \
     FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::int4[], $7::int4[], \
     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], \
     $16::date[], $17::text[], $18::text[], $19::text[], $20::timestamptz[], $21::uuid[], $22::text[], \
-    $23::text[], $24::text[], $25::timestamptz[], $26::text[], $27::text[], \
-    $28::bool[], $29::bool[], $30::bool[], $31::bool[]) \
+    $23::text[], $24::text[], $25::timestamptz[], $26::text[], $27::text[], $28::text[], \
+    $29::bool[], $30::bool[], $31::bool[], $32::bool[]) \
     AS t(",
     certificate_columns!(),
     ", has_photo_key, has_revoked_reason, has_revoked_at, has_supersedes_id)"

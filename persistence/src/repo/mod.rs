@@ -11,6 +11,7 @@ pub mod api_client;
 pub mod audit;
 pub mod calendar;
 pub mod certificate;
+pub mod certificate_search;
 pub mod district;
 pub mod filing;
 pub mod idempotency;

@@ -119,8 +119,10 @@ pub async fn pending(
         }
         None => String::new(),
     };
+    // Certificates also keep the number's address code (migration 000033).
+    let region = if table == "certificates" { " OR id_region IS NULL" } else { "" };
     let sql = format!(
-        "SELECT id, id_sealed FROM {table} WHERE (id_hash IS NULL OR id_sealed NOT LIKE {}){after_clause} \
+        "SELECT id, id_sealed FROM {table} WHERE (id_hash IS NULL OR id_sealed NOT LIKE {}{region}){after_clause} \
          ORDER BY id LIMIT {limit}",
         placeholder(backend, 1)
     );
@@ -130,23 +132,31 @@ pub async fn pending(
         .collect()
 }
 
-/// Writes the sealed, hashed and masked number of each row.
+/// Writes the sealed, hashed and masked number of each row (and a certificate's address code).
 pub async fn write(
     db: &impl ConnectionTrait,
     table: &'static str,
     rows: &[(Uuid, StoredId)],
 ) -> Result<(), RepoError> {
     let backend = db.get_database_backend();
+    let certificates = table == "certificates";
+    // Values in the order of the statement (SQLite's `?` are taken in order).
+    let region =
+        if certificates { format!(", id_region = {}", placeholder(backend, 4)) } else { String::new() };
     let sql = format!(
-        "UPDATE {table} SET id_sealed = {}, id_hash = {}, id_masked = {} WHERE id = {}",
+        "UPDATE {table} SET id_sealed = {}, id_hash = {}, id_masked = {}{region} WHERE id = {}",
         placeholder(backend, 1),
         placeholder(backend, 2),
         placeholder(backend, 3),
-        placeholder(backend, 4)
+        placeholder(backend, if certificates { 5 } else { 4 })
     );
     for (id, s) in rows {
-        let values: [sea_orm::Value; 4] =
-            [s.sealed.clone().into(), s.hash.clone().into(), s.masked.clone().into(), (*id).into()];
+        let mut values: Vec<sea_orm::Value> =
+            vec![s.sealed.clone().into(), s.hash.clone().into(), s.masked.clone().into()];
+        if certificates {
+            values.push(s.region.clone().into());
+        }
+        values.push((*id).into());
         db.execute_raw(Statement::from_sql_and_values(backend, sql.clone(), values))
             .await
             .map_err(RepoError::from_db)?;

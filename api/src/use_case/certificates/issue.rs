@@ -163,6 +163,8 @@ pub async fn issue(
     let institution_code = InstitutionCode::parse(&inst.code)
         .map_err(|e| ApiError::internal(format!("stored institution code: {e}")))?;
     let mut rows = Vec::with_capacity(chosen.len());
+    // The statement names the holder's ID number in full: opened here, never stored in clear.
+    let mut numbers = Vec::with_capacity(chosen.len());
     let ids = crate::auth::keys::ordered_ids(chosen.len());
     let tokens = crate::auth::keys::random_tokens(chosen.len(), 18);
     for ((k, c), (id, verify_token)) in chosen.iter().enumerate().zip(ids.into_iter().zip(tokens)) {
@@ -174,6 +176,9 @@ pub async fn issue(
             .to_string();
         let occupation_name = names.get(&c.occupation_code).cloned().unwrap_or_default();
         let work_type = printed_work_type(&c.work_type).to_owned();
+        let number = super::open_id(change.data_key(), &c.id_sealed)?;
+        let id_region = super::region_of(&number);
+        numbers.push(number);
         rows.push(certificate::Model {
             id,
             code,
@@ -187,6 +192,7 @@ pub async fn issue(
             id_sealed: c.id_sealed.clone(),
             id_hash: c.id_hash.clone(),
             id_masked: c.id_masked.clone(),
+            id_region: Some(id_region),
             occupation_code: c.occupation_code.clone(),
             occupation_name,
             work_type,
@@ -212,11 +218,9 @@ pub async fn issue(
     // Signing is most of the CPU work of an issuance. A blocking thread signs chunk after chunk
     // (each over all cores: `auth::signing`) while this one writes the outbox events and then each
     // chunk as soon as it is signed, so that the database writes while the next chunk is signed.
-    // The statement names the holder's ID number in full: opened here, never stored in clear.
-    let statements = rows
-        .iter()
-        .map(|c| Ok(statement_of(c, &super::open_id(change.data_key(), &c.id_sealed)?).canonical()))
-        .collect::<Result<Vec<String>, ApiError>>()?;
+    let statements: Vec<String> =
+        rows.iter().zip(&numbers).map(|(c, number)| statement_of(c, number).canonical()).collect();
+    drop(numbers);
     let (signed_tx, mut signed_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<String>>();
     let signing_key = Arc::clone(signer);
     let signing = tokio::task::spawn_blocking(move || {

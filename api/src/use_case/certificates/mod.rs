@@ -1,7 +1,9 @@
 //! Certificates (证书): issuance (in [`issue`]), revocation and reissue (R28), downloads and
 //! exports, and the reports of certificate data to the centre.
 
+pub mod holder;
 pub mod issue;
+pub mod search;
 
 use super::Change;
 use crate::error::{ApiError, FieldError};
@@ -194,6 +196,7 @@ pub async fn reissue(
         id_sealed: old.id_sealed.clone(),
         id_hash: old.id_hash.clone(),
         id_masked: old.id_masked.clone(),
+        id_region: None,
         occupation_code: old.occupation_code.clone(),
         occupation_name: old.occupation_name.clone(),
         work_type: old.work_type.clone(),
@@ -215,6 +218,7 @@ pub async fn reissue(
         revocation_complaint_id: None,
     };
     let id_number = open_id(change.data_key(), &new.id_sealed)?;
+    new.id_region = Some(region_of(&id_number));
     new.signature = URL_SAFE_NO_PAD
         .encode(signer.key.sign(issue::statement_of(&new, &id_number).canonical().as_bytes()).to_bytes());
     repo::certificate::insert(tx, std::slice::from_ref(&new)).await?;
@@ -320,4 +324,9 @@ pub async fn acknowledge_data(
 /// does not open is a server fault: the start refuses a key that cannot open what is stored.
 pub fn open_id(data_key: &DataKey, sealed: &str) -> Result<String, ApiError> {
     data_key.open(sealed).map_err(|e| ApiError::internal(format!("stored ID number: {e}")))
+}
+
+/// The address code of an opened ID number, kept on a certificate for a district's scope.
+pub fn region_of(id_number: &str) -> String {
+    domain::resident_id::region_of(id_number).to_owned()
 }
