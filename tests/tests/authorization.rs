@@ -53,6 +53,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/standards", "ABCDdSsEM"),
     ("POST", "/api/v1/standards", "BSs"),
     ("GET", "/api/v1/standards/{id}", "ABCDdSsEM"),
+    ("PATCH", "/api/v1/standards/{id}", "B"),
     ("POST", "/api/v1/standards/{id}/withdraw", "B"),
     ("GET", "/api/v1/schools", "BCDdSs"),
     ("POST", "/api/v1/schools", "B"),

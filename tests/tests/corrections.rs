@@ -1,3 +1,4 @@
+//! Over 400 lines: each correction of issue 26 point 2 and 4 is one scenario here, and they share the fixtures that file an institution and its plan.
 //! Everyday corrections (issue 26): a school withdraws its filing application before the
 //! decision; a plan is cancelled by its school before the first session and by the centre until
 //! certificates are issued. Both stay on record, with the reason, and nothing more happens to a
@@ -241,6 +242,97 @@ async fn a_withdrawn_standard_is_kept_listed_and_named_by_no_new_filing_or_plan(
     assert_eq!(revised.status.as_u16(), 201, "{}", revised.text);
     let audit = s.app.get("/api/v1/audit-events?action=standard.withdrawn", Some(&s.admin)).await;
     assert!(audit.text.contains("新版国家职业技能标准已颁布"), "{}", audit.text);
+}
+
+// The bureau corrects a standard's title and a norm's filing with If-Match (issue 26, point 4):
+// a field left out stays; a filing for a national standard is refused on its field; the event
+// names each change with its old value; of ten concurrent corrections from one version, one
+// passes; a school may not correct.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bureau_corrects_a_standard_with_if_match() {
+    let s = setup("2026-11-02").await;
+    let list = s.app.get(&format!("/api/v1/standards?occupation_code={LATHE}"), None).await;
+    let national = list.body["items"][0]["id"].as_str().expect("standard").to_owned();
+    let path = |id: &str| format!("/api/v1/standards/{id}");
+    let etag_of = async |id: &str| s.app.get(&path(id), None).await.header("etag").expect("ETag").to_owned();
+    let patch = |token: &str, id: &str, tag: Option<&str>, body: &serde_json::Value| {
+        let mut r = s.app.request(Method::PATCH, &path(id)).bearer_auth(token).json(body);
+        if let Some(t) = tag {
+            r = r.header("If-Match", t);
+        }
+        s.app.send(r)
+    };
+    let tag = etag_of(&national).await;
+    let title = json!({"title": " 车工国家职业技能标准（2018年版） "});
+    patch(&s.admin, &national, None, &title).await.problem(428, "precondition_required");
+    patch(&s.admin, &national, Some("\"h0\""), &title).await.problem(412, "precondition_failed");
+    assert_eq!(patch(&s.school.token, &national, Some(&tag), &title).await.status.as_u16(), 403);
+    let a = patch(
+        &s.admin,
+        &national,
+        Some(&tag),
+        &json!({"filing_reference": "渝人社评〔2026〕9号", "title": ""}),
+    )
+    .await;
+    a.problem(422, "validation_failed");
+    let found = a.violations();
+    assert!(
+        found.contains(&("filing_reference".to_owned(), "not_for_national_standard".to_owned())),
+        "{found:?}"
+    );
+    assert!(found.iter().any(|(f, _)| f == "title"), "{found:?}");
+
+    let events = s.app.count("audit_events").await;
+    let answers = join_all((0..10).map(|_| patch(&s.admin, &national, Some(&tag), &title))).await;
+    let won: Vec<_> = answers.iter().filter(|a| a.status.as_u16() == 200).collect();
+    assert_eq!(won.len(), 1, "one correction");
+    for a in answers.iter().filter(|a| a.status.as_u16() != 200) {
+        a.problem(412, "precondition_failed");
+    }
+    assert_eq!(won[0].body["title"], "车工国家职业技能标准（2018年版）");
+    assert_eq!(won[0].body["levels"], json!(["4", "5"]), "levels stay");
+    let new_tag = won[0].header("etag").expect("ETag").to_owned();
+    assert_ne!(new_tag, tag);
+    assert_eq!(etag_of(&national).await, new_tag, "GET answers the same version");
+    assert_eq!(s.app.count("audit_events").await, events + 1);
+    // The same again changes nothing and records nothing.
+    let a = patch(&s.admin, &national, Some(&new_tag), &title).await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    assert_eq!(s.app.count("audit_events").await, events + 1);
+
+    // A norm's filing reference and date.
+    let norm = s
+        .app
+        .json(
+            Method::POST,
+            "/api/v1/standards",
+            Some(&s.admin),
+            &json!({"occupation_code": "6-18-01-02", "kind": "evaluation_norm", "title": "铣工评价规范", "levels": ["4"],
+                    "filing_reference": "渝人社评〔2026〕1号", "filing_date": "2026-10-01"}),
+        )
+        .await;
+    assert_eq!(norm.status.as_u16(), 201, "{}", norm.text);
+    let id = norm.body["id"].as_str().expect("norm").to_owned();
+    let tag = etag_of(&id).await;
+    let a = patch(
+        &s.admin,
+        &id,
+        Some(&tag),
+        &json!({"filing_reference": "渝人社评〔2026〕11号", "filing_date": "2026-10-11"}),
+    )
+    .await;
+    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    assert_eq!(
+        (&a.body["filing_reference"], &a.body["filing_date"], &a.body["title"]),
+        (&json!("渝人社评〔2026〕11号"), &json!("2026-10-11"), &json!("铣工评价规范"))
+    );
+    let audit = s.app.get("/api/v1/audit-events?action=standard.corrected", Some(&s.admin)).await;
+    assert_eq!(audit.body["total"], 2, "{}", audit.text);
+    assert!(
+        audit.text.contains("渝人社评〔2026〕1号") && audit.text.contains("2026-10-01"),
+        "old values: {}",
+        audit.text
+    );
 }
 
 // A school withdraws a candidate with a reason until certificates are issued: the candidate

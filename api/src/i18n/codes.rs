@@ -159,6 +159,7 @@ rules! {
     ValidityNotAfterStart = "validity_not_after_start", [];
     InvalidDate = "invalid_date", [];
     NormNeedsFiling = "norm_needs_filing", [];
+    NotForNationalStandard = "not_for_national_standard", [];
     TooFew = "too_few", ["min"];
     Duplicate = "duplicate", [];
     InvalidEmail = "invalid_email", [];

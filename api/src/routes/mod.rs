@@ -64,6 +64,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(standards::create)
             .service(standards::list)
             .service(standards::get)
+            .service(standards::correct)
             .service(standards::withdraw)
             .service(schools::create)
             .service(schools::list)

@@ -7,9 +7,9 @@ use crate::extract::{ApiJson, ApiQuery};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::use_case;
-use crate::use_case::standards::{self, NewStandard};
+use crate::use_case::standards::{self, NewStandard, StandardCorrection};
 use crate::views::standard::{StandardView, full, view};
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use domain::Role;
 use persistence::repo;
 use serde::Deserialize;
@@ -110,7 +110,44 @@ pub async fn get(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let (s, levels) = repo::standard::find(&state.db, *id).await?.ok_or_else(ApiError::not_found)?;
-    Ok(HttpResponse::Ok().json(full(&state.db, s, levels, lang).await?))
+    let tag = standards::etag(&s);
+    Ok(HttpResponse::Ok().insert_header(("ETag", tag)).json(full(&state.db, s, levels, lang).await?))
+}
+
+/// 更正标准规范
+///
+/// 更正一项标准规范的名称，以及评价规范的备案文号和备案日期（市人社局），须带 `If-Match`。未给出的字段不变。
+/// 职业、类别和等级是备案和批次计划的依据，不能更正：登记有误的，撤销后重新登记。
+///
+/// Correct a standard's title, and an evaluation norm's filing reference and date (bureau), with
+/// `If-Match`; a field left out stays. The occupation, kind and levels are what filings and plans
+/// were decided on and cannot be corrected: withdraw a standard registered with the wrong ones and
+/// register it again. The audit event (`standard.corrected`) names each change with its old value.
+#[utoipa::path(operation_id = "correctStandard", tag = "standards", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "The standard's ETag")), request_body = StandardCorrection,
+    responses((status = 200, description = "The corrected standard", body = StandardView, headers(("ETag" = String, description = "Its new version"))),
+        (status = 412, description = "Stale If-Match", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "A field of the wrong form, or a filing for a national standard", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 428, description = "Missing If-Match", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[patch("/standards/{id}")]
+pub async fn correct(
+    state: web::Data<AppState>,
+    caller: Caller,
+    lang: Lang,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: ApiJson<StandardCorrection>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Bureau])?;
+    let if_match = crate::precondition::if_match(&req);
+    let (c, found) = body.with_violations();
+    let s = use_case::run(&state, caller.actor(), async |change| {
+        standards::correct(change, *id, if_match.as_deref(), &c, found).await
+    })
+    .await?;
+    let (s, levels) = repo::standard::find(&state.db, s.id).await?.ok_or_else(ApiError::not_found)?;
+    let tag = standards::etag(&s);
+    Ok(HttpResponse::Ok().insert_header(("ETag", tag)).json(full(&state.db, s, levels, lang).await?))
 }
 
 /// Why a standard is withdrawn.
@@ -146,5 +183,6 @@ pub async fn withdraw(
     let s =
         use_case::run(&state, caller.actor(), async |c| standards::withdraw(c, *id, &reason).await).await?;
     let (s, levels) = repo::standard::find(&state.db, s.id).await?.ok_or_else(ApiError::not_found)?;
-    Ok(HttpResponse::Ok().json(full(&state.db, s, levels, lang).await?))
+    let tag = standards::etag(&s);
+    Ok(HttpResponse::Ok().insert_header(("ETag", tag)).json(full(&state.db, s, levels, lang).await?))
 }

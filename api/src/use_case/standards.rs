@@ -114,6 +114,81 @@ pub async fn register(
     Ok((saved, levels))
 }
 
+/// A correction of a standard's record (bureau): its title, and for an evaluation norm its filing
+/// reference and date. A field left out stays as it is. The occupation, kind and levels are what
+/// filings and plans were decided on: a standard registered with the wrong ones is withdrawn and
+/// registered again.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct StandardCorrection {
+    #[schema(example = "车工国家职业技能标准（2018年版）")]
+    #[validate(custom(function = "validate::line::<200>"))]
+    pub title: Option<String>,
+    /// An evaluation norm's only.
+    #[validate(custom(function = "validate::line::<100>"))]
+    pub filing_reference: Option<String>,
+    /// An evaluation norm's only.
+    pub filing_date: Option<NaiveDate>,
+}
+
+/// The version of standard `s` for `ETag`/`If-Match`: a hash of what may change in it (its
+/// record and its withdrawal).
+pub fn etag(s: &standard::Model) -> String {
+    crate::precondition::content_etag(&(&s.title, &s.filing_reference, &s.filing_date, &s.withdrawn_at))
+}
+
+/// Corrects standard `id` as `c` says, if `if_match` names its current version (428 without, 412
+/// when stale; checked under the row's lock, so of two corrections from the same version one
+/// passes). A filing reference or date for a national standard is refused (422
+/// `not_for_national_standard` on the field). Unchanged: answered as it is, no event.
+pub async fn correct(
+    change: &mut Change,
+    id: uuid::Uuid,
+    if_match: Option<&str>,
+    c: &StandardCorrection,
+    found: Errors,
+) -> Result<standard::Model, ApiError> {
+    persistence::lock_row(change.db(), "standards", "id", id.into()).await?;
+    let (current, _) = repo::standard::find(change.db(), id).await?.ok_or_else(ApiError::not_found)?;
+    crate::precondition::matches(if_match, &etag(&current))?;
+    let mut errors = found;
+    if current.kind != "evaluation_norm" {
+        for (given, field) in
+            [(c.filing_reference.is_some(), "filing_reference"), (c.filing_date.is_some(), "filing_date")]
+        {
+            if given {
+                errors.push(FieldError::new(field, Rule::NotForNationalStandard));
+            }
+        }
+    }
+    errors.finish()?;
+    let title = c.title.as_ref().map(|t| validate::trimmed(t)).unwrap_or_else(|| current.title.clone());
+    let reference = match &c.filing_reference {
+        Some(r) => Some(validate::trimmed(r)),
+        None => current.filing_reference.clone(),
+    };
+    let date = c.filing_date.or(current.filing_date);
+    let mut changed = serde_json::Map::new();
+    if title != current.title {
+        changed.insert("title".into(), serde_json::json!({"from": current.title, "to": title}));
+    }
+    if reference != current.filing_reference {
+        changed.insert(
+            "filing_reference".into(),
+            serde_json::json!({"from": current.filing_reference, "to": reference}),
+        );
+    }
+    if date != current.filing_date {
+        changed.insert("filing_date".into(), serde_json::json!({"from": current.filing_date, "to": date}));
+    }
+    if changed.is_empty() {
+        return Ok(current);
+    }
+    repo::standard::correct(change.db(), id, &title, reference.as_deref(), date).await?;
+    change.record("standard.corrected", ("standard", id.to_string()), serde_json::Value::Object(changed));
+    repo::standard::find(change.db(), id).await?.map(|(s, _)| s).ok_or_else(ApiError::not_found)
+}
+
 /// Withdraws standard `id` with `reason` (bureau): it stays on record, with the institutions that
 /// name it, but no new filing or plan may name it, and a withdrawn norm no longer blocks a new
 /// one for its occupation and level (R6). 409 `already_withdrawn` the second time.

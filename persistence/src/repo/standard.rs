@@ -178,6 +178,28 @@ pub async fn withdraw(
     Ok(true)
 }
 
+/// Writes standard `id`'s corrected title and filing (reference and date); the caller holds the
+/// row's lock (`lock_row`) and has checked the version it read.
+pub async fn correct(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    title: &str,
+    filing_reference: Option<&str>,
+    filing_date: Option<NaiveDate>,
+) -> Result<(), RepoError> {
+    standard::Entity::update_many()
+        .col_expr(standard::Column::Title, sea_orm::sea_query::Expr::val(title.to_owned()))
+        .col_expr(
+            standard::Column::FilingReference,
+            sea_orm::sea_query::Expr::val(filing_reference.map(str::to_owned)),
+        )
+        .col_expr(standard::Column::FilingDate, sea_orm::sea_query::Expr::val(filing_date))
+        .filter(standard::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Which of `ids` are withdrawn standards.
 pub async fn withdrawn_of(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Uuid>, RepoError> {
     Ok(standard::Entity::find()
