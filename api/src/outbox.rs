@@ -26,9 +26,10 @@ use uuid::Uuid;
 pub const CERTIFICATES_PER_EVENT: usize = 500;
 
 /// Every event type, as sent in `event_type` and the `X-Skillcert-Event` header.
-pub const EVENT_TYPES: [&str; 9] = [
+pub const EVENT_TYPES: [&str; 10] = [
     "institution.filed",
     "institution.renewed",
+    "institution.changed",
     "institution.suspended",
     "institution.reinstated",
     "institution.cancelled",
@@ -99,8 +100,8 @@ pub struct WebhookEvent {
     /// Unique per event and kept across retries and replays: a receiver that has seen it already
     /// answers 2xx and ignores it.
     pub delivery_id: Uuid,
-    /// One of `institution.filed`, `institution.renewed`, `institution.suspended`,
-    /// `institution.reinstated`, `institution.cancelled`, `institution.merged`,
+    /// One of `institution.filed`, `institution.renewed`, `institution.changed`,
+    /// `institution.suspended`, `institution.reinstated`, `institution.cancelled`, `institution.merged`,
     /// `certificates.issued`, `certificate.revoked`, `certificate.superseded`.
     #[schema(example = "certificates.issued")]
     pub event_type: String,

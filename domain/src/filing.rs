@@ -145,6 +145,30 @@ pub fn transition(current: FilingStatus, action: FilingAction) -> Result<FilingS
     Ok(next)
 }
 
+/// Whether the bureau's decision waits for an expert evaluation (R8): always, except for a change
+/// filing (`is_change`) whose submission found that it adds nothing to the scope
+/// (`scope_added`, the number of occupation × work type × level entries it adds, known once
+/// submitted).
+pub fn evaluation_required(is_change: bool, scope_added: Option<usize>) -> bool {
+    !is_change || scope_added.is_none_or(|n| n > 0)
+}
+
+/// The status after the bureau's `action` on an application whose decision needs an expert
+/// evaluation (`evaluation_required`) or not: a change filing (变更备案) that adds nothing to the
+/// institution's scope is decided once accepted, without experts; every other application goes
+/// through [`transition`] (experts assigned, then decided).
+pub fn decision_transition(
+    current: FilingStatus,
+    action: FilingAction,
+    evaluation_required: bool,
+) -> Result<FilingStatus, WrongStatus> {
+    match (current, action, evaluation_required) {
+        (FilingStatus::Accepted, FilingAction::Approve, false) => Ok(FilingStatus::Approved),
+        (FilingStatus::Accepted, FilingAction::Reject, false) => Ok(FilingStatus::Rejected),
+        _ => transition(current, action),
+    }
+}
+
 /// R8: the bureau decides only after at least one expert evaluation of the current round.
 pub fn check_evaluated(evaluations_this_round: usize) -> Result<(), DecisionError> {
     if evaluations_this_round == 0 { Err(DecisionError::NoEvaluation) } else { Ok(()) }
@@ -432,6 +456,23 @@ fn repeats<'a>(entries: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(&'a st
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Issue 26, point 3: a change adding nothing to the scope is decided without experts.
+    #[test]
+    fn a_change_without_new_scope_is_decided_once_accepted() {
+        use FilingAction as A;
+        use FilingStatus as S;
+        assert_eq!(decision_transition(S::Accepted, A::Approve, false), Ok(S::Approved));
+        assert_eq!(decision_transition(S::Accepted, A::Reject, false), Ok(S::Rejected));
+        assert_eq!(decision_transition(S::UnderEvaluation, A::Approve, false), Ok(S::Approved));
+        assert!(decision_transition(S::Accepted, A::Approve, true).is_err());
+        assert!(decision_transition(S::Submitted, A::Approve, false).is_err());
+        assert!(decision_transition(S::Approved, A::Approve, false).is_err());
+        assert!(!evaluation_required(true, Some(0)));
+        assert!(evaluation_required(true, Some(1)));
+        assert!(evaluation_required(true, None));
+        assert!(evaluation_required(false, Some(0)));
+    }
 
     fn one_examiner(person: &str, code: &str) -> ExaminerFacts {
         ExaminerFacts {

@@ -88,6 +88,8 @@ pub enum LifecycleAction {
     Cancel,
     Renew,
     Merge,
+    /// An approved change filing (变更备案): the status stays.
+    Change,
 }
 
 /// The stored status after a lifecycle action, or the status that forbids it.
@@ -102,6 +104,8 @@ pub fn lifecycle(
         (S::Suspended, A::Reinstate) => Ok(StoredStatus::Active),
         (S::Active | S::Expired | S::Suspended, A::Cancel | A::Merge) => Ok(StoredStatus::Cancelled),
         (S::Active | S::Expired, A::Renew) => Ok(StoredStatus::Active),
+        (S::Active, A::Change) => Ok(StoredStatus::Active),
+        (S::Suspended, A::Change) => Ok(StoredStatus::Suspended),
         _ => Err(current),
     }
 }
@@ -138,6 +142,7 @@ mod tests {
             LifecycleAction::Renew,
             LifecycleAction::Cancel,
             LifecycleAction::Merge,
+            LifecycleAction::Change,
         ] {
             assert_eq!(lifecycle(InstitutionStatus::Cancelled, a), Err(InstitutionStatus::Cancelled));
         }
@@ -151,5 +156,19 @@ mod tests {
         );
         assert_eq!(lifecycle(InstitutionStatus::Expired, LifecycleAction::Renew), Ok(StoredStatus::Active));
         assert!(lifecycle(InstitutionStatus::Suspended, LifecycleAction::Renew).is_err());
+    }
+
+    // Issue 26, point 3: a change filing keeps the status; an expired institution renews instead.
+    #[test]
+    fn a_change_keeps_the_status_and_needs_a_validity() {
+        assert_eq!(lifecycle(InstitutionStatus::Active, LifecycleAction::Change), Ok(StoredStatus::Active));
+        assert_eq!(
+            lifecycle(InstitutionStatus::Suspended, LifecycleAction::Change),
+            Ok(StoredStatus::Suspended)
+        );
+        assert_eq!(
+            lifecycle(InstitutionStatus::Expired, LifecycleAction::Change),
+            Err(InstitutionStatus::Expired)
+        );
     }
 }

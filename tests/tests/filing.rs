@@ -541,6 +541,9 @@ async fn r11_validity_is_at_most_three_years() {
     app.act(&admin, &filing, "accept", &json!({})).await;
     app.act(&admin, &filing, "experts", &json!({"expert_ids": [expert.0]})).await;
     app.act(&expert.1, &filing, "evaluations", &evaluation()).await;
+    // An initial filing is approved with a validity: leaving it out names the field.
+    let a = app.act(&admin, &filing, "approve", &json!({"opinion": "同意"})).await;
+    assert_eq!(a.violations(), [("valid_until".to_owned(), "required".to_owned())]);
     let latest = domain::filing::latest_validity_end(app.state.clock.today());
     let too_late = latest.succ_opt().expect("date").to_string();
     let a = app.act(&admin, &filing, "approve", &json!({"valid_until": too_late, "opinion": "同意"})).await;

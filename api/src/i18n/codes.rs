@@ -160,6 +160,7 @@ rules! {
     InvalidDate = "invalid_date", [];
     NormNeedsFiling = "norm_needs_filing", [];
     NotForNationalStandard = "not_for_national_standard", [];
+    ValidityKept = "validity_kept", [];
     TooFew = "too_few", ["min"];
     Duplicate = "duplicate", [];
     InvalidEmail = "invalid_email", [];
@@ -268,7 +269,7 @@ pub const GROUPS: &[(&str, &[&str])] = &[
             "withdraw",
         ],
     ),
-    ("filing_kind", &["initial", "renewal"]),
+    ("filing_kind", &["initial", "renewal", "change"]),
     ("institution_status", &["active", "expired", "suspended", "cancelled"]),
     ("standard_kind", &["national_standard", "evaluation_norm"]),
     ("recommendation", &["approve", "reject", "revise"]),

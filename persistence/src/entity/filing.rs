@@ -23,6 +23,8 @@ pub struct Model {
     /// When the school withdrew it, and why.
     pub withdrawn_at: Option<DateTimeUtc>,
     pub withdrawal_reason: Option<String>,
+    /// A change filing's additions to the scope, written at its submission (NULL otherwise).
+    pub scope_added: Option<Json>,
 }
 
 /// Never prints phone numbers or the application's personal data.

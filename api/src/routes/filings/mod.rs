@@ -30,23 +30,27 @@ const SORTABLE: &[&str] = &["created_at", "submitted_at", "status"];
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewFiling {
-    /// `initial` (first filing) or `renewal` (of the school's institution; keeps its code).
+    /// `initial` (first filing), `renewal` (of the school's institution; keeps its code) or
+    /// `change` (变更备案 of the school's institution: keeps its code and validity; the draft
+    /// starts from the institution's filed document).
     #[schema(example = "initial")]
     #[validate(custom(function = "check_kind"))]
     pub kind: String,
 }
 
-/// `initial` or `renewal`.
+/// `initial`, `renewal` or `change`.
 fn check_kind(s: &str) -> Result<(), validator::ValidationError> {
-    crate::validate::one_of(s, &["initial", "renewal"])
+    crate::validate::one_of(s, &["initial", "renewal", "change"])
 }
 
 /// 创建备案申请
 ///
-/// 创建备案申请（学校）。草稿的基本信息取自学校的登记信息；一所学校同时至多有一份未办结的申请。
+/// 创建备案申请（学校）。草稿的基本信息取自学校的登记信息；变更备案（`change`）的草稿取自评价机构已备案
+/// 的材料，承诺书须重新签署。一所学校同时至多有一份未办结的申请。
 ///
 /// Start an application (school). The draft's basic information is filled from the school's
-/// registration; a school has at most one open application.
+/// registration; a change filing's (`change`) draft is the institution's filed document, with
+/// an empty commitment to sign anew. A school has at most one open application.
 #[utoipa::path(
     operation_id = "createFiling",
     tag = "filings",

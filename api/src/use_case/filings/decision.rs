@@ -1,13 +1,14 @@
 //! The bureau's decision on an application (R8, R11): approval allocates the next municipal
 //! serial and creates the institution with its filing code and scope (R9, R10), a renewal keeps
-//! the code; rejection. Both only once an expert has evaluated the current round.
+//! the code, a change filing (变更备案) the code and the validity; rejection. Both only once an
+//! expert has evaluated the current round, except for a change that adds nothing to the scope.
 
-use super::{Change, next_status};
+use super::{Change, filing_status, wrong_status};
 use crate::error::{ApiError, FieldError};
 use crate::i18n::{Name, Problem, Rule};
 use crate::views::filing::document::FilingDocument;
 use chrono::NaiveDate;
-use domain::filing::{DecisionError, FilingAction, check_evaluated, check_validity};
+use domain::filing::{DecisionError, FilingAction, check_evaluated, check_validity, decision_transition};
 use domain::institution::{InstitutionStatus, LifecycleAction, StoredStatus, lifecycle};
 use domain::{InstitutionCode, Serial};
 use persistence::entity::{filing, institution, institution_scope, school};
@@ -36,6 +37,34 @@ fn scope_rows(institution_id: Uuid, doc: &FilingDocument) -> Vec<institution_sco
         });
     }
     rows
+}
+
+/// The scope entries of `doc` that institution `institution_id` does not hold yet, as a JSON
+/// array of `{occupation_code, work_type, level}`: what a change filing adds, and why it goes
+/// to experts.
+pub async fn scope_added(
+    db: &impl persistence::ConnectionTrait,
+    institution_id: Uuid,
+    doc: &FilingDocument,
+) -> Result<serde_json::Value, ApiError> {
+    let held = repo::institution::scope(db, institution_id).await?;
+    let added = scope_rows(institution_id, doc)
+        .into_iter()
+        .filter(|r| {
+            !held.iter().any(|h| {
+                h.occupation_code == r.occupation_code && h.work_type == r.work_type && h.level == r.level
+            })
+        })
+        .map(|r| serde_json::json!({"occupation_code": r.occupation_code, "work_type": r.work_type, "level": r.level}))
+        .collect();
+    Ok(serde_json::Value::Array(added))
+}
+
+/// Whether the bureau's decision on `f` waits for an expert evaluation (R8): always, except for
+/// a change filing that adds nothing to the scope.
+pub fn evaluation_required(f: &filing::Model) -> bool {
+    let added = f.scope_added.as_ref().and_then(|v| v.as_array()).map(Vec::len);
+    domain::filing::evaluation_required(f.kind == "change", added)
 }
 
 /// What the bureau decided, and when.
@@ -92,44 +121,58 @@ async fn create_institution(
 }
 
 /// Reads application `id` and checks that the bureau may decide it with `action`: its status,
-/// and at least one evaluation of the current round (R8).
+/// and at least one evaluation of the current round (R8) where one is required.
 async fn decidable(
     change: &Change,
     id: Uuid,
     action: FilingAction,
 ) -> Result<(filing::Model, domain::filing::FilingStatus), ApiError> {
     let current = repo::filing::find(change.db(), id).await?.ok_or_else(ApiError::not_found)?;
-    let next = next_status(&current, action)?;
-    let evaluated = repo::filing::evaluations_in_round(change.db(), current.id, current.round).await?;
-    check_evaluated(evaluated as usize).map_err(|_| ApiError::new(Problem::EvaluationRequired))?;
+    let required = evaluation_required(&current);
+    let next = decision_transition(filing_status(&current)?, action, required).map_err(wrong_status)?;
+    if required {
+        let evaluated = repo::filing::evaluations_in_round(change.db(), current.id, current.round).await?;
+        check_evaluated(evaluated as usize).map_err(|_| ApiError::new(Problem::EvaluationRequired))?;
+    }
     Ok((current, next))
+}
+
+/// The validity the bureau gave (R11): required for an initial filing or a renewal, within three
+/// years; left out for a change filing (422 `validity_kept`), which keeps the institution's.
+fn checked_validity(
+    f: &filing::Model,
+    today: NaiveDate,
+    valid_until: Option<NaiveDate>,
+) -> Result<Option<NaiveDate>, ApiError> {
+    let invalid = |rule: Rule| ApiError::validation(vec![FieldError::new("valid_until", rule)]);
+    match (f.kind.as_str(), valid_until) {
+        ("change", None) => Ok(None),
+        ("change", Some(_)) => Err(invalid(Rule::ValidityKept)),
+        (_, None) => Err(invalid(Rule::Required)),
+        (_, Some(until)) => match check_validity(today, until) {
+            Ok(()) => Ok(Some(until)),
+            Err(DecisionError::ValidityTooLong { latest }) => Err(ApiError::validation(vec![
+                FieldError::new("valid_until", Rule::ValidityTooLong).with("latest", latest),
+            ])),
+            Err(_) => Err(invalid(Rule::ValidityNotAfterStart)),
+        },
+    }
 }
 
 /// Approves application `id` with `opinion` (checked by the caller), valid from today to
 /// `valid_until` (at most 3 years, R11). An initial filing creates the institution with the next
-/// serial's code, never reused; a renewal renews the institution, keeping its code. Answers the
-/// application and the institution.
+/// serial's code, never reused; a renewal renews the institution, keeping its code; a change
+/// filing changes it, keeping its code and validity (no `valid_until`). Answers the application
+/// and the institution.
 pub async fn approve(
     change: &mut Change,
     id: Uuid,
-    valid_until: NaiveDate,
+    valid_until: Option<NaiveDate>,
     opinion: &str,
 ) -> Result<(filing::Model, institution::Model), ApiError> {
     let (today, now) = (change.today(), change.now());
-    match check_validity(today, valid_until) {
-        Ok(()) => {}
-        Err(DecisionError::ValidityTooLong { latest }) => {
-            return Err(ApiError::validation(vec![
-                FieldError::new("valid_until", Rule::ValidityTooLong).with("latest", latest),
-            ]));
-        }
-        Err(_) => {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "valid_until",
-                Rule::ValidityNotAfterStart,
-            )]));
-        }
-    }
+    let stored = repo::filing::find(change.db(), id).await?.ok_or_else(ApiError::not_found)?;
+    let valid_until = checked_validity(&stored, today, valid_until)?;
     let (current, next) = decidable(change, id, FilingAction::Approve).await?;
     let tx = change.db();
     let s = repo::school::find(tx, current.school_id).await?.ok_or_else(ApiError::not_found)?;
@@ -137,14 +180,16 @@ pub async fn approve(
     if current.institution_id.is_none() && repo::institution::live_of_school(tx, s.id).await?.is_some() {
         return Err(ApiError::validation(vec![FieldError::new("school_id", Rule::AlreadyFiled)]));
     }
-    let institution = match current.institution_id {
-        None => {
+    let institution = match (current.institution_id, valid_until) {
+        (None, Some(valid_until)) => {
             let d = Decision { valid_until, opinion, today, now };
             create_institution(tx, &current, &s, &doc, d).await?
         }
-        Some(existing) => {
+        (Some(existing), Some(valid_until)) => {
             renew(tx, existing, &current, &doc, Decision { valid_until, opinion, today, now }).await?
         }
+        (Some(existing), None) => apply_change(tx, existing, &current, &doc, (opinion, today, now)).await?,
+        (None, None) => return Err(ApiError::internal("an initial filing is approved with a validity")),
     };
     let version = current.version;
     let kind = current.kind.clone();
@@ -152,14 +197,18 @@ pub async fn approve(
     m.status = Set(next.code().into());
     m.decided_at = Set(Some(now));
     m.decision_opinion = Set(Some(opinion.to_owned()));
-    m.valid_until = Set(Some(valid_until));
+    m.valid_until = Set(Some(institution.valid_until));
     let saved = repo::filing::save(tx, m, version, now).await?;
     change.record(
         "filing.approved",
         ("filing", saved.id.to_string()),
         serde_json::json!({"institution_id": institution.id, "code": institution.code, "valid_until": valid_until, "kind": kind}),
     );
-    let action = if kind == "renewal" { "institution.renewed" } else { "institution.filed" };
+    let action = match kind.as_str() {
+        "renewal" => "institution.renewed",
+        "change" => "institution.changed",
+        _ => "institution.filed",
+    };
     crate::outbox::institution_event(change.db(), action, &institution, None, now).await?;
     change.record(
         action,
@@ -198,6 +247,48 @@ async fn renew(
         m.name = Set(name);
     }
     Ok(repo::institution::save(tx, m, version, d.now).await?)
+}
+
+/// Changes institution `id` from an approved change filing `f` (变更备案): the name, addresses and
+/// legal representative of the document, its people (the document is the institution's filed
+/// one from now on) and its scope; the code, the validity and the status stay. Certificates
+/// already issued keep the name they were issued under (R39). 409 unless the institution is
+/// active or suspended.
+async fn apply_change(
+    tx: &impl persistence::ConnectionTrait,
+    id: Uuid,
+    f: &filing::Model,
+    doc: &FilingDocument,
+    (opinion, today, now): (&str, NaiveDate, chrono::DateTime<chrono::Utc>),
+) -> Result<institution::Model, ApiError> {
+    persistence::lock_row(tx, "institutions", "id", id.into()).await?;
+    let inst = repo::institution::find(tx, id).await?.ok_or_else(ApiError::not_found)?;
+    let status = InstitutionStatus::on(inst.stored_status()?, inst.valid_until, today);
+    let kept = lifecycle(status, LifecycleAction::Change).map_err(|st| {
+        ApiError::new(Problem::InstitutionNotActive)
+            .with_name("status", Name::Code("institution_status", st.code()))
+    })?;
+    repo::institution::replace_scope(tx, inst.id, scope_rows(inst.id, doc)).await?;
+    let version = inst.version;
+    let basic = doc.basic.clone();
+    let mut m: institution::ActiveModel = inst.into();
+    m.status = Set(kept.code().into());
+    m.filing_id = Set(f.id);
+    m.bureau_opinion = Set(opinion.to_owned());
+    m.decided_on = Set(today);
+    if let Some(name) = basic.name {
+        m.name = Set(name);
+    }
+    if let Some(address) = basic.registered_address {
+        m.registered_address = Set(address);
+    }
+    if let Some(address) = basic.office_address {
+        m.office_address = Set(address);
+    }
+    if let Some(person) = basic.legal_representative {
+        m.legal_representative = Set(person);
+    }
+    Ok(repo::institution::save(tx, m, version, now).await?)
 }
 
 /// Rejects application `id` with `opinion` (checked by the caller).

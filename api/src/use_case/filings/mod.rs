@@ -19,13 +19,19 @@ use uuid::Uuid;
 
 /// The workflow applied to a stored application: its next status, or 409 naming the current one.
 pub fn next_status(f: &filing::Model, action: FilingAction) -> Result<FilingStatus, ApiError> {
-    let current = FilingStatus::from_code(&f.status)
-        .ok_or_else(|| ApiError::internal("unknown filing status in database"))?;
-    transition(current, action).map_err(|e| {
-        ApiError::new(Problem::WrongStatus)
-            .with_name("action", Name::Code("filing_action", e.action.code()))
-            .with_name("status", Name::Code("filing_status", e.current.code()))
-    })
+    transition(filing_status(f)?, action).map_err(wrong_status)
+}
+
+/// The stored status of `f`.
+fn filing_status(f: &filing::Model) -> Result<FilingStatus, ApiError> {
+    FilingStatus::from_code(&f.status).ok_or_else(|| ApiError::internal("unknown filing status in database"))
+}
+
+/// 409 naming the action and the status that forbids it.
+fn wrong_status(e: domain::filing::WrongStatus) -> ApiError {
+    ApiError::new(Problem::WrongStatus)
+        .with_name("action", Name::Code("filing_action", e.action.code()))
+        .with_name("status", Name::Code("filing_status", e.current.code()))
 }
 
 /// Reads application `id` in the change and checks that `action` may move it.
@@ -52,14 +58,15 @@ async fn save(
     Ok(saved)
 }
 
-/// Starts school `school_id`'s application of `kind` (`initial`, or `renewal` of its live
-/// institution, which keeps its code). The draft's basic information is filled from the
-/// school's registration (the institution's name for a renewal). A school has at most one open
-/// application.
+/// Starts school `school_id`'s application of `kind`: `initial`, `renewal` of its live
+/// institution (which keeps its code), or `change` (变更备案) of it. The draft's basic
+/// information is filled from the school's registration (the institution's name for a
+/// renewal); a change starts from the institution's record and its filed document (see
+/// [`change_draft`]). A school has at most one open application.
 pub async fn open(change: &mut Change, school_id: Uuid, kind: &str) -> Result<filing::Model, ApiError> {
-    if !matches!(kind, "initial" | "renewal") {
+    if !matches!(kind, "initial" | "renewal" | "change") {
         return Err(ApiError::validation(vec![
-            FieldError::new("kind", Rule::NotOneOf).with("allowed", "initial, renewal"),
+            FieldError::new("kind", Rule::NotOneOf).with("allowed", "initial, renewal, change"),
         ]));
     }
     let now = change.now();
@@ -71,8 +78,8 @@ pub async fn open(change: &mut Change, school_id: Uuid, kind: &str) -> Result<fi
     }
     let live = repo::institution::live_of_school(change.db(), school_id).await?;
     let institution_id = match (kind, &live) {
-        ("renewal", Some(i)) => Some(i.id),
-        ("renewal", None) => {
+        ("renewal" | "change", Some(i)) => Some(i.id),
+        ("renewal" | "change", None) => {
             return Err(ApiError::validation(vec![FieldError::new("kind", Rule::UnknownInstitution)]));
         }
         (_, Some(_)) => {
@@ -90,11 +97,15 @@ pub async fn open(change: &mut Change, school_id: Uuid, kind: &str) -> Result<fi
     doc.basic.legal_representative_position = s.legal_representative_position.clone();
     doc.basic.contact_name = s.contact_name.clone();
     doc.basic.email = s.email.clone();
-    let document = serde_json::to_value(&doc).map_err(ApiError::internal)?;
+    let id = Uuid::now_v7();
+    let (document, carried) = match (kind, &live) {
+        ("change", Some(i)) => change_draft(change, i, id).await?,
+        _ => (serde_json::to_value(&doc).map_err(ApiError::internal)?, Vec::new()),
+    };
     let saved = repo::filing::insert(
         change.db(),
         filing::Model {
-            id: Uuid::now_v7(),
+            id,
             school_id,
             kind: kind.to_owned(),
             institution_id,
@@ -110,11 +121,57 @@ pub async fn open(change: &mut Change, school_id: Uuid, kind: &str) -> Result<fi
             updated_at: now,
             withdrawn_at: None,
             withdrawal_reason: None,
+            scope_added: None,
         },
     )
     .await?;
+    for a in carried {
+        repo::filing::insert_attachment(change.db(), a).await?;
+    }
     change.record("filing.created", ("filing", saved.id.to_string()), serde_json::json!({"kind": kind}));
     Ok(saved)
+}
+
+/// The draft of a change filing `filing_id` of institution `i` (active or suspended; an expired
+/// one renews instead, 409): the document the institution was filed with, with its name,
+/// addresses and legal representative as they stand, so that the school changes only what
+/// changed. The people's signed agreements are carried over (the new attachment records of the
+/// same stored files are answered, to be written once the application is); the commitment is
+/// signed anew.
+async fn change_draft(
+    change: &mut Change,
+    i: &persistence::entity::institution::Model,
+    filing_id: Uuid,
+) -> Result<(serde_json::Value, Vec<attachment::Model>), ApiError> {
+    use domain::institution::{InstitutionStatus, LifecycleAction, lifecycle};
+    let status = InstitutionStatus::on(i.stored_status()?, i.valid_until, change.today());
+    lifecycle(status, LifecycleAction::Change).map_err(|st| {
+        ApiError::new(Problem::InstitutionNotActive)
+            .with_name("status", Name::Code("institution_status", st.code()))
+    })?;
+    let filed = repo::filing::find(change.db(), i.filing_id).await?.ok_or_else(ApiError::not_found)?;
+    let mut doc: FilingDocument = serde_json::from_value(filed.document).map_err(ApiError::internal)?;
+    doc.basic.name = Some(i.name.clone());
+    doc.basic.registered_address = Some(i.registered_address.clone());
+    doc.basic.office_address = Some(i.office_address.clone());
+    doc.basic.legal_representative = Some(i.legal_representative.clone());
+    doc.commitment = Default::default();
+    let mut carried = Vec::new();
+    for a in repo::filing::attachments(change.db(), filed.id).await? {
+        if a.purpose != "commitment" {
+            carried.push((
+                a.id,
+                attachment::Model { id: Uuid::now_v7(), filing_id, created_at: change.now(), ..a },
+            ));
+        }
+    }
+    for agreement in doc.agreements_mut() {
+        if let Some(old) = *agreement {
+            *agreement = carried.iter().find(|(from, _)| *from == old).map(|(_, copy)| copy.id);
+        }
+    }
+    let document = serde_json::to_value(&doc).map_err(ApiError::internal)?;
+    Ok((document, carried.into_iter().map(|(_, copy)| copy).collect()))
 }
 
 /// Replaces the document of application `id` (formats checked by the caller), if `if_match`
@@ -152,11 +209,22 @@ pub async fn submit(change: &mut Change, id: Uuid) -> Result<filing::Model, ApiE
     }
     let now = change.now();
     repo::filing::insert_round(change.db(), current.id, current.round, current.document.clone(), now).await?;
+    // A change filing: what it adds to the scope decides whether experts evaluate it.
+    let scope_added = match (current.kind.as_str(), current.institution_id) {
+        ("change", Some(institution_id)) => {
+            let doc: FilingDocument =
+                serde_json::from_value(current.document.clone()).map_err(ApiError::internal)?;
+            Some(decision::scope_added(change.db(), institution_id, &doc).await?)
+        }
+        _ => None,
+    };
     let (version, round) = (current.version, current.round);
     let mut m: filing::ActiveModel = current.into();
     m.status = Set(next.code().into());
     m.submitted_at = Set(Some(now));
-    save(change, m, version, "filing.submitted", serde_json::json!({"round": round})).await
+    let summary = serde_json::json!({"round": round, "scope_added": scope_added});
+    m.scope_added = Set(scope_added);
+    save(change, m, version, "filing.submitted", summary).await
 }
 
 /// Accepts submitted application `id` for evaluation.

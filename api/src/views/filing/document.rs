@@ -58,6 +58,16 @@ pub struct FilingDocument {
     pub commitment: Commitment,
 }
 
+impl FilingDocument {
+    /// The agreement attachments of the experts, examiners and supervisors, to be rewritten.
+    pub fn agreements_mut(&mut self) -> impl Iterator<Item = &mut Option<Uuid>> {
+        let experts = self.experts.iter_mut().map(|p| &mut p.agreement_attachment_id);
+        let examiners = self.examiners.iter_mut().map(|p| &mut p.agreement_attachment_id);
+        let supervisors = self.supervisors.iter_mut().map(|p| &mut p.agreement_attachment_id);
+        experts.chain(examiners).chain(supervisors)
+    }
+}
+
 /// Annex 1 basic information. Phone numbers are shown masked to everyone but the school and
 /// the bureau.
 #[derive(Clone, Default, Serialize, Deserialize, ToSchema, Validate)]

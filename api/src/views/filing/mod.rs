@@ -21,12 +21,19 @@ pub struct FilingView {
     pub id: Uuid,
     pub school_id: Uuid,
     pub school_name: String,
-    /// `initial` or `renewal`.
+    /// `initial`, `renewal` or `change` (变更备案).
     #[schema(example = "initial")]
     pub kind: String,
     pub kind_name: String,
-    /// For a renewal: the institution renewed.
+    /// For a renewal or a change: the institution renewed or changed.
     pub institution_id: Option<Uuid>,
+    /// For a submitted change filing: the occupation × work type × level entries it adds to the
+    /// institution's scope (`[]` when none). Null for other applications and unsubmitted drafts.
+    #[schema(value_type = Option<Vec<ScopeEntry>>)]
+    pub scope_added: Option<serde_json::Value>,
+    /// Whether the bureau decides only after an expert evaluation (R8): false only for a change
+    /// filing that adds nothing to the scope.
+    pub evaluation_required: bool,
     /// `draft`, `submitted`, `accepted`, `under_evaluation`, `approved`, `rejected` or `returned`.
     #[schema(example = "draft")]
     pub status: String,
@@ -50,6 +57,17 @@ pub struct FilingView {
     pub evaluations: Vec<EvaluationView>,
     pub rounds: Vec<RoundView>,
     pub attachments: Vec<AttachmentView>,
+}
+
+/// One entry of an institution's scope, as a change filing adds it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScopeEntry {
+    #[schema(example = "6-18-01-01")]
+    pub occupation_code: String,
+    /// Empty when the occupation has no work types.
+    pub work_type: String,
+    #[schema(example = "4")]
+    pub level: String,
 }
 
 /// An expert assigned to an application.
@@ -182,6 +200,11 @@ pub async fn build(
         school_id: f.school_id,
         school_name: s.name.clone(),
         kind_name: name_of(lang, "filing_kind", &f.kind),
+        evaluation_required: domain::filing::evaluation_required(
+            f.kind == "change",
+            f.scope_added.as_ref().and_then(|v| v.as_array()).map(Vec::len),
+        ),
+        scope_added: f.scope_added,
         kind: f.kind,
         institution_id: f.institution_id,
         status_name: name_of(lang, "filing_status", &f.status),
