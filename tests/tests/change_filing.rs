@@ -20,9 +20,9 @@ async fn save(s: &Setup, school: &SchoolFixture, filing: &str, doc: &Value) {
 }
 
 // A rename and a move without new scope: no experts; the code, validity and scope stay; the
-// certificates issued before keep the old name; the national platform hears of it. Ten
-// concurrent starts: one draft. Refused: a validity on a change, a decision before acceptance,
-// a change of an expired institution, a change without an institution.
+// certificates issued before keep the old name; the national platform hears of it (once). Ten
+// concurrent starts: one draft; ten concurrent approvals: one. Refused: a validity on a change,
+// a decision before acceptance, a change of an expired institution, a change without one.
 #[tokio::test]
 async fn a_change_filing_renames_the_institution_and_keeps_its_code_validity_and_certificates() {
     let s = setup("2026-11-02").await;
@@ -86,8 +86,13 @@ async fn a_change_filing_renames_the_institution_and_keeps_its_code_validity_and
     let a =
         s.app.act(&admin, &filing, "approve", &json!({"valid_until": until, "opinion": "同意变更。"})).await;
     assert_eq!(a.violations(), [("valid_until".to_owned(), "validity_kept".to_owned())]);
-    let a = s.app.act(&admin, &filing, "approve", &json!({"opinion": "同意变更。"})).await;
-    assert_eq!(a.status.as_u16(), 200, "{}", a.text);
+    // Ten concurrent approvals: one changes the institution, once.
+    let approval = json!({"opinion": "同意变更。"});
+    let answers = join_all((0..10).map(|_| s.app.act(&admin, &filing, "approve", &approval))).await;
+    let mut statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409, 409, 409, 409, 409, 409, 409, 409, 409], "{statuses:?}");
+    let a = answers.iter().find(|a| a.status.as_u16() == 200).expect("one approval");
     assert_eq!(a.body["status"], "approved");
 
     // Same code, validity, status and scope; the new name and office.
