@@ -18,6 +18,19 @@ fn stored_code(i: &institution::Model) -> Result<InstitutionCode, ApiError> {
     InstitutionCode::parse(&i.code).map_err(|e| ApiError::internal(format!("stored institution code: {e}")))
 }
 
+/// The stored status institution `i` has after `action` today, or 409 naming the status that
+/// forbids the action (R12, R13).
+pub fn lifecycle_on(
+    i: &institution::Model,
+    today: NaiveDate,
+    action: LifecycleAction,
+) -> Result<StoredStatus, ApiError> {
+    lifecycle(status_on(i, today)?, action).map_err(|st| {
+        ApiError::new(Problem::InstitutionNotActive)
+            .with_name("status", Name::Code("institution_status", st.code()))
+    })
+}
+
 /// Retires `code` in the retired-code store; a code already retired is an invariant broken (the
 /// lifecycle lets an institution be cancelled or merged once).
 async fn retire(change: &Change, code: InstitutionCode, why: &retired::Retirement) -> Result<(), ApiError> {
@@ -49,11 +62,7 @@ pub async fn apply_lifecycle(
 ) -> Result<institution::Model, ApiError> {
     let (today, now) = (change.today(), change.now());
     let id = current.id;
-    let status = status_on(&current, today)?;
-    let next = lifecycle(status, action).map_err(|st| {
-        ApiError::new(Problem::InstitutionNotActive)
-            .with_name("status", Name::Code("institution_status", st.code()))
-    })?;
+    let next = lifecycle_on(&current, today, action)?;
     if action == LifecycleAction::Cancel {
         let (code, why) = retired::on_cancellation(stored_code(&current)?, reason);
         retire(change, code, &why).await?;
@@ -222,10 +231,7 @@ pub async fn merge(change: &mut Change, m: Merger) -> Result<institution::Model,
     let mut merged = Vec::new();
     for id in &m.ids {
         let i = repo::institution::find(change.db(), *id).await?.ok_or_else(ApiError::not_found)?;
-        lifecycle(status_on(&i, today)?, LifecycleAction::Merge).map_err(|st| {
-            ApiError::new(Problem::InstitutionNotActive)
-                .with_name("status", Name::Code("institution_status", st.code()))
-        })?;
+        lifecycle_on(&i, today, LifecycleAction::Merge)?;
         merged.push(i);
     }
     // The running school may not keep another live institution besides the merged ones.

@@ -43,3 +43,13 @@ impl std::fmt::Debug for Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// Whether the bureau's decision waits for an expert evaluation (R8): always, except for a
+    /// change filing whose submission found that it adds nothing to the scope
+    /// (`domain::filing::evaluation_required`).
+    pub fn evaluation_required(&self) -> bool {
+        let added = self.scope_added.as_ref().and_then(|v| v.as_array()).map(Vec::len);
+        domain::filing::evaluation_required(self.kind == "change", added)
+    }
+}

@@ -5,11 +5,12 @@
 
 use super::{Change, filing_status, wrong_status};
 use crate::error::{ApiError, FieldError};
-use crate::i18n::{Name, Problem, Rule};
+use crate::i18n::{Problem, Rule};
+use crate::use_case::institutions::lifecycle_on;
 use crate::views::filing::document::FilingDocument;
 use chrono::NaiveDate;
 use domain::filing::{DecisionError, FilingAction, check_evaluated, check_validity, decision_transition};
-use domain::institution::{InstitutionStatus, LifecycleAction, StoredStatus, lifecycle};
+use domain::institution::{LifecycleAction, StoredStatus};
 use domain::{InstitutionCode, Serial};
 use persistence::entity::{filing, institution, institution_scope, school};
 use persistence::repo;
@@ -58,13 +59,6 @@ pub async fn scope_added(
         .map(|r| serde_json::json!({"occupation_code": r.occupation_code, "work_type": r.work_type, "level": r.level}))
         .collect();
     Ok(serde_json::Value::Array(added))
-}
-
-/// Whether the bureau's decision on `f` waits for an expert evaluation (R8): always, except for
-/// a change filing that adds nothing to the scope.
-pub fn evaluation_required(f: &filing::Model) -> bool {
-    let added = f.scope_added.as_ref().and_then(|v| v.as_array()).map(Vec::len);
-    domain::filing::evaluation_required(f.kind == "change", added)
 }
 
 /// What the bureau decided, and when.
@@ -120,21 +114,20 @@ async fn create_institution(
     Ok(repo::institution::insert(tx, m, scope_rows(id, doc)).await?)
 }
 
-/// Reads application `id` and checks that the bureau may decide it with `action`: its status,
-/// and at least one evaluation of the current round (R8) where one is required.
+/// Checks that the bureau may decide application `current` with `action`: its status, and at
+/// least one evaluation of the current round (R8) where one is required. Answers the next status.
 async fn decidable(
     change: &Change,
-    id: Uuid,
+    current: &filing::Model,
     action: FilingAction,
-) -> Result<(filing::Model, domain::filing::FilingStatus), ApiError> {
-    let current = repo::filing::find(change.db(), id).await?.ok_or_else(ApiError::not_found)?;
-    let required = evaluation_required(&current);
-    let next = decision_transition(filing_status(&current)?, action, required).map_err(wrong_status)?;
+) -> Result<domain::filing::FilingStatus, ApiError> {
+    let required = current.evaluation_required();
+    let next = decision_transition(filing_status(current)?, action, required).map_err(wrong_status)?;
     if required {
         let evaluated = repo::filing::evaluations_in_round(change.db(), current.id, current.round).await?;
         check_evaluated(evaluated as usize).map_err(|_| ApiError::new(Problem::EvaluationRequired))?;
     }
-    Ok((current, next))
+    Ok(next)
 }
 
 /// The validity the bureau gave (R11): required for an initial filing or a renewal, within three
@@ -171,9 +164,9 @@ pub async fn approve(
     opinion: &str,
 ) -> Result<(filing::Model, institution::Model), ApiError> {
     let (today, now) = (change.today(), change.now());
-    let stored = repo::filing::find(change.db(), id).await?.ok_or_else(ApiError::not_found)?;
-    let valid_until = checked_validity(&stored, today, valid_until)?;
-    let (current, next) = decidable(change, id, FilingAction::Approve).await?;
+    let current = repo::filing::find(change.db(), id).await?.ok_or_else(ApiError::not_found)?;
+    let valid_until = checked_validity(&current, today, valid_until)?;
+    let next = decidable(change, &current, FilingAction::Approve).await?;
     let tx = change.db();
     let s = repo::school::find(tx, current.school_id).await?.ok_or_else(ApiError::not_found)?;
     let doc: FilingDocument = serde_json::from_value(current.document.clone()).map_err(ApiError::internal)?;
@@ -228,12 +221,7 @@ async fn renew(
     d: Decision<'_>,
 ) -> Result<institution::Model, ApiError> {
     let inst = repo::institution::find(tx, id).await?.ok_or_else(ApiError::not_found)?;
-    let stored = inst.stored_status()?;
-    let status = InstitutionStatus::on(stored, inst.valid_until, d.today);
-    lifecycle(status, LifecycleAction::Renew).map_err(|st| {
-        ApiError::new(Problem::InstitutionNotActive)
-            .with_name("status", Name::Code("institution_status", st.code()))
-    })?;
+    lifecycle_on(&inst, d.today, LifecycleAction::Renew)?;
     repo::institution::replace_scope(tx, inst.id, scope_rows(inst.id, doc)).await?;
     let version = inst.version;
     let mut m: institution::ActiveModel = inst.into();
@@ -263,11 +251,7 @@ async fn apply_change(
 ) -> Result<institution::Model, ApiError> {
     persistence::lock_row(tx, "institutions", "id", id.into()).await?;
     let inst = repo::institution::find(tx, id).await?.ok_or_else(ApiError::not_found)?;
-    let status = InstitutionStatus::on(inst.stored_status()?, inst.valid_until, today);
-    let kept = lifecycle(status, LifecycleAction::Change).map_err(|st| {
-        ApiError::new(Problem::InstitutionNotActive)
-            .with_name("status", Name::Code("institution_status", st.code()))
-    })?;
+    let kept = lifecycle_on(&inst, today, LifecycleAction::Change)?;
     repo::institution::replace_scope(tx, inst.id, scope_rows(inst.id, doc)).await?;
     let version = inst.version;
     let basic = doc.basic.clone();
@@ -293,7 +277,8 @@ async fn apply_change(
 
 /// Rejects application `id` with `opinion` (checked by the caller).
 pub async fn reject(change: &mut Change, id: Uuid, opinion: &str) -> Result<filing::Model, ApiError> {
-    let (current, next) = decidable(change, id, FilingAction::Reject).await?;
+    let current = repo::filing::find(change.db(), id).await?.ok_or_else(ApiError::not_found)?;
+    let next = decidable(change, &current, FilingAction::Reject).await?;
     let version = current.version;
     let mut m: filing::ActiveModel = current.into();
     m.status = Set(next.code().into());

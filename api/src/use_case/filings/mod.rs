@@ -143,12 +143,8 @@ async fn change_draft(
     i: &persistence::entity::institution::Model,
     filing_id: Uuid,
 ) -> Result<(serde_json::Value, Vec<attachment::Model>), ApiError> {
-    use domain::institution::{InstitutionStatus, LifecycleAction, lifecycle};
-    let status = InstitutionStatus::on(i.stored_status()?, i.valid_until, change.today());
-    lifecycle(status, LifecycleAction::Change).map_err(|st| {
-        ApiError::new(Problem::InstitutionNotActive)
-            .with_name("status", Name::Code("institution_status", st.code()))
-    })?;
+    use domain::institution::LifecycleAction;
+    crate::use_case::institutions::lifecycle_on(i, change.today(), LifecycleAction::Change)?;
     let filed = repo::filing::find(change.db(), i.filing_id).await?.ok_or_else(ApiError::not_found)?;
     let mut doc: FilingDocument = serde_json::from_value(filed.document).map_err(ApiError::internal)?;
     doc.basic.name = Some(i.name.clone());

@@ -200,10 +200,7 @@ pub async fn build(
         school_id: f.school_id,
         school_name: s.name.clone(),
         kind_name: name_of(lang, "filing_kind", &f.kind),
-        evaluation_required: domain::filing::evaluation_required(
-            f.kind == "change",
-            f.scope_added.as_ref().and_then(|v| v.as_array()).map(Vec::len),
-        ),
+        evaluation_required: f.evaluation_required(),
         scope_added: f.scope_added,
         kind: f.kind,
         institution_id: f.institution_id,
