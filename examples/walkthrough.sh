@@ -12,14 +12,16 @@
 # Set SKILLCERT_BIN to use a built binary, PORT to change the port (default 18080). With
 # WALKTHROUGH_KEEP=DIR, the server's log and every public answer are copied to DIR at the end
 # (the personal-data scan of tests/tests/privacy.rs reads them); WALKTHROUGH_LOG sets the log
-# filter (default warn).
+# filter (default warn). With WALKTHROUGH_DATA=DIR the server's data (database, keys, attachments)
+# is kept in DIR, which must be empty or absent (tests/vc/run.sh starts a server on it afterwards).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PORT="${PORT:-18080}"
 BASE="http://127.0.0.1:$PORT"
 API="$BASE/api/v1"
-DATA="$(mktemp -d)"
+DATA="${WALKTHROUGH_DATA:-$(mktemp -d)}"
+mkdir -p "$DATA"
 ADMIN_PASSWORD="walkthrough-admin-pw-1"
 PW="a-long-password-1"
 py() { python3 examples/walkthrough_data.py "$@"; }
@@ -55,7 +57,7 @@ keep() {
     cp -r "$PUBLIC" "$DATA/server.log" "$WALKTHROUGH_KEEP/" 2>/dev/null || true
   fi
 }
-trap 'stop_server; keep; rm -rf "$DATA"' EXIT
+trap 'stop_server; keep; [ -n "${WALKTHROUGH_DATA:-}" ] || rm -rf "$DATA"' EXIT
 
 # curl that fails on HTTP errors and shows the problem document.
 call() { # method path token [curl args…]
@@ -224,6 +226,11 @@ echo "$HTML" | grep -q "$CERT" && show "the QR code's page $BASE$VERIFY_PATH sho
 ID_NUMBER=$(call GET "/plans/$PLAN/certificates" "$SCHOOL_T" | python3 -c 'import json,sys; print(next(c["id_number"] for c in json.load(sys.stdin)["items"] if c["code"] == sys.argv[1]))' "$CERT")
 json POST /public/certificates/pdf "" "{\"code\": \"$CERT\", \"name\": \"$HOLDER\", \"id_number\": \"$ID_NUMBER\"}" >"$DATA/own-certificate.pdf"
 show "the holder's own download: $(wc -c <"$DATA/own-certificate.pdf") bytes of PDF"
+# The same three take the certificate as a W3C Verifiable Credential (Open Badges 3.0) that any
+# standard verifier checks offline (docs/INTEGRATION.md); the ID number is in it only hashed.
+CREDENTIAL=$(json POST /public/certificates/credential "" "{\"code\": \"$CERT\", \"name\": \"$HOLDER\", \"id_number\": \"$ID_NUMBER\"}" | tee "$PUBLIC/credential.json")
+show "the holder's verifiable credential: $(echo "$CREDENTIAL" | get type.1), proof $(echo "$CREDENTIAL" | get proof.cryptosuite) by $(echo "$CREDENTIAL" | get proof.verificationMethod)"
+show "its issuer's DID document: $(curl -fs "$BASE/.well-known/did.json" | tee "$PUBLIC/did.json" | get id)"
 
 step "11. What the public sees: the directory, fees, inspections, ratings, keys; a complaint and its follow-up"
 call GET "/public/institutions" "" >"$PUBLIC/directory.json"

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod connection;
 pub mod context;
+pub mod credential;
 pub mod error;
 pub mod extract;
 pub mod i18n;

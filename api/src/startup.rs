@@ -96,12 +96,14 @@ impl Application {
             tracing::info!(path = %config.certificate_key_path.display(), "created a new certificate signing key");
         }
         let certificate_key = Arc::new(crate::state::CertificateKey::new(cert_key));
+        let credentials = Arc::new(credentials(&db, &config.issuer, clock.now()).await?);
         let state = AppState {
             db: db.clone(),
             tokens,
             clock,
             attachments_dir: config.attachments_dir.clone(),
             certificate_key,
+            credentials,
             data_key,
             public_url: config.issuer.clone(),
             limiter: Arc::new(crate::limiter::Limiter::new(config.verify_limit_per_minute, db.clone())),
@@ -262,6 +264,33 @@ fn serve(listener: TcpListener, state: AppState, config: &Config) -> Result<Serv
         builder = builder.workers(n);
     }
     Ok(builder.run())
+}
+
+/// The system's DID and its credential secrets, each made at the first start and kept in the
+/// database ever after (`credential_secrets`).
+async fn credentials(
+    db: &persistence::Database,
+    issuer: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::credential::Credentials, StartupError> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let read = async |name: &str| -> Result<Vec<u8>, StartupError> {
+        let candidate = crate::auth::keys::random_token(32);
+        let stored =
+            repo::credential::secret(db, name, &candidate, now).await.map_err(StartupError::Reference)?;
+        b64.decode(stored).map_err(|e| {
+            StartupError::Reference(persistence::RepoError::Db(persistence::sea_orm::DbErr::Custom(format!(
+                "the credential secret {name} is not base64url: {e}"
+            ))))
+        })
+    };
+    let status_lists = read("status_lists").await?;
+    let identity_salts = read("identity_salts").await?;
+    Ok(crate::credential::Credentials {
+        did: crate::credential::did::did_web(issuer),
+        secrets: crate::credential::document::Secrets { status_lists, identity_salts },
+    })
 }
 
 /// Creates the bureau account `admin` on first start. With no password configured, a random one

@@ -16,6 +16,8 @@ pub struct AppState {
     pub attachments_dir: PathBuf,
     /// Signs certificates.
     pub certificate_key: Arc<CertificateKey>,
+    /// The system's DID and the secrets of its verifiable credentials (issue 27).
+    pub credentials: Arc<crate::credential::Credentials>,
     /// Seals and opens resident ID numbers at rest (`persistence::sealed`).
     pub data_key: Arc<persistence::sealed::DataKey>,
     /// The public base URL (`SKILLCERT_ISSUER`): QR codes point at `{public_url}/verify/{token}`.

@@ -176,6 +176,7 @@ const MIGRATIONS: &[(&str, &str, &str, &str)] = &[
         include_str!("../sql/m20261205_000034_change_filings.postgres.sql"),
         include_str!("../sql/m20261205_000034_change_filings.sqlite.sql"),
     ),
+    ("m20261205_000035_credentials", include_str!("../sql/m20261205_000035_credentials.sql"), "", ""),
 ];
 
 /// Replaced by one more than SQLite's schema version (see the crate's documentation).

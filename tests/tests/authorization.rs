@@ -24,6 +24,8 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/.well-known/skillcert-keys.json", "ABCDdSsEM"),
     ("GET", "/verify/{token}", "ABCDdSsEM"),
     ("POST", "/verify/{token}/pdf", "ABCDdSsEM"),
+    ("POST", "/verify/{token}/credential", "ABCDdSsEM"),
+    ("GET", "/.well-known/did.json", "ABCDdSsEM"),
     ("POST", "/api/v1/auth/login", "A"),
     ("POST", "/api/v1/auth/token", "A"),
     ("GET", "/api/v1/api-clients", "B"),
@@ -113,12 +115,15 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/plans/{id}/certificates", "S"),
     ("POST", "/api/v1/public/certificates/verify", "ABCDdSsEM"),
     ("POST", "/api/v1/public/certificates/pdf", "ABCDdSsEM"),
+    ("POST", "/api/v1/public/certificates/credential", "ABCDdSsEM"),
+    ("GET", "/api/v1/public/status-lists/{list}", "ABCDdSsEM"),
     ("POST", "/api/v1/certificates/search", "BCDd"),
     ("GET", "/api/v1/certificates/{code}", "BCDSM"),
     ("POST", "/api/v1/certificates/{code}/revoke", "S"),
     ("POST", "/api/v1/certificates/{code}/revocation-order", "BC"),
     ("POST", "/api/v1/certificates/{code}/reissue", "S"),
     ("GET", "/api/v1/certificates/{code}/pdf", "BCS"),
+    ("GET", "/api/v1/certificates/{code}/credential", "BCS"),
     ("POST", "/api/v1/plans/{id}/certificate-report", "S"),
     ("POST", "/api/v1/plans/{id}/certificate-report/acknowledge", "C"),
     ("GET", "/api/v1/plans/{id}/certificates/export", "BCS"),
@@ -388,7 +393,8 @@ fn concrete(w: &World, path: &str) -> String {
         .replace("{candidate_id}", &p["candidate_id"])
         .replace("{objection_id}", &p["objection_id"])
         .replace("{tracking_number}", &p["tracking_number"])
-        .replace("{token}", &p["token"]);
+        .replace("{token}", &p["token"])
+        .replace("{list}", &format!("{}-2026", p["certificate"].get(..13).unwrap_or_default()));
     let query = match path {
         "/api/v1/integrity-ratings" | "/api/v1/public/integrity-ratings" => "?period=2026",
         "/api/v1/plans/{id}/certificates/export" => "?format=csv",

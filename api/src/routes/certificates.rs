@@ -15,7 +15,6 @@ use actix_web::http::header;
 use actix_web::{HttpMessage as _, HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use domain::Role;
-use persistence::entity::certificate;
 use persistence::repo;
 use persistence::repo::certificate::PublicQuery;
 use persistence::repo::idempotency::Keyed;
@@ -221,21 +220,6 @@ pub async fn keys(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
     }))
 }
 
-/// Loads a certificate the caller may see (the issuing institution, the centre, the bureau, the
-/// institution's district), 404 otherwise.
-async fn load(
-    db: &impl persistence::ConnectionTrait,
-    caller: &Caller,
-    code: &str,
-) -> Result<certificate::Model, ApiError> {
-    let c = repo::certificate::by_code(db, code).await?.ok_or_else(ApiError::not_found)?;
-    let i = repo::institution::find(db, c.institution_id).await?.ok_or_else(ApiError::not_found)?;
-    if !crate::views::institution::may_see(caller, &i) {
-        return Err(ApiError::not_found());
-    }
-    Ok(c)
-}
-
 /// 查询证书
 ///
 /// 查询一张证书（所属机构、鉴定中心、市人社局、有 certificates:read 权限的接口客户端；所在区县可见
@@ -253,7 +237,9 @@ pub async fn get(
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (c, district) = match &principal {
-        Principal::User(caller) => (load(&state.db, caller, &code).await?, caller.role == Role::District),
+        Principal::User(caller) => {
+            (certificates::visible(&state.db, caller, &code).await?, caller.role == Role::District)
+        }
         Principal::Client(_) => {
             principal.require(&[], "certificates:read")?;
             let c =
@@ -303,7 +289,7 @@ pub async fn revoke(
     body: ApiJson<LifecycleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
-    let c = load(&state.db, &caller, &code).await?;
+    let c = certificates::visible(&state.db, &caller, &code).await?;
     let reason = crate::validate::trimmed(&body.valid()?.reason);
     let saved = use_case::run(&state, caller.actor(), async |ch| {
         certificates::revoke(ch, &c.code, &reason, None).await
@@ -330,7 +316,7 @@ pub async fn reissue(
     body: ApiJson<LifecycleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::School])?;
-    let c = load(&state.db, &caller, &code).await?;
+    let c = certificates::visible(&state.db, &caller, &code).await?;
     let req = body.valid()?;
     let reason = crate::validate::trimmed(&req.reason);
     let holder_name = crate::validate::trimmed_opt(&req.holder_name).unwrap_or_else(|| c.holder_name.clone());
@@ -371,7 +357,7 @@ pub async fn pdf(
     if caller.role == Role::District {
         return Err(ApiError::not_found());
     }
-    let c = load(&state.db, &caller, &code).await?;
+    let c = certificates::visible(&state.db, &caller, &code).await?;
     let public_url = state.public_url.clone();
     let dir = state.attachments_dir.clone();
     let no_photo = ApiError::new(Problem::CertificateWithoutPhoto).with("count", 1);

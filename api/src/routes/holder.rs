@@ -64,3 +64,37 @@ pub async fn own_pdf(
         .insert_header(("Cache-Control", "private, no-store"))
         .body(bytes))
 }
+
+/// 持证人下载本人可验证凭证
+///
+/// 持证人凭证书编号、本人姓名和身份证号码下载本人证书的 W3C 可验证凭证（Open Badges 3.0，JSON），
+/// 可交给雇主或放入数字钱包，任何标准验证器可离线验证。限制与回答同下载电子证书。
+///
+/// The holder's own certificate as a W3C Verifiable Credential (Open Badges 3.0, JSON), to hand
+/// to an employer or keep in a wallet; any standard verifier checks it offline
+/// (docs/INTEGRATION.md). Asked for as the PDF is: the same limit, one 404 for every kind of miss.
+/// Each download is an audit event (`certificate.credential_downloaded_by_holder`).
+#[utoipa::path(operation_id = "downloadOwnCredential", tag = "public", request_body = HolderPdfRequest, security(()),
+    responses((status = 200, description = "The signed credential", content_type = "application/vc", body = Object),
+        (status = 404, description = "No valid certificate matches all three", body = crate::error::ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many queries from this address", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/public/certificates/credential")]
+pub async fn own_credential(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ApiJson<HolderPdfRequest>,
+) -> Result<HttpResponse, ApiError> {
+    crate::throttle::public_request(&state, &req).await?;
+    let b = body.valid()?;
+    let miss = || ApiError::new(Problem::CertificateNotFound);
+    if b.code.chars().count() > 30 || b.name.chars().count() > 50 || b.id_number.chars().count() > 30 {
+        return Err(miss());
+    }
+    let (code, signed) =
+        holder::credential(&state, Which::Code(&b.code), &b.name, &b.id_number).await?.ok_or_else(miss)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/vc")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{code}.credential.json\"")))
+        .insert_header(("Cache-Control", "private, no-store"))
+        .json(signed))
+}

@@ -10,6 +10,7 @@ pub mod certificate_search;
 pub mod certificates;
 pub mod clients;
 pub mod codes;
+pub mod credentials;
 pub mod districts;
 pub mod filings;
 pub mod health;
@@ -35,6 +36,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         scope("/api/v1")
             .service(certificates::verify)
             .service(holder::own_pdf)
+            .service(holder::own_credential)
+            .service(credentials::credential)
+            .service(credentials::status_list)
             .service(auth::login)
             .service(clients::token)
             .service(clients::create)
@@ -175,6 +179,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(health::ready)
     .service(health::metrics)
     .service(certificates::keys)
+    .service(credentials::did_document)
     .service(verify_page::verify_page)
-    .service(verify_page::own_pdf);
+    .service(verify_page::own_pdf)
+    .service(verify_page::own_credential);
 }

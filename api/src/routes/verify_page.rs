@@ -39,12 +39,13 @@ fn page(title: &str, body: &str, status_class: &str) -> String {
     )
 }
 
-/// The form by which the holder of a valid certificate takes its PDF (issue 26, point 7): posted
+/// The form by which the holder of a valid certificate takes its PDF (issue 26, point 7) or its
+/// verifiable credential (issue 27): posted
 /// to this page's own address, the ID number in the body, never in a URL.
 fn holder_form(token: &str) -> String {
     format!(
-        r#"<form method="post" action="/verify/{}/pdf"><h2 style="font-size:1rem">持证人下载本人电子证书</h2><p><label>姓名<br><input name="name" maxlength="50" required autocomplete="name"></label></p><p><label>身份证号码<br><input name="id_number" maxlength="18" required autocomplete="off" inputmode="text"></label></p><p><button type="submit">下载电子证书（PDF）</button></p></form>"#,
-        esc(token)
+        r#"<form method="post" action="/verify/{t}/pdf"><h2 style="font-size:1rem">持证人下载本人电子证书</h2><p><label>姓名<br><input name="name" maxlength="50" required autocomplete="name"></label></p><p><label>身份证号码<br><input name="id_number" maxlength="18" required autocomplete="off" inputmode="text"></label></p><p><button type="submit">下载电子证书（PDF）</button> <button type="submit" formaction="/verify/{t}/credential">下载可验证凭证（JSON）</button></p><p style="font-size:.85rem">可验证凭证符合 W3C 可验证凭证 2.0 和 Open Badges 3.0，可交给用人单位离线验证。</p></form>"#,
+        t = esc(token)
     )
 }
 
@@ -163,15 +164,57 @@ pub async fn own_pdf(
             .insert_header(("Content-Disposition", format!("attachment; filename=\"{code}.pdf\"")))
             .insert_header(("Cache-Control", "private, no-store"))
             .body(bytes)),
-        None => Ok(html(
-            StatusCode::NOT_FOUND,
-            page(
-                "未能下载",
-                "<p>姓名或身份证号码与证书不符，或证书已不再有效。请核对后再试。</p>",
-                "missing",
-            ),
-        )),
+        None => Ok(not_downloaded()),
     }
+}
+
+/// 持证人下载本人可验证凭证（验证页面的表单）
+///
+/// 验证页面上的表单：持证人填写姓名和身份证号码，下载本人证书的可验证凭证（JSON）。与
+/// `POST /api/v1/public/certificates/credential` 相同。
+///
+/// The form of the verification page, its second button: the holder's own certificate as a
+/// verifiable credential (JSON). As `POST /api/v1/public/certificates/credential`: the same
+/// per-address limit, one answer (an HTML page, 404) for every kind of miss.
+#[utoipa::path(operation_id = "downloadOwnCredentialFromPage", tag = "public", security(()),
+    params(("token" = String, Path, description = "The token of the QR code")),
+    request_body(content = HolderForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "The signed credential", content_type = "application/vc", body = Object),
+        (status = 404, description = "No valid certificate matches", content_type = "text/html", body = String),
+        (status = 429, description = "Too many queries from this address", body = crate::error::ProblemBody, content_type = "application/problem+json")))]
+#[post("/verify/{token}/credential")]
+pub async fn own_credential(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    token: web::Path<String>,
+    form: web::Form<HolderForm>,
+) -> Result<HttpResponse, ApiError> {
+    crate::throttle::public_request(&state, &req).await?;
+    let f = form.into_inner();
+    let fits = token.len() <= 64 && f.name.chars().count() <= 50 && f.id_number.chars().count() <= 30;
+    let found = if fits {
+        holder::credential(&state, Which::Token(&token), &f.name, &f.id_number).await?
+    } else {
+        None
+    };
+    match found {
+        Some((code, signed)) => Ok(HttpResponse::Ok()
+            .content_type("application/vc")
+            .insert_header((
+                "Content-Disposition",
+                format!("attachment; filename=\"{code}.credential.json\""),
+            ))
+            .insert_header(("Cache-Control", "private, no-store"))
+            .json(signed)),
+        None => Ok(not_downloaded()),
+    }
+}
+
+fn not_downloaded() -> HttpResponse {
+    html(
+        StatusCode::NOT_FOUND,
+        page("未能下载", "<p>姓名或身份证号码与证书不符，或证书已不再有效。请核对后再试。</p>", "missing"),
+    )
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod calendar;
 pub mod certificate;
 pub mod certificate_search;
+pub mod credential;
 pub mod district;
 pub mod filing;
 pub mod idempotency;

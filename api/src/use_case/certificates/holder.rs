@@ -88,6 +88,26 @@ pub async fn download(
     Ok(Some((code, bytes)))
 }
 
+/// The signed verifiable credential and its code when `which`, `name` and `id_number` match a
+/// valid certificate (`None` for every kind of miss), its download recorded in the audit log.
+pub async fn credential(
+    state: &AppState,
+    which: Which<'_>,
+    name: &str,
+    id_number: &str,
+) -> Result<Option<(String, serde_json::Value)>, ApiError> {
+    let Some((c, id_number)) = find(&state.db, &state.data_key, which, name, id_number).await? else {
+        return Ok(None);
+    };
+    let code = c.code.clone();
+    let signed = super::credential::signed(state, c, id_number).await?;
+    super::super::run(state, persistence::repo::audit::Actor::nobody(), async |change| {
+        super::credential::downloaded(change, &code, true)
+    })
+    .await?;
+    Ok(Some((code, signed)))
+}
+
 /// Records that the holder took certificate `code` as a PDF (`certificate.downloaded_by_holder`):
 /// it shows the full ID number, as a staff download does.
 pub fn downloaded(change: &mut Change, code: &str) -> Result<(), ApiError> {

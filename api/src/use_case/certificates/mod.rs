@@ -1,6 +1,7 @@
 //! Certificates (证书): issuance (in [`issue`]), revocation and reissue (R28), downloads and
 //! exports, and the reports of certificate data to the centre.
 
+pub mod credential;
 pub mod holder;
 pub mod issue;
 pub mod search;
@@ -29,6 +30,21 @@ fn check(c: &certificate::Model, action: CertificateAction, name: &'static str) 
             .with_name("action", Name::Code("result_action", name))
             .with_name("status", Name::Code("certificate_status", status.code()))
     })
+}
+
+/// Loads a certificate the caller may see (the issuing institution, the centre, the bureau, the
+/// institution's district), 404 otherwise.
+pub async fn visible(
+    db: &impl persistence::ConnectionTrait,
+    caller: &crate::auth::Caller,
+    code: &str,
+) -> Result<certificate::Model, ApiError> {
+    let c = repo::certificate::by_code(db, code).await?.ok_or_else(ApiError::not_found)?;
+    let i = repo::institution::find(db, c.institution_id).await?.ok_or_else(ApiError::not_found)?;
+    if !crate::views::institution::may_see(caller, &i) {
+        return Err(ApiError::not_found());
+    }
+    Ok(c)
 }
 
 /// Reads certificate `code` in the change.

@@ -1,0 +1,142 @@
+//! Data Integrity proofs of the cryptosuite `eddsa-rdfc-2022` (W3C Data Integrity EdDSA
+//! Cryptosuites v1.0, §3.3): the document without its proof and the proof's options (with the
+//! document's `@context`) are each canonicalised (RDFC-1.0) and hashed with SHA-256; Ed25519 signs
+//! the options' hash followed by the document's, and the signature is written as multibase
+//! base58btc (`z…`).
+
+use super::canon::{CanonError, canonical_nquads};
+use chrono::{DateTime, SecondsFormat, Utc};
+use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// The cryptosuite's name.
+pub const CRYPTOSUITE: &str = "eddsa-rdfc-2022";
+
+/// The multicodec prefix of an Ed25519 public key (`ed25519-pub`, 0xed as a varint).
+const ED25519_PUB: [u8; 2] = [0xed, 0x01];
+
+/// A public key as a Multikey's `publicKeyMultibase` (`z6Mk…`).
+pub fn multibase_key(key: &VerifyingKey) -> String {
+    let mut bytes = Vec::with_capacity(34);
+    bytes.extend_from_slice(&ED25519_PUB);
+    bytes.extend_from_slice(key.as_bytes());
+    format!("z{}", bs58::encode(bytes).into_string())
+}
+
+/// Signs documents with one key, verification method and time: the canonical hash of the proof's
+/// options is the same for every document with the same `@context`, so a batch computes it once.
+pub struct ProofSigner<'a> {
+    key: &'a SigningKey,
+    options: Value,
+    context: Value,
+    options_hash: [u8; 32],
+}
+
+impl<'a> ProofSigner<'a> {
+    /// A signer for documents whose `@context` is `context`.
+    pub fn new(
+        key: &'a SigningKey,
+        verification_method: &str,
+        created: DateTime<Utc>,
+        context: Value,
+    ) -> Result<ProofSigner<'a>, CanonError> {
+        let options = json!({
+            "type": "DataIntegrityProof",
+            "cryptosuite": CRYPTOSUITE,
+            "created": created.to_rfc3339_opts(SecondsFormat::Secs, true),
+            "verificationMethod": verification_method,
+            "proofPurpose": "assertionMethod",
+        });
+        let options_hash = options_hash(&options, &context)?;
+        Ok(ProofSigner { key, options, context, options_hash })
+    }
+
+    /// `document` (which has no `proof`) with its proof added.
+    pub fn sign(&self, mut document: Value) -> Result<Value, CanonError> {
+        let options_hash = if document.get("@context") == Some(&self.context) {
+            self.options_hash
+        } else {
+            options_hash(&self.options, document.get("@context").unwrap_or(&Value::Null))?
+        };
+        let data = [options_hash, Sha256::digest(canonical_nquads(&document)?.as_bytes()).into()].concat();
+        let signature = self.key.sign(&data);
+        let mut proof = self.options.clone();
+        proof["proofValue"] = format!("z{}", bs58::encode(signature.to_bytes()).into_string()).into();
+        document["proof"] = proof;
+        Ok(document)
+    }
+}
+
+fn options_hash(options: &Value, context: &Value) -> Result<[u8; 32], CanonError> {
+    let mut config = options.clone();
+    config["@context"] = context.clone();
+    Ok(Sha256::digest(canonical_nquads(&config)?.as_bytes()).into())
+}
+
+/// Whether `secured` carries one `eddsa-rdfc-2022` proof that `key` made over the document as it
+/// is (a check for the tests and the benchmark; verifiers outside use their own code).
+pub fn verify(secured: &Value, key: &VerifyingKey) -> Result<bool, CanonError> {
+    let Some(proof) = secured.get("proof") else { return Ok(false) };
+    if proof.get("cryptosuite").and_then(Value::as_str) != Some(CRYPTOSUITE) {
+        return Ok(false);
+    }
+    let Some(value) = proof.get("proofValue").and_then(Value::as_str).and_then(|v| v.strip_prefix('z'))
+    else {
+        return Ok(false);
+    };
+    let Ok(bytes) = bs58::decode(value).into_vec() else { return Ok(false) };
+    let Ok(signature) = ed25519_dalek::Signature::from_slice(&bytes) else { return Ok(false) };
+    let mut options = proof.clone();
+    if let Some(o) = options.as_object_mut() {
+        o.remove("proofValue");
+    }
+    let mut document = secured.clone();
+    if let Some(d) = document.as_object_mut() {
+        d.remove("proof");
+    }
+    let hash = options_hash(&options, document.get("@context").unwrap_or(&Value::Null))?;
+    let data = [hash, Sha256::digest(canonical_nquads(&document)?.as_bytes()).into()].concat();
+    Ok(key.verify_strict(&data, &signature).is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::canon::CREDENTIALS_V2;
+    use super::*;
+
+    fn document() -> Value {
+        json!({"@context": [CREDENTIALS_V2], "type": ["VerifiableCredential"],
+            "issuer": "did:web:example.org", "validFrom": "2026-06-30T00:00:00+08:00",
+            "credentialSubject": {"name": "张三"}})
+    }
+
+    #[test]
+    fn a_signed_document_verifies_and_any_change_breaks_it() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let at = DateTime::parse_from_rfc3339("2026-12-05T10:00:00Z").expect("time").to_utc();
+        let signer =
+            ProofSigner::new(&key, "did:web:example.org#k", at, json!([CREDENTIALS_V2])).expect("signer");
+        let signed = signer.sign(document()).expect("signed");
+        assert!(verify(&signed, &key.verifying_key()).expect("verify"));
+        let mut changed = signed.clone();
+        changed["credentialSubject"]["name"] = "李四".into();
+        assert!(!verify(&changed, &key.verifying_key()).expect("verify"));
+        let mut moved = signed.clone();
+        moved["proof"]["created"] = "2026-12-05T10:00:01Z".into();
+        assert!(!verify(&moved, &key.verifying_key()).expect("verify"));
+        let other = SigningKey::from_bytes(&[8; 32]);
+        assert!(!verify(&signed, &other.verifying_key()).expect("verify"));
+    }
+
+    #[test]
+    fn the_multikey_of_the_specification_key_reads_back_the_same() {
+        // Data Integrity EdDSA Cryptosuites v1.0, the public key of its test vectors.
+        let published = "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2";
+        let bytes = bs58::decode(&published[1..]).into_vec().expect("base58");
+        assert_eq!(bytes[..2], ED25519_PUB);
+        let key =
+            VerifyingKey::from_bytes(&<[u8; 32]>::try_from(&bytes[2..]).expect("32 bytes")).expect("key");
+        assert_eq!(multibase_key(&key), published);
+    }
+}
