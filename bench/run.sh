@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The benchmarks of docs/PERFORMANCE.md, side by side with their limits, from a release build.
 #
-#   bench/run.sh [all|verification|search|issue|replicas|import|startup|zip|pure]    (default: all)
+#   bench/run.sh [all|verification|search|issue|replicas|import|startup|zip|credentials|pure]    (default: all)
 #
 # Environment: CERTIFICATES (1000000), WRK_SECONDS per wrk run (10), RUNS per measurement (3), STARTS
-# (10 restarts), SEARCHES (2000 searches by ID number among CERTIFICATES), ISSUES (20 issuances of 10,000 into a fresh database),
+# (10 restarts), CREDENTIALS (10000 verifiable credentials built and signed in a batch), SEARCHES (2000 searches by ID number among CERTIFICATES), ISSUES (20 issuances of 10,000 into a fresh database),
 # PG_URL (postgres://postgres@127.0.0.1:5432/postgres; each benchmark creates and drops its own
 # database there), PROFILE (release; CI runs PROFILE=debug with small sizes to check the harness
 # itself, not the speed). Needs Debian's wrk (installed here when missing and run as root). The report
@@ -72,6 +72,7 @@ postgres() { TEST_DATABASE_URL=$PG_URL "$bin" "$@"; }
   esac
   case $what in all|startup) sqlite startup "${STARTS:-10}" ;; esac
   case $what in all|zip) sqlite zip "${ZIP_CERTIFICATES:-10000}" ;; esac
+  case $what in all|credentials) "$bin" credentials "${CREDENTIALS:-10000}" "$RUNS" ;; esac
 } 2>&1 | tee -a "$report"
 
 if [ "$PROFILE" = release ]; then

@@ -290,6 +290,7 @@ async fn credentials(
     Ok(crate::credential::Credentials {
         did: crate::credential::did::did_web(issuer),
         secrets: crate::credential::document::Secrets { status_lists, identity_salts },
+        lists: Default::default(),
     })
 }
 

@@ -111,5 +111,36 @@ fn inspections(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, signing, codes, pdf, inspections);
+/// One verifiable credential (issue 27): built from the certificate record and signed with an
+/// `eddsa-rdfc-2022` proof. Beside it, its parts: the canonicalisation of the credential
+/// (JSON-LD to RDF, RDFC-1.0) and, as the floor, the Ed25519 signature of the two hashes alone.
+fn credential(c: &mut Criterion) {
+    use api::credential::{document, proof};
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+    let secrets = tests::credential::secrets();
+    let issuer = tests::credential::issuer(&secrets);
+    let record = tests::credential::certificate(1);
+    let facts =
+        document::Facts { id_number: "50010120080301100X", standard: None, level_name: "四级/中级工" };
+    let at = chrono::Utc::now();
+    let signer =
+        proof::ProofSigner::new(&key, "did:web:127.0.0.1%3A8080#k", at, document::context()).expect("signer");
+    let unsigned = document::credential(&issuer, &record, &facts).expect("credential");
+    let mut g = c.benchmark_group("verifiable credential");
+    g.bench_function("limit: Ed25519 signature of the two 32-byte hashes", |b| {
+        b.iter(|| key.sign(black_box(&[0u8; 64])))
+    });
+    g.bench_function("its canonicalisation alone (JSON-LD to RDFC-1.0 N-Quads)", |b| {
+        b.iter(|| api::credential::canon::canonical_nquads(black_box(&unsigned)).expect("canonical"))
+    });
+    g.bench_function("skillcert: build and sign one credential", |b| {
+        b.iter(|| {
+            let unsigned = document::credential(&issuer, black_box(&record), &facts).expect("credential");
+            signer.sign(unsigned).expect("signed")
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, signing, codes, pdf, inspections, credential);
 criterion_main!(benches);

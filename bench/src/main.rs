@@ -16,6 +16,7 @@
 //! - `search [CERTIFICATES] [SEARCHES]`: seeds CERTIFICATES as `verification` does, then searches
 //!   by resident ID number one request at a time (`bench/src/search.rs`).
 
+mod credentials;
 mod issue_limit;
 mod proc;
 mod search;
@@ -110,9 +111,10 @@ async fn main() {
         "startup" => startup(arg(2, 10) as usize).await,
         "zip" => zip_download(arg(2, 10_000) as u32).await,
         "search" => search::search(arg(2, 1_000_000), arg(3, 2_000) as usize).await,
+        "credentials" => credentials::credentials(arg(2, 10_000) as u32, arg(3, 3) as usize),
         _ => {
             eprintln!(
-                "usage: skillcert-bench verification|issue|replicas|import|startup|zip|search [ARGS] (see bench/run.sh)"
+                "usage: skillcert-bench verification|issue|replicas|import|startup|zip|search|credentials [ARGS] (see bench/run.sh)"
             );
             std::process::exit(2);
         }

@@ -5,6 +5,7 @@
 
 #![allow(clippy::expect_used, reason = "test code: a failed setup step should fail the test loudly")]
 
+pub mod credential;
 pub mod examples;
 pub mod hostile;
 pub mod pipeline;

@@ -17,6 +17,8 @@ pub struct Credentials {
     /// `did:web` of `SKILLCERT_ISSUER`.
     pub did: String,
     pub secrets: document::Secrets,
+    /// The status lists as last signed.
+    pub lists: status::ListCache,
 }
 
 impl Credentials {

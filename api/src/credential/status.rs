@@ -58,6 +58,44 @@ impl std::fmt::Display for ListId {
     }
 }
 
+/// Status lists as last signed, by list: a list is read from the database on every request (so a
+/// revocation shows at once), and signed again only when its bits or the signing key changed. At
+/// most [`ListCache::CAPACITY`] lists are kept; when full, the cache starts afresh.
+#[derive(Debug, Default)]
+pub struct ListCache {
+    lists: std::sync::Mutex<std::collections::HashMap<String, Cached>>,
+}
+
+#[derive(Debug)]
+struct Cached {
+    serials: Vec<u32>,
+    kid: String,
+    signed: std::sync::Arc<Value>,
+}
+
+impl ListCache {
+    /// The most lists kept (each about 2 KB).
+    pub const CAPACITY: usize = 1024;
+
+    /// The list signed with key `kid` when its certificates no longer valid were `serials`.
+    pub fn get(&self, list: ListId, serials: &[u32], kid: &str) -> Option<std::sync::Arc<Value>> {
+        let lists = self.lists.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        lists
+            .get(&list.to_string())
+            .filter(|c| c.serials == serials && c.kid == kid)
+            .map(|c| std::sync::Arc::clone(&c.signed))
+    }
+
+    /// Keeps `signed`, the list of `serials` signed with `kid`.
+    pub fn put(&self, list: ListId, serials: Vec<u32>, kid: &str, signed: std::sync::Arc<Value>) {
+        let mut lists = self.lists.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if lists.len() >= Self::CAPACITY {
+            lists.clear();
+        }
+        lists.insert(list.to_string(), Cached { serials, kid: kid.to_owned(), signed });
+    }
+}
+
 /// The keyed permutation of one list's indexes.
 pub struct Permutation {
     key: Hmac<Sha256>,

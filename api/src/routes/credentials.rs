@@ -77,7 +77,7 @@ pub async fn status_list(
     Ok(HttpResponse::Ok()
         .content_type(VC_MEDIA_TYPE)
         .insert_header(("Cache-Control", "public, max-age=60"))
-        .json(signed))
+        .json(&*signed))
 }
 
 /// 系统的 DID 文档

@@ -44,7 +44,7 @@ pub async fn secret(
 }
 
 /// The serials of the certificates of the institution with `institution_code`, issued in
-/// `issue_year`, that are no longer valid (revoked or superseded).
+/// `issue_year`, that are no longer valid (revoked or superseded), in order.
 pub async fn not_valid_serials(
     db: &impl ConnectionTrait,
     institution_code: &str,
@@ -57,9 +57,9 @@ pub async fn not_valid_serials(
             pick(
                 backend,
                 "SELECT c.serial FROM certificates c JOIN institutions i ON i.id = c.institution_id \
-                 WHERE i.code = $1 AND c.issue_year = $2 AND c.status <> 'valid'",
+                 WHERE i.code = $1 AND c.issue_year = $2 AND c.status <> 'valid' ORDER BY c.serial",
                 "SELECT c.serial FROM certificates c JOIN institutions i ON i.id = c.institution_id \
-                 WHERE i.code = ?1 AND c.issue_year = ?2 AND c.status <> 'valid'",
+                 WHERE i.code = ?1 AND c.issue_year = ?2 AND c.status <> 'valid' ORDER BY c.serial",
             ),
             [institution_code.into(), issue_year.into()],
         ))

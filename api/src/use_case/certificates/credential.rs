@@ -10,6 +10,7 @@ use crate::state::AppState;
 use persistence::entity::certificate;
 use persistence::repo;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// The signed credential of `c`, whose holder's ID number is `id_number` (opened by the caller).
 pub async fn signed(state: &AppState, c: certificate::Model, id_number: String) -> Result<Value, ApiError> {
@@ -51,18 +52,24 @@ pub fn downloaded(change: &mut super::super::Change, code: &str, by_holder: bool
     Ok(())
 }
 
-/// The signed status list credential of `list`, or `None` when no institution has its code.
-pub async fn status_list(state: &AppState, list: status::ListId) -> Result<Option<Value>, ApiError> {
+/// The signed status list credential of `list`, or `None` when no institution has its code. The
+/// bits are read now; the list is signed again only when they (or the key) changed since it was
+/// last signed ([`status::ListCache`]).
+pub async fn status_list(state: &AppState, list: status::ListId) -> Result<Option<Arc<Value>>, ApiError> {
     let code = list.institution.to_string();
     if repo::institution::by_code(&state.db, &code).await?.is_none() {
         return Ok(None);
     }
     let serials = repo::credential::not_valid_serials(&state.db, &code, list.year).await?;
+    let kid = state.certificate_key.kid.clone();
+    if let Some(signed) = state.credentials.lists.get(list, &serials, &kid) {
+        return Ok(Some(signed));
+    }
     let now = state.clock.now();
     let state = state.clone();
     tokio::task::spawn_blocking(move || {
         let permutation = status::Permutation::new(&state.credentials.secrets.status_lists, list);
-        let indexes = serials.into_iter().map(|s| permutation.index(s));
+        let indexes = serials.iter().map(|s| permutation.index(*s));
         let unsigned = status::list_credential(
             &state.public_url,
             &state.credentials.did,
@@ -74,7 +81,9 @@ pub async fn status_list(state: &AppState, list: status::ListId) -> Result<Optio
         let method = did::verification_method(&state.credentials.did, &key.kid);
         let context = unsigned.get("@context").cloned().unwrap_or_default();
         let signer = proof::ProofSigner::new(&key.key, &method, now, context).map_err(ApiError::internal)?;
-        signer.sign(unsigned).map(Some).map_err(ApiError::internal)
+        let signed = Arc::new(signer.sign(unsigned).map_err(ApiError::internal)?);
+        state.credentials.lists.put(list, serials, &kid, Arc::clone(&signed));
+        Ok(Some(signed))
     })
     .await
     .map_err(ApiError::internal)?
